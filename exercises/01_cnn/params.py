@@ -1,0 +1,63 @@
+"""Counting parameters and sizes: why a CNN is so much smaller than an MLP.
+
+Formulas (see README.md):
+* Conv2d weights:  k_h * k_w * (C_in / groups) * C_out, plus C_out biases
+* Linear weights:  in_features * out_features, plus out_features biases
+* Output size:     floor((H + 2p - d*(k-1) - 1) / s) + 1
+"""
+
+from __future__ import annotations
+
+
+def _pair(value) -> tuple[int, int]:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"expected an int or an (h, w) pair, got {value!r}")
+        return int(value[0]), int(value[1])
+    return int(value), int(value)
+
+
+def conv2d_param_count(in_channels, out_channels, kernel_size, bias=True, groups=1) -> int:
+    """Number of learnable values in ``nn.Conv2d(in_channels, out_channels, kernel_size, ...)``.
+
+    ``kernel_size`` is an int or an (h, w) pair. With ``groups`` > 1 every output
+    channel only sees ``in_channels // groups`` input channels.
+    """
+    # TODO: weights per kernel times number of kernels, plus one bias per output channel
+    raise NotImplementedError("TODO: weights per kernel times number of kernels, plus one bias per output channel")
+
+
+def linear_param_count(in_features, out_features, bias=True) -> int:
+    """Number of learnable values in ``nn.Linear(in_features, out_features, bias)``."""
+    # TODO: one weight per (input, output) pair, plus one bias per output
+    raise NotImplementedError("TODO: one weight per (input, output) pair, plus one bias per output")
+
+
+def conv2d_output_shape(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> tuple[int, int]:
+    """(height, width) after a Conv2d, or after a MaxPool2d (floor mode), with these settings.
+
+    Every argument but ``input_hw`` is an int or an (h, w) pair.
+    """
+    # TODO: floor((H + 2p - d*(k-1) - 1) / s) + 1, for height and width separately
+    raise NotImplementedError("TODO: floor((H + 2p - d*(k-1) - 1) / s) + 1, for height and width separately")
+
+
+def receptive_field(kernel_sizes, strides=None) -> int:
+    """How many input pixels (along one side) one output pixel of a conv stack sees.
+
+    Three stacked 3x3 convolutions with stride 1 see a 7x7 window.
+    """
+    # TODO: each layer adds (k - 1) times the product of the strides before it
+    raise NotImplementedError("TODO: each layer adds (k - 1) times the product of the strides before it")
+
+
+def count_parameters(model, trainable_only=False) -> int:
+    """Total number of parameter values in ``model`` (only trainable ones if asked)."""
+    # TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only
+    raise NotImplementedError("TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only")
+
+
+def storage_size_gb(model) -> float:
+    """Storage of the parameters in GB, as the lecture computes it: bytes / 1024**3."""
+    # TODO: add numel * element_size for every parameter, divide by 1024 ** 3
+    raise NotImplementedError("TODO: add numel * element_size for every parameter, divide by 1024 ** 3")

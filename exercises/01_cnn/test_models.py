@@ -1,0 +1,99 @@
+"""The lecture's CNN and MLP: layers, shapes, and the parameter counts on the slides."""
+
+import torch
+import torch.nn as nn
+
+from grader.checks import check_float, check_int, check_shape
+from grader.feedback import compare_architectures
+from grader.harness import exercise
+
+models = exercise(__file__, "models")
+params = exercise(__file__, "params")
+
+
+class _ReferenceConvs(nn.Module):
+    """Built from real nn.Conv2d layers, as the slide writes them."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1)
+        self.conv2 = nn.Conv2d(4, 8, kernel_size=3, stride=1, padding=1)
+        self.conv3 = nn.Conv2d(8, 16, kernel_size=3, stride=1, padding=1)
+
+    def forward(self, x):
+        x1 = torch.relu(self.conv1(x))
+        x2 = torch.relu(self.conv2(x1))
+        return x1, x2, torch.relu(self.conv3(x2))
+
+
+class _ReferenceClassifier(_ReferenceConvs):
+    def __init__(self):
+        super().__init__()
+        self.fc_layer = nn.Sequential(nn.Linear(16 * 28 * 28, 100), nn.ReLU(), nn.Linear(100, 10))
+
+    def forward(self, x):
+        return self.fc_layer(torch.flatten(super().forward(x)[2], 1))
+
+
+def test_ml_cnn_layers_match_the_slide():
+    compare_architectures(models.ML_CNN(), _ReferenceConvs(), (1, 1, 64, 64), "ML_CNN()")
+
+
+def test_ml_cnn_returns_three_relu_feature_maps():
+    torch.manual_seed(0)
+    out = models.ML_CNN()(torch.randn(2, 1, 20, 24))
+    assert isinstance(out, tuple) and len(out) == 3, (
+        f"ML_CNN()(x) returned {type(out).__name__}"
+        f"{' of length ' + str(len(out)) if isinstance(out, (tuple, list)) else ''}; expected "
+        "a tuple (x1, x2, x3): the feature maps of each layer, to plot them")
+    for name, t, c in zip(("x1", "x2", "x3"), out, (4, 8, 16)):
+        check_shape(f"ML_CNN()(x[2,1,20,24]) -> {name}", t, (2, c, 20, 24),
+                    "3x3 kernels with padding 1 and stride 1 keep height and width")
+        assert t.min() >= 0, f"{name} has negative values: apply ReLU after each convolution"
+
+
+def test_ml_cnn_classifier_layers_match_the_slide():
+    compare_architectures(models.ML_CNNClassifier(), _ReferenceClassifier(), (2, 1, 28, 28),
+                          "ML_CNNClassifier()")
+
+
+def test_ml_cnn_classifier_lecture_figures():
+    model = models.ML_CNNClassifier()
+    check_shape("ML_CNNClassifier()(x[3,1,28,28])", model(torch.randn(3, 1, 28, 28)), (3, 10),
+                "ten class scores (logits) per image")
+    check_int("count_parameters(ML_CNNClassifier())", params.count_parameters(model), 1_257_014,
+              "the lecture prints 1257014 parameters for this CNN")
+    check_float("round(storage_size_gb(ML_CNNClassifier()), 6)",
+                round(params.storage_size_gb(model), 6), 0.004683,
+                "the lecture prints 0.004683 GB (float32: 4 bytes per parameter, / 1024**3)")
+
+
+def _meta_mlp():
+    with torch.device("meta"):
+        return models.MLP()
+
+
+def test_mlp_lecture_figures_on_meta_device():
+    model = _meta_mlp()
+    on_meta = {p.device.type for p in model.parameters()}
+    assert on_meta == {"meta"}, (
+        f"MLP() created parameters on {on_meta}: create layers without a device= argument "
+        "so the test can build the 6 GB model on the 'meta' device without allocating it")
+    check_int("count_parameters(MLP())", params.count_parameters(model), 1_515_392_110,
+              "the lecture prints 1515392110 parameters: a fully connected layer on a "
+              "224x224x3 image needs 150528 weights per neuron")
+    check_float("round(storage_size_gb(MLP()), 6)", round(params.storage_size_gb(model), 6),
+                5.645276, "the lecture prints 5.645276 GB for the MLP, against 0.004683 GB "
+                "for the CNN")
+
+
+def test_mlp_layer_sizes():
+    model = _meta_mlp()
+    sizes = [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, nn.Linear)]
+    expected = [(3 * 224 * 224, 10000), (10000, 1000), (1000, 100), (100, 10)]
+    assert sizes == expected, (
+        f"MLP() has Linear layers {sizes}; expected {expected}. The slide's code writes "
+        "Linear(1000, 10) for Linear3, a typo: its printed count proves 1000 -> 100")
+    out = model(torch.empty(2, 3, 224, 224, device="meta"))
+    check_shape("MLP()(x[2,3,224,224]) on meta", out, (2, 10),
+                "flatten the image first, then the four Linear layers")

@@ -1,0 +1,80 @@
+"""A hand-written convolution: equal to F.conv2d, shared weights, local windows."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+
+from grader import strategies as S
+from grader.checks import check_close, check_shape
+from grader.harness import exercise
+
+naive = exercise(__file__, "naive_conv")
+
+
+@pytest.fixture
+def no_builtin_conv(monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("conv2d_naive must not call a built-in convolution: "
+                             "write the sliding window yourself")
+
+    for owner in (F, torch):
+        monkeypatch.setattr(owner, "conv2d", forbidden)
+    monkeypatch.setattr(torch.nn.Conv2d, "forward", forbidden)
+    monkeypatch.setattr(torch.Tensor, "unfold", forbidden)
+    monkeypatch.setattr(F, "unfold", forbidden)
+
+
+def _case(c):
+    g = torch.Generator().manual_seed(c["seed"])
+    x = torch.randn(*c["x_shape"], generator=g)
+    w = torch.randn(*c["w_shape"], generator=g)
+    b = torch.randn(c["w_shape"][0], generator=g) if c["bias"] else None
+    return x, w, b
+
+
+@given(S.naive_conv_cases())
+def test_conv2d_naive_matches_f_conv2d(case):
+    x, w, b = _case(case)
+    expected = F.conv2d(x, w, b, stride=case["stride"], padding=case["padding"])
+    got = naive.conv2d_naive(x, w, b, stride=case["stride"], padding=case["padding"])
+    check_close(f"conv2d_naive(x{tuple(x.shape)}, weight{tuple(w.shape)}, bias="
+                f"{'yes' if b is not None else None}, stride={case['stride']}, "
+                f"padding={case['padding']})", got, expected,
+                "the reference is F.conv2d: zero padding on every side, the window moves by "
+                "stride, each output channel adds its bias once")
+
+
+def test_conv2d_naive_calls_no_builtin_conv(no_builtin_conv):
+    x, w = torch.randn(1, 2, 6, 6), torch.randn(3, 2, 3, 3)
+    got = naive.conv2d_naive(x, w, None, stride=1, padding=1)
+    check_shape("conv2d_naive(x[1,2,6,6], w[3,2,3,3], padding=1)", got, (1, 3, 6, 6),
+                "padding 1 keeps a 3x3 convolution's output the size of its input")
+
+
+def test_parameter_sharing_is_translation_equivariance():
+    x = torch.zeros(1, 1, 12, 12)
+    x[0, 0, 3:5, 2:6] = torch.arange(1.0, 9.0).view(2, 4)
+    w = torch.randn(2, 1, 3, 3)
+    shifted = torch.roll(x, shifts=(2, 3), dims=(2, 3))
+    out = naive.conv2d_naive(x, w, None, stride=1, padding=1)
+    out_shifted = naive.conv2d_naive(shifted, w, None, stride=1, padding=1)
+    check_close("conv2d_naive(shifted image) vs. shifted conv2d_naive(image)", out_shifted,
+                torch.roll(out, shifts=(2, 3), dims=(2, 3)),
+                "parameter sharing: the same kernel is used at every position, so moving the "
+                "pattern moves the response by the same amount")
+
+
+def test_sparse_connectivity_is_gradient_support():
+    x = torch.randn(1, 1, 9, 9, requires_grad=True)
+    w = torch.rand(1, 1, 3, 3) + 0.5
+    out = naive.conv2d_naive(x, w, None, stride=1, padding=0)
+    out[0, 0, 4, 2].backward()
+    touched = torch.zeros(9, 9, dtype=torch.bool)
+    touched[4:7, 2:5] = True
+    reached = x.grad[0, 0] != 0
+    assert torch.equal(reached, touched), (
+        "output pixel (4, 2) of a 3x3 convolution depends on these input pixels "
+        f"(1 = gradient reaches it):\n{reached.int()}\nexpected exactly the 3x3 window at rows "
+        "4..6, columns 2..4. Concept: sparse connectivity - one neuron sees one small window, "
+        "unlike an MLP neuron, which sees every pixel.")

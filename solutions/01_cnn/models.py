@@ -1,0 +1,82 @@
+"""The lecture's networks: a small CNN and an MLP for the same kind of task."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ML_CNN(nn.Module):
+    """Three 3x3 convolutions (stride 1, padding 1): 1 -> 4 -> 8 -> 16 channels.
+
+    ``forward`` returns the three feature maps ``(x1, x2, x3)``, each after ReLU.
+    Layer names: ``conv1``, ``conv2``, ``conv3``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        # TODO: conv1 1->4 (edges), conv2 4->8 (shapes), conv3 8->16 (whole patterns)
+        ### BEGIN SOLUTION
+        self.conv1 = nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1)
+        self.conv2 = nn.Conv2d(4, 8, kernel_size=3, stride=1, padding=1)
+        self.conv3 = nn.Conv2d(8, 16, kernel_size=3, stride=1, padding=1)
+        ### END SOLUTION
+
+    def forward(self, x):
+        # TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three
+        ### BEGIN SOLUTION
+        x1 = F.relu(self.conv1(x))
+        x2 = F.relu(self.conv2(x1))
+        x3 = F.relu(self.conv3(x2))
+        return x1, x2, x3
+        ### END SOLUTION
+
+
+class ML_CNNClassifier(ML_CNN):
+    """``ML_CNN`` plus ``fc_layer``: Linear(16*28*28, 100), ReLU, Linear(100, 10).
+
+    Takes [N, 1, 28, 28] images and returns [N, 10] logits. 1,257,014 parameters.
+    """
+
+    def __init__(self):
+        super().__init__()
+        # TODO: self.fc_layer = an nn.Sequential of the three layers above
+        ### BEGIN SOLUTION
+        self.fc_layer = nn.Sequential(nn.Linear(16 * 28 * 28, 100), nn.ReLU(), nn.Linear(100, 10))
+        ### END SOLUTION
+
+    def forward(self, x):
+        # TODO: run the three convolutions, flatten x3 from dim 1, apply fc_layer
+        ### BEGIN SOLUTION
+        _, _, x3 = super().forward(x)
+        return self.fc_layer(torch.flatten(x3, 1))
+        ### END SOLUTION
+
+
+class MLP(nn.Module):
+    """3*224*224 -> 10000 -> 1000 -> 100 -> 10, with ReLU between layers.
+
+    Layer names: ``Linear1``, ``Linear2``, ``Linear3``, ``output``. The input
+    [N, 3, 224, 224] is flattened first. 1,515,392,110 parameters (5.6 GB)!
+    """
+
+    def __init__(self):
+        super().__init__()
+        # TODO: the four Linear layers (the slide's Linear3 is 1000 -> 100, not 1000 -> 10)
+        ### BEGIN SOLUTION
+        self.Linear1 = nn.Linear(3 * 224 * 224, 10000)
+        self.Linear2 = nn.Linear(10000, 1000)
+        self.Linear3 = nn.Linear(1000, 100)
+        self.output = nn.Linear(100, 10)
+        ### END SOLUTION
+
+    def forward(self, x):
+        # TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output
+        ### BEGIN SOLUTION
+        x = torch.flatten(x, 1)
+        x = F.relu(self.Linear1(x))
+        x = F.relu(self.Linear2(x))
+        x = F.relu(self.Linear3(x))
+        return self.output(x)
+        ### END SOLUTION
