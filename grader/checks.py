@@ -12,11 +12,13 @@ from numbers import Integral, Real
 
 
 def _fail(call: str, got, expected, concept: str) -> None:
+    __tracebackhide__ = True
     raise AssertionError(
         f"{call}\n  returned: {got!r}\n  expected: {expected!r}\n  concept:  {concept}")
 
 
 def check_int(call: str, got, expected: int, concept: str) -> None:
+    __tracebackhide__ = True
     if type(got) is bool or not isinstance(got, Integral) or type(got).__eq__ is not int.__eq__:
         _fail(call, got, expected, f"the result must be a plain int ({concept})")
     if int(got) != int(expected):
@@ -24,6 +26,7 @@ def check_int(call: str, got, expected: int, concept: str) -> None:
 
 
 def check_float(call: str, got, expected: float, concept: str, rel: float = 1e-9) -> None:
+    __tracebackhide__ = True
     if not isinstance(got, Real) or type(got).__eq__ not in (float.__eq__, int.__eq__):
         _fail(call, got, expected, f"the result must be a float ({concept})")
     if not math.isclose(float(got), float(expected), rel_tol=rel, abs_tol=0.0):
@@ -31,6 +34,7 @@ def check_float(call: str, got, expected: float, concept: str, rel: float = 1e-9
 
 
 def check_int_pair(call: str, got, expected: tuple[int, int], concept: str) -> None:
+    __tracebackhide__ = True
     if not isinstance(got, tuple) or len(got) != 2:
         _fail(call, got, expected, f"the result must be a tuple (height, width) ({concept})")
     for g in got:
@@ -41,6 +45,7 @@ def check_int_pair(call: str, got, expected: tuple[int, int], concept: str) -> N
 
 
 def check_shape(what: str, tensor, expected: tuple[int, ...], concept: str) -> None:
+    __tracebackhide__ = True
     import torch
 
     if not isinstance(tensor, torch.Tensor):
@@ -50,6 +55,7 @@ def check_shape(what: str, tensor, expected: tuple[int, ...], concept: str) -> N
 
 
 def check_close(what: str, got, expected, concept: str, atol: float = 1e-4) -> None:
+    __tracebackhide__ = True
     import torch
 
     check_shape(what, got, tuple(expected.shape), concept)

@@ -101,6 +101,7 @@ def _advice(a: LayerRow | None, e: LayerRow | None, before: LayerRow | None) -> 
 
 def compare_architectures(model, reference, input_size, what: str) -> None:
     """Fail with a side-by-side summary when ``model`` differs from ``reference``."""
+    __tracebackhide__ = True
     expected = layer_rows(reference, input_size)
     try:
         actual = layer_rows(model, input_size)

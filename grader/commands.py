@@ -1,0 +1,32 @@
+"""Thin command handlers: parse nothing, call the module that does the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader import paths
+
+
+def cmd_sync(args) -> int:
+    from grader import stubgen
+
+    written = stubgen.generate_all()
+    print(f"regenerated {len(written)} files in {paths.exercises_dir()}")
+    return 0
+
+
+def cmd_data(args) -> int:
+    from grader import data
+
+    if args.action == "status":
+        rows = data.status(verify=args.verify)
+        width = max(len(r[0]) for r in rows)
+        print(f"data root: {paths.data_root()}   mirror: {paths.shared_mirror()}")
+        for name, state, where in rows:
+            print(f"  {name:<{width}}  {state:<12}  {where}")
+        return 0
+    if not args.name:
+        raise ValueError("data fetch needs a NAME: " + ", ".join(data.load_manifest()))
+    where = data.fetch(args.name, Path(args.mirror) if args.mirror else None)
+    print(f"{args.name}: ready in {where}")
+    return 0
