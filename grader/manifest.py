@@ -40,6 +40,7 @@ class Topic:
     timeout_s: int
     exercises: tuple[Exercise, ...]
     data_files: tuple[str, ...] = ()
+    graded: dict = field(default_factory=dict)
 
     @property
     def max_points(self) -> float:
@@ -77,7 +78,8 @@ def load_topic(topic: str) -> Topic:
         for e in raw["exercises"]
     )
     return Topic(name=topic, title=head["title"], timeout_s=int(head.get("timeout_s", 300)),
-                 exercises=exercises, data_files=tuple(head.get("data_files", ())))
+                 exercises=exercises, data_files=tuple(head.get("data_files", ())),
+                 graded=raw.get("graded", {}))
 
 
 def load_all() -> list[Topic]:

@@ -49,9 +49,10 @@ def run_mutant(topic: str, mutant: Mutant, extra=()) -> runner.TestResult:
         apply(topic, mutant, Path(tmp))
         nodeid = f"{paths.solutions_dir() / topic / mutant.test_path}::{mutant.caught_by}"
         out = runner.run_tests([nodeid], target=tmp, extra=extra, timeout=900)
-        for result in out.results.values():
-            if result.name.split("[")[0] == mutant.caught_by:
-                return result
+        matching = [r for r in out.results.values()
+                    if mutant.caught_by in (r.name, r.name.split("[")[0])]
+        if matching:
+            return next((r for r in matching if r.outcome == "failed"), matching[0])
         return runner.TestResult(nodeid, "missing", out.output[-3000:])
 
 
@@ -65,3 +66,14 @@ def run_all(topic: str, mutants: list[Mutant], workers: int = 2, extra=()) -> di
             except Exception as exc:  # a mutant that cannot be applied is reported, not hidden
                 outcomes[key] = runner.TestResult(key, "error", f"{type(exc).__name__}: {exc}")
         return outcomes
+
+
+def assert_caught(mutant: Mutant, result: runner.TestResult) -> None:
+    """The named test failed, and its message names the concept."""
+    __tracebackhide__ = True
+    assert result.outcome == "failed", (
+        f"mutant {mutant.id} was not caught by {mutant.caught_by}: {result.outcome}\n"
+        f"{result.message}")
+    assert mutant.concept.lower() in result.message.lower(), (
+        f"mutant {mutant.id} was caught, but the message does not name the concept "
+        f"{mutant.concept!r}:\n{result.message}")

@@ -73,3 +73,13 @@ def naive_conv_cases(draw):
 
 
 stacks = st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3)), min_size=1, max_size=4)
+
+
+@st.composite
+def rgb_images(draw):
+    """An HxWx3 uint8 image of random size and content (numpy)."""
+    import numpy as np
+
+    h, w = draw(st.integers(16, 72)), draw(st.integers(16, 72))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    return rng.integers(0, 256, size=(h, w, 3), dtype=np.uint8)

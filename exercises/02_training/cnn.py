@@ -1,0 +1,24 @@
+"""The lecture's CNN for MNIST: three conv blocks, then a small classifier."""
+
+from __future__ import annotations
+
+import torch
+
+
+class PyTorchCNN(torch.nn.Module):
+    """Exactly the slide's network.
+
+    ``cnn_layers``: three blocks of Conv2d -> BatchNorm2d -> ReLU -> MaxPool2d(2)
+    with 1->3 (5x5), 3->16 (3x3), 16->32 (3x3) channels, no padding.
+    ``fc_layers``: Linear(32, 20) -> BatchNorm1d(20) -> ReLU -> Linear(20, num_classes).
+    On a 1x28x28 image it has 6,178 parameters for 10 classes.
+    """
+
+    def __init__(self, num_classes):
+        super().__init__()
+        # TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide
+        raise NotImplementedError("TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide")
+
+    def forward(self, x):
+        # TODO: cnn_layers, flatten from dim 1, fc_layers
+        raise NotImplementedError("TODO: cnn_layers, flatten from dim 1, fc_layers")

@@ -1,0 +1,86 @@
+"""MnistDataModule on the real MNIST: split, loaders and prepare_data rules."""
+
+import copy
+
+import pytest
+import torch
+from torch.utils.data import RandomSampler, SequentialSampler, random_split
+
+from grader.data import locate
+from grader.harness import exercise
+
+dmod = exercise(__file__, "datamodule")
+
+
+def _ready(batch_size=64):
+    dm = dmod.MnistDataModule(data_path=str(locate("mnist")), batch_size=batch_size)
+    dm.setup("fit")
+    return dm
+
+
+def test_split_is_55000_5000_seeded_42():
+    dm = _ready()
+    sizes = (len(dm.train), len(dm.valid), len(dm.test))
+    assert sizes == (55000, 5000, 10000), (
+        f"train/valid/test sizes are {sizes}; expected (55000, 5000, 10000): the 60,000 training "
+        "images are split 55,000 / 5,000, and the 10,000 test images stay apart")
+    ref_train, ref_valid = random_split(range(60000), [55000, 5000],
+                                        generator=torch.Generator().manual_seed(42))
+    assert list(dm.valid.indices) == list(ref_valid.indices), (
+        "the validation images are not those of random_split(..., [55000, 5000], "
+        "generator=torch.Generator().manual_seed(42)): an unseeded split gives a different "
+        "validation set every run, so results cannot be compared")
+
+
+def test_split_is_reproducible():
+    a, b = _ready(), _ready()
+    assert list(a.valid.indices) == list(b.valid.indices), (
+        "two setups gave different validation sets: seed the split with "
+        "torch.Generator().manual_seed(42)")
+
+
+def test_train_loader_shuffles_and_drops_last():
+    loader = _ready(batch_size=64).train_dataloader()
+    assert isinstance(loader.sampler, RandomSampler), (
+        "train_dataloader() does not shuffle: use shuffle=True so each epoch sees a new order")
+    assert loader.drop_last is True, (
+        "train_dataloader() keeps the last incomplete batch: use drop_last=True (a tiny last "
+        "batch makes BatchNorm statistics noisy)")
+
+
+@pytest.mark.parametrize("which", ["val_dataloader", "test_dataloader"])
+def test_eval_loaders_keep_order_and_every_sample(which):
+    dm = _ready(batch_size=64)
+    loader = getattr(dm, which)()
+    assert isinstance(loader.sampler, SequentialSampler), (
+        f"{which}() shuffles: evaluation needs no shuffling (shuffle=False), so results are "
+        "reproducible")
+    assert loader.drop_last is False, (
+        f"{which}() drops its last batch: every validation/test image must be counted")
+    assert loader.batch_size == 64, f"{which}() uses batch_size {loader.batch_size}; expected 64"
+
+
+def test_images_are_tensors_in_0_1():
+    x, y = _ready().valid[0]
+    assert isinstance(x, torch.Tensor) and tuple(x.shape) == (1, 28, 28), (
+        f"a sample is {type(x).__name__} {getattr(x, 'shape', '')}; expected a [1, 28, 28] "
+        "tensor: transforms.ToTensor()")
+    assert 0.0 <= x.min() and x.max() <= 1.0, "ToTensor() scales pixels to [0, 1]"
+
+
+def test_prepare_data_sets_no_state_and_downloads_nothing(monkeypatch):
+    import torchvision.datasets.utils as tv_utils
+
+    def no_network(*a, **k):
+        raise AssertionError("prepare_data tried to download although MNIST is already there")
+
+    monkeypatch.setattr(tv_utils, "download_and_extract_archive", no_network)
+    monkeypatch.setattr(tv_utils, "download_url", no_network)
+    dm = dmod.MnistDataModule(data_path=str(locate("mnist")))
+    before = copy.copy(vars(dm))
+    dm.prepare_data()
+    added = sorted(set(vars(dm)) - set(before))
+    assert not added, (
+        f"prepare_data() set {added} on the module. Lightning runs prepare_data on one "
+        "process only, so state set there is missing on the others: download only, and "
+        "assign datasets in setup()")

@@ -1,0 +1,56 @@
+"""MNIST as a LightningDataModule: download once, split 55,000 / 5,000, three loaders."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader, random_split
+from torchvision import datasets, transforms
+
+
+class MnistDataModule(L.LightningDataModule):
+    def __init__(self, data_path="./", batch_size=64, num_workers=0):
+        super().__init__()
+        self.batch_size = batch_size
+        self.data_path = data_path
+        self.num_workers = num_workers
+
+    def prepare_data(self):
+        """Download MNIST if it is not there yet. Runs on one process: set no state here."""
+        # TODO: datasets.MNIST(root=..., download=True); do not assign anything to self
+        ### BEGIN SOLUTION
+        datasets.MNIST(root=self.data_path, download=True)
+        ### END SOLUTION
+
+    def setup(self, stage=None):
+        """``self.train``/``self.valid``: 55,000/5,000 split seeded 42; ``self.test``: test set."""
+        # TODO: ToTensor datasets; random_split with torch.Generator().manual_seed(42)
+        ### BEGIN SOLUTION
+        train = datasets.MNIST(root=self.data_path, train=True,
+                               transform=transforms.ToTensor(), download=False)
+        self.test = datasets.MNIST(root=self.data_path, train=False,
+                                   transform=transforms.ToTensor(), download=False)
+        self.train, self.valid = random_split(train, lengths=[55000, 5000],
+                                              generator=torch.Generator().manual_seed(42))
+        ### END SOLUTION
+
+    def train_dataloader(self):
+        # TODO: shuffle and drop the last incomplete batch
+        ### BEGIN SOLUTION
+        return DataLoader(self.train, batch_size=self.batch_size, drop_last=True, shuffle=True,
+                          num_workers=self.num_workers)
+        ### END SOLUTION
+
+    def val_dataloader(self):
+        # TODO: no shuffling, keep every sample
+        ### BEGIN SOLUTION
+        return DataLoader(self.valid, batch_size=self.batch_size, drop_last=False, shuffle=False,
+                          num_workers=self.num_workers)
+        ### END SOLUTION
+
+    def test_dataloader(self):
+        # TODO: no shuffling, keep every sample
+        ### BEGIN SOLUTION
+        return DataLoader(self.test, batch_size=self.batch_size, drop_last=False, shuffle=False,
+                          num_workers=self.num_workers)
+        ### END SOLUTION

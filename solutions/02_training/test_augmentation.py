@@ -1,0 +1,87 @@
+"""Augmentation pipelines: shapes, ranges, randomness where allowed, and only there."""
+
+import numpy as np
+import torch
+from hypothesis import given
+from matplotlib.figure import Figure
+
+from grader import strategies as S
+from grader.checks import check_shape
+from grader.harness import exercise
+
+aug = exercise(__file__, "augmentation")
+
+
+def _half_image():
+    """Left half black, right half white: a horizontal flip swaps them."""
+    img = np.zeros((60, 60, 3), dtype=np.uint8)
+    img[:, 30:] = 255
+    return img
+
+
+@given(S.rgb_images())
+def test_train_output_is_3x128x128_in_minus1_1(image):
+    out = aug.build_train_transform()(image)
+    check_shape(f"build_train_transform()(uint8 image {image.shape})", out, (3, 128, 128),
+                "Resize((150, 150)) then RandomCrop((128, 128)): every image ends 128x128")
+    assert -1.0 <= out.min() and out.max() <= 1.0, (
+        f"values span [{out.min():.3f}, {out.max():.3f}]; Normalize((0.5,)*3, (0.5,)*3) after "
+        "ToTensor maps [0, 1] to [-1, 1]")
+
+
+@given(S.rgb_images())
+def test_test_output_is_3x128x128_and_deterministic(image):
+    pipeline = aug.build_test_transform()
+    torch.manual_seed(1)
+    first = pipeline(image)
+    torch.manual_seed(2)
+    second = pipeline(image)
+    check_shape(f"build_test_transform()(uint8 image {image.shape})", first, (3, 128, 128),
+                "Resize((150, 150)) then CenterCrop((128, 128))")
+    assert torch.equal(first, second), (
+        "the test transform gave two different tensors for the same image: validation and test "
+        "data are never augmented (no random crop, flip or color jitter), otherwise the "
+        "measured accuracy changes from run to run")
+
+
+def test_normalisation_maps_0_1_to_minus1_1():
+    black = aug.build_test_transform()(np.zeros((40, 40, 3), dtype=np.uint8))
+    white = aug.build_test_transform()(np.full((40, 40, 3), 255, dtype=np.uint8))
+    for value, out in ((-1.0, black), (1.0, white)):
+        assert torch.allclose(out, torch.full_like(out, value), atol=1e-5), (
+            f"a {'black' if value < 0 else 'white'} image gives values from {out.min():.3f} to "
+            f"{out.max():.3f} per channel; expected {value}: the lecture normalises with "
+            "mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), not ImageNet's statistics")
+
+
+def test_train_transform_is_random():
+    image = np.random.default_rng(0).integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
+    pipeline = aug.build_train_transform()
+    outs = []
+    for seed in range(4):
+        torch.manual_seed(seed)
+        outs.append(pipeline(image))
+    assert any(not torch.equal(outs[0], o) for o in outs[1:]), (
+        "the train transform gave the same tensor four times: training augmentation must be "
+        "random (RandomCrop, RandomHorizontalFlip, ColorJitter)")
+
+
+def test_flip_rate_is_near_0_2():
+    pipeline = aug.build_train_transform()
+    torch.manual_seed(0)
+    trials, flipped = 300, 0
+    for _ in range(trials):
+        out = pipeline(_half_image())
+        flipped += int(out[:, :, :40].mean() > out[:, :, -40:].mean())
+    rate = flipped / trials
+    assert 0.12 <= rate <= 0.28, (
+        f"{flipped} of {trials} training images were flipped horizontally (rate {rate:.2f}); "
+        "expected about 0.2: RandomHorizontalFlip(p=0.2)")
+
+
+def test_augmentation_grid_figure():
+    images = [_half_image(), np.random.default_rng(1).integers(0, 256, (50, 40, 3), np.uint8)]
+    fig = aug.augmentation_grid(images, aug.build_train_transform())
+    assert isinstance(fig, Figure)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(shown) == 4, f"expected 2 rows x 2 images, got {len(shown)} panels"

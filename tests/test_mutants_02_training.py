@@ -1,0 +1,71 @@
+"""Plausible wrong answers for topic 02_training: each must be caught, with the concept named."""
+
+import pytest
+
+from grader.mutation import Mutant, assert_caught, run_all
+
+TOPIC = "02_training"
+MUTANTS = [
+    Mutant("split_50000_10000", "datamodule.py", "lengths=[55000, 5000]", "lengths=[50000, 10000]",
+           "test_split_is_55000_5000_seeded_42", "55,000"),
+    Mutant("split_unseeded", "datamodule.py",
+           "lengths=[55000, 5000],\n                                              generator=torch.Generator().manual_seed(42))",
+           "lengths=[55000, 5000])", "test_split_is_55000_5000_seeded_42", "seed"),
+    Mutant("valid_loader_shuffled", "datamodule.py",
+           "return DataLoader(self.valid, batch_size=self.batch_size, drop_last=False, shuffle=False,",
+           "return DataLoader(self.valid, batch_size=self.batch_size, drop_last=False, shuffle=True,",
+           "test_eval_loaders_keep_order_and_every_sample", "shuffl"),
+    Mutant("train_loader_keeps_last", "datamodule.py",
+           "return DataLoader(self.train, batch_size=self.batch_size, drop_last=True,",
+           "return DataLoader(self.train, batch_size=self.batch_size, drop_last=False,",
+           "test_train_loader_shuffles_and_drops_last", "drop_last"),
+    Mutant("state_in_prepare_data", "datamodule.py",
+           "datasets.MNIST(root=self.data_path, download=True)",
+           "self.full = datasets.MNIST(root=self.data_path, download=True)",
+           "test_prepare_data_sets_no_state_and_downloads_nothing", "setup()"),
+    Mutant("test_set_augmented", "augmentation.py", "transforms.CenterCrop((128, 128)),",
+           "transforms.RandomCrop((128, 128)),\n        transforms.RandomHorizontalFlip(p=0.2),",
+           "test_test_output_is_3x128x128_and_deterministic", "never augmented"),
+    Mutant("flip_probability_0_5", "augmentation.py", "transforms.RandomHorizontalFlip(p=0.2),",
+           "transforms.RandomHorizontalFlip(p=0.5),", "test_flip_rate_is_near_0_2", "0.2"),
+    Mutant("imagenet_normalisation", "augmentation.py",
+           "transforms.CenterCrop((128, 128)),\n        transforms.ToTensor(),\n"
+           "        transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),",
+           "transforms.CenterCrop((128, 128)),\n        transforms.ToTensor(),\n"
+           "        transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),",
+           "test_normalisation_maps_0_1_to_minus1_1", "ImageNet"),
+    Mutant("train_transform_not_random", "augmentation.py",
+           "transforms.RandomCrop((128, 128)),\n        transforms.RandomHorizontalFlip(p=0.2),\n"
+           "        transforms.ColorJitter(brightness=0.1, contrast=0.1, saturation=0.1, hue=0.1),",
+           "transforms.CenterCrop((128, 128)),", "test_train_transform_is_random", "random"),
+    Mutant("batchnorm_missing", "cnn.py",
+           "torch.nn.Conv2d(3, 16, kernel_size=3),\n            torch.nn.BatchNorm2d(16),",
+           "torch.nn.Conv2d(3, 16, kernel_size=3),", "test_layers_match_the_slide", "BatchNorm",
+           test_file="test_cnn.py"),
+    Mutant("wrong_flatten_size", "cnn.py", "torch.nn.Linear(32, 20),",
+           "torch.nn.Linear(32 * 3 * 3, 20),", "test_layers_match_the_slide", "in_features",
+           test_file="test_cnn.py"),
+    Mutant("maxpool_dropped", "cnn.py",
+           "torch.nn.ReLU(),\n            torch.nn.MaxPool2d(kernel_size=2),\n            # block 02",
+           "torch.nn.ReLU(),\n            # block 02", "test_layers_match_the_slide", "MaxPool",
+           test_file="test_cnn.py"),
+    Mutant("eval_mode_missing", "lightning_model.py", "model = model.eval()", "model = model",
+           "test_compute_accuracy_uses_eval_mode", "eval()"),
+    Mutant("train_loss_not_logged", "lightning_model.py",
+           'self.log("train_loss", loss, batch_size=n)', "pass",
+           "test_fast_dev_run_logs_the_four_metrics", "train_loss"),
+    Mutant("optimizer_adam", "lightning_model.py",
+           "return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
+           "return torch.optim.Adam(self.parameters(), lr=self.learning_rate)",
+           "test_optimizer_is_sgd_with_the_learning_rate", "SGD"),
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return run_all(TOPIC, MUTANTS)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
+def test_mutant_is_caught(mutant, outcomes):
+    assert_caught(mutant, outcomes[mutant.id])
