@@ -1,0 +1,62 @@
+"""Transfer learning: reuse an ImageNet network, replace its head, choose what to train.
+
+Variant 1 - last layer:   freeze everything, then replace the head (only it learns).
+Variant 2 - last layers:  freeze everything, unfreeze the last stage, replace the head.
+Variant 3 - all layers:   replace the head and train everything.
+"""
+
+from __future__ import annotations
+
+import torch.nn as nn
+import torchvision.models as tvm
+
+
+def load_backbone(name="resnet18", weights="IMAGENET1K_V1"):
+    """A torchvision ``resnet18`` or ``mobilenet_v2``; ``weights=None`` gives random weights."""
+    # TODO: tvm.get_model(name, weights=weights)
+    raise NotImplementedError("TODO: tvm.get_model(name, weights=weights)")
+
+
+def load_resnet18(weights="IMAGENET1K_V1"):
+    """The lecture's ResNet18, with ImageNet weights unless ``weights=None``."""
+    return load_backbone("resnet18", weights)
+
+
+def head_name(model) -> str:
+    """Where the classifier sits: ``fc`` (ResNet) or ``classifier.1`` (MobileNetV2)."""
+    return "fc" if hasattr(model, "fc") else f"classifier.{len(model.classifier) - 1}"
+
+
+def last_stage(model) -> nn.Module:
+    """The last feature block: ``layer4`` (ResNet) or ``features[-1]`` (MobileNetV2)."""
+    return model.layer4 if hasattr(model, "layer4") else model.features[-1]
+
+
+def replace_head(model, num_classes=10):
+    """Put a new ``Linear(in_features, num_classes)`` where the ImageNet classifier was."""
+    # TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.
+    raise NotImplementedError("TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.")
+
+
+def prepare_finetuning(model, variant, num_classes=10):
+    """Freeze according to ``variant`` (1, 2 or 3), then replace the head. Returns the model."""
+    if variant not in (1, 2, 3):
+        raise ValueError(f"variant must be 1 (last layer), 2 (last layers) or 3 (all), not {variant!r}")
+    # TODO: variants 1 and 2 freeze every parameter first (requires_grad = False);
+    # TODO: variant 2 then unfreezes last_stage(model); all variants end with replace_head
+    raise NotImplementedError("TODO: variant 2 then unfreezes last_stage(model); all variants end with replace_head")
+
+
+def trainable_parameter_count(model) -> int:
+    """How many parameter values the optimizer will update."""
+    # TODO: sum numel() of the parameters with requires_grad
+    raise NotImplementedError("TODO: sum numel() of the parameters with requires_grad")
+
+
+def preprocessing(weights):
+    """The weights' own transforms (resize 256, crop 224, ImageNet mean/std), for train and test.
+
+    ``weights`` is a torchvision weights enum, e.g. ``ResNet18_Weights.IMAGENET1K_V1``.
+    """
+    # TODO: a pretrained network expects the preprocessing it was trained with
+    raise NotImplementedError("TODO: a pretrained network expects the preprocessing it was trained with")

@@ -1,0 +1,34 @@
+"""train_transfer: the weights' preprocessing on both sides, and a fast_dev_run."""
+
+import torch
+import torchvision.models as tvm
+
+from grader.harness import exercise
+
+train = exercise(__file__, "train")
+
+
+def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
+    weights = tvm.MobileNet_V2_Weights.IMAGENET1K_V1
+    dm = train.build_datamodule(tmp_path, weights, batch_size=8)
+    image = torch.randint(0, 256, (3, 40, 40), dtype=torch.uint8)
+    reference = weights.transforms()(image)
+    for side in ("train_transform", "test_transform"):
+        transform = getattr(dm, side)
+        out = transform(image) if transform is not None else None
+        assert out is not None and out.shape == reference.shape and torch.allclose(
+            out, reference, atol=1e-5), (
+            f"the datamodule's {side} is not the weights' preprocessing: a pretrained network "
+            "must see train and test images prepared the same way it saw ImageNet "
+            "(weights.transforms(): resize, crop 224, ImageNet mean/std)")
+
+
+def test_fast_dev_run_with_cached_features(tmp_path):
+    result = train.train_transfer(variant=1, profile="quick", backbone="mobilenet_v2",
+                                  out_dir=tmp_path, fast_dev_run=True, n_train=64, n_val=32,
+                                  n_test=32)
+    assert result["cached_features"] is True, "variant 1 should train the head on cached features"
+    assert result["trainable_params"] == 1280 * 10 + 10
+    assert 0.0 <= result["test_acc"] <= 1.0
+    for key in ("device", "torch", "extract_seconds", "train_seconds"):
+        assert key in result, f"the result has no {key!r}"

@@ -1,0 +1,156 @@
+"""Fine-tuning variants: what is frozen, what learns, and the weights' own preprocessing."""
+
+import pytest
+import torch
+import torch.nn as nn
+import torchvision.models as tvm
+from torchvision.transforms import InterpolationMode
+
+from grader.checks import check_close, check_int
+from grader.harness import exercise
+from grader.weights import ensure_available
+
+tr = exercise(__file__, "transfer")
+
+HEADS = {"resnet18": "fc.", "mobilenet_v2": "classifier.1."}
+LAST_STAGE = {"resnet18": "layer4.", "mobilenet_v2": "features.18."}
+VARIANT_TEXT = {1: "variant 1 (last layer): freeze everything, then replace the head",
+                2: "variant 2 (last layers): freeze everything, unfreeze the last stage "
+                   "(layer4 of ResNet18, features[-1] of MobileNetV2), then replace the head",
+                3: "variant 3 (all layers): replace the head and freeze nothing"}
+
+
+@pytest.fixture(autouse=True)
+def no_downloads(monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("weights=None must build the network without loading weights")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", refuse)
+
+
+def _prepared(backbone, variant):
+    torch.manual_seed(0)
+    return tr.prepare_finetuning(tr.load_backbone(backbone, weights=None), variant, num_classes=10)
+
+
+def _expected_trainable(backbone, variant):
+    """Counted on a fresh torchvision model, by the lecture's rule for each variant."""
+    ref = tvm.get_model(backbone, weights=None)
+    head = ref.fc if backbone == "resnet18" else ref.classifier[-1]
+    new_head = head.in_features * 10 + 10
+    if variant == 1:
+        return new_head
+    if variant == 2:
+        stage = ref.layer4 if backbone == "resnet18" else ref.features[-1]
+        return sum(p.numel() for p in stage.parameters()) + new_head
+    head_params = sum(p.numel() for p in head.parameters())
+    return sum(p.numel() for p in ref.parameters()) - head_params + new_head
+
+
+def test_load_resnet18_without_weights_is_the_lecture_architecture():
+    model = tr.load_resnet18(weights=None)
+    assert isinstance(model, tvm.ResNet), f"load_resnet18 returned {type(model).__name__}"
+    assert isinstance(model.fc, nn.Linear) and (model.fc.in_features, model.fc.out_features) \
+        == (512, 1000), f"ResNet18's ImageNet head is Linear(512, 1000), got {model.fc}"
+    check_int("parameters of load_resnet18(weights=None)",
+              sum(p.numel() for p in model.parameters()),
+              sum(p.numel() for p in tvm.resnet18(weights=None).parameters()),
+              "torchvision's ResNet18 with its 1000-class ImageNet head")
+
+
+@pytest.mark.parametrize("variant,expected", [(1, 5130), (3, 11_181_642)])
+def test_resnet18_trainable_counts_from_the_lecture(variant, expected):
+    model = _prepared("resnet18", variant)
+    check_int(f"trainable_parameter_count(prepare_finetuning(resnet18, variant={variant}))",
+              tr.trainable_parameter_count(model), expected, VARIANT_TEXT[variant])
+
+
+@pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
+@pytest.mark.parametrize("variant", [1, 2, 3])
+def test_trainable_count_matches_the_variant(backbone, variant):
+    model = _prepared(backbone, variant)
+    expected = _expected_trainable(backbone, variant)
+    got = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    hint = ""
+    if got == 0:
+        hint = (" - nothing is trainable: replacing the head *before* freezing freezes the new "
+                "head too. Freeze first, then replace the head")
+    check_int(f"trainable parameters of prepare_finetuning({backbone}, variant={variant})", got,
+              expected, VARIANT_TEXT[variant] + hint)
+    check_int(f"trainable_parameter_count(...) for {backbone}, variant {variant}",
+              tr.trainable_parameter_count(model), expected,
+              "count numel() of the parameters with requires_grad=True")
+
+
+@pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
+@pytest.mark.parametrize("variant", [1, 2, 3])
+def test_requires_grad_mask_matches_the_variant(backbone, variant):
+    model = _prepared(backbone, variant)
+    head, stage = HEADS[backbone], LAST_STAGE[backbone]
+    wrong = []
+    for name, p in model.named_parameters():
+        should = (variant == 3 or name.startswith(head)
+                  or (variant == 2 and name.startswith(stage)))
+        if p.requires_grad != should:
+            wrong.append(f"{name}: requires_grad={p.requires_grad}, expected {should}")
+    assert not wrong, (f"{backbone}, {VARIANT_TEXT[variant]}. These parameters are wrong "
+                       f"({len(wrong)}):\n  " + "\n  ".join(wrong[:8]))
+
+
+@pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
+def test_new_head_is_one_linear_layer_to_10_classes(backbone):
+    model = _prepared(backbone, 1)
+    head = model.get_submodule(HEADS[backbone][:-1])
+    expected_in = 512 if backbone == "resnet18" else 1280
+    assert isinstance(head, nn.Linear), (
+        f"the head of {backbone} is {head}; expected one Linear({expected_in}, 10) in place of "
+        "the ImageNet classifier, not a new layer stacked on the old 1000-class head")
+    assert (head.in_features, head.out_features) == (expected_in, 10), (
+        f"the new head is Linear({head.in_features}, {head.out_features}); expected "
+        f"Linear({expected_in}, 10): in_features must match the features that reach it")
+    model.eval()
+    out = model(torch.randn(2, 3, 64, 64))
+    assert tuple(out.shape) == (2, 10), f"the model outputs {tuple(out.shape)}; expected (2, 10)"
+
+
+@pytest.mark.parametrize("variant", [1, 2])
+def test_frozen_parameters_do_not_change_after_a_step(variant):
+    model = _prepared("resnet18", variant)
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    loss = nn.functional.cross_entropy(model(torch.randn(4, 3, 64, 64)), torch.tensor([0, 1, 2, 3]))
+    loss.backward()
+    opt.step()
+    for name, p in model.named_parameters():
+        changed = not torch.equal(before[name], p.detach())
+        if p.requires_grad and name.startswith("fc."):
+            assert changed, f"{name} is trainable but did not change after an SGD step"
+        if not p.requires_grad:
+            assert not changed, f"{name} is frozen but changed after an SGD step"
+    assert not torch.equal(before["fc.weight"], model.fc.weight.detach()), (
+        "the head did not learn: it must stay trainable in every variant")
+
+
+def test_preprocessing_is_the_weights_own_transforms():
+    weights = tvm.ResNet18_Weights.IMAGENET1K_V1
+    got = tr.preprocessing(weights)
+    image = torch.randint(0, 256, (3, 300, 280), dtype=torch.uint8)
+    check_close("preprocessing(ResNet18_Weights.IMAGENET1K_V1)(image)", got(image),
+                weights.transforms()(image),
+                "a pretrained network expects its own preprocessing: resize 256 (bilinear), "
+                "center crop 224, ImageNet mean/std - not CIFAR-10's statistics", atol=1e-5)
+    for attr, value in (("crop_size", [224]), ("resize_size", [256]),
+                        ("mean", [0.485, 0.456, 0.406]), ("std", [0.229, 0.224, 0.225]),
+                        ("interpolation", InterpolationMode.BILINEAR)):
+        assert getattr(got, attr, None) == value, (
+            f"preprocessing(weights).{attr} is {getattr(got, attr, None)!r}; the weights' own "
+            f"transforms() have {value!r}")
+
+
+def test_pretrained_mobilenet_loads_real_weights(monkeypatch):
+    monkeypatch.undo()  # loading from the local cache is allowed here
+    path = ensure_available("mobilenet_v2")
+    model = tr.load_backbone("mobilenet_v2", "IMAGENET1K_V1")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    assert torch.equal(model.features[0][0].weight, state["features.0.0.weight"]), (
+        "load_backbone('mobilenet_v2', 'IMAGENET1K_V1') did not load the ImageNet weights")

@@ -1,0 +1,73 @@
+"""Plausible wrong answers for topic 03_transfer: each must be caught, with the concept named."""
+
+import pytest
+
+from grader.mutation import Mutant, assert_caught, run_all
+
+TOPIC = "03_transfer"
+FREEZE_THEN_HEAD = """    if variant in (1, 2):
+        for param in model.parameters():
+            param.requires_grad = False
+    if variant == 2:
+        for param in last_stage(model).parameters():
+            param.requires_grad = True
+    return replace_head(model, num_classes)"""
+HEAD_THEN_FREEZE = """    model = replace_head(model, num_classes)
+    if variant in (1, 2):
+        for param in model.parameters():
+            param.requires_grad = False
+    if variant == 2:
+        for param in last_stage(model).parameters():
+            param.requires_grad = True
+    return model"""
+
+MUTANTS = [
+    Mutant("head_replaced_before_freezing", "transfer.py", FREEZE_THEN_HEAD, HEAD_THEN_FREEZE,
+           "test_trainable_count_matches_the_variant", "before"),
+    Mutant("nothing_frozen_in_variant_1", "transfer.py", "if variant in (1, 2):",
+           "if variant == 2:", "test_requires_grad_mask_matches_the_variant", "freeze"),
+    Mutant("variant_2_wrong_stage", "transfer.py",
+           "return model.layer4 if hasattr(model, \"layer4\") else model.features[-1]",
+           "return model.layer3 if hasattr(model, \"layer4\") else model.features[-2]",
+           "test_requires_grad_mask_matches_the_variant", "layer4"),
+    Mutant("head_stacked_on_old_head", "transfer.py",
+           "model.fc = nn.Linear(model.fc.in_features, num_classes)",
+           "model.fc = nn.Sequential(model.fc, nn.Linear(1000, num_classes))",
+           "test_new_head_is_one_linear_layer_to_10_classes", "stacked"),
+    Mutant("head_wrong_in_features", "transfer.py",
+           "model.fc = nn.Linear(model.fc.in_features, num_classes)",
+           "model.fc = nn.Linear(1000, num_classes)",
+           "test_new_head_is_one_linear_layer_to_10_classes", "in_features"),
+    Mutant("trainable_count_ignores_requires_grad", "transfer.py",
+           "return int(sum(p.numel() for p in model.parameters() if p.requires_grad))",
+           "return int(sum(p.numel() for p in model.parameters()))",
+           "test_trainable_count_matches_the_variant", "requires_grad"),
+    Mutant("cifar_normalisation", "transfer.py", "    return weights.transforms()\n",
+           "    from torchvision import transforms as T\n"
+           "    return T.Compose([T.Resize(256, antialias=True), T.CenterCrop(224),\n"
+           "                      T.ConvertImageDtype(__import__('torch').float),\n"
+           "                      T.Normalize((0.4914, 0.4822, 0.4465), (0.247, 0.243, 0.261))])\n",
+           "test_preprocessing_is_the_weights_own_transforms", "CIFAR"),
+    Mutant("preprocessing_on_train_only", "train.py",
+           "return Cifar10DataModule(data_path, batch_size=batch_size, train_transform=transform,\n"
+           "                             test_transform=transform)",
+           "return Cifar10DataModule(data_path, batch_size=batch_size, train_transform=transform)",
+           "test_build_datamodule_preprocesses_train_and_test_alike", "test_transform"),
+    Mutant("split_unseeded", "datamodule.py",
+           "order = torch.randperm(len(train_aug), generator=torch.Generator().manual_seed(42))",
+           "order = torch.randperm(len(train_aug))",
+           "test_cifar10_split_is_45000_5000_seeded_42", "seed"),
+    Mutant("valid_augmented", "datamodule.py", "self.valid = Subset(train_plain,",
+           "self.valid = Subset(train_aug,", "test_valid_uses_the_test_transform",
+           "never augmented"),
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    return run_all(TOPIC, MUTANTS)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
+def test_mutant_is_caught(mutant, outcomes):
+    assert_caught(mutant, outcomes[mutant.id])
