@@ -30,3 +30,19 @@ def cmd_data(args) -> int:
     where = data.fetch(args.name, Path(args.mirror) if args.mirror else None)
     print(f"{args.name}: ready in {where}")
     return 0
+
+
+def cmd_grade(args) -> int:
+    from grader.grade import grade_class
+
+    results = grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
+                          topics=args.topics, force=args.force, timeout=args.timeout,
+                          memory_mb=args.memory_mb, lang=args.lang)
+    out = Path(args.out).resolve()
+    width = max(len(s) for s in results)
+    for student in sorted(results):
+        r = results[student]
+        print(f"  {student:<{width}}  {r['score']:>6g} / {r['max_score']:g}")
+    print(f"gradebook: {out / 'gradebook.csv'}")
+    print(f"feedback and results.json per student: {out / 'students'}/<student>/")
+    return 0

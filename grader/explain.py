@@ -52,6 +52,23 @@ _PATTERNS = [
      }),
 ]
 
+_SIGNATURE = re.compile(r"(\w+)\(\) (got an unexpected keyword argument '(\w+)'|takes \d+ "
+                        r"positional arguments? but \d+ (were|was) given|missing \d+ required "
+                        r"positional arguments?)")
+
+
+def _signature(m):
+    return {
+        "en": (f"{m[1]}() was called the way the exercise defines it, but your definition has "
+               f"a different signature ({m[2]}). Keep the parameter names and defaults of the "
+               "stub."),
+        "vi": (f"{m[1]}() được gọi theo đúng định nghĩa của bài tập, nhưng hàm của bạn có chữ ký "
+               f"khác ({m[2]}). Hãy giữ nguyên tên tham số và giá trị mặc định như trong stub."),
+    }
+
+
+_PATTERNS.append((_SIGNATURE, _signature))
+
 LABEL = {"en": "What this means", "vi": "Ý nghĩa"}
 
 
@@ -64,6 +81,6 @@ def explain_message(text: str) -> str | None:
 
 
 def explain_exception(exc: BaseException) -> str | None:
-    if isinstance(exc, (RuntimeError, ValueError)):
+    if isinstance(exc, (RuntimeError, ValueError, TypeError)):
         return explain_message(str(exc))
     return None

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import signal
@@ -35,6 +37,8 @@ def pytest_addoption(parser):
                     help="seconds a single test may run (0: no limit)")
     group.addoption("--cnnkit-no-network", action="store_true",
                     help="make every socket connection fail")
+    group.addoption("--cnnkit-token-env", default=None,
+                    help="sign each result line with the secret in this environment variable")
     group.addoption("--lang", default=None, help="language of explanations: en or vi")
 
 
@@ -56,6 +60,9 @@ def pytest_configure(config):
         pass
     path = config.getoption("--cnnkit-results")
     config._cnnkit_results = open(path, "a", encoding="utf-8") if path else None
+    token_env = config.getoption("--cnnkit-token-env")
+    # Read and remove the secret before any student code is imported.
+    config._cnnkit_token = os.environ.pop(token_env, "").encode() if token_env else b""
 
 
 def pytest_unconfigure(config):
@@ -72,6 +79,9 @@ def pytest_report_header(config):
 def _emit(config, record):
     fh = getattr(config, "_cnnkit_results", None)
     if fh:
+        token = getattr(config, "_cnnkit_token", b"")
+        if token:
+            record["mac"] = sign(token, record)
         fh.write(json.dumps(record) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
@@ -117,6 +127,11 @@ def pytest_runtest_makereport(item, call):
             "when": report.when, "duration": round(report.duration, 3),
             "message": _short(report.longreprtext) if report.failed else "",
         })
+
+
+def sign(token: bytes, record: dict) -> str:
+    body = json.dumps({k: v for k, v in record.items() if k != "mac"}, sort_keys=True)
+    return hmac.new(token, body.encode(), hashlib.sha256).hexdigest()
 
 
 def _short(text: str) -> str:
