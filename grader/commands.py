@@ -46,3 +46,15 @@ def cmd_grade(args) -> int:
     print(f"gradebook: {out / 'gradebook.csv'}")
     print(f"feedback and results.json per student: {out / 'students'}/<student>/")
     return 0
+
+
+def cmd_release(args) -> int:
+    from grader import release
+
+    out = release.build(Path(args.out))
+    problems = release.leaks(out)
+    if problems:
+        print("cnnkit release: solution text found in the bundle:\n  " + "\n  ".join(problems))
+        return 1
+    print(f"student bundle written to {out.resolve()} (no solutions, no hidden tests)")
+    return 0
