@@ -58,3 +58,13 @@ def cmd_release(args) -> int:
         return 1
     print(f"student bundle written to {out.resolve()} (no solutions, no hidden tests)")
     return 0
+
+
+def cmd_nbgrader(args) -> int:
+    from grader import nbgrader_export
+
+    topics = [paths.resolve_topic(t) for t in args.topics] if args.topics else None
+    for nb in nbgrader_export.export(Path(args.out), topics):
+        print(f"wrote {nb}")
+    print(f"next: cd {Path(args.out).resolve()} && nbgrader generate_assignment 01_cnn")
+    return 0

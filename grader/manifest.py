@@ -61,6 +61,14 @@ class Topic:
         return next((e for e in self.exercises if e.owns_test_file(filename)), None)
 
 
+def split_points(points: float, n: int) -> list[float]:
+    """``points`` over ``n`` tests, rounded to 0.001, summing exactly to ``points``."""
+    if n <= 0:
+        return []
+    each = round(points / n, 3)
+    return [each] * (n - 1) + [round(points - each * (n - 1), 3)]
+
+
 def topic_folder(topic: str) -> Path:
     for base in (paths.solutions_dir(), paths.exercises_dir()):
         if (base / topic / MANIFEST_NAME).is_file():

@@ -37,14 +37,14 @@ def score_topic(topic: manifest.Topic, results: dict[str, runner.TestResult]) ->
             by_exercise.setdefault(exercise.name, []).append((filename, result))
     scores = []
     for exercise in topic.exercises:
-        tests = by_exercise.get(exercise.name, [])
-        each = exercise.points / len(tests) if tests else 0.0
-        for filename, result in sorted(tests, key=lambda t: t[1].nodeid):
+        tests = sorted(by_exercise.get(exercise.name, []), key=lambda t: t[1].nodeid)
+        shares = manifest.split_points(exercise.points, len(tests))
+        for (filename, result), each in zip(tests, shares):
             passed = result.outcome == "passed"
             scores.append(TestScore(
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
-                status="passed" if passed else "failed", score=round(each if passed else 0.0, 4),
-                max_score=round(each, 4), output="" if passed else result.message,
+                status="passed" if passed else "failed", score=each if passed else 0.0,
+                max_score=each, output="" if passed else result.message,
                 hidden=filename.endswith("_hidden.py")))
     return scores
 
