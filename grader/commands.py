@@ -68,3 +68,34 @@ def cmd_nbgrader(args) -> int:
         print(f"wrote {nb}")
     print(f"next: cd {Path(args.out).resolve()} && nbgrader generate_assignment 01_cnn")
     return 0
+
+
+def cmd_list(args) -> int:
+    from grader import student
+
+    return student.cmd_list(args.target, args.lang)
+
+
+def cmd_check(args) -> int:
+    from grader import student
+
+    return student.cmd_check(args.topic, args.target, args.lang, args.full)
+
+
+def cmd_hint(args) -> int:
+    from grader import student
+
+    return student.cmd_hint(args.topic, args.exercise, None, args.lang, args.reset)
+
+
+def cmd_solution(args) -> int:
+    from grader import student
+
+    return student.cmd_solution(args.topic, args.exercise, args.target, args.lang, args.diff,
+                                args.force)
+
+
+def cmd_watch(args) -> int:
+    from grader import watch
+
+    return watch.watch(args.topic, args.target, args.lang, args.interval, args.poll)

@@ -16,7 +16,7 @@ class LayerRow:
 
     def text(self) -> str:
         shape = "x".join(str(s) for s in self.output_shape[1:]) if self.output_shape else "-"
-        return f"{self.name:<18} {self.kind:<12} {shape:>12} {self.params:>10,}"
+        return f"{self.name:<18} {self.kind:<17} {shape:>10} {self.params:>10,}"
 
 
 def layer_rows(model, input_size) -> list[LayerRow]:
@@ -51,15 +51,24 @@ def first_divergence(actual: list[LayerRow], expected: list[LayerRow]) -> int | 
     return None
 
 
-def side_by_side(actual: list[LayerRow], expected: list[LayerRow], mark: int | None) -> str:
-    width = 56
+def side_by_side(actual: list[LayerRow], expected: list[LayerRow], mark: int | None,
+                 context: int = 6) -> str:
+    """Both summaries in two columns, the first divergence marked ``>>``, around it only."""
+    width = 61
     head = f"{'   your model':<{width}} | expected"
     lines = [head, "-" * len(head)]
-    for i in range(max(len(actual), len(expected))):
+    total = max(len(actual), len(expected))
+    lo = max(0, (mark or 0) - context)
+    hi = min(total, (mark or 0) + context + 1) if mark is not None else total
+    if lo > 0:
+        lines.append(f"   ... {lo} matching layers above ...")
+    for i in range(lo, hi):
         a = actual[i].text() if i < len(actual) else ""
         e = expected[i].text() if i < len(expected) else ""
         flag = ">> " if i == mark else "   "
         lines.append(f"{flag}{a:<{width - 3}} | {e}")
+    if hi < total:
+        lines.append(f"   ... {total - hi} more layers ...")
     return "\n".join(lines)
 
 
@@ -70,6 +79,12 @@ def _advice(a: LayerRow | None, e: LayerRow | None, before: LayerRow | None) -> 
     if e is None:
         return pick({"en": f"your model has an extra layer {a.name} ({a.kind}).",
                      "vi": f"mô hình của bạn có thêm lớp {a.name} ({a.kind})."})
+    if a.name.startswith(e.name + "."):
+        return pick({
+            "en": (f"{e.name} should be a single {e.kind}; yours is a stack ({a.name}, ...). "
+                   "Replace the old layer instead of stacking a new one on top of it."),
+            "vi": (f"{e.name} phải là một lớp {e.kind} duy nhất; của bạn là một chồng lớp "
+                   f"({a.name}, ...). Hãy thay lớp cũ thay vì chồng lớp mới lên trên.")})
     if a.kind != e.kind:
         hint = {"en": f"{e.name} should be a {e.kind}, yours is a {a.kind}.",
                 "vi": f"{e.name} phải là {e.kind}, của bạn là {a.kind}."}
@@ -111,9 +126,11 @@ def compare_architectures(model, reference, input_size, what: str) -> None:
         root = exc.__cause__ or exc
         cause = f"{type(root).__name__}: {root}"
         note = explain_message(str(root)) or ""
+        shown = expected[-8:]
         raise AssertionError(
             f"{what}: the forward pass on input {input_size} failed: {cause}\n{note}\n"
-            "Expected layers:\n" + "\n".join(r.text() for r in expected)) from None
+            f"The expected layers end like this ({len(expected) - len(shown)} more above):\n"
+            + "\n".join(r.text() for r in shown)) from None
     mark = first_divergence(actual, expected)
     if mark is None:
         return

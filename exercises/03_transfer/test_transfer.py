@@ -7,6 +7,7 @@ import torchvision.models as tvm
 from torchvision.transforms import InterpolationMode
 
 from grader.checks import check_close, check_int
+from grader.feedback import compare_architectures
 from grader.harness import exercise
 from grader.weights import ensure_available
 
@@ -111,6 +112,17 @@ def test_new_head_is_one_linear_layer_to_10_classes(backbone):
     model.eval()
     out = model(torch.randn(2, 3, 64, 64))
     assert tuple(out.shape) == (2, 10), f"the model outputs {tuple(out.shape)}; expected (2, 10)"
+
+
+@pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
+def test_architecture_matches_backbone_with_new_head(backbone):
+    reference = tvm.get_model(backbone, weights=None)
+    if backbone == "resnet18":
+        reference.fc = nn.Linear(512, 10)
+    else:
+        reference.classifier[-1] = nn.Linear(1280, 10)
+    compare_architectures(_prepared(backbone, 1), reference, (1, 3, 64, 64),
+                          f"prepare_finetuning({backbone}, variant=1)")
 
 
 @pytest.mark.parametrize("variant", [1, 2])

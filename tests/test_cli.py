@@ -1,0 +1,111 @@
+"""The student's commands, driven through a subprocess on a copy of the exercises."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from grader import paths
+
+TOPIC = "01_cnn"
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    shutil.copytree(paths.exercises_dir() / TOPIC, tmp_path / "ex" / TOPIC)
+    env = {**os.environ, "CNNKIT_STATE": str(tmp_path / "state.json"), "MPLBACKEND": "Agg"}
+    env.pop("CNNKIT_LANG", None)
+    return tmp_path / "ex", env
+
+
+def cnnkit(env, *args, timeout=300):
+    proc = subprocess.run([sys.executable, "-m", "grader", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, cwd=paths.KIT_ROOT)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def solve(ex, name):
+    shutil.copy(paths.solutions_dir() / TOPIC / name, ex / TOPIC / name)
+
+
+def _row(text, exercise):
+    return next(line for line in text.splitlines() if f" {exercise} " in f" {line} ")
+
+
+def test_list_check_hint_fix_list(workspace):
+    ex, env = workspace
+    code, out = cnnkit(env, "list", "--target", str(ex))
+    assert code == 0 and "not started" in _row(out, "params") and "total: 0/12" in out
+
+    code, out = cnnkit(env, "check", TOPIC, "--target", str(ex))
+    assert code == 1 and "✗ params" in out and "NotImplementedError: TODO" in out
+    assert "cnnkit hint 01_cnn params" in out
+
+    code, out = cnnkit(env, "hint", TOPIC)
+    assert "Hint 1/5 for 01_cnn/params" in out and " 2. " not in out
+    code, out = cnnkit(env, "hint", TOPIC, "params")
+    assert "Hint 2/5" in out and " 2. " in out
+
+    solve(ex, "params.py")
+    code, out = cnnkit(env, "list", "--target", str(ex))
+    assert "done" in _row(out, "params") and "not started" in _row(out, "models")
+    assert "2/5" in _row(out, "params"), "list shows how many hints were seen"
+
+
+def test_vietnamese_everywhere(workspace):
+    ex, env = workspace
+    code, out = cnnkit(env, "--lang", "vi", "list", "--target", str(ex))
+    assert "chưa làm" in out and "tổng:" in out
+    code, out = cnnkit({**env, "CNNKIT_LANG": "vi"}, "hint", TOPIC, "params")
+    assert "Gợi ý 1/5" in out and "kênh" in out
+    code, out = cnnkit(env, "--lang", "vi", "check", TOPIC, "--target", str(ex))
+    assert "đang kiểm tra" in out and "Còn 4 bài chưa đạt" in out
+
+
+def test_solution_only_after_success(workspace):
+    ex, env = workspace
+    code, out = cnnkit(env, "solution", TOPIC, "params", "--target", str(ex))
+    assert code == 1 and "stays hidden" in out and "BEGIN SOLUTION" not in out
+    code, out = cnnkit(env, "solution", TOPIC, "params", "--force", "--target", str(ex))
+    assert code == 0 and "weights = kh * kw" in out and "### BEGIN SOLUTION" not in out
+    for name in ("params.py", "naive_conv.py", "models.py", "feature_maps.py"):
+        solve(ex, name)
+    (ex / TOPIC / "params.py").write_text((ex / TOPIC / "params.py").read_text()
+                                          + "\n# my own note\n")
+    code, out = cnnkit(env, "solution", TOPIC, "params", "--diff", "--target", str(ex))
+    assert code == 0 and "-# my own note" in out
+
+
+@pytest.mark.parametrize("mode", [[], ["--poll", "--interval", "0.2"]], ids=["events", "poll"])
+def test_watch_reruns_on_save_and_stops_on_ctrl_c(workspace, mode):
+    ex, env = workspace
+    proc = subprocess.Popen([sys.executable, "-m", "grader", "watch", TOPIC, "--target", str(ex),
+                             *mode], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, cwd=paths.KIT_ROOT, start_new_session=True)
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")),
+                              daemon=True)
+    reader.start()
+
+    def wait_for(text, count, limit=180):
+        end = time.monotonic() + limit
+        while time.monotonic() < end and "".join(lines).count(text) < count:
+            time.sleep(0.2)
+        return "".join(lines).count(text) >= count
+
+    try:
+        assert wait_for("still failing", 1), "".join(lines)
+        assert ("file events" in "".join(lines)) == (not mode)
+        solve(ex, "naive_conv.py")
+        assert wait_for("still failing", 2), f"no re-run after saving a file:\n{''.join(lines)}"
+        assert "✓ naive_conv" in "".join(lines).split("-" * 60)[-1]
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    assert proc.returncode == 0 and "stopped watching" in "".join(lines)
