@@ -99,3 +99,31 @@ def cmd_watch(args) -> int:
     from grader import watch
 
     return watch.watch(args.topic, args.target, args.lang, args.interval, args.poll)
+
+
+def cmd_train(args) -> int:
+    from grader import manifest, targets, training
+
+    topic = "02_training" if args.task == "mnist" else "03_transfer"
+    module = targets.import_exercise(targets.target_topic_dir(args.target, topic), "train")
+    profile = training.resolve_profile(args.profile)
+    seed = {} if args.seed is None else {"seed": args.seed}
+    out = Path(args.out) / f"{args.task}-{profile}"
+    print(f"training {args.task} ({profile} profile, {args.target}); results in {out}",
+          flush=True)
+    if args.task == "mnist":
+        result = module.train_mnist(profile=profile, out_dir=out, **seed)
+        graded = manifest.load_topic(topic).graded["mnist"]
+    else:
+        result = module.train_transfer(variant=args.variant, profile=profile,
+                                       backbone=args.backbone or "resnet18", out_dir=out, **seed)
+        graded = manifest.load_topic(topic).graded["transfer"]
+    threshold = graded[profile]
+    if isinstance(threshold, dict):  # per variant
+        threshold = threshold[str(args.variant)]
+    ok = result["test_acc"] >= threshold
+    print(f"test accuracy {result['test_acc']:.4f}  (threshold {threshold}: "
+          f"{'PASS' if ok else 'FAIL'})  in {result['seconds']} s on {result['device']}")
+    if result.get("curves_png"):
+        print(f"learning curves: {result['curves_png']}")
+    return 0 if ok else 1

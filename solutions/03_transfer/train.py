@@ -33,6 +33,8 @@ PROFILES = {
     "full": dict(image_size=224, n_train=None, n_val=None, n_test=None, max_epochs=50,
                  batch_size=64, learning_rate=0.1, accelerator="auto", cache_features=True),
 }
+# Variants 2 and 3 run the backbone at every step: on the CPU, fewer images and epochs.
+QUICK_FINETUNE = dict(n_train=2000, n_val=500, max_epochs=2, learning_rate=0.01)
 
 
 def build_datamodule(data_path, weights, batch_size=64, image_size=224):
@@ -129,7 +131,8 @@ def train_transfer(variant=1, profile="auto", backbone="resnet18", seed=123, dat
     ``fast_dev_run=True`` runs one batch of each stage.
     """
     profile = training.resolve_profile(profile)
-    settings = {**PROFILES[profile], **overrides}
+    settings = {**PROFILES[profile], **(QUICK_FINETUNE if profile == "quick" and variant != 1
+                                         else {}), **overrides}
     fast = settings.pop("fast_dev_run", False)
     training.make_deterministic(seed)
     out_dir = Path(out_dir)
