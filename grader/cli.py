@@ -11,7 +11,7 @@ HELP = """\
 cnnkit - exercises and autograding for the lecture "Deep Convolutional Neural Networks".
 
 Students:     cnnkit list | check [TOPIC] | hint TOPIC [EXERCISE] | watch [TOPIC] | solution TOPIC
-Self-study:   cnnkit train mnist|transfer [--profile quick|full|auto]
+Self-study:   cnnkit train mnist|transfer [--profile quick|full|auto] | figures --out DIR
 Instructors:  cnnkit grade SUBMISSIONS --out DIR | release --out DIR | nbgrader export --out DIR
 Kit:          cnnkit sync | data status | data fetch NAME [--from MIRROR]
 
@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["export"])
     s.add_argument("--out", required=True)
     s.add_argument("--topics", nargs="+")
+
+    s = sub.add_parser("figures", help="draw the lecture's figures with your code (PNG)")
+    s.add_argument("--target", default=None, help="exercises (default) or solutions")
+    s.add_argument("--out", default="figures")
 
     sub.add_parser("sync", help="regenerate exercises/ from solutions/")
 

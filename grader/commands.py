@@ -127,3 +127,11 @@ def cmd_train(args) -> int:
     if result.get("curves_png"):
         print(f"learning curves: {result['curves_png']}")
     return 0 if ok else 1
+
+
+def cmd_figures(args) -> int:
+    from grader import figures
+
+    for path in figures.draw_all(args.target, Path(args.out)):
+        print(f"wrote {path}")
+    return 0

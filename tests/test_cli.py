@@ -109,3 +109,24 @@ def test_watch_reruns_on_save_and_stops_on_ctrl_c(workspace, mode):
         proc.wait(timeout=30)
         reader.join(timeout=10)
     assert proc.returncode == 0 and "stopped watching" in "".join(lines)
+
+
+def test_figures_are_drawn_as_png(workspace, tmp_path):
+    _, env = workspace
+    code, out = cnnkit(env, "figures", "--target", "solutions", "--out", str(tmp_path / "fig"))
+    assert code == 0, out
+    pngs = sorted((tmp_path / "fig").glob("*.png"))
+    assert [p.name for p in pngs] == ["augmentation_grid.png", "feature_maps_1.png",
+                                      "feature_maps_2.png", "feature_maps_3.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_help_answers_a_new_user():
+    code, out = cnnkit(dict(os.environ), "--help")
+    assert code == 0 and "check [TOPIC]" in out and "grade SUBMISSIONS" in out
+
+
+def test_unknown_topic_is_a_clear_error(workspace):
+    _, env = workspace
+    code, out = cnnkit(env, "check", "99_nothing")
+    assert code == 2 and "unknown topic" in out and "01_cnn" in out
