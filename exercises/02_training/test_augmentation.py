@@ -4,12 +4,25 @@ import numpy as np
 import torch
 from hypothesis import given
 from matplotlib.figure import Figure
+from torchvision import transforms
 
 from grader import strategies as S
-from grader.checks import check_shape
+from grader.checks import check_close, check_shape
 from grader.harness import exercise
 
 aug = exercise(__file__, "augmentation")
+
+
+def _slide_pipelines():
+    """The slide's two pipelines, written out with torchvision."""
+    T = transforms
+    tail = [T.ToTensor(), T.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))]
+    train = T.Compose([T.ToPILImage(), T.Resize((150, 150)), T.RandomCrop((128, 128)),
+                       T.RandomHorizontalFlip(p=0.2),
+                       T.ColorJitter(brightness=0.1, contrast=0.1, saturation=0.1, hue=0.1),
+                       *tail])
+    test = T.Compose([T.ToPILImage(), T.Resize((150, 150)), T.CenterCrop((128, 128)), *tail])
+    return train, test
 
 
 def _half_image():
@@ -42,6 +55,30 @@ def test_test_output_is_3x128x128_and_deterministic(image):
         "the test transform gave two different tensors for the same image: validation and test "
         "data are never augmented (no random crop, flip or color jitter), otherwise the "
         "measured accuracy changes from run to run")
+
+
+@given(S.rgb_images())
+def test_test_transform_equals_the_slides(image):
+    _, reference = _slide_pipelines()
+    check_close(f"build_test_transform()(uint8 image {image.shape})",
+                aug.build_test_transform()(image), reference(image),
+                "the slide's test pipeline: ToPILImage, Resize((150, 150)), "
+                "CenterCrop((128, 128)), ToTensor, Normalize", atol=1e-6)
+
+
+def test_train_transform_equals_the_slides_under_one_seed():
+    reference, _ = _slide_pipelines()
+    image = np.random.default_rng(3).integers(0, 256, size=(40, 56, 3), dtype=np.uint8)
+    for seed in range(5):
+        torch.manual_seed(seed)
+        expected = reference(image)
+        torch.manual_seed(seed)
+        got = aug.build_train_transform()(image)
+        check_close(f"build_train_transform()(image) after torch.manual_seed({seed})", got,
+                    expected, "the slide's steps in the slide's order: ToPILImage, "
+                    "Resize((150, 150)), RandomCrop((128, 128)), RandomHorizontalFlip(p=0.2), "
+                    "ColorJitter(0.1, 0.1, 0.1, 0.1), ToTensor, Normalize((0.5,)*3, (0.5,)*3)",
+                    atol=1e-6)
 
 
 def test_normalisation_maps_0_1_to_minus1_1():

@@ -3,7 +3,7 @@
 import torch
 import torch.nn as nn
 
-from grader.checks import check_int, check_shape
+from grader.checks import check_int, check_same_function, check_shape
 from grader.feedback import compare_architectures
 from grader.harness import exercise
 
@@ -28,6 +28,14 @@ class _Reference(nn.Module):
 
 def test_layers_match_the_slide():
     compare_architectures(cnn.PyTorchCNN(10), _Reference(10), (2, 1, 28, 28), "PyTorchCNN(10)")
+
+
+def test_computes_the_slides_function():
+    torch.manual_seed(0)
+    check_same_function("PyTorchCNN(10)(x[8,1,28,28]) with the slide's weights",
+                        cnn.PyTorchCNN(10), _Reference(10), torch.randn(8, 1, 28, 28),
+                        "each block is Conv2d -> BatchNorm2d -> ReLU -> MaxPool2d, in this "
+                        "order; then flatten and fc_layers", modes=("train", "eval"))
 
 
 def test_parameter_count_is_6178():

@@ -3,7 +3,7 @@
 import torch
 import torch.nn as nn
 
-from grader.checks import check_float, check_int, check_shape
+from grader.checks import check_float, check_int, check_same_function, check_shape
 from grader.feedback import compare_architectures
 from grader.harness import exercise
 
@@ -37,6 +37,21 @@ class _ReferenceClassifier(_ReferenceConvs):
 
 def test_ml_cnn_layers_match_the_slide():
     compare_architectures(models.ML_CNN(), _ReferenceConvs(), (1, 1, 64, 64), "ML_CNN()")
+
+
+def test_ml_cnn_computes_the_slides_function():
+    torch.manual_seed(0)
+    check_same_function("ML_CNN()(x[2,1,12,12]) with the same weights as the slide's network",
+                        models.ML_CNN(), _ReferenceConvs(), torch.randn(2, 1, 12, 12),
+                        "x1 = relu(conv1(x)), x2 = relu(conv2(x1)), x3 = relu(conv3(x2))")
+
+
+def test_ml_cnn_classifier_computes_the_slides_function():
+    torch.manual_seed(0)
+    check_same_function("ML_CNNClassifier()(x[2,1,28,28]) with the slide's weights",
+                        models.ML_CNNClassifier(), _ReferenceClassifier(),
+                        torch.randn(2, 1, 28, 28),
+                        "the three ReLU convolutions, flatten x3, then Linear, ReLU, Linear")
 
 
 def test_ml_cnn_returns_three_relu_feature_maps():
@@ -97,3 +112,30 @@ def test_mlp_layer_sizes():
     out = model(torch.empty(2, 3, 224, 224, device="meta"))
     check_shape("MLP()(x[2,3,224,224]) on meta", out, (2, 10),
                 "flatten the image first, then the four Linear layers")
+
+
+def _operations(model):
+    """The forward pass as a list of 'linear' and 'relu' steps, traced symbolically."""
+    graph = torch.fx.symbolic_trace(model).graph
+    modules = dict(model.named_modules())
+    steps = []
+    for node in graph.nodes:
+        target = modules.get(node.target) if node.op == "call_module" else node.target
+        name = getattr(target, "__name__", type(target).__name__).lower()
+        if isinstance(target, nn.Linear):
+            steps.append("linear")
+        elif isinstance(target, nn.ReLU) or name in ("relu", "relu_"):
+            steps.append("relu")
+    return steps
+
+
+def test_mlp_has_relu_between_its_layers():
+    try:
+        steps = _operations(_meta_mlp())
+    except Exception as exc:  # untraceable code paths
+        raise AssertionError(f"MLP.forward could not be traced: {exc}") from None
+    expected = ["linear", "relu", "linear", "relu", "linear", "relu", "linear"]
+    assert steps == expected, (
+        f"MLP.forward runs {' -> '.join(steps) or 'nothing'}; expected {' -> '.join(expected)}: "
+        "a ReLU after each hidden Linear layer, none after the output layer. Without the "
+        "non-linearity, stacked Linear layers collapse into one linear map")

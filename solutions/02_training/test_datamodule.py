@@ -43,6 +43,8 @@ def test_train_loader_shuffles_and_drops_last():
     loader = _ready(batch_size=64).train_dataloader()
     assert isinstance(loader.sampler, RandomSampler), (
         "train_dataloader() does not shuffle: use shuffle=True so each epoch sees a new order")
+    assert loader.batch_size == 64, (
+        f"train_dataloader() uses batch_size {loader.batch_size}; expected the module's 64")
     assert loader.drop_last is True, (
         "train_dataloader() keeps the last incomplete batch: use drop_last=True (a tiny last "
         "batch makes BatchNorm statistics noisy)")
