@@ -33,6 +33,31 @@ def layer_rows(model, input_size) -> list[LayerRow]:
     return rows
 
 
+def partial_rows(model, input_size) -> list[LayerRow]:
+    """Leaf layers that ran before a forward pass broke, recorded with forward hooks."""
+    import torch
+
+    rows: list[LayerRow] = []
+    hooks = []
+    for name, module in model.named_modules():
+        if name and not list(module.children()):
+            def record(mod, args, out, name=name):
+                shape = tuple(out.shape) if hasattr(out, "shape") else ()
+                rows.append(LayerRow(name, type(mod).__name__, shape,
+                                     sum(p.numel() for p in mod.parameters())))
+            hooks.append(module.register_forward_hook(record))
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(input_size))
+    except Exception:
+        pass
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return rows
+
+
 def _qualified_name(info) -> str:
     parts = []
     node = info
@@ -126,11 +151,21 @@ def compare_architectures(model, reference, input_size, what: str) -> None:
         root = exc.__cause__ or exc
         cause = f"{type(root).__name__}: {root}"
         note = explain_message(str(root)) or ""
-        shown = expected[-8:]
+        ran = partial_rows(model, input_size)
+        mark = first_divergence(ran, expected)
+        if mark is None:
+            mark = len(ran)
+        a = ran[mark] if mark < len(ran) else None
+        e = expected[mark] if mark < len(expected) else None
+        where = ""
+        if a is not None and e is not None:
+            before = ran[mark - 1] if mark > 0 else None
+            where = f"\nFirst difference at {e.name}: {_advice(a, e, before)}"
+        elif e is not None:
+            where = f"\nIt broke at {e.name} ({e.kind}), the first layer after those that ran."
         raise AssertionError(
-            f"{what}: the forward pass on input {input_size} failed: {cause}\n{note}\n"
-            f"The expected layers end like this ({len(expected) - len(shown)} more above):\n"
-            + "\n".join(r.text() for r in shown)) from None
+            f"{what}: the forward pass on input {input_size} failed: {cause}\n{note}{where}\n\n"
+            + side_by_side(ran, expected, mark)) from None
     mark = first_divergence(actual, expected)
     if mark is None:
         return
