@@ -23,9 +23,6 @@ def _zip_folder(folder: Path, archive: Path) -> None:
             zf.write(f, Path("exercises") / f.relative_to(folder))
 
 
-
-
-
 def build(out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     topics = paths.topics(paths.solutions_dir())

@@ -17,7 +17,7 @@ def test_bundle_has_no_solutions_and_stubs_fail(tmp_path):
                           capture_output=True, text=True, timeout=300)
     last = proc.stdout.strip().splitlines()[-1]
     assert "failed" in last and "passed" not in last and "error" not in last, proc.stdout[-3000:]
-    assert "cnnkit target: exercises" in proc.stdout or proc.returncode == 1
+    assert proc.returncode == 1, proc.stdout[-2000:]
 
 
 def test_leak_search_finds_planted_solution(tmp_path):
