@@ -4,7 +4,7 @@ backbone every epoch, same data and epochs, measured in one run."""
 import tempfile
 
 from _timing import KIT, table
-from grader import targets
+from grader.testkit import targets
 
 train = targets.import_exercise(KIT / "solutions" / "03_transfer", "train")
 common = dict(variant=1, profile="quick", backbone="mobilenet_v2", n_train=1000, n_val=200,

@@ -9,8 +9,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from torchvision import datasets
 
 from _timing import KIT, table
-from grader import targets
-from grader.data import locate
+from grader.testkit import targets
+from grader.course.data import locate
 
 topic = KIT / "solutions" / "02_training"
 PyTorchCNN = targets.import_exercise(topic, "cnn").PyTorchCNN

@@ -1,10 +1,14 @@
 """Fixtures of the kit's own suite."""
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
-from grader import paths
+sys.path.insert(0, str(Path(__file__).parent))  # the suite's helpers: `from support import ...`
+
+from grader.core import paths
 
 
 @pytest.fixture(scope="session")

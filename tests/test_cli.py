@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from grader import paths
+from grader.core import paths
 
 TOPIC = "01_cnn"
 

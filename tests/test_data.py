@@ -2,7 +2,8 @@
 
 import pytest
 
-from grader import data, paths
+from grader.course import data
+from grader.core import paths
 
 
 def test_data_root_comes_from_environment(monkeypatch, tmp_path):

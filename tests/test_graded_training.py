@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import manifest, paths, targets
+from grader.core import manifest
+from grader.core import paths
+from grader.testkit import targets
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +37,7 @@ def test_transfer_quick_reaches_threshold(data_mirror, tmp_path):
 def test_missing_resnet18_weights_are_named_not_replaced(tmp_path, monkeypatch):
     import torch
 
-    from grader import weights
+    from grader.course import weights
 
     monkeypatch.setenv("CNNKIT_OFFLINE", "1")
     monkeypatch.setenv("CNNKIT_DATA", str(tmp_path / "data"))

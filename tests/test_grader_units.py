@@ -6,8 +6,12 @@ import zipfile
 
 import pytest
 
-from grader import discover, manifest, paths, runner, score
-from grader.grade import grade_class
+from grader.grading import discover
+from grader.core import manifest
+from grader.core import paths
+from grader.core.results import TestResult
+from grader.grading import score
+from grader.grading.pipeline import grade_class
 
 
 def _zip(path, files):
@@ -41,9 +45,9 @@ def test_points_split_exactly():
 def test_scores_follow_the_manifest_and_missing_counts_failed():
     topic = manifest.load_topic("01_cnn")
     results = {
-        "tests/01_cnn/test_params.py::test_a": runner.TestResult("tests/01_cnn/test_params.py::test_a", "passed"),
-        "tests/01_cnn/test_params.py::test_b": runner.TestResult("tests/01_cnn/test_params.py::test_b", "missing", "no result"),
-        "tests/01_cnn/test_params_hidden.py::test_c": runner.TestResult("tests/01_cnn/test_params_hidden.py::test_c", "passed"),
+        "tests/01_cnn/test_params.py::test_a": TestResult("tests/01_cnn/test_params.py::test_a", "passed"),
+        "tests/01_cnn/test_params.py::test_b": TestResult("tests/01_cnn/test_params.py::test_b", "missing", "no result"),
+        "tests/01_cnn/test_params_hidden.py::test_c": TestResult("tests/01_cnn/test_params_hidden.py::test_c", "passed"),
     }
     scores = score.score_topic(topic, results)
     assert [s.status for s in scores] == ["passed", "failed", "passed"]

@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 
-from grader import paths
-from grader.grade import grade_class
+from grader.core import paths
+from grader.core.limits import Limits
+from grader.grading.pipeline import grade_class
 
 pytestmark = pytest.mark.slow
 TOPIC = "01_cnn"
@@ -92,8 +93,8 @@ def graded(tmp_path_factory):
         "def pytest_runtest_makereport(item, call):\n"
         "    out = yield\n    rep = out.get_result()\n    rep.outcome = 'passed'\n")
     out = tmp_path_factory.mktemp("gradebook")
-    results = grade_class(subs, out, jobs=2, topics=[TOPIC], timeout=120, memory_mb=6144,
-                          test_timeout=15)
+    limits = Limits(topic_timeout_s=120, memory_mb=6144, test_timeout_s=15)
+    results = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=limits)
     return out, results
 
 

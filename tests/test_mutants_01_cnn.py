@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.mutation import Mutant, assert_caught, run_all
+from support.mutation import Mutant, assert_caught, run_all
 
 TOPIC = "01_cnn"
 MUTANTS = [

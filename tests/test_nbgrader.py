@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from grader import nbgrader_export
+from grader.export import nbgrader as nbgrader_export
 
 pytestmark = pytest.mark.slow
 

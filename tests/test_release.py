@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from grader import release
+from grader.export import release
 
 
 def test_bundle_has_no_solutions_and_stubs_fail(tmp_path):

@@ -2,7 +2,8 @@
 
 import zipfile
 
-from grader import manifest, paths
+from grader.core import manifest
+from grader.core import paths
 
 
 def test_complete_sample_is_the_current_solutions():
@@ -12,4 +13,4 @@ def test_complete_sample_is_the_current_solutions():
         for name in manifest.load_topic(topic).files:
             key = f"exercises/{topic}/{name}"
             assert shipped.get(key) == (paths.solutions_dir() / topic / name).read_bytes(), (
-                f"samples/submissions/alice.zip is stale at {key}: run python -m grader.samples")
+                f"samples/submissions/alice.zip is stale at {key}: run python tools/build_samples.py")

@@ -15,13 +15,13 @@ def load_image(path, size=64):
     [1, 1, H, W] (a batch of one single-channel image).
     """
     # TODO: PIL: open, convert("L"), resize((size, size)); divide by 255; add two dims
-    raise NotImplementedError("TODO: PIL: open, convert("L"), resize((size, size)); divide by 255; add two dims")
+    raise NotImplementedError('TODO: PIL: open, convert("L"), resize((size, size)); divide by 255; add two dims')
 
 
 def feature_maps(model, image):
     """Run ``model`` on ``image`` without gradients; always return a tuple of tensors."""
     # TODO: use torch.no_grad(); wrap a single tensor output in a tuple
-    raise NotImplementedError("TODO: use torch.no_grad(); wrap a single tensor output in a tuple")
+    raise NotImplementedError('TODO: use torch.no_grad(); wrap a single tensor output in a tuple')
 
 
 def plot_feature_maps(maps, title):
@@ -30,4 +30,4 @@ def plot_feature_maps(maps, title):
     Returns the matplotlib Figure; never calls ``plt.show()``.
     """
     # TODO: Figure(figsize=...), one subplot per channel, imshow(cmap="gray"), axis("off")
-    raise NotImplementedError("TODO: Figure(figsize=...), one subplot per channel, imshow(cmap="gray"), axis("off")")
+    raise NotImplementedError('TODO: Figure(figsize=...), one subplot per channel, imshow(cmap="gray"), axis("off")')

@@ -17,11 +17,11 @@ class ML_CNN(nn.Module):
     def __init__(self):
         super().__init__()
         # TODO: conv1 1->4 (edges), conv2 4->8 (shapes), conv3 8->16 (whole patterns)
-        raise NotImplementedError("TODO: conv1 1->4 (edges), conv2 4->8 (shapes), conv3 8->16 (whole patterns)")
+        raise NotImplementedError('TODO: conv1 1->4 (edges), conv2 4->8 (shapes), conv3 8->16 (whole patterns)')
 
     def forward(self, x):
         # TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three
-        raise NotImplementedError("TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three")
+        raise NotImplementedError('TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three')
 
 
 class ML_CNNClassifier(ML_CNN):
@@ -33,11 +33,11 @@ class ML_CNNClassifier(ML_CNN):
     def __init__(self):
         super().__init__()
         # TODO: self.fc_layer = an nn.Sequential of the three layers above
-        raise NotImplementedError("TODO: self.fc_layer = an nn.Sequential of the three layers above")
+        raise NotImplementedError('TODO: self.fc_layer = an nn.Sequential of the three layers above')
 
     def forward(self, x):
         # TODO: run the three convolutions, flatten x3 from dim 1, apply fc_layer
-        raise NotImplementedError("TODO: run the three convolutions, flatten x3 from dim 1, apply fc_layer")
+        raise NotImplementedError('TODO: run the three convolutions, flatten x3 from dim 1, apply fc_layer')
 
 
 class MLP(nn.Module):
@@ -54,4 +54,4 @@ class MLP(nn.Module):
 
     def forward(self, x):
         # TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output
-        raise NotImplementedError("TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output")
+        raise NotImplementedError('TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output')

@@ -24,13 +24,13 @@ def conv2d_param_count(in_channels, out_channels, kernel_size, bias=True, groups
     channel only sees ``in_channels // groups`` input channels.
     """
     # TODO: weights per kernel times number of kernels, plus one bias per output channel
-    raise NotImplementedError("TODO: weights per kernel times number of kernels, plus one bias per output channel")
+    raise NotImplementedError('TODO: weights per kernel times number of kernels, plus one bias per output channel')
 
 
 def linear_param_count(in_features, out_features, bias=True) -> int:
     """Number of learnable values in ``nn.Linear(in_features, out_features, bias)``."""
     # TODO: one weight per (input, output) pair, plus one bias per output
-    raise NotImplementedError("TODO: one weight per (input, output) pair, plus one bias per output")
+    raise NotImplementedError('TODO: one weight per (input, output) pair, plus one bias per output')
 
 
 def conv2d_output_shape(input_hw, kernel_size, stride=1, padding=0, dilation=1) -> tuple[int, int]:
@@ -39,7 +39,7 @@ def conv2d_output_shape(input_hw, kernel_size, stride=1, padding=0, dilation=1) 
     Every argument but ``input_hw`` is an int or an (h, w) pair.
     """
     # TODO: floor((H + 2p - d*(k-1) - 1) / s) + 1, for height and width separately
-    raise NotImplementedError("TODO: floor((H + 2p - d*(k-1) - 1) / s) + 1, for height and width separately")
+    raise NotImplementedError('TODO: floor((H + 2p - d*(k-1) - 1) / s) + 1, for height and width separately')
 
 
 def receptive_field(kernel_sizes, strides=None) -> int:
@@ -48,16 +48,16 @@ def receptive_field(kernel_sizes, strides=None) -> int:
     Three stacked 3x3 convolutions with stride 1 see a 7x7 window.
     """
     # TODO: each layer adds (k - 1) times the product of the strides before it
-    raise NotImplementedError("TODO: each layer adds (k - 1) times the product of the strides before it")
+    raise NotImplementedError('TODO: each layer adds (k - 1) times the product of the strides before it')
 
 
 def count_parameters(model, trainable_only=False) -> int:
     """Total number of parameter values in ``model`` (only trainable ones if asked)."""
     # TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only
-    raise NotImplementedError("TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only")
+    raise NotImplementedError('TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only')
 
 
 def storage_size_gb(model) -> float:
     """Storage of the parameters in GB, as the lecture computes it: bytes / 1024**3."""
     # TODO: add numel * element_size for every parameter, divide by 1024 ** 3
-    raise NotImplementedError("TODO: add numel * element_size for every parameter, divide by 1024 ** 3")
+    raise NotImplementedError('TODO: add numel * element_size for every parameter, divide by 1024 ** 3')

@@ -7,8 +7,8 @@ import torch.nn as nn
 from matplotlib.figure import Figure
 from PIL import Image
 
-from grader.checks import check_shape
-from grader.harness import exercise, topic_data
+from grader.testkit.checks import check_shape
+from grader.testkit.harness import exercise, topic_data
 
 fm = exercise(__file__, "feature_maps")
 FISH = topic_data(__file__, "fish.png")

@@ -3,9 +3,9 @@
 import torch
 import torch.nn as nn
 
-from grader.checks import check_float, check_int, check_same_function, check_shape
-from grader.feedback import compare_architectures
-from grader.harness import exercise
+from grader.testkit.checks import check_float, check_int, check_same_function, check_shape
+from grader.testkit.architecture import compare_architectures
+from grader.testkit.harness import exercise
 
 models = exercise(__file__, "models")
 params = exercise(__file__, "params")

@@ -14,7 +14,7 @@ def build_train_transform():
     ColorJitter(0.1, 0.1, 0.1, 0.1), ToTensor, Normalize((0.5,)*3, (0.5,)*3).
     """
     # TODO: transforms.Compose([...]) with the seven steps above, in that order
-    raise NotImplementedError("TODO: transforms.Compose([...]) with the seven steps above, in that order")
+    raise NotImplementedError('TODO: transforms.Compose([...]) with the seven steps above, in that order')
 
 
 def build_test_transform():
@@ -23,7 +23,7 @@ def build_test_transform():
     ToPILImage, Resize((150, 150)), CenterCrop((128, 128)), ToTensor, Normalize.
     """
     # TODO: like the train pipeline, with CenterCrop and without the random steps
-    raise NotImplementedError("TODO: like the train pipeline, with CenterCrop and without the random steps")
+    raise NotImplementedError('TODO: like the train pipeline, with CenterCrop and without the random steps')
 
 
 def augmentation_grid(images, transform, seed=0, title="Original vs augmented"):

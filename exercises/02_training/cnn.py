@@ -17,8 +17,8 @@ class PyTorchCNN(torch.nn.Module):
     def __init__(self, num_classes):
         super().__init__()
         # TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide
-        raise NotImplementedError("TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide")
+        raise NotImplementedError('TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide')
 
     def forward(self, x):
         # TODO: cnn_layers, flatten from dim 1, fc_layers
-        raise NotImplementedError("TODO: cnn_layers, flatten from dim 1, fc_layers")
+        raise NotImplementedError('TODO: cnn_layers, flatten from dim 1, fc_layers')

@@ -25,23 +25,23 @@ class LightningModel(L.LightningModule):
 
     def _shared_step(self, batch):
         # TODO: return (loss, accuracy) of one batch: cross entropy, argmax predictions
-        raise NotImplementedError("TODO: return (loss, accuracy) of one batch: cross entropy, argmax predictions")
+        raise NotImplementedError('TODO: return (loss, accuracy) of one batch: cross entropy, argmax predictions')
 
     def training_step(self, batch, batch_idx):
         # TODO: log train_loss (each step) and train_acc (per epoch); return the loss
-        raise NotImplementedError("TODO: log train_loss (each step) and train_acc (per epoch); return the loss")
+        raise NotImplementedError('TODO: log train_loss (each step) and train_acc (per epoch); return the loss')
 
     def validation_step(self, batch, batch_idx):
         # TODO: log val_loss and val_acc (per epoch)
-        raise NotImplementedError("TODO: log val_loss and val_acc (per epoch)")
+        raise NotImplementedError('TODO: log val_loss and val_acc (per epoch)')
 
     def test_step(self, batch, batch_idx):
         # TODO: log test_acc
-        raise NotImplementedError("TODO: log test_acc")
+        raise NotImplementedError('TODO: log test_acc')
 
     def configure_optimizers(self):
         # TODO: SGD over self.parameters() with self.learning_rate
-        raise NotImplementedError("TODO: SGD over self.parameters() with self.learning_rate")
+        raise NotImplementedError('TODO: SGD over self.parameters() with self.learning_rate')
 
 
 def compute_accuracy(model, dataloader, device="cpu"):
@@ -51,4 +51,4 @@ def compute_accuracy(model, dataloader, device="cpu"):
     statistics of the batch at hand.
     """
     # TODO: model.eval(), no gradients, count correct argmax predictions
-    raise NotImplementedError("TODO: model.eval(), no gradients, count correct argmax predictions")
+    raise NotImplementedError('TODO: model.eval(), no gradients, count correct argmax predictions')

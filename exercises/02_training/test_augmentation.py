@@ -6,9 +6,9 @@ from hypothesis import given
 from matplotlib.figure import Figure
 from torchvision import transforms
 
-from grader import strategies as S
-from grader.checks import check_close, check_shape
-from grader.harness import exercise
+from grader.testkit import strategies as S
+from grader.testkit.checks import check_close, check_shape
+from grader.testkit.harness import exercise
 
 aug = exercise(__file__, "augmentation")
 

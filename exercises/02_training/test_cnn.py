@@ -3,9 +3,9 @@
 import torch
 import torch.nn as nn
 
-from grader.checks import check_int, check_same_function, check_shape
-from grader.feedback import compare_architectures
-from grader.harness import exercise
+from grader.testkit.checks import check_int, check_same_function, check_shape
+from grader.testkit.architecture import compare_architectures
+from grader.testkit.harness import exercise
 
 cnn = exercise(__file__, "cnn")
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.utils.data import RandomSampler, SequentialSampler, random_split
 
-from grader.data import locate
-from grader.harness import exercise
+from grader.course.data import locate
+from grader.testkit.harness import exercise
 
 dmod = exercise(__file__, "datamodule")
 

@@ -3,7 +3,7 @@
 import csv
 import json
 
-from grader.harness import exercise
+from grader.testkit.harness import exercise
 
 train = exercise(__file__, "train")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.loggers import CSVLogger
 
-from grader import training
-from grader.data import locate
+from grader.course import training
+from grader.course.data import locate
 
 from .cnn import PyTorchCNN
 from .datamodule import MnistDataModule
@@ -46,7 +46,7 @@ def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", 
     start = time.perf_counter()
     # TODO: datamodule, PyTorchCNN(10) wrapped in LightningModel, a deterministic Trainer
     # TODO: logging to CSVLogger(save_dir=out_dir, name="", version=""); fit, then test
-    raise NotImplementedError("TODO: logging to CSVLogger(save_dir=out_dir, name="", version=""); fit, then test")
+    raise NotImplementedError('TODO: logging to CSVLogger(save_dir=out_dir, name="", version=""); fit, then test')
     result = {
         "task": "mnist", "profile": profile, "seed": seed, "test_acc": test_acc,
         "val_acc": val_acc, "settings": settings, "limits": limits,

@@ -5,8 +5,8 @@ import torch
 from PIL import Image
 from torch.utils.data import random_split
 
-from grader.data import locate
-from grader.harness import exercise
+from grader.course.data import locate
+from grader.testkit.harness import exercise
 
 dmod = exercise(__file__, "datamodule")
 

@@ -19,8 +19,9 @@ import torch.nn.functional as F
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Subset, TensorDataset
 
-from grader import training, weights as kit_weights
-from grader.data import locate
+from grader.course import training
+from grader.course import weights as kit_weights
+from grader.course.data import locate
 
 from .datamodule import Cifar10DataModule
 from .transfer import head_name, load_backbone, prepare_finetuning, preprocessing
@@ -43,7 +44,7 @@ def build_datamodule(data_path, weights, batch_size=64, image_size=224):
     if image_size != 224 and hasattr(transform, "crop_size"):  # quick profile: smaller images
         transform.crop_size, transform.resize_size = [image_size], [image_size]
     # TODO: Cifar10DataModule(data_path, batch_size=..., train_transform=..., test_transform=...)
-    raise NotImplementedError("TODO: Cifar10DataModule(data_path, batch_size=..., train_transform=..., test_transform=...)")
+    raise NotImplementedError('TODO: Cifar10DataModule(data_path, batch_size=..., train_transform=..., test_transform=...)')
 
 
 class Classifier(L.LightningModule):

@@ -14,7 +14,7 @@ import torchvision.models as tvm
 def load_backbone(name="resnet18", weights="IMAGENET1K_V1"):
     """A torchvision ``resnet18`` or ``mobilenet_v2``; ``weights=None`` gives random weights."""
     # TODO: tvm.get_model(name, weights=weights)
-    raise NotImplementedError("TODO: tvm.get_model(name, weights=weights)")
+    raise NotImplementedError('TODO: tvm.get_model(name, weights=weights)')
 
 
 def load_resnet18(weights="IMAGENET1K_V1"):
@@ -35,7 +35,7 @@ def last_stage(model) -> nn.Module:
 def replace_head(model, num_classes=10):
     """Put a new ``Linear(in_features, num_classes)`` where the ImageNet classifier was."""
     # TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.
-    raise NotImplementedError("TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.")
+    raise NotImplementedError('TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.')
 
 
 def prepare_finetuning(model, variant, num_classes=10):
@@ -44,13 +44,13 @@ def prepare_finetuning(model, variant, num_classes=10):
         raise ValueError(f"variant must be 1 (last layer), 2 (last layers) or 3 (all), not {variant!r}")
     # TODO: variants 1 and 2 freeze every parameter first (requires_grad = False);
     # TODO: variant 2 then unfreezes last_stage(model); all variants end with replace_head
-    raise NotImplementedError("TODO: variant 2 then unfreezes last_stage(model); all variants end with replace_head")
+    raise NotImplementedError('TODO: variant 2 then unfreezes last_stage(model); all variants end with replace_head')
 
 
 def trainable_parameter_count(model) -> int:
     """How many parameter values the optimizer will update."""
     # TODO: sum numel() of the parameters with requires_grad
-    raise NotImplementedError("TODO: sum numel() of the parameters with requires_grad")
+    raise NotImplementedError('TODO: sum numel() of the parameters with requires_grad')
 
 
 def preprocessing(weights):
@@ -59,4 +59,4 @@ def preprocessing(weights):
     ``weights`` is a torchvision weights enum, e.g. ``ResNet18_Weights.IMAGENET1K_V1``.
     """
     # TODO: a pretrained network expects the preprocessing it was trained with
-    raise NotImplementedError("TODO: a pretrained network expects the preprocessing it was trained with")
+    raise NotImplementedError('TODO: a pretrained network expects the preprocessing it was trained with')

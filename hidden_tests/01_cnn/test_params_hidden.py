@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from grader.checks import check_int, check_int_pair
-from grader.harness import exercise
+from grader.testkit.checks import check_int, check_int_pair
+from grader.testkit.harness import exercise
 
 params = exercise(__file__, "params")
 

@@ -3,8 +3,8 @@
 import torch
 import torch.nn as nn
 
-from grader.checks import check_int
-from grader.harness import exercise
+from grader.testkit.checks import check_int
+from grader.testkit.harness import exercise
 
 cnn = exercise(__file__, "cnn")
 

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from grader.checks import check_int
-from grader.harness import exercise
+from grader.testkit.checks import check_int
+from grader.testkit.harness import exercise
 
 tr = exercise(__file__, "transfer")
 

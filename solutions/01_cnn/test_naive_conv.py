@@ -5,9 +5,9 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given
 
-from grader import strategies as S
-from grader.checks import check_close, check_shape
-from grader.harness import exercise
+from grader.testkit import strategies as S
+from grader.testkit.checks import check_close, check_shape
+from grader.testkit.harness import exercise
 
 naive = exercise(__file__, "naive_conv")
 

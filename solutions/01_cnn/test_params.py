@@ -5,9 +5,9 @@ import torch.nn as nn
 import torchinfo
 from hypothesis import given
 
-from grader import strategies as S
-from grader.checks import check_float, check_int, check_int_pair
-from grader.harness import exercise
+from grader.testkit import strategies as S
+from grader.testkit.checks import check_float, check_int, check_int_pair
+from grader.testkit.harness import exercise
 
 params = exercise(__file__, "params")
 

@@ -7,8 +7,8 @@ import torch.nn as nn
 from torch.utils.data import DataLoader, Subset
 from torchvision import datasets, transforms
 
-from grader.data import locate
-from grader.harness import exercise
+from grader.course.data import locate
+from grader.testkit.harness import exercise
 
 lm = exercise(__file__, "lightning_model")
 

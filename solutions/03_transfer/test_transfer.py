@@ -6,10 +6,10 @@ import torch.nn as nn
 import torchvision.models as tvm
 from torchvision.transforms import InterpolationMode
 
-from grader.checks import check_close, check_int
-from grader.feedback import compare_architectures
-from grader.harness import exercise
-from grader.weights import ensure_available
+from grader.testkit.checks import check_close, check_int
+from grader.testkit.architecture import compare_architectures
+from grader.testkit.harness import exercise
+from grader.course.weights import ensure_available
 
 tr = exercise(__file__, "transfer")
 

@@ -19,8 +19,9 @@ import torch.nn.functional as F
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Subset, TensorDataset
 
-from grader import training, weights as kit_weights
-from grader.data import locate
+from grader.course import training
+from grader.course import weights as kit_weights
+from grader.course.data import locate
 
 from .datamodule import Cifar10DataModule
 from .transfer import head_name, load_backbone, prepare_finetuning, preprocessing

@@ -1,0 +1,149 @@
+"""Thin command handlers: parse nothing, call the module that does the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader.core import paths
+from grader.core.errors import BadInput
+
+
+def cmd_dev(args) -> int:
+    from grader.dev import check, sync
+
+    if args.action == "sync":
+        written = sync.sync(force=args.force)
+        print(f"regenerated {len(written)} files in {paths.exercises_dir()}")
+        return 0
+    problems = check.run_all()
+    for line in problems:
+        print(f"  ✗ {line}")
+    print(f"cnnkit dev check: {len(problems)} problem(s)" if problems
+          else "cnnkit dev check: manifests, test files and stubs are consistent")
+    return 1 if problems else 0
+
+
+def cmd_data(args) -> int:
+    from grader.course import data
+
+    if args.action == "status":
+        rows = data.status(verify=args.verify)
+        width = max(len(r[0]) for r in rows)
+        print(f"data root: {paths.data_root()}   mirror: {paths.shared_mirror()}")
+        for name, state, where in rows:
+            print(f"  {name:<{width}}  {state:<12}  {where}")
+        return 0
+    if not args.name:
+        raise BadInput("data fetch needs a NAME: " + ", ".join(data.load_manifest()))
+    where = data.fetch(args.name, Path(args.mirror) if args.mirror else None)
+    print(f"{args.name}: ready in {where}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from grader.core.limits import Limits
+    from grader.grading.pipeline import grade_class
+
+    limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout,
+                    topic_timeout_s=args.timeout)
+    results = grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
+                          topics=args.topics, force=args.force, limits=limits, lang=args.lang)
+    out = Path(args.out).resolve()
+    width = max(len(s) for s in results)
+    for student in sorted(results):
+        r = results[student]
+        print(f"  {student:<{width}}  {r['score']:>6g} / {r['max_score']:g}")
+    print(f"gradebook: {out / 'gradebook.csv'}")
+    print(f"feedback and results.json per student: {out / 'students'}/<student>/")
+    return 0
+
+
+def cmd_release(args) -> int:
+    from grader.export import release
+
+    out = release.build(Path(args.out))
+    problems = release.leaks(out)
+    if problems:
+        print("cnnkit release: solution text found in the bundle:\n  " + "\n  ".join(problems))
+        return 1
+    print(f"student bundle written to {out.resolve()} (no solutions, no hidden tests)")
+    return 0
+
+
+def cmd_nbgrader(args) -> int:
+    from grader.export import nbgrader as nbgrader_export
+
+    topics = [paths.resolve_topic(t) for t in args.topics] if args.topics else None
+    for nb in nbgrader_export.export(Path(args.out), topics):
+        print(f"wrote {nb}")
+    print(f"next: cd {Path(args.out).resolve()} && nbgrader generate_assignment 01_cnn")
+    return 0
+
+
+def cmd_list(args) -> int:
+    from grader.student import loop as student
+
+    return student.cmd_list(args.target, args.lang)
+
+
+def cmd_check(args) -> int:
+    from grader.student import loop as student
+
+    return student.cmd_check(args.topic, args.target, args.lang, args.full)
+
+
+def cmd_hint(args) -> int:
+    from grader.student import loop as student
+
+    return student.cmd_hint(args.topic, args.exercise, None, args.lang, args.reset)
+
+
+def cmd_solution(args) -> int:
+    from grader.student import loop as student
+
+    return student.cmd_solution(args.topic, args.exercise, args.target, args.lang, args.diff,
+                                args.force)
+
+
+def cmd_watch(args) -> int:
+    from grader.student import watch
+
+    return watch.watch(args.topic, args.target, args.lang, args.interval, args.poll)
+
+
+def cmd_train(args) -> int:
+    from grader.core import manifest
+    from grader.testkit import targets
+    from grader.course import training
+
+    topic = "02_training" if args.task == "mnist" else "03_transfer"
+    module = targets.import_exercise(targets.target_topic_dir(args.target, topic), "train")
+    profile = training.resolve_profile(args.profile)
+    seed = {} if args.seed is None else {"seed": args.seed}
+    out = Path(args.out) / f"{args.task}-{profile}"
+    print(f"training {args.task} ({profile} profile, {args.target}); results in {out}",
+          flush=True)
+    if args.task == "mnist":
+        result = module.train_mnist(profile=profile, out_dir=out, **seed)
+        graded = manifest.load_topic(topic).graded["mnist"]
+    else:
+        result = module.train_transfer(variant=args.variant, profile=profile,
+                                       backbone=args.backbone or "resnet18", out_dir=out, **seed)
+        graded = manifest.load_topic(topic).graded["transfer"]
+    threshold = graded[profile]
+    if isinstance(threshold, dict):  # per variant
+        threshold = threshold[str(args.variant)]
+    ok = result["test_acc"] >= threshold
+    print(f"test accuracy {result['test_acc']:.4f}  (threshold {threshold}: "
+          f"{'PASS' if ok else 'FAIL'})  in {result['seconds']} s on {result['device']}")
+    if result.get("curves_png"):
+        print(f"learning curves: {result['curves_png']}")
+    return 0 if ok else 1
+
+
+def cmd_figures(args) -> int:
+    from grader.student import figures
+
+    for path in figures.draw_all(args.target, Path(args.out)):
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,114 @@
+"""The record of one test's result, and the JSON-lines file the pytest plugin writes."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    MISSING = "missing"  # the test never reported: counts as failed
+    ERROR = "error"  # the kit could not run it (for example a mutant that does not apply)
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def passed(self) -> bool:
+        return self is Outcome.PASSED
+
+    @classmethod
+    def parse(cls, text) -> "Outcome":
+        try:
+            return cls(str(text))
+        except ValueError:
+            return cls.ERROR
+
+
+# Which outcome wins when one test reports twice (call, then a failing teardown).
+_RANK = {Outcome.PASSED: 0, Outcome.SKIPPED: 1, Outcome.FAILED: 2, Outcome.MISSING: 3,
+         Outcome.ERROR: 4}
+
+
+@dataclass
+class TestResult:
+    __test__ = False  # not a pytest test class
+
+    nodeid: str
+    outcome: Outcome
+    message: str = ""
+    duration: float = 0.0
+
+    def __post_init__(self):
+        self.outcome = Outcome.parse(self.outcome)
+
+    @property
+    def name(self) -> str:
+        return self.nodeid.split("::", 1)[-1]
+
+    @property
+    def file(self) -> str:
+        return Path(self.nodeid.split("::", 1)[0]).name
+
+    def merged(self, later: "TestResult") -> "TestResult":
+        """Two reports of one test: the worse outcome wins, messages are kept."""
+        if _RANK[later.outcome] > _RANK[self.outcome]:
+            message = "\n".join(m for m in (self.message, later.message) if m)
+            return TestResult(self.nodeid, later.outcome, message,
+                              self.duration + later.duration)
+        return self
+
+
+@dataclass
+class RunOutcome:
+    results: dict[str, TestResult] = field(default_factory=dict)
+    started: list[str] = field(default_factory=list)
+    returncode: int | None = None
+    output: str = ""
+    timed_out: bool = False
+
+    @property
+    def unfinished(self) -> str | None:
+        """The test that was running when the process stopped, if any."""
+        for nodeid in reversed(self.started):
+            if nodeid not in self.results:
+                return nodeid
+        return None
+
+
+def sign(token: bytes, record: dict) -> str:
+    body = json.dumps({k: v for k, v in record.items() if k != "mac"}, sort_keys=True)
+    return hmac.new(token, body.encode(), hashlib.sha256).hexdigest()
+
+
+def read_results(path: Path, token: bytes = b"") -> tuple[dict[str, TestResult], list[str]]:
+    """Parse a results file; with ``token``, lines without a valid signature are ignored."""
+    results: dict[str, TestResult] = {}
+    started: list[str] = []
+    path = Path(path)
+    if not path.is_file():
+        return results, started
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a torn last line from a killed process
+        if not isinstance(rec, dict) or not isinstance(rec.get("nodeid"), str):
+            continue
+        if token and not hmac.compare_digest(str(rec.get("mac", "")), sign(token, rec)):
+            continue  # forged or torn
+        nodeid = rec["nodeid"]
+        if rec.get("event") == "start":
+            started.append(nodeid)
+        elif rec.get("event") == "result":
+            new = TestResult(nodeid, Outcome.parse(rec.get("outcome")),
+                             str(rec.get("message", "")), float(rec.get("duration", 0) or 0))
+            results[nodeid] = results[nodeid].merged(new) if nodeid in results else new
+    return results, started

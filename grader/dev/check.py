@@ -1,0 +1,108 @@
+"""``cnnkit dev check``: what must hold for the kit to grade correctly, checked at once.
+
+Like rustlings' ``dev check``: every manifest is complete and fully used, every test
+file belongs to an exercise (else it would silently score nothing), every exercise has
+a test and hints in both languages, and every generated stub compiles and matches the
+committed ``exercises/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import tempfile
+import tomllib
+from pathlib import Path
+
+from grader.core import manifest, paths
+from grader.core.errors import CnnkitError
+from grader.core.i18n import LANGS
+from grader.export import stubgen
+
+GRADED_TASKS = {"mnist", "transfer"}  # read by `cnnkit train` (grader/cli/commands.py)
+
+
+def _unknown(table: dict, known: set[str], where: str) -> list[str]:
+    return [f"{where}: field {key!r} is declared but the kit never reads it"
+            for key in sorted(set(table) - known)]
+
+
+def check_manifest(topic_dir: Path, hidden_dir: Path | None = None) -> list[str]:
+    """Problems in ``topic_dir/topic.toml`` and the test files around it."""
+    name = topic_dir.name
+    where = f"{name}/{manifest.MANIFEST_NAME}"
+    path = topic_dir / manifest.MANIFEST_NAME
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        topic = manifest.parse(raw, name)
+    except (OSError, tomllib.TOMLDecodeError, CnnkitError) as exc:
+        return [f"{where}: cannot be read: {exc}"]
+    problems = _unknown(raw, manifest.TOP_KEYS, where)
+    problems += _unknown(raw["topic"], manifest.TOPIC_KEYS, f"{where} [topic]")
+    problems += _unknown(raw.get("graded", {}), GRADED_TASKS, f"{where} [graded]")
+    if topic.format is None:
+        problems.append(f"{where}: no format version (add `format = {manifest.FORMAT}` to "
+                        "[topic])")
+    elif topic.format != manifest.FORMAT:
+        problems.append(f"{where}: format {topic.format!r}, this kit reads format "
+                        f"{manifest.FORMAT}")
+    for lang in LANGS:
+        if not topic.title.get(lang):
+            problems.append(f"{where}: the topic has no {lang} title")
+    tests = sorted(topic_dir.glob("test_*.py"))
+    if hidden_dir is not None and hidden_dir.is_dir():
+        tests += sorted(hidden_dir.glob("test_*.py"))
+    for i, entry in enumerate(raw["exercises"]):
+        ex = topic.exercises[i]
+        label = f"{where} exercise {ex.name!r}"
+        problems += _unknown(entry, manifest.EXERCISE_KEYS, label)
+        if not (topic_dir / ex.file).is_file():
+            problems.append(f"{label}: its file {ex.file} does not exist")
+        if not any(ex.owns_test_file(t.name) for t in tests):
+            problems.append(f"{label}: has no test file (test_{ex.name}.py)")
+        if ex.points <= 0:
+            problems.append(f"{label}: points must be positive, not {ex.points:g}")
+        counts = {lang: len(ex.hints.get(lang, [])) for lang in LANGS}
+        for lang in LANGS:
+            if not counts[lang]:
+                problems.append(f"{label}: no hints in {lang}")
+            if not ex.title.get(lang):
+                problems.append(f"{label}: no {lang} title")
+        if len(set(counts.values())) > 1:
+            problems.append(f"{label}: hint counts differ between languages {counts}")
+    for test in tests:
+        if topic.exercise_for_test_file(test.name) is None:
+            problems.append(f"{name}/{test.name}: belongs to no exercise, so it would score "
+                            f"nothing (name it test_<exercise>.py or test_<exercise>_hidden.py)")
+    return problems
+
+
+def check_stubs(topic_dir: Path) -> list[str]:
+    """Every stub generated from ``topic_dir`` must parse as Python."""
+    problems = []
+    for path in sorted(topic_dir.glob("*.py")):
+        try:
+            stub = stubgen.strip_solutions(path.read_text(encoding="utf-8"), str(path))
+            ast.parse(stub, filename=f"exercises/{topic_dir.name}/{path.name}")
+        except SyntaxError as exc:
+            problems.append(f"the stub of {topic_dir.name}/{path.name} does not compile: "
+                            f"line {exc.lineno}: {exc.msg}")
+        except CnnkitError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def check_in_sync() -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        for topic in paths.topics(paths.solutions_dir()):
+            stubgen.generate_topic(topic, Path(tmp))
+        return [f"{p} (run ./kit dev sync)" for p in stubgen.drift(paths.exercises_dir(),
+                                                                    Path(tmp))]
+
+
+def run_all() -> list[str]:
+    problems = []
+    for topic in paths.topics(paths.solutions_dir()):
+        folder = paths.solutions_dir() / topic
+        problems += check_manifest(folder, paths.hidden_tests_dir() / topic)
+        problems += check_stubs(folder)
+    return problems + check_in_sync()

@@ -1,0 +1,2 @@
+"""Exporters for instructors: stubs from solutions, the student bundle, nbgrader notebooks.
+Not in the student bundle."""

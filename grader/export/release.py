@@ -1,0 +1,77 @@
+"""The student bundle: exercises, the kit's runtime, no solutions and no hidden tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from grader.core import markers, paths
+from grader.core.errors import WouldOverwrite
+from grader.export import stubgen
+
+# Whole sub-packages of grader/ that serve instructors and maintainers only.
+INSTRUCTOR_ONLY = ("grading", "export", "dev")
+TOP_FILES = ["pyproject.toml", "kit", ".gitignore"]
+
+STUDENT_README = """\
+# cnnkit - exercises on deep convolutional networks
+
+    ./kit list                 # every exercise and its state
+    ./kit check 01_cnn         # run one topic's tests, short output
+    ./kit hint 01_cnn params   # one more hint each time
+    ./kit watch 01_cnn         # re-run on every save
+    pytest exercises/01_cnn    # the plain tests
+
+Edit the files in `exercises/NN_topic/`; each topic has a README (English and
+Vietnamese). `./kit --lang vi ...` speaks Vietnamese.
+"""
+
+
+def secret_lines(min_length: int = 20) -> set[str]:
+    """Solution lines that appear nowhere in the public material (stubs and tests)."""
+    inside: set[str] = set()
+    public: set[str] = set()
+    for path in paths.solutions_dir().rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        inside.update(markers.solution_lines(text))
+        public.update(markers.public_lines(text))
+    return {s for s in inside - public if len(s) >= min_length and not s.startswith("#")}
+
+
+def _instructor_only(folder: str, names: list[str]) -> set[str]:
+    top = Path(folder) == paths.KIT_ROOT / "grader"
+    return {n for n in names if n == "__pycache__" or (top and n in INSTRUCTOR_ONLY)}
+
+
+def build(out: Path) -> Path:
+    out = Path(out)
+    if out.exists() and any(out.iterdir()):
+        raise WouldOverwrite(f"{out} is not empty; choose a new folder for the bundle")
+    out.mkdir(parents=True, exist_ok=True)
+    stubs = out / "exercises"
+    for topic in paths.topics(paths.solutions_dir()):
+        stubgen.generate_topic(topic, stubs)
+    shutil.copytree(paths.KIT_ROOT / "grader", out / "grader",
+                    ignore=_instructor_only)
+    (out / "datasets").mkdir()
+    for name in ("manifest.toml", "README.md"):
+        shutil.copy2(paths.KIT_ROOT / "datasets" / name, out / "datasets" / name)
+    for name in TOP_FILES:
+        src = paths.KIT_ROOT / name
+        if src.exists():
+            shutil.copy2(src, out / name)
+    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    return out
+
+
+def leaks(bundle: Path) -> list[str]:
+    """Solution lines found in the bundle, and folders that must not be there."""
+    found = [f"{name}/ is in the bundle" for name in ("solutions", "hidden_tests", "samples")
+             if (bundle / name).exists()]
+    secrets = secret_lines()
+    for path in bundle.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".md", ".toml", ".ipynb", ".txt"):
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.strip() in secrets:
+                    found.append(f"{path.relative_to(bundle)}: {line.strip()}")
+    return found

@@ -1,0 +1,91 @@
+"""Step 4 of grading: results.json (Gradescope's shape), feedback, and the gradebook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from grader.core import manifest
+from grader.core.files import atomic_write
+from grader.core.messages import key_lines
+from grader.core.i18n import pick
+from grader.grading.score import TestScore, exercise_totals
+
+
+def results_json(student: str, scores: list[TestScore], notes: list[str], seconds: float,
+                 fingerprint: str) -> dict:
+    return {
+        "score": round(sum(s.score for s in scores), 2),
+        "max_score": round(sum(s.max_score for s in scores), 2),
+        "execution_time": round(seconds, 1),
+        "output": "\n".join(notes),
+        "stdout_visibility": "visible",
+        "tests": [{"name": s.name, "score": s.score, "max_score": s.max_score,
+                   "status": str(s.status), "output": s.output,
+                   "visibility": "after_published" if s.hidden else "visible"}
+                  for s in scores],
+        "cnnkit": {"student": student, "fingerprint": fingerprint,
+                   "exercises": {k: {"score": v[0], "max_score": v[1]}
+                                 for k, v in exercise_totals(scores).items()}},
+    }
+
+
+def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
+    t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
+    out = [f"# {t('Feedback for', 'Nhận xét cho')} {student}", "",
+           f"**{t('Score', 'Điểm')}: {result['score']:g} / {result['max_score']:g}**", ""]
+    out += [f"| {t('exercise', 'bài')} | {t('points', 'điểm')} |", "|---|---|"]
+    for name, v in result["cnnkit"]["exercises"].items():
+        mark = "✅" if v["score"] == v["max_score"] else "❌"
+        out.append(f"| {mark} {name} | {v['score']:g} / {v['max_score']:g} |")
+    if result["output"]:
+        out += ["", f"## {t('Notes on your submission', 'Lưu ý về bài nộp')}", ""]
+        out += [f"- {line}" for line in result["output"].splitlines()]
+    failed = [x for x in result["tests"] if x["status"] != "passed"]
+    if failed:
+        out += ["", f"## {t('What failed, and why', 'Những gì chưa đạt, và vì sao')}"]
+    hinted = set()
+    for test in failed:
+        topic, _, rest = test["name"].partition("/")
+        exercise = rest.split(":")[0]
+        out += ["", f"### {test['name']}"]
+        if test["visibility"] != "visible":
+            out.append(t("A hidden test failed; its details are shown after grades are "
+                         "published.", "Một bài kiểm tra ẩn chưa đạt; chi tiết sẽ hiện sau khi "
+                         "công bố điểm."))
+        else:
+            out += ["```", key_lines(test["output"], 12) or "(no message)", "```"]
+        if (topic, exercise) not in hinted:
+            hinted.add((topic, exercise))
+            try:
+                hints = manifest.load_topic(topic).exercise(exercise).hint_list(lang)
+            except (KeyError, FileNotFoundError):
+                hints = []
+            if hints:
+                out.append(f"{t('Hint to read next', 'Gợi ý nên đọc')}: {hints[0]}  "
+                           f"(`cnnkit hint {topic} {exercise}`)")
+    if not failed:
+        out += ["", t("Everything passed. Well done!", "Tất cả đều đạt. Làm tốt lắm!")]
+    return "\n".join(out) + "\n"
+
+
+def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str:
+    columns = [f"{t.name}/{e.name}" for t in topics for e in t.exercises]
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["student", *columns, "total", "max_score", "notes"])
+    for student in sorted(results):
+        res = results[student]
+        ex = res["cnnkit"]["exercises"]
+        writer.writerow([student, *[ex.get(c, {}).get("score", 0) for c in columns],
+                         res["score"], res["max_score"],
+                         " | ".join(res["output"].splitlines()[:3])])
+    return buf.getvalue()
+
+
+def write_student(out: Path, student: str, result: dict, lang: str) -> None:
+    folder = out / "students" / student
+    atomic_write(folder / "feedback.md", feedback_markdown(student, result, lang))
+    atomic_write(folder / "results.json", json.dumps(result, indent=2))  # last: marks done

@@ -1,0 +1,148 @@
+"""The pytest plugin behind every exercise test run.
+
+* ``--target``: which files the tests import (student files, ``solutions``, a folder);
+* ``--cnnkit-results FILE``: one JSON line per test start and result, flushed at
+  once, so a run that dies still leaves what it finished;
+* ``--cnnkit-test-timeout S``: a per-test wall-clock limit;
+* ``--cnnkit-no-network``: sockets refuse to connect;
+* raw PyTorch errors get a sentence that explains them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+
+import pytest
+
+from grader.core.results import sign
+from grader.testkit import explain, harness
+
+OUTPUT_LIMIT = 4000
+
+
+class TestTimeout(Exception):
+    """Raised inside a test that ran past its time limit."""
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("cnnkit")
+    group.addoption("--target", default=None,
+                    help="whose files to test: 'exercises' (default), 'solutions', or a folder "
+                         "laid out like exercises/")
+    group.addoption("--cnnkit-results", default=None, help="write JSON-lines results here")
+    group.addoption("--cnnkit-test-timeout", type=float, default=0,
+                    help="seconds a single test may run (0: no limit)")
+    group.addoption("--cnnkit-no-network", action="store_true",
+                    help="make every socket connection fail")
+    group.addoption("--cnnkit-token-env", default=None,
+                    help="sign each result line with the secret in this environment variable")
+    group.addoption("--lang", default=None, help="language of explanations: en or vi")
+
+
+def pytest_configure(config):
+    harness.STATE["target"] = config.getoption("--target")
+    harness.STATE["root"] = config.rootpath
+    if config.getoption("--lang"):
+        os.environ["CNNKIT_LANG"] = config.getoption("--lang")
+    if config.getoption("--cnnkit-no-network"):
+        _block_network()
+    try:
+        from hypothesis import HealthCheck, settings
+
+        settings.register_profile(
+            "cnnkit", deadline=None, max_examples=30, derandomize=True, database=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors])
+        settings.load_profile("cnnkit")
+    except ImportError:  # pragma: no cover
+        pass
+    path = config.getoption("--cnnkit-results")
+    config._cnnkit_results = open(path, "a", encoding="utf-8") if path else None
+    token_env = config.getoption("--cnnkit-token-env")
+    # Read and remove the secret before any student code is imported.
+    config._cnnkit_token = os.environ.pop(token_env, "").encode() if token_env else b""
+
+
+def pytest_unconfigure(config):
+    fh = getattr(config, "_cnnkit_results", None)
+    if fh:
+        fh.close()
+
+
+def pytest_report_header(config):
+    target = config.getoption("--target") or "exercises (your files)"
+    return f"cnnkit target: {target}"
+
+
+def _emit(config, record):
+    fh = getattr(config, "_cnnkit_results", None)
+    if fh:
+        token = getattr(config, "_cnnkit_token", b"")
+        if token:
+            record["mac"] = sign(token, record)
+        fh.write(json.dumps(record) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _emit(item.config, {"event": "start", "nodeid": item.nodeid})
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    limit = item.config.getoption("--cnnkit-test-timeout")
+    if not limit or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise TestTimeout(f"this test ran longer than {limit:.0f} s and was stopped "
+                          f"(an infinite loop, or far too much work?)")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and call.excinfo is not None:
+        note = explain.explain_exception(call.excinfo.value)
+        if note:
+            report.longrepr = f"{report.longreprtext}\n\n{note}"
+    # The call's result, a setup that did not pass, and a teardown that failed (a check
+    # made by a fixture after the test): the reader keeps the worst of them.
+    if report.when == "call" or report.failed or (report.when == "setup" and report.skipped):
+        _emit(item.config, {
+            "event": "result", "nodeid": item.nodeid, "outcome": report.outcome,
+            "when": report.when, "duration": round(report.duration, 3),
+            "message": _short(report.longreprtext) if report.failed else "",
+        })
+
+
+def _short(text: str) -> str:
+    if len(text) <= OUTPUT_LIMIT:
+        return text
+    return text[: OUTPUT_LIMIT // 2] + "\n[... output cut ...]\n" + text[-OUTPUT_LIMIT // 2:]
+
+
+def _block_network():
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("network access is disabled while grading")
+
+    socket.socket.connect = refuse
+    socket.socket.connect_ex = refuse
+    socket.create_connection = refuse
+    socket.getaddrinfo = refuse

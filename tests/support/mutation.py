@@ -1,0 +1,81 @@
+"""Mutants: plausible wrong answers, applied to a copy of the reference solution.
+
+Each mutant names the test that must catch it and a word its failure message
+must contain, so that a caught mutant also proves the message teaches.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.core import paths
+from grader.core import runner
+from grader.core.results import TestResult
+
+
+@dataclass(frozen=True)
+class Mutant:
+    id: str
+    file: str
+    old: str
+    new: str
+    caught_by: str
+    concept: str
+    test_file: str = ""
+
+    @property
+    def test_path(self) -> str:
+        return self.test_file or f"test_{Path(self.file).stem}.py"
+
+
+def apply(topic: str, mutant: Mutant, dest_root: Path) -> Path:
+    src = paths.solutions_dir() / topic
+    dest = dest_root / topic
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    target = dest / mutant.file
+    text = target.read_text(encoding="utf-8")
+    found = text.count(mutant.old)
+    if found != 1:
+        raise ValueError(f"mutant {mutant.id}: {mutant.old!r} occurs {found} times in "
+                         f"{mutant.file}; it must occur exactly once")
+    target.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
+    return dest
+
+
+def run_mutant(topic: str, mutant: Mutant, extra=()) -> TestResult:
+    with tempfile.TemporaryDirectory(prefix=f"cnnkit-mutant-{mutant.id}-") as tmp:
+        apply(topic, mutant, Path(tmp))
+        nodeid = f"{paths.solutions_dir() / topic / mutant.test_path}::{mutant.caught_by}"
+        out = runner.run_tests([nodeid], target=tmp, extra=extra, timeout=900)
+        matching = [r for r in out.results.values()
+                    if mutant.caught_by in (r.name, r.name.split("[")[0])]
+        if matching:
+            return next((r for r in matching if r.outcome == "failed"), matching[0])
+        return TestResult(nodeid, "missing", out.output[-3000:])
+
+
+def run_all(topic: str, mutants: list[Mutant], workers: int = 2, extra=()) -> dict:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {m.id: pool.submit(run_mutant, topic, m, extra) for m in mutants}
+        outcomes = {}
+        for key, future in futures.items():
+            try:
+                outcomes[key] = future.result()
+            except Exception as exc:  # a mutant that cannot be applied is reported, not hidden
+                outcomes[key] = TestResult(key, "error", f"{type(exc).__name__}: {exc}")
+        return outcomes
+
+
+def assert_caught(mutant: Mutant, result: TestResult) -> None:
+    """The named test failed, and its message names the concept."""
+    __tracebackhide__ = True
+    assert result.outcome == "failed", (
+        f"mutant {mutant.id} was not caught by {mutant.caught_by}: {result.outcome}\n"
+        f"{result.message}")
+    assert mutant.concept.lower() in result.message.lower(), (
+        f"mutant {mutant.id} was caught, but the message does not name the concept "
+        f"{mutant.concept!r}:\n{result.message}")
