@@ -130,3 +130,22 @@ def test_unknown_topic_is_a_clear_error(workspace):
     _, env = workspace
     code, out = cnnkit(env, "check", "99_nothing")
     assert code == 2 and "unknown topic" in out and "01_cnn" in out
+
+
+def test_operator_errors_are_one_line(tmp_path):
+    (tmp_path / "bundle").mkdir()
+    (tmp_path / "bundle" / "keep.txt").write_text("mine")
+    code, out = cnnkit(dict(os.environ), "release", "--out", str(tmp_path / "bundle"))
+    assert code == 2 and out.strip().count("\n") == 0 and "is not empty" in out, out
+    assert "Traceback" not in out and (tmp_path / "bundle" / "keep.txt").read_text() == "mine"
+
+
+def test_internal_bugs_keep_their_traceback(monkeypatch):
+    from grader.cli import commands, main
+
+    def broken(args):
+        return {}["a bug in the kit"]
+
+    monkeypatch.setattr(commands, "cmd_list", broken)
+    with pytest.raises(KeyError):
+        main(["list"])

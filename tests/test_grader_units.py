@@ -70,3 +70,26 @@ def test_rerun_skips_graded_students_unless_forced(tmp_path):
     data = json.loads((out / "students" / "chi" / "results.json").read_text())
     assert data["score"] < data["max_score"] and "conftest.py" in data["output"]
     assert not list(out.rglob("*.tmp")), "a half-written file was left behind"
+
+
+def test_fingerprint_covers_points_and_the_kit_version(tmp_path, monkeypatch):
+    import grader
+    from grader.grading import sandbox
+
+    before = sandbox.kit_digest(["01_cnn"])
+    monkeypatch.setattr(grader, "__version__", grader.__version__ + ".post1")
+    assert sandbox.kit_digest(["01_cnn"]) != before, "a new kit version must re-grade"
+    monkeypatch.undo()
+    copy = tmp_path / "solutions"
+    shutil.copytree(paths.solutions_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    toml = copy / "01_cnn" / "topic.toml"
+    toml.write_text(toml.read_text().replace("points = 40", "points = 45", 1))
+    monkeypatch.setattr(paths, "solutions_dir", lambda: copy)
+    assert sandbox.kit_digest(["01_cnn"]) != before, "changed points must re-grade"
+
+
+def test_a_teardown_failure_outranks_the_passed_call():
+    passed = TestResult("t.py::a", "passed", duration=1.0)
+    merged = passed.merged(TestResult("t.py::a", "failed", "left a figure open"))
+    assert merged.outcome == "failed" and "figure open" in merged.message
+    assert TestResult("t.py::a", "failed", "x").merged(passed).outcome == "failed"

@@ -51,10 +51,6 @@ class Topic:
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def max_points(self) -> float:
-        return sum(e.points for e in self.exercises)
-
-    @property
     def files(self) -> list[str]:
         return [e.file for e in self.exercises]
 

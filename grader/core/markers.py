@@ -48,10 +48,6 @@ def regions(source: str, filename: str = "<file>") -> list[Region]:
     return [r for r in out if r.lines or r.solution]
 
 
-def has_markers(text: str) -> bool:
-    return BEGIN in text or END in text
-
-
 def without_markers(source: str) -> str:
     """The solution as a student reads it: every line but the two markers."""
     return "".join(line for r in regions(source) for line in r.lines)

@@ -17,7 +17,10 @@ from grader.export import stubgen
 
 
 def _committed(path: Path) -> bytes | None:
-    rel = path.relative_to(paths.KIT_ROOT).as_posix()
+    """The version git holds at HEAD, or None (not a checkout, or not tracked)."""
+    if not path.resolve().is_relative_to(paths.KIT_ROOT):
+        return None
+    rel = path.resolve().relative_to(paths.KIT_ROOT).as_posix()
     proc = subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=paths.KIT_ROOT,
                           capture_output=True)
     return proc.stdout if proc.returncode == 0 else None
@@ -46,9 +49,10 @@ def sync(force: bool = False) -> list[Path]:
     if not force:
         edited = edited_files()
         if edited:
-            names = ", ".join(str(p.relative_to(paths.KIT_ROOT)) for p in edited[:6])
+            names = ", ".join(p.relative_to(paths.exercises_dir().parent).as_posix()
+                              for p in edited[:6])
             raise WouldOverwrite(
                 f"exercises/ holds edits that sync would overwrite ({names}"
                 f"{' ...' if len(edited) > 6 else ''}); commit or move them, or use "
                 "./kit dev sync --force")
-    return stubgen.generate_all()
+    return stubgen.generate_all(paths.exercises_dir())
