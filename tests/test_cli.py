@@ -44,7 +44,7 @@ def test_list_check_hint_fix_list(workspace):
 
     code, out = cnnkit(env, "check", TOPIC, "--target", str(ex))
     assert code == 1 and "✗ params" in out and "NotImplementedError: TODO" in out
-    assert "cnnkit hint 01_cnn params" in out
+    assert "./kit hint 01_cnn params" in out
 
     code, out = cnnkit(env, "hint", TOPIC)
     assert "Hint 1/5 for 01_cnn/params" in out and " 2. " not in out

@@ -1,7 +1,7 @@
 """Graded training: the lecture's CNN on MNIST, with Lightning.
 
-    cnnkit train mnist --profile quick     # CPU, a few minutes
-    cnnkit train mnist --profile full      # the lecture's settings, on a GPU
+    ./kit train mnist --profile quick     # CPU, a few minutes
+    ./kit train mnist --profile full      # the lecture's settings, on a GPU
 """
 
 from __future__ import annotations

@@ -81,25 +81,25 @@ def cmd_nbgrader(args) -> int:
 
 
 def cmd_list(args) -> int:
-    from grader.student import loop as student
+    from grader.student import commands as student
 
     return student.cmd_list(args.target, args.lang)
 
 
 def cmd_check(args) -> int:
-    from grader.student import loop as student
+    from grader.student import commands as student
 
     return student.cmd_check(args.topic, args.target, args.lang, args.full)
 
 
 def cmd_hint(args) -> int:
-    from grader.student import loop as student
+    from grader.student import commands as student
 
     return student.cmd_hint(args.topic, args.exercise, None, args.lang, args.reset)
 
 
 def cmd_solution(args) -> int:
-    from grader.student import loop as student
+    from grader.student import commands as student
 
     return student.cmd_solution(args.topic, args.exercise, args.target, args.lang, args.diff,
                                 args.force)
@@ -144,6 +144,5 @@ def cmd_train(args) -> int:
 def cmd_figures(args) -> int:
     from grader.student import figures
 
-    for path in figures.draw_all(args.target, Path(args.out)):
-        print(f"wrote {path}")
+    figures.draw_all(args.target, Path(args.out), args.lang)
     return 0

@@ -61,3 +61,24 @@ def solution_lines(source: str) -> list[str]:
 def public_lines(source: str) -> list[str]:
     """Stripped lines outside the solution regions."""
     return [ln.strip() for r in regions(source) if not r.solution for ln in r.lines]
+
+
+DEFAULT_TODO = "write this part"
+
+
+def stub(source: str, filename: str = "<file>") -> str:
+    """The student's stub: each solution region becomes ``raise NotImplementedError(<TODO>)``.
+
+    The TODO is the ``# TODO:`` line just above the region. The message is written with
+    ``repr``, so any TODO text gives a stub that compiles.
+    """
+    out: list[str] = []
+    for region in regions(source, filename):
+        if not region.solution:
+            out += region.lines
+            continue
+        todo = DEFAULT_TODO
+        if out and out[-1].strip().startswith("# TODO:"):
+            todo = out[-1].strip()[len("# TODO:"):].strip() or DEFAULT_TODO
+        out.append(f"{region.indent}raise NotImplementedError({'TODO: ' + todo!r})\n")
+    return "".join(out)

@@ -14,24 +14,11 @@ from pathlib import Path
 from grader.core import markers, paths
 
 SKIP = {"__pycache__", ".pytest_cache", ".hypothesis"}
-DEFAULT_TODO = "write this part"
 
 
 def strip_solutions(source: str, filename: str = "<file>") -> str:
-    """The stub: each solution region becomes ``raise NotImplementedError(<the TODO>)``.
-
-    The message is written with ``repr``, so any TODO text gives a stub that compiles.
-    """
-    out: list[str] = []
-    for region in markers.regions(source, filename):
-        if not region.solution:
-            out += region.lines
-            continue
-        todo = DEFAULT_TODO
-        if out and out[-1].strip().startswith("# TODO:"):
-            todo = out[-1].strip()[len("# TODO:"):].strip() or DEFAULT_TODO
-        out.append(f"{region.indent}raise NotImplementedError({'TODO: ' + todo!r})\n")
-    return "".join(out)
+    """The stub of a solution file (see ``grader.core.markers.stub``)."""
+    return markers.stub(source, filename)
 
 
 def generate_topic(topic: str, dest_root: Path, source_root: Path | None = None) -> list[Path]:

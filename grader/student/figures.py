@@ -1,4 +1,8 @@
-"""``cnnkit figures``: the lecture's pictures, drawn with the target's own code."""
+"""``cnnkit figures``: the lecture's pictures, drawn with the target's own code.
+
+A figure whose exercise is not done yet is skipped with one line saying which file
+to finish; the others are still drawn.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,10 @@ from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from grader.core import paths
+from grader.core.testfiles import kit_topic_dir
+from grader.student.messages import say
 from grader.testkit import targets
+from grader.testkit.harness import describe_import_failure
 
 LAYER_TITLES = ("Layer 1 - edges / Lớp 1 - Phát hiện cạnh",
                 "Layer 2 - shapes / Lớp 2 - Học hình dạng",
@@ -20,6 +26,10 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def _fish() -> Path:
+    return kit_topic_dir("01_cnn") / "fish.png"
+
+
 def _sample_images(n: int = 6):
     import numpy as np
     from PIL import Image
@@ -30,26 +40,55 @@ def _sample_images(n: int = 6):
         root = locate("cifar10-jpg") / "cifar10-jpg" / "test"
         files = [sorted(d.iterdir())[0] for d in sorted(root.iterdir())[:n]]
     except DataMissing:
-        files = [paths.solutions_dir() / "01_cnn" / "fish.png"] * n
+        files = [_fish()] * n
     return [np.asarray(Image.open(f).convert("RGB")) for f in files]
 
 
-def draw_all(target: str | None, out: Path) -> list[Path]:
+def _feature_maps(target: str | None, out: Path) -> list[Path]:
     import torch
 
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    fm = targets.import_exercise(targets.target_topic_dir(target, "01_cnn"), "feature_maps")
-    models = targets.import_exercise(targets.target_topic_dir(target, "01_cnn"), "models")
-    fish = targets.target_topic_dir(target, "01_cnn") / "fish.png"
-    if not fish.is_file():
-        fish = paths.solutions_dir() / "01_cnn" / "fish.png"
-    _, tensor = fm.load_image(fish, size=64)
+    topic_dir = targets.target_topic_dir(target, "01_cnn")
+    fm = targets.import_exercise(topic_dir, "feature_maps")
+    models = targets.import_exercise(topic_dir, "models")
+    _, tensor = fm.load_image(_fish(), size=64)
     torch.manual_seed(0)
-    for i, (maps, title) in enumerate(zip(fm.feature_maps(models.ML_CNN(), tensor),
-                                          LAYER_TITLES), 1):
-        written.append(_save(fm.plot_feature_maps(maps, title), out / f"feature_maps_{i}.png"))
+    maps = fm.feature_maps(models.ML_CNN(), tensor)
+    return [_save(fm.plot_feature_maps(m, title), out / f"feature_maps_{i}.png")
+            for i, (m, title) in enumerate(zip(maps, LAYER_TITLES), 1)]
+
+
+def _augmentation(target: str | None, out: Path) -> list[Path]:
     aug = targets.import_exercise(targets.target_topic_dir(target, "02_training"), "augmentation")
     grid = aug.augmentation_grid(_sample_images(), aug.build_train_transform())
-    written.append(_save(grid, out / "augmentation_grid.png"))
+    return [_save(grid, out / "augmentation_grid.png")]
+
+
+FIGURES = {"feature maps (01_cnn)": _feature_maps,
+           "augmentation grid (02_training)": _augmentation}
+
+
+def draw_all(target: str | None, out: Path, lang: str = "en") -> list[Path]:
+    """Draw every figure whose code is done; print one line per figure."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in FIGURES.items():
+        try:
+            drawn = draw(target, out)
+        except (NotImplementedError, targets.ExerciseMissing, SyntaxError, ImportError) as exc:
+            why = exc if isinstance(exc, targets.ExerciseMissing) else _why(exc, lang)
+            print(say("figure_skipped", lang, name=name, why=why))
+            continue
+        for path in drawn:
+            print(say("figure", lang, path=path))
+        written += drawn
     return written
+
+
+def _why(exc: BaseException, lang: str) -> str:
+    if isinstance(exc, NotImplementedError):
+        frame = exc.__traceback__
+        while frame.tb_next is not None:
+            frame = frame.tb_next
+        file = Path(frame.tb_frame.f_code.co_filename).name
+        return say("not_done", lang, file=file, error=f"NotImplementedError: {exc}")
+    return describe_import_failure(Path(getattr(exc, "filename", None) or "?"), exc)

@@ -16,7 +16,9 @@ import time
 from pathlib import Path
 
 from grader.core import paths
-from grader.student import loop as student
+from grader.student.commands import cmd_check, next_topic
+from grader.student.messages import say
+from grader.student.status import target_root
 
 IN_CLOSE_WRITE, IN_MOVED_TO, IN_CREATE = 0x008, 0x080, 0x100
 
@@ -74,28 +76,28 @@ def _relevant(names: list[str]) -> bool:
 
 def watch(topic: str | None, target: str | None, lang: str, interval: float = 0.5,
           poll: bool = False) -> int:
-    topic = paths.resolve_topic(topic) if topic else (student.next_topic(target, lang) or "01_cnn")
-    folder = student.target_root(target) / topic
+    topic = paths.resolve_topic(topic) if topic else (next_topic(target, lang) or "01_cnn")
+    folder = target_root(target) / topic
     watcher = None
     if not poll:
         try:
-            watcher, how = Inotify(folder), "file events"
+            watcher, how = Inotify(folder), say("events", lang)
         except (OSError, AttributeError):
             watcher = None
     if watcher is None:
-        watcher, how = Poller(folder, interval), f"polling every {interval:g} s"
-    print(student.say("watching", lang, folder=folder, how=how), flush=True)
+        watcher, how = Poller(folder, interval), say("polling", lang, s=interval)
+    print(say("watching", lang, folder=folder, how=how), flush=True)
     try:
-        student.cmd_check(topic, target, lang, full=False)
+        cmd_check(topic, target, lang, full=False)
         sys.stdout.flush()
         while True:
             if _relevant(watcher.wait(1.0)):
                 time.sleep(0.1)  # let editors finish writing
                 print("\n" + "-" * 60, flush=True)
-                student.cmd_check(topic, target, lang, full=False)
+                cmd_check(topic, target, lang, full=False)
                 sys.stdout.flush()
     except KeyboardInterrupt:
-        print("\n" + student.say("stopped", lang), flush=True)
+        print("\n" + say("stopped", lang), flush=True)
         return 0
     finally:
         watcher.close()

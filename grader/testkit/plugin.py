@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 
 import pytest
 
 from grader.core.results import sign
-from grader.testkit import explain, harness
+from grader.core.limits import DEFAULTS
+from grader.testkit import explain, harness, timeout
 
 OUTPUT_LIMIT = 4000
-
-
-class TestTimeout(Exception):
-    """Raised inside a test that ran past its time limit."""
 
 
 def pytest_addoption(parser):
@@ -32,8 +28,9 @@ def pytest_addoption(parser):
                     help="whose files to test: 'exercises' (default), 'solutions', or a folder "
                          "laid out like exercises/")
     group.addoption("--cnnkit-results", default=None, help="write JSON-lines results here")
-    group.addoption("--cnnkit-test-timeout", type=float, default=0,
-                    help="seconds a single test may run (0: no limit)")
+    group.addoption("--cnnkit-test-timeout", type=float, default=None,
+                    help=f"seconds a single exercise test may run (default "
+                         f"{DEFAULTS.test_timeout_s:g}; 0: no limit)")
     group.addoption("--cnnkit-no-network", action="store_true",
                     help="make every socket connection fail")
     group.addoption("--cnnkit-token-env", default=None,
@@ -94,22 +91,11 @@ def pytest_runtest_protocol(item, nextitem):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    limit = item.config.getoption("--cnnkit-test-timeout")
-    if not limit or not hasattr(signal, "SIGALRM"):
+    seconds = item.config.getoption("--cnnkit-test-timeout")
+    if seconds is None:
+        seconds = timeout.default_seconds(item.path)
+    with timeout.limit(item.name, seconds):
         yield
-        return
-
-    def on_alarm(signum, frame):
-        raise TestTimeout(f"this test ran longer than {limit:.0f} s and was stopped "
-                          f"(an infinite loop, or far too much work?)")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,7 +1,7 @@
 """Graded transfer learning: an ImageNet backbone fine-tuned on CIFAR-10.
 
-    cnnkit train transfer --variant 1 --backbone mobilenet_v2 --profile quick   # CPU
-    cnnkit train transfer --variant 1 --profile full                            # GPU, ResNet18
+    ./kit train transfer --variant 1 --backbone mobilenet_v2 --profile quick   # CPU
+    ./kit train transfer --variant 1 --profile full                            # GPU, ResNet18
 
 With the backbone frozen (variant 1) its features are computed once and only
 the head is trained on them: the same result, many times faster.

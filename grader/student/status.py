@@ -1,0 +1,136 @@
+"""Each exercise's state and points, from the kit's own tests run on the student's files.
+
+The tests always come from the kit (``grader.core.testfiles``), never from the folder
+under test, and an exercise whose tests did not report is failing, never passing.
+Results are cached per file content, so ``list`` re-runs only what changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.core import manifest, markers, paths, runner
+from grader.core.messages import key_lines
+from grader.core.results import TestResult
+from grader.core.testfiles import visible_test_files
+from grader.student.state import file_hash, load_state, save_state
+from grader.testkit import targets
+
+DONE, FAILING, NOT_STARTED = "done", "failing", "not started"
+
+
+@dataclass
+class ExerciseStatus:
+    exercise: manifest.Exercise
+    state: str
+    got: float = 0.0
+    first_failure: str = ""
+    failed_test: str = ""
+
+    @property
+    def most(self) -> float:
+        return self.exercise.points
+
+
+def target_root(target: str | None) -> Path:
+    return targets.target_topic_dir(target, "x").parent
+
+
+def _pristine_stub(topic: str, file: str) -> str | None:
+    """The stub as the kit ships it, when the kit has its solutions."""
+    source = paths.solutions_dir() / topic / file
+    if not source.is_file():
+        return None
+    return markers.stub(source.read_text(encoding="utf-8"), str(source))
+
+
+def untouched(path: Path, topic: str | None = None) -> bool:
+    """Still the stub: byte-equal to the shipped stub where the kit can tell, else every
+    ``# TODO:`` group is still followed by its ``raise NotImplementedError``."""
+    if not path.is_file():
+        return True
+    text = path.read_text(encoding="utf-8")
+    stub = _pristine_stub(topic or path.parent.name, path.name)
+    if stub is not None:
+        return text == stub
+    lines = [ln.strip() for ln in text.splitlines()]
+    groups = followed = 0
+    for i, line in enumerate(lines):
+        if line.startswith("# TODO:") and (i + 1 < len(lines)) \
+                and not lines[i + 1].startswith("# TODO:"):
+            groups += 1
+            followed += lines[i + 1].startswith("raise NotImplementedError(")
+    return groups > 0 and groups == followed
+
+
+def run_topic_tests(topic: str, target: str | None, exercises=None, lang: str = "en",
+                    full: bool = False) -> tuple[dict[str, TestResult], str]:
+    """The kit's visible tests of ``topic`` (of ``exercises`` only, if given) on ``target``."""
+    files = visible_test_files(topic)
+    if exercises is not None:
+        files = [f for f in files if any(ex.owns_test_file(f.name) for ex in exercises)]
+    if not files:
+        return {}, ""
+    extra = ["--tb=short", f"--lang={lang}"] + ([] if full else ["-rN"])
+    out = runner.run_tests(files, target=str(target_root(target)), extra=extra)
+    return out.results, out.output
+
+
+def score_exercise(ex: manifest.Exercise, results: dict[str, TestResult]) -> dict:
+    """Points of one exercise from its visible tests; no result at all means failing."""
+    mine = [r for r in results.values() if ex.owns_test_file(r.file)]  # in run order
+    shares = manifest.split_points(ex.points, len(mine))
+    ranked = sorted(mine, key=lambda r: r.nodeid)  # the grader's order of shares
+    got = round(sum(s for r, s in zip(ranked, shares) if r.outcome.passed), 2)
+    failed = [r for r in mine if not r.outcome.passed]
+    return {"passed": len(mine) - len(failed), "total": len(mine), "got": got,
+            "first_failure": key_lines(failed[0].message) if failed else "",
+            "failed_test": failed[0].name if failed else ""}
+
+
+def record(topic: manifest.Topic, target: str | None, results: dict, only=None) -> None:
+    state = load_state()
+    cache = state.setdefault("results", {})
+    folder = target_root(target) / topic.name
+    for ex in only or topic.exercises:
+        cache[f"{folder}/{ex.file}"] = {"hash": file_hash(folder / ex.file),
+                                        **score_exercise(ex, results)}
+    save_state(state)
+
+
+def statuses(topic: manifest.Topic, target: str | None, lang: str = "en",
+             run_changed: bool = True) -> list[ExerciseStatus]:
+    """Each exercise's state, re-running only the tests of files changed since last time."""
+    folder = target_root(target) / topic.name
+    cache = load_state().get("results", {})
+
+    def fresh(ex):
+        return cache.get(f"{folder}/{ex.file}", {}).get("hash") == file_hash(folder / ex.file)
+
+    stale = [ex for ex in topic.exercises
+             if not fresh(ex) and not untouched(folder / ex.file, topic.name)]
+    if stale and run_changed:
+        results, _ = run_topic_tests(topic.name, target, stale, lang)
+        record(topic, target, results, only=stale)
+        cache = load_state().get("results", {})
+    out = []
+    for ex in topic.exercises:
+        entry = cache.get(f"{folder}/{ex.file}", {}) if fresh(ex) else {}
+        if untouched(folder / ex.file, topic.name) and not _started(entry):
+            out.append(ExerciseStatus(ex, NOT_STARTED))
+        elif entry.get("total"):
+            done = entry["passed"] == entry["total"]
+            out.append(ExerciseStatus(ex, DONE if done else FAILING, entry.get("got", 0.0),
+                                      entry.get("first_failure", ""),
+                                      entry.get("failed_test", "")))
+        else:
+            out.append(ExerciseStatus(ex, FAILING))
+    return out
+
+
+def _started(entry: dict) -> bool:
+    """Results that show work beyond the stub: a test passed, or failed for another reason."""
+    if not entry.get("total"):
+        return False
+    return entry["passed"] > 0 or "NotImplementedError" not in entry.get("first_failure", "")
