@@ -65,12 +65,16 @@ class Topic:
         return next((e for e in self.exercises if e.owns_test_file(filename)), None)
 
 
+POINT_STEP = 1 / 64  # a binary fraction: sums of shares are exact in floating point
+
+
 def split_points(points: float, n: int) -> list[float]:
-    """``points`` over ``n`` tests, rounded to 0.001, summing exactly to ``points``."""
+    """``points`` over ``n`` tests in steps of 1/64, summing exactly to ``points`` (so no
+    total ever reads 100.00000000000003)."""
     if n <= 0:
         return []
-    each = round(points / n, 3)
-    return [each] * (n - 1) + [round(points - each * (n - 1), 3)]
+    each = round(points / n / POINT_STEP) * POINT_STEP
+    return [each] * (n - 1) + [points - each * (n - 1)]
 
 
 def topic_folder(topic: str) -> Path:
