@@ -1,24 +1,58 @@
-"""The lines of a pytest failure that say the most, for short reports."""
+"""The lines of a pytest failure that say the most, and which failure says the most."""
 
 from __future__ import annotations
 
 NOISE = ("+", "where", "assert ")
 STOP = ("Failing test case", "Falsifying example")
+MARK = ">>"  # the row an architecture table marks as the first difference
 
 
-def key_lines(message: str, limit: int = 8) -> str:
-    """The ``E`` lines of a failure (the assertion's own message), without pytest's
-    re-evaluation noise; the last line when there is no ``E`` line."""
+def _error_lines(message: str) -> list[str]:
     kept = []
     for line in message.splitlines():
         if not line.startswith("E "):
             continue
-        text = line[1:].strip()
-        if text.startswith(STOP):
+        # pytest writes "E   " before each line: drop exactly that, keep a table's columns
+        text = (line[4:] if line.startswith("E   ") else line[1:].lstrip()).rstrip()
+        if text.strip().startswith(STOP):
             break
-        if text and not text.startswith(NOISE):
+        if text.strip() and not text.strip().startswith(NOISE):
             kept.append(text)
-    if kept:
-        return "\n".join(kept[:limit])
-    lines = [ln for ln in message.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else ""
+    return kept
+
+
+def key_lines(message: str, limit: int = 8) -> str:
+    """The ``E`` lines of a failure (the assertion's own message), without pytest's
+    re-evaluation noise; the last line when there is no ``E`` line. A table's marked row
+    (``>>``) is always kept, with the header and the row before it."""
+    kept = _error_lines(message)
+    if not kept:
+        lines = [ln for ln in message.strip().splitlines() if ln.strip()]
+        return lines[-1] if lines else ""
+    marked = next((i for i, ln in enumerate(kept) if ln.startswith(MARK)), None)
+    if marked is None or marked < limit:
+        return "\n".join(kept[:max(limit, (marked or 0) + 1)])
+    table = next((i for i, ln in enumerate(kept) if "|" in ln), marked)
+    return "\n".join(kept[:limit - 3] + ["..."] + kept[table:table + 2]
+                     + kept[max(table + 2, marked - 1):marked + 1])
+
+
+# How much a failure explains, most first. An import failure is the root cause of every
+# other failure of its file; a named layer or a stated concept beats a bare assertion.
+_RANKS = (
+    (("could not even read the file", "lỗi cú pháp", "importing ", "khi import ",
+      "does not exist", "không có tệp"), 60),
+    (("First difference", "Khác biệt đầu tiên", MARK), 50),
+    (("concept:", "khái niệm:"), 40),
+    (("What this means", "Ý nghĩa"), 30),
+    (("NotImplementedError",), 10),
+)
+
+
+def rank(message: str) -> int:
+    """How much a failure message explains (higher is better)."""
+    text = "\n".join(_error_lines(message)) or message
+    for words, score in _RANKS:
+        if any(w in text for w in words):
+            return score
+    return 20 if text.strip() else 0

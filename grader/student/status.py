@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import manifest, markers, paths, runner
-from grader.core.messages import key_lines
+from grader.core.messages import key_lines, rank
 from grader.core.results import TestResult
 from grader.core.testfiles import visible_test_files
 from grader.student.state import file_hash, load_state, save_state
@@ -84,6 +84,8 @@ def score_exercise(ex: manifest.Exercise, results: dict[str, TestResult]) -> dic
     ranked = sorted(mine, key=lambda r: r.nodeid)  # the grader's order of shares
     got = round(sum(s for r, s in zip(ranked, shares) if r.outcome.passed), 2)
     failed = [r for r in mine if not r.outcome.passed]
+    # The failure that explains the most first; ties keep the run order.
+    failed.sort(key=lambda r: -rank(r.message))
     return {"passed": len(mine) - len(failed), "total": len(mine), "got": got,
             "first_failure": key_lines(failed[0].message) if failed else "",
             "failed_test": failed[0].name if failed else ""}
@@ -117,7 +119,8 @@ def statuses(topic: manifest.Topic, target: str | None, lang: str = "en",
     out = []
     for ex in topic.exercises:
         entry = cache.get(f"{folder}/{ex.file}", {}) if fresh(ex) else {}
-        if untouched(folder / ex.file, topic.name) and not _started(entry):
+        exact = _pristine_stub(topic.name, ex.file) is not None
+        if untouched(folder / ex.file, topic.name) and (exact or not _started(entry)):
             out.append(ExerciseStatus(ex, NOT_STARTED))
         elif entry.get("total"):
             done = entry["passed"] == entry["total"]
@@ -130,7 +133,9 @@ def statuses(topic: manifest.Topic, target: str | None, lang: str = "en",
 
 
 def _started(entry: dict) -> bool:
-    """Results that show work beyond the stub: a test passed, or failed for another reason."""
+    """Where the stub is not known exactly (a student bundle): results that show work beyond
+    the stub, a test passed or one failed for another reason than the stub's TODO."""
     if not entry.get("total"):
         return False
-    return entry["passed"] > 0 or "NotImplementedError" not in entry.get("first_failure", "")
+    first = entry.get("first_failure", "")
+    return entry["passed"] > 0 or not ("NotImplementedError" in first or "TODO" in first)

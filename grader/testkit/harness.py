@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from grader.core.i18n import pick
 from grader.testkit import targets
 
 # Filled in by the pytest plugin at configure time.
@@ -56,28 +57,45 @@ class LazyExercise:
         try:
             return getattr(module, attr)
         except AttributeError:
-            raise AssertionError(
-                f"{self._module}.py has no `{attr}`. The exercise asks you to define "
-                f"`{attr}` in {self._module}.py; check the name and that it is at module level."
-            ) from None
+            raise AssertionError(pick({
+                "en": f"{self._module}.py has no `{attr}`. The exercise asks you to define "
+                      f"`{attr}` in {self._module}.py; check the name and that it is at module "
+                      "level.",
+                "vi": f"{self._module}.py không có `{attr}`. Bài tập yêu cầu định nghĩa `{attr}` "
+                      f"trong {self._module}.py; hãy kiểm tra tên và đảm bảo nó ở cấp module "
+                      "(không nằm trong hàm hay lớp khác)."})) from None
 
     def __repr__(self):
         return f"<exercise {self._topic}/{self._module}.py>"
 
 
 def describe_import_failure(path: Path, exc: BaseException) -> str:
+    """Why a file could not be imported, in the student's language."""
+    name = path.name
     if isinstance(exc, targets.ExerciseMissing):
-        return str(exc)
+        return pick({"en": f"the exercise file {path.parent.name}/{name} does not exist; "
+                           f"expected {name} in the {path.parent.name} folder",
+                     "vi": f"không có tệp bài tập {path.parent.name}/{name}; cần có {name} "
+                           f"trong thư mục {path.parent.name}"})
     if isinstance(exc, SyntaxError):
-        return (f"{path.name} has a syntax error at line {exc.lineno}: {exc.msg}\n"
-                f"    {(exc.text or '').rstrip()}\nPython could not even read the file, "
-                f"so none of its tests can run.")
+        code = (exc.text or "").rstrip()
+        return pick({"en": f"{name} has a syntax error at line {exc.lineno}: {exc.msg}\n"
+                           f"    {code}\nPython could not even read the file, so none of its "
+                           "tests can run.",
+                     "vi": f"{name} có lỗi cú pháp (syntax error) ở dòng {exc.lineno}: {exc.msg}\n"
+                           f"    {code}\nPython không đọc được tệp này nên không bài kiểm tra "
+                           "nào của nó chạy được."})
     if isinstance(exc, SystemExit):
-        return (f"importing {path.name} called exit ({exc.code!r}). Code at module level runs on "
-                f"import; move scripts under `if __name__ == '__main__':`.")
+        return pick({"en": f"importing {name} called exit ({exc.code!r}). Code at module level "
+                           "runs on import; move scripts under `if __name__ == '__main__':`.",
+                     "vi": f"khi import {name}, chương trình gọi exit ({exc.code!r}) (called "
+                           "exit). Code ở cấp module chạy ngay khi import; hãy đưa phần chạy thử "
+                           "vào `if __name__ == '__main__':`."})
     tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return (f"importing {path.name} raised {tb}\nCode at module level runs as soon as the file "
-            f"is imported; fix it or move it into a function.")
+    return pick({"en": f"importing {name} raised {tb}\nCode at module level runs as soon as the "
+                       "file is imported; fix it or move it into a function.",
+                 "vi": f"khi import {name} gặp lỗi {tb}\nCode ở cấp module chạy ngay khi tệp "
+                       "được import; hãy sửa lỗi hoặc đưa code đó vào trong một hàm."})
 
 
 def exercise(test_file: str | Path, module: str) -> LazyExercise:

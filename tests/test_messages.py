@@ -1,0 +1,32 @@
+"""Short reports keep what teaches: the most telling failure, and a table's marked row."""
+
+from grader.core.messages import key_lines, rank
+
+TABLE = "\n".join(
+    ["E   ML_CNN(): the architecture differs from the lecture's, first at layer conv2.",
+     "E   conv2 (Conv2d) should output (1, 8, 64, 64); yours outputs (1, 8, 62, 62)."]
+    + [f"E   note {i}" for i in range(8)]
+    + ["E      your model          | expected", "E   ---------------------",
+       "E      conv1   Conv2d  4x64x64 | conv1   Conv2d  4x64x64",
+       "E   >> conv2   Conv2d  8x62x62 | conv2   Conv2d  8x64x64",
+       "E      conv3   Conv2d 16x60x60 | conv3   Conv2d 16x64x64"])
+
+
+def test_the_marked_row_survives_a_short_report():
+    short = key_lines(TABLE, limit=8)
+    assert ">> conv2   Conv2d  8x62x62 | conv2   Conv2d  8x64x64" in short
+    assert "your model" in short and short.count("\n") < 14
+
+
+def test_pytest_noise_is_dropped_and_columns_kept():
+    text = "E   AssertionError: shapes differ\nE   assert 3 == 4\nE    +  where 3 = f()"
+    assert key_lines(text) == "AssertionError: shapes differ"
+
+
+def test_a_precise_diagnosis_outranks_a_generic_one():
+    generic = "E   AssertionError: parameters/buffers of other shapes"
+    concept = "E   f(1)\nE     returned: 2\nE     expected: 3\nE     concept:  bias"
+    import_error = "E   params.py has a syntax error at line 3: invalid syntax\nE   Python could not even read the file"
+    stub = "E   NotImplementedError: TODO: write this"
+    ordered = sorted([stub, generic, TABLE, concept, import_error], key=rank, reverse=True)
+    assert ordered == [import_error, TABLE, concept, generic, stub]
