@@ -42,12 +42,19 @@ def cmd_data(args) -> int:
 
 def cmd_grade(args) -> int:
     from grader.core.limits import Limits
-    from grader.grading.pipeline import grade_class
+    from grader.grading import pipeline, slurm
 
     limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout,
                     topic_timeout_s=args.timeout)
-    results = grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
-                          topics=args.topics, force=args.force, limits=limits, lang=args.lang)
+    if args.backend == "slurm":
+        results = slurm.grade_class(Path(args.submissions), Path(args.out), topics=args.topics,
+                                    force=args.force, limits=limits, lang=args.lang,
+                                    partition=args.partition, gpus_per_task=args.gpus_per_task,
+                                    array_parallelism=args.array_parallelism)
+    else:
+        results = pipeline.grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
+                                       topics=args.topics, force=args.force, limits=limits,
+                                       lang=args.lang)
     out = Path(args.out).resolve()
     width = max(len(s) for s in results)
     for student in sorted(results):
@@ -55,6 +62,14 @@ def cmd_grade(args) -> int:
         print(f"  {student:<{width}}  {r['score']:>6g} / {r['max_score']:g}")
     print(f"gradebook: {out / 'gradebook.csv'}")
     print(f"feedback and results.json per student: {out / 'students'}/<student>/")
+    return 0
+
+
+def cmd_grade_one(args) -> int:
+    from grader.grading import slurm
+
+    result = slurm.grade_one(Path(args.plan), args.index)
+    print(f"{result['cnnkit']['student']}: {result['score']:g} / {result['max_score']:g}")
     return 0
 
 

@@ -137,6 +137,25 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                    help=h(f"memory cap per student run (default {DEFAULTS.memory_mb})",
                           f"giới hạn bộ nhớ cho mỗi lần chạy (mặc định {DEFAULTS.memory_mb})"))
 
+    s.add_argument("--backend", choices=["local", "slurm"], default="local",
+                   help=h("local: a pool of -j students on this machine; slurm: one array job, "
+                          "a task per student (DIR must be on storage the nodes share)",
+                          "local: chấm -j sinh viên song song trên máy này; slurm: một array "
+                          "job, mỗi sinh viên một tác vụ (THƯ_MỤC phải nằm trên ổ dùng chung "
+                          "với các node)"))
+    s.add_argument("--partition", help=h("slurm: the partition to submit to",
+                                         "slurm: partition để nộp job"))
+    s.add_argument("--gpus-per-task", type=int, default=0,
+                   help=h("slurm: GPUs per task (for graded training)",
+                          "slurm: số GPU cho mỗi tác vụ (cho bài huấn luyện có chấm điểm)"))
+    s.add_argument("--array-parallelism", type=int, default=None,
+                   help=h("slurm: at most N tasks at once", "slurm: tối đa N tác vụ cùng lúc"))
+
+    s = command("grade-one", "grade one student of a plan (what each Slurm array task runs)",
+                "chấm một sinh viên trong kế hoạch (việc mỗi tác vụ Slurm chạy)")
+    s.add_argument("plan")
+    s.add_argument("index", type=int)
+
     s = command("release", "write the student bundle (no solutions, no hidden tests)",
                 "tạo gói cho sinh viên (không có lời giải, không có bài kiểm tra ẩn)")
     s.add_argument("--out", required=True)
@@ -197,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     from grader.cli import commands
 
     try:
-        code = getattr(commands, f"cmd_{args.command}")(args) or 0
+        code = getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args) or 0
         sys.stdout.flush()  # a closed pipe shows here, inside the try
         return code
     except KeyboardInterrupt:

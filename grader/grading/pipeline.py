@@ -14,13 +14,14 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import manifest, paths
-from grader.core.files import atomic_write
-from grader.grading import discover, report, sandbox, score
 from grader.core.errors import NotFound
+from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
+from grader.grading import discover, report, sandbox, score
 
 
 class Progress:
@@ -68,9 +69,24 @@ def already_graded(out: Path, student: str, fingerprint: str) -> dict | None:
     return saved if saved.get("cnnkit", {}).get("fingerprint") == fingerprint else None
 
 
-def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
-                force: bool = False, limits: Limits = DEFAULTS,
-                lang: str = "en") -> dict[str, dict]:
+@dataclass
+class ClassPlan:
+    """Who is graded in this run, and what was already graded before (a resumed run)."""
+
+    out: Path
+    infos: list[manifest.Topic]
+    subs: list[discover.Submission]
+    results: dict[str, dict]  # students already graded, by id
+    todo: list[tuple[discover.Submission, str]]  # (submission, fingerprint)
+
+    @property
+    def topic_names(self) -> list[str]:
+        return [t.name for t in self.infos]
+
+
+def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
+               force: bool = False) -> ClassPlan:
+    """Discover the submissions and find those whose results are missing or stale."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     names = [paths.resolve_topic(t) for t in topics] if topics else paths.topics()
@@ -79,8 +95,7 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
     digest = sandbox.kit_digest(names)
     for t in names:  # collect the expected test ids once, before any student runs
         sandbox.expected_tests(t)
-    work = out / ".work"
-    subs = discover.discover(Path(submissions), work)
+    subs = discover.discover(Path(submissions), out / ".work")
     if not subs:
         raise NotFound(f"no submissions (folders or .zip files) in {submissions}")
     results: dict[str, dict] = {}
@@ -92,18 +107,31 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
             results[sub.student] = saved
         else:
             todo.append((sub, fp))
-    print(f"cnnkit grade: {len(subs)} submissions, topics {', '.join(names)}; "
-          f"{len(results)} already graded, {len(todo)} to grade with {jobs} job(s)",
+    return ClassPlan(out, infos, subs, results, todo)
+
+
+def finish_class(plan: ClassPlan) -> dict[str, dict]:
+    """Write the gradebook from every student's results and drop the unpacked zips."""
+    atomic_write(plan.out / "gradebook.csv", report.gradebook_csv(plan.results, plan.infos))
+    shutil.rmtree(plan.out / ".work", ignore_errors=True)
+    return plan.results
+
+
+def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
+                force: bool = False, limits: Limits = DEFAULTS,
+                lang: str = "en") -> dict[str, dict]:
+    """The local backend: a thread pool of ``jobs`` students at a time on this machine."""
+    plan = plan_class(submissions, out, topics, force)
+    print(f"cnnkit grade: {len(plan.subs)} submissions, topics {', '.join(plan.topic_names)}; "
+          f"{len(plan.results)} already graded, {len(plan.todo)} to grade with {jobs} job(s)",
           file=sys.stderr)
-    progress = Progress(len(todo))
+    progress = Progress(len(plan.todo))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_student, sub, infos, out, limits, fp, lang): sub
-                   for sub, fp in todo}
+        futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang): sub
+                   for sub, fp in plan.todo}
         for future in as_completed(futures):
             sub = futures[future]
             res = future.result()
-            results[sub.student] = res
+            plan.results[sub.student] = res
             progress.step(f"{sub.student}: {res['score']:g} / {res['max_score']:g}")
-    atomic_write(out / "gradebook.csv", report.gradebook_csv(results, infos))
-    shutil.rmtree(work, ignore_errors=True)
-    return results
+    return finish_class(plan)

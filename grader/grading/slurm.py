@@ -1,0 +1,233 @@
+"""Grading a class through Slurm: one array job, one task per student.
+
+The driver plans the run as the local backend does (same discovery, same resume), writes
+the plan next to the results (``DIR/.slurm/``, on storage the nodes share), submits one
+``sbatch --array`` whose tasks each run ``cnnkit grade-one PLAN INDEX`` - the very same
+per-student grading - and follows the job with ``squeue`` and ``sacct`` (or ``scontrol``
+where accounting is off). A task Slurm kills leaves that student graded zero with Slurm's
+reason and a fingerprint that never matches, so the next run submits that student alone.
+At the end it writes the gradebook exactly as the local backend does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.core import manifest
+from grader.core.errors import CnnkitError
+from grader.core.files import atomic_write
+from grader.core.i18n import pick
+from grader.core.limits import DEFAULTS, Limits
+from grader.core.results import Outcome, TestResult
+from grader.grading import discover, pipeline, report, sandbox, score
+
+FINAL_OK = {"COMPLETED"}
+FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
+             "BOOT_FAIL", "DEADLINE"}
+REASONS = {
+    "TIMEOUT": {"en": "Slurm stopped it at the job's time limit (TIMEOUT)",
+                "vi": "Slurm dừng nó khi hết thời gian cho phép của job (TIMEOUT)"},
+    "OUT_OF_MEMORY": {"en": "Slurm stopped it for using more memory than allowed (OUT_OF_MEMORY)",
+                      "vi": "Slurm dừng nó vì dùng quá bộ nhớ cho phép (OUT_OF_MEMORY)"},
+    "NODE_FAIL": {"en": "the node running it failed (NODE_FAIL)",
+                  "vi": "máy (node) chạy nó bị lỗi (NODE_FAIL)"},
+    "CANCELLED": {"en": "the task was cancelled (CANCELLED)",
+                  "vi": "tác vụ đã bị huỷ (CANCELLED)"},
+}
+
+
+class SlurmUnavailable(CnnkitError):
+    pass
+
+
+@dataclass
+class TaskState:
+    index: int
+    state: str  # PENDING, RUNNING, COMPLETED, TIMEOUT ...
+    reason: str = ""
+    exit_code: str = ""
+
+
+def _run(cmd: list[str]) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        raise SlurmUnavailable(pick({
+            "en": f"{cmd[0]} is not installed here: run on a Slurm login node, or use "
+                  "--backend local", "vi": f"máy này không có {cmd[0]}: hãy chạy trên login "
+                  "node của cụm Slurm, hoặc dùng --backend local"})) from None
+
+
+# --- the plan: what each array task grades ----------------------------------------
+
+def write_plan(plan: pipeline.ClassPlan, limits: Limits, lang: str) -> Path:
+    folder = plan.out / ".slurm"
+    path = folder / f"plan-{time.strftime('%Y%m%d-%H%M%S')}-{len(plan.todo)}.json"
+    atomic_write(path, json.dumps({
+        "out": str(plan.out.resolve()), "topics": plan.topic_names, "lang": lang,
+        "limits": limits.__dict__,
+        "students": [{"student": s.student, "source": str(s.source),
+                      "root": str(s.root) if s.root else None, "problem": s.problem,
+                      "fingerprint": fp} for s, fp in plan.todo]}, indent=1))
+    return path
+
+
+def grade_one(plan_file: Path, index: int) -> dict:
+    """What one array task runs: grade student ``index`` of the plan, as the local backend."""
+    plan = json.loads(Path(plan_file).read_text())
+    entry = plan["students"][index]
+    sub = discover.Submission(entry["student"], Path(entry["source"]),
+                              Path(entry["root"]) if entry["root"] else None, entry["problem"])
+    infos = [manifest.load_topic(t) for t in plan["topics"]]
+    return pipeline.grade_student(sub, infos, Path(plan["out"]), Limits(**plan["limits"]),
+                                  entry["fingerprint"], plan["lang"])
+
+
+# --- submitting and following the array job ---------------------------------------
+
+def time_limit_minutes(infos: list[manifest.Topic], limits: Limits) -> int:
+    """Every topic's time, with room for restarts and the start of Python."""
+    seconds = sum(limits.topic_timeout_s or t.timeout_s for t in infos)
+    return max(5, math.ceil(seconds * 1.5 / 60) + 5)
+
+
+def submit(plan_file: Path, count: int, minutes: int, partition: str | None = None,
+           gpus_per_task: int = 0, parallelism: int | None = None) -> str:
+    logs = plan_file.parent / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    command = (f"{shlex.quote(sys.executable)} -m grader grade-one "
+               f"{shlex.quote(str(plan_file))} $SLURM_ARRAY_TASK_ID")
+    array = f"0-{count - 1}" + (f"%{parallelism}" if parallelism else "")
+    cmd = ["sbatch", "--parsable", f"--array={array}", "--job-name=cnnkit-grade",
+           f"--time={minutes}", f"--output={logs}/%A_%a.out", "--wrap", command]
+    if partition:
+        cmd.append(f"--partition={partition}")
+    if gpus_per_task:
+        cmd.append(f"--gpus-per-task={gpus_per_task}")
+    proc = _run(cmd)
+    if proc.returncode != 0:
+        raise SlurmUnavailable(f"sbatch refused the job: {proc.stderr.strip() or proc.stdout}")
+    return proc.stdout.strip().split(";")[0]
+
+
+def task_states(job: str) -> dict[int, TaskState]:
+    """Every array task's state: squeue for live ones, sacct (or scontrol) for the others."""
+    states: dict[int, TaskState] = {}
+    proc = _run(["sacct", "-j", job, "-n", "-P", "-X", "-o", "JobID,State,ExitCode,Reason"])
+    if proc.returncode == 0 and proc.stdout.strip():
+        for line in proc.stdout.splitlines():
+            job_id, state, code, reason = (line.split("|") + ["", "", "", ""])[:4]
+            if "_" in job_id and job_id.split("_")[1].isdigit():
+                i = int(job_id.split("_")[1])
+                states[i] = TaskState(i, state.split()[0], reason, code)
+        return states
+    proc = _run(["scontrol", "-o", "show", "job", job])
+    for line in proc.stdout.splitlines():
+        fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+        if fields.get("ArrayTaskId", "").isdigit():
+            i = int(fields["ArrayTaskId"])
+            states[i] = TaskState(i, fields.get("JobState", "UNKNOWN"), fields.get("Reason", ""),
+                                  fields.get("ExitCode", ""))
+    return states
+
+
+def live_states(job: str) -> dict[int, TaskState]:
+    """Tasks still queued or running (``-r`` lists a pending range task by task)."""
+    states = {}
+    proc = _run(["squeue", "-h", "-r", "-j", job, "-o", "%K|%T|%r"])
+    for line in proc.stdout.splitlines():
+        task, state, reason = (line.split("|") + ["", ""])[:3]
+        if task.isdigit():
+            states[int(task)] = TaskState(int(task), state, reason)
+    return states
+
+
+def follow(job: str, count: int, poll_s: float = 3.0, stream=sys.stderr) -> dict[int, TaskState]:
+    """Wait for every task to end, printing queued / running / done / failed and an ETA."""
+    start, last = time.monotonic(), ""
+    while True:
+        live = live_states(job)
+        states = {**task_states(job), **live}
+        final = {i: s for i, s in states.items() if s.state in FINAL_OK | FINAL_BAD}
+        if not live:  # a pending task cancelled by hand leaves no record at all
+            final.update({i: TaskState(i, "CANCELLED", "removed from the queue")
+                          for i in range(count) if i not in final})
+        done = sum(s.state in FINAL_OK for s in final.values())
+        failed = len(final) - done
+        running = sum(s.state == "RUNNING" for s in states.values())
+        queued = count - len(final) - running
+        elapsed = time.monotonic() - start
+        eta = f"about {elapsed / len(final) * (count - len(final)):.0f} s left" if final else ""
+        line = (f"slurm job {job}: {queued} queued, {running} running, {done} done, "
+                f"{failed} failed")
+        if line != last:
+            print(f"{line}   (elapsed {elapsed:.0f} s{', ' + eta if eta else ''})", file=stream,
+                  flush=True)
+            last = line
+        if len(final) >= count:
+            return final
+        time.sleep(poll_s)
+
+
+# --- results of tasks that did not finish -----------------------------------------
+
+def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprint: str,
+                  state: TaskState, lang: str) -> dict:
+    """Zero points with Slurm's reason; a fingerprint that makes the next run grade again."""
+    why = REASONS.get(state.state, {"en": f"the task ended as {state.state} (exit code "
+                                          f"{state.exit_code or '?'})",
+                                    "vi": f"tác vụ kết thúc với trạng thái {state.state} (mã "
+                                          f"thoát {state.exit_code or '?'})"})
+    reason = pick({"en": f"Grading did not finish: {pick(why, 'en')}. Your work was not graded; "
+                         "the instructor will grade it again.",
+                   "vi": f"Việc chấm chưa xong: {pick(why, 'vi')}. Bài của bạn chưa được chấm; "
+                         "giảng viên sẽ chấm lại."}, lang)
+    scores: list[score.TestScore] = []
+    for topic in plan.infos:
+        results = {n: TestResult(n, Outcome.MISSING, reason)
+                   for n in sandbox.expected_tests(topic.name)}
+        scores += score.score_topic(topic, results)
+    result = report.results_json(sub.student, scores, [reason], 0.0,
+                                 f"slurm-{state.state.lower()}:{fingerprint}")
+    result["cnnkit"]["slurm"] = {"state": state.state, "reason": state.reason,
+                                 "exit_code": state.exit_code}
+    report.write_student(plan.out, sub.student, result, lang)
+    return result
+
+
+def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
+                force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
+                partition: str | None = None, gpus_per_task: int = 0,
+                array_parallelism: int | None = None, poll_s: float = 3.0) -> dict[str, dict]:
+    """The Slurm backend: the same plan, results and gradebook as the local one."""
+    if shutil.which("sbatch") is None:
+        _run(["sbatch"])  # raises SlurmUnavailable with the explanation
+    plan = pipeline.plan_class(submissions, out, topics, force)
+    print(f"cnnkit grade (slurm): {len(plan.subs)} submissions, topics "
+          f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
+          f"{len(plan.todo)} to submit", file=sys.stderr)
+    if plan.todo:
+        plan_file = write_plan(plan, limits, lang)
+        job = submit(plan_file, len(plan.todo), time_limit_minutes(plan.infos, limits),
+                     partition, gpus_per_task, array_parallelism)
+        print(f"submitted array job {job} ({len(plan.todo)} tasks); logs in "
+              f"{plan_file.parent / 'logs'}", file=sys.stderr)
+        final = follow(job, len(plan.todo), poll_s)
+        for i, (sub, fp) in enumerate(plan.todo):
+            saved = pipeline.already_graded(plan.out, sub.student, fp)
+            state = final.get(i, TaskState(i, "UNKNOWN"))
+            if saved:  # written last, atomically: the task graded this student to the end
+                plan.results[sub.student] = saved
+                continue
+            if state.state in FINAL_OK:  # ended well but wrote nothing
+                state = TaskState(i, "FAILED", "no results written", state.exit_code)
+            plan.results[sub.student] = failed_result(plan, sub, fp, state, lang)
+    return pipeline.finish_class(plan)
