@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-j", "--jobs", type=int, default=1, help="students graded in parallel")
     s.add_argument("--topics", nargs="+", help="topics to grade (default: all)")
     s.add_argument("--force", action="store_true", help="grade again what was already graded")
+    s.add_argument("--skip-missing-data", action="store_true",
+                   help="grade what this machine has the data for; mark the rest 'not graded' "
+                        "(default: stop before grading if any data is missing)")
     s.add_argument("--timeout", type=float, default=DEFAULTS.topic_timeout_s,
                    help="seconds per student and topic (default: each topic.toml's timeout_s)")
     s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s,

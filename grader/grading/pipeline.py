@@ -1,4 +1,4 @@
-"""Grade a class: discover -> sandbox (run isolated) -> score -> report, per student.
+"""Grade a class: data check -> discover -> sandbox (run isolated) -> score -> report.
 
 Each student is written to disk as soon as they are graded, so a killed run
 loses nothing already graded, and a re-run skips them unless their files or
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from grader.core import manifest, paths
 from grader.core.files import atomic_write
-from grader.grading import discover, report, sandbox, score
+from grader.grading import discover, readiness, report, sandbox, score
 from grader.core.errors import NotFound
 from grader.core.limits import DEFAULTS, Limits
 
@@ -39,22 +39,31 @@ class Progress:
 
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                  limits: Limits, fingerprint: str, lang: str) -> dict:
+                  limits: Limits, fingerprint: str, lang: str,
+                  ready: readiness.DataPlan | None = None) -> dict:
+    ready = ready or readiness.DataPlan()
     all_scores: list[score.TestScore] = []
     notes = [sub.problem] if sub.problem else []
     seconds = 0.0
     for topic in topics:
+        graded = ready.graded_exercises(topic)
+        if not graded:
+            continue
         topic_dir = sub.root / topic.name if sub.root else None
         if topic_dir is not None and not topic_dir.is_dir():
             topic_dir = None
         with tempfile.TemporaryDirectory(prefix=f"cnnkit-{sub.student}-") as box:
             run = sandbox.run_topic(topic.name, topic_dir, Path(box),
                                     timeout=limits.topic_timeout_s or topic.timeout_s,
-                                    limits=limits)
+                                    limits=limits,
+                                    exercises=None if len(graded) == len(topic.exercises)
+                                    else graded)
         seconds += run.seconds
         notes += run.notes
         all_scores += score.score_topic(topic, run.results)
-    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint)
+    notes += readiness.describe(ready.not_graded, lang)
+    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
+                                 not_graded=ready.not_graded)
     report.write_student(out, sub.student, result, lang)
     return result
 
@@ -69,16 +78,23 @@ def already_graded(out: Path, student: str, fingerprint: str) -> dict | None:
 
 
 def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
-                force: bool = False, limits: Limits = DEFAULTS,
-                lang: str = "en") -> dict[str, dict]:
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+                force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
+                skip_missing_data: bool = False) -> dict[str, dict]:
     names = [paths.resolve_topic(t) for t in topics] if topics else paths.topics()
     infos = [manifest.load_topic(t) for t in names]
+    # Never blame a student for the machine: the data first, before anyone is graded.
+    ready = readiness.plan(infos)
+    if ready.missing and not skip_missing_data:
+        raise readiness.DataNotReady(ready, lang)
+    for line in readiness.describe(ready.not_graded, lang):
+        print(f"cnnkit grade: {line}", file=sys.stderr)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
-    digest = sandbox.kit_digest(names)
-    for t in names:  # collect the expected test ids once, before any student runs
-        sandbox.expected_tests(t)
+    digest = sandbox.kit_digest(names) + ready.digest()
+    for t in infos:  # collect the expected test ids once, before any student runs
+        if ready.graded_exercises(t):
+            sandbox.expected_tests(t.name)
     work = out / ".work"
     subs = discover.discover(Path(submissions), work)
     if not subs:
@@ -97,7 +113,7 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
           file=sys.stderr)
     progress = Progress(len(todo))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_student, sub, infos, out, limits, fp, lang): sub
+        futures = {pool.submit(grade_student, sub, infos, out, limits, fp, lang, ready): sub
                    for sub, fp in todo}
         for future in as_completed(futures):
             sub = futures[future]
