@@ -14,7 +14,8 @@ from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.markers import without_markers
 from grader.core.messages import key_lines
-from grader.core.results import TestResult
+from grader.core.results import Outcome, TestResult
+from grader.course.data import fetch_command
 from grader.core.testfiles import visible_test_files
 from grader.testkit import targets
 
@@ -35,6 +36,12 @@ MSG = {
                        "lời giải mẫu: cnnkit solution {topic}"},
     "some_fail": {"en": "{n} exercise(s) still failing. Stuck? cnnkit hint {topic} {exercise}",
                   "vi": "Còn {n} bài chưa đạt. Bí? cnnkit hint {topic} {exercise}"},
+    "data_skip": {"en": "{n} test(s) not run: the data they need is missing",
+                  "vi": "{n} bài kiểm tra không chạy: thiếu dữ liệu cần thiết"},
+    "all_pass_but_data": {"en": "Every test of {topic} that could run passes; the others wait "
+                                "for their data (the lines above say how to fetch it).",
+                          "vi": "Mọi bài kiểm tra chạy được của {topic} đều đạt; các bài còn "
+                                "lại chờ dữ liệu (dòng ở trên chỉ cách tải về)."},
     "full": {"en": "(full pytest output: cnnkit check {topic} --full)",
              "vi": "(toàn bộ kết quả pytest: cnnkit check {topic} --full)"},
     "hint": {"en": "Hint {i}/{n} for {topic}/{exercise}:", "vi": "Gợi ý {i}/{n} cho {topic}/{exercise}:"},
@@ -207,14 +214,20 @@ def cmd_check(topic_name: str | None, target: str | None, lang: str, full: bool)
     record(topic, target, results)
     if full:
         print(output)
-    failing = []
+    failing, waiting = [], []
     for ex in topic.exercises:
         mine = [r for r in results.values() if ex.owns_test_file(r.file)]
-        bad = [r for r in mine if not r.outcome.passed]
-        mark = "✓" if mine and not bad else "✗"
-        print(f"  {mark} {ex.name:<16} {len(mine) - len(bad)}/{len(mine)}")
+        no_data = [r for r in mine if is_data_skip(r)]
+        bad = [r for r in mine if not r.outcome.passed and r not in no_data]
+        mark = "✓" if mine and not bad and not no_data else "✗" if bad or not mine else "–"
+        print(f"  {mark} {ex.name:<16} {len(mine) - len(bad) - len(no_data)}/{len(mine)}")
         if bad or not mine:  # a test that never reported is a failure, never a pass
             failing.append(ex)
+        elif no_data:
+            waiting.append(ex)
+        if no_data:
+            print("      " + say("data_skip", lang, n=len(no_data)))
+            print("      " + no_data[0].message)
         if bad:
             first = key_lines(bad[0].message)
             print(f"      {bad[0].name}")
@@ -227,8 +240,13 @@ def cmd_check(topic_name: str | None, target: str | None, lang: str, full: bool)
         if not full:
             print(say("full", lang, topic=topic_name))
         return 1
-    print(say("all_pass", lang, topic=topic_name))
+    print(say("all_pass_but_data" if waiting else "all_pass", lang, topic=topic_name))
     return 0
+
+
+def is_data_skip(result: TestResult) -> bool:
+    """Skipped because its data is missing here (the plugin's reason names the fetch)."""
+    return result.outcome is Outcome.SKIPPED and fetch_command("") in result.message
 
 
 def cmd_hint(topic_name: str, exercise: str | None, target: str | None, lang: str,
