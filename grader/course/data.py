@@ -130,7 +130,7 @@ class DataMissing(NotFound):
 
 # A fetch that failed once in this process is not tried again (each try may wait on
 # the network); the same DataMissing is raised at once.
-_failed: dict[str, DataMissing] = {}
+_failed: dict[tuple, DataMissing] = {}
 
 
 def locate(name: str, fetch_missing: bool = True) -> Path:
@@ -147,13 +147,14 @@ def locate(name: str, fetch_missing: bool = True) -> Path:
     if not fetch_missing:
         raise DataMissing(name, {"en": f"it is not in the data folders ({looked})",
                                  "vi": f"không có trong các thư mục dữ liệu ({looked})"})
-    if name in _failed:
-        raise _failed[name]
+    attempt = (name, looked, offline())
+    if attempt in _failed:
+        raise _failed[attempt]
     try:
         return fetch(name)
     except DataMissing as exc:
         exc.detail = "\n".join(x for x in (exc.detail, looked) if x)
-        _failed[name] = exc
+        _failed[attempt] = exc
         raise
 
 
