@@ -32,7 +32,8 @@ def test_fetch_from_mirror_into_an_empty_data_root(data_mirror, tmp_path, monkey
 def test_missing_data_names_the_fetch_command(tmp_path, monkeypatch):
     monkeypatch.setenv(paths.DATA_ENV, str(tmp_path))
     monkeypatch.setenv("CNNKIT_MIRROR", str(tmp_path / "nowhere"))
-    with pytest.raises(data.DataMissing, match="cnnkit data fetch mnist"):
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    with pytest.raises(data.DataMissing, match="./kit data fetch mnist"):
         data.locate("mnist")
 
 

@@ -7,6 +7,7 @@ import pytest
 from grader.core import manifest
 from grader.core import paths
 from grader.testkit import targets
+from support.data_needs import skip_unless_available
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +16,8 @@ def _solution(topic, module):
     return targets.import_exercise(paths.solutions_dir() / topic, module)
 
 
-def test_mnist_quick_reaches_threshold(data_mirror, tmp_path):
+def test_mnist_quick_reaches_threshold(tmp_path):
+    skip_unless_available("mnist")
     threshold = manifest.load_topic("02_training").graded["mnist"]["quick"]
     result = _solution("02_training", "train").train_mnist(profile="quick", out_dir=tmp_path)
     print(f"\nMNIST quick: test_acc={result['test_acc']:.4f} (threshold {threshold}) "
@@ -24,7 +26,8 @@ def test_mnist_quick_reaches_threshold(data_mirror, tmp_path):
     assert Path(result["curves_png"]).is_file() and Path(result["metrics_csv"]).is_file()
 
 
-def test_transfer_quick_reaches_threshold(data_mirror, tmp_path):
+def test_transfer_quick_reaches_threshold(tmp_path):
+    skip_unless_available("cifar10-jpg", "mobilenet_v2-weights")
     threshold = manifest.load_topic("03_transfer").graded["transfer"]["quick"]["1"]
     result = _solution("03_transfer", "train").train_transfer(
         variant=1, profile="quick", backbone="mobilenet_v2", out_dir=tmp_path)
@@ -48,4 +51,4 @@ def test_missing_resnet18_weights_are_named_not_replaced(tmp_path, monkeypatch):
         _solution("03_transfer", "train").train_transfer(variant=1, profile="quick",
                                                          backbone="resnet18", out_dir=tmp_path)
     message = str(info.value)
-    assert "resnet18-f37072fd.pth" in message and "cnnkit data fetch resnet18-weights" in message
+    assert "resnet18-f37072fd.pth" in message and "./kit data fetch resnet18-weights" in message

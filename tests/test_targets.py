@@ -10,6 +10,7 @@ from grader.core import markers
 from grader.export import stubgen
 from grader.testkit import targets
 from grader.core.runner import run_tests
+from support.data_needs import data_skips, skip_if_any
 
 def _tests_of(topic):
     hidden = paths.hidden_tests_dir() / topic
@@ -20,8 +21,11 @@ def _tests_of(topic):
 def test_solutions_pass_every_test(topic):
     out = run_tests(_tests_of(topic), target="solutions", timeout=900)
     assert out.results, f"no test ran for {topic}:\n{out.output[-3000:]}"
-    bad = {k: v.message[-800:] for k, v in out.results.items() if v.outcome != "passed"}
+    waiting = data_skips(out.results)  # never on CI: there missing data fails
+    bad = {k: v.message[-800:] for k, v in out.results.items()
+           if v.outcome != "passed" and k not in waiting}
     assert not bad and out.returncode == 0, f"{topic} solutions fail:\n{bad}\n{out.output[-2000:]}"
+    skip_if_any(waiting)
 
 
 @pytest.mark.parametrize("topic", paths.topics())
@@ -29,11 +33,13 @@ def test_stubs_fail_every_test_without_collection_errors(topic, tmp_path):
     stubgen.generate_topic(topic, tmp_path)
     out = run_tests(_tests_of(topic), target=str(tmp_path), timeout=900)
     assert "error" not in out.output.splitlines()[-1], f"collection errors:\n{out.output[-3000:]}"
-    outcomes = {v.outcome for v in out.results.values()}
+    waiting = data_skips(out.results)  # never on CI: there missing data fails
+    outcomes = {v.outcome for k, v in out.results.items() if k not in waiting}
     assert out.results and outcomes == {"failed"}, (
         f"stubs of {topic} must fail every test; outcomes: "
         f"{ {k: v.outcome for k, v in out.results.items() if v.outcome != 'failed'} }")
     assert len(out.results) == len(set(out.started)), "some tests reported no result"
+    skip_if_any(waiting)
 
 
 def test_exercises_are_generated_from_solutions():

@@ -41,8 +41,9 @@ def cmd_data(args) -> int:
 
 
 def cmd_grade(args) -> int:
+    from grader.core.i18n import pick
     from grader.core.limits import Limits
-    from grader.grading import pipeline, slurm
+    from grader.grading import pipeline, readiness, slurm
 
     limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout,
                     topic_timeout_s=args.timeout)
@@ -50,16 +51,25 @@ def cmd_grade(args) -> int:
         results = slurm.grade_class(Path(args.submissions), Path(args.out), topics=args.topics,
                                     force=args.force, limits=limits, lang=args.lang,
                                     partition=args.partition, gpus_per_task=args.gpus_per_task,
-                                    array_parallelism=args.array_parallelism)
+                                    array_parallelism=args.array_parallelism,
+                                    skip_missing_data=args.skip_missing_data)
     else:
         results = pipeline.grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
                                        topics=args.topics, force=args.force, limits=limits,
-                                       lang=args.lang)
+                                       lang=args.lang, skip_missing_data=args.skip_missing_data)
     out = Path(args.out).resolve()
     width = max(len(s) for s in results)
     for student in sorted(results):
         r = results[student]
         print(f"  {student:<{width}}  {r['score']:>6g} / {r['max_score']:g}")
+    not_graded = next(iter(results.values()))["cnnkit"].get("not_graded", {})
+    if not_graded:
+        print(pick({"en": "not graded on this machine (data missing; marked 'not graded', "
+                          "not zero):",
+                    "vi": "chưa chấm trên máy này (thiếu dữ liệu; ghi 'chưa chấm', không phải "
+                          "điểm 0):"}, args.lang))
+        for line in readiness.describe(not_graded, args.lang):
+            print(f"  {line}")
     print(f"gradebook: {out / 'gradebook.csv'}")
     print(f"feedback and results.json per student: {out / 'students'}/<student>/")
     return 0

@@ -126,6 +126,11 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                                                  "các chủ đề cần chấm (mặc định: tất cả)"))
     s.add_argument("--force", action="store_true",
                    help=h("grade again what was already graded", "chấm lại cả bài đã chấm"))
+    s.add_argument("--skip-missing-data", action="store_true",
+                   help=h("grade what this machine has the data for; mark the rest 'not graded' "
+                          "(default: stop before grading if any data is missing)",
+                          "chấm phần máy này có đủ dữ liệu; phần còn lại ghi 'chưa chấm' (mặc "
+                          "định: dừng trước khi chấm nếu thiếu dữ liệu)"))
     s.add_argument("--timeout", type=float, default=DEFAULTS.topic_timeout_s,
                    help=h("seconds per student and topic (default: each topic.toml's timeout_s)",
                           "số giây cho mỗi sinh viên và chủ đề (mặc định: timeout_s trong "

@@ -1,6 +1,7 @@
 """The exercise manifest: ``topic.toml`` in every topic folder.
 
 It holds the format version, titles, points, hints (English and Vietnamese), the
+data sets and weights each exercise's tests need (names in ``datasets/manifest.toml``), the
 time limit the grader gives one submission of the topic, and the accuracy
 thresholds of the graded training tasks. ``cnnkit dev check`` validates it.
 """
@@ -18,7 +19,7 @@ MANIFEST_NAME = "topic.toml"
 FORMAT = 1
 # Every key the kit reads; anything else in a topic.toml is a mistake (dev check says so).
 TOPIC_KEYS = {"format", "title", "timeout_s"}
-EXERCISE_KEYS = {"name", "file", "points", "title", "hints"}
+EXERCISE_KEYS = {"name", "file", "points", "title", "hints", "data"}
 TOP_KEYS = {"topic", "exercises", "graded"}
 
 
@@ -30,6 +31,7 @@ class Exercise:
     points: float
     title: dict[str, str]
     hints: dict[str, list[str]] = field(default_factory=dict)
+    data: tuple[str, ...] = ()  # data sets / weights its tests need (datasets/manifest.toml)
 
     def owns_test_file(self, filename: str) -> bool:
         """Visible tests are ``test_<name>.py``; hidden ones ``test_<name>_hidden.py``."""
@@ -90,7 +92,8 @@ def parse(raw: dict, topic: str) -> Topic:
         head = raw["topic"]
         exercises = tuple(
             Exercise(topic=topic, name=e["name"], file=e["file"], points=float(e["points"]),
-                     title=e.get("title", {"en": e["name"]}), hints=e.get("hints", {}))
+                     title=e.get("title", {"en": e["name"]}), hints=e.get("hints", {}),
+                     data=tuple(e.get("data", ())))
             for e in raw["exercises"])
         return Topic(name=topic, title=head["title"], timeout_s=int(head.get("timeout_s", 300)),
                      exercises=exercises, graded=raw.get("graded", {}),

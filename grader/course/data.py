@@ -1,18 +1,25 @@
-"""Data sets and weights: the manifest, where they are, checksums, fetching."""
+"""Data sets and weights: the manifest, where they are, and fetching on first use.
+
+``locate(name)`` is what tests, training and grading call. It finds ``name`` in the
+data root or in the mirror beside the checkout; when it is in neither, it fetches it
+(``grader.course.download``) unless ``CNNKIT_OFFLINE=1``; when that is impossible it
+raises ``DataMissing``, whose ``line()`` names the data set and the fetch command.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import paths
 from grader.core.errors import NotFound, UnknownName
+from grader.core.i18n import pick
 
 MANIFEST = paths.KIT_ROOT / "datasets" / "manifest.toml"
+OFFLINE_ENV = "CNNKIT_OFFLINE"
 
 
 @dataclass
@@ -21,10 +28,15 @@ class Entry:
     description: str
     folder: str
     md5: dict[str, str]
+    title: dict[str, str] = field(default_factory=dict)
     torchvision: str | None = None
     weights: str | None = None
     file: str | None = None
     check_dirs: tuple[str, ...] = ()
+    source: str | None = None  # another entry this one is converted from
+
+    def label(self, lang: str | None = None) -> str:
+        return f"{pick(self.title, lang) if self.title else self.name} ({self.name})"
 
     def is_complete(self, root: Path, verify: bool = False) -> bool:
         base = root / self.folder
@@ -41,10 +53,18 @@ def load_manifest() -> dict[str, Entry]:
     with open(MANIFEST, "rb") as fh:
         raw = tomllib.load(fh)
     return {name: Entry(name=name, description=v["description"], folder=v["folder"],
-                        md5=v.get("md5", {}), torchvision=v.get("torchvision"),
-                        weights=v.get("weights"), file=v.get("file"),
-                        check_dirs=tuple(v.get("check_dirs", ())))
+                        md5=v.get("md5", {}), title=v.get("title", {}),
+                        torchvision=v.get("torchvision"), weights=v.get("weights"),
+                        file=v.get("file"), check_dirs=tuple(v.get("check_dirs", ())),
+                        source=v.get("from"))
             for name, v in raw.items()}
+
+
+def entry(name: str) -> Entry:
+    entries = load_manifest()
+    if name not in entries:
+        raise UnknownName(f"unknown data set {name!r}; known: {', '.join(entries)}")
+    return entries[name]
 
 
 def md5sum(path: Path) -> str:
@@ -64,66 +84,104 @@ def search_roots() -> list[Path]:
     return roots
 
 
+def offline() -> bool:
+    return os.environ.get(OFFLINE_ENV) == "1"
+
+
+def fetch_command(name: str) -> str:
+    return f"./kit data fetch {name}"
+
+
+# Why something could not be had, in both languages.
+WHY_OFFLINE = {"en": f"offline mode ({OFFLINE_ENV}=1) does not download",
+               "vi": f"chế độ ngoại tuyến ({OFFLINE_ENV}=1) không tải dữ liệu về"}
+
+
+def why_failed(exc: BaseException) -> dict[str, str]:
+    first = (str(exc).strip().splitlines() or [""])[0][:160]
+    reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return {"en": f"downloading it failed ({reason})", "vi": f"tải về thất bại ({reason})"}
+
+
 class DataMissing(NotFound):
-    pass
+    """``name`` is not on this machine and could not be fetched.
+
+    ``line()`` is the one line a student or instructor reads (a skipped test, a grader
+    that stops); ``str()`` adds where the kit looked.
+    """
+
+    def __init__(self, name: str, why: dict[str, str], detail: str = ""):
+        self.name, self.why, self.detail = name, why, detail
+        super().__init__(name)
+
+    def line(self, lang: str | None = None) -> str:
+        known = load_manifest().get(self.name)
+        label = known.label(lang) if known else self.name
+        return pick({
+            "en": f"not on this machine: {label}; {self.why['en']}. "
+                  f"Fetch it with: {fetch_command(self.name)}",
+            "vi": f"máy này chưa có {label}; {self.why['vi']}. "
+                  f"Tải về bằng: {fetch_command(self.name)}",
+        }, lang)
+
+    def __str__(self) -> str:
+        return self.line() + (f"\n{self.detail}" if self.detail else "")
 
 
-def locate(name: str) -> Path:
-    """The root folder that holds ``name`` (pass it to torchvision as ``root``)."""
-    entry = load_manifest()[name]
+# A fetch that failed once in this process is not tried again (each try may wait on
+# the network); the same DataMissing is raised at once.
+_failed: dict[tuple, DataMissing] = {}
+
+
+def locate(name: str, fetch_missing: bool = True) -> Path:
+    """The root folder that holds ``name`` (pass it to torchvision as ``root``).
+
+    Missing data is fetched into the data root unless ``fetch_missing`` is false or
+    ``CNNKIT_OFFLINE=1``; ``DataMissing`` when it cannot be had.
+    """
+    wanted = entry(name)
     for root in search_roots():
-        if entry.is_complete(root):
+        if wanted.is_complete(root):
             return root
-    raise DataMissing(
-        f"{name} ({entry.description}) is not in {' or '.join(map(str, search_roots()))}.\n"
-        f"Fetch it with:  cnnkit data fetch {name}" +
-        ("   (or: --from /path/to/mirror)" if entry.torchvision or entry.weights else
-         " --from /path/to/mirror"))
+    looked = "looked in " + " and ".join(map(str, search_roots()))
+    if not fetch_missing:
+        raise DataMissing(name, {"en": f"it is not in the data folders ({looked})",
+                                 "vi": f"không có trong các thư mục dữ liệu ({looked})"})
+    attempt = (name, looked, offline())
+    if attempt in _failed:
+        raise _failed[attempt]
+    try:
+        return fetch(name)
+    except DataMissing as exc:
+        exc.detail = "\n".join(x for x in (exc.detail, looked) if x)
+        _failed[attempt] = exc
+        raise
+
+
+def missing(names) -> dict[str, DataMissing]:
+    """Which of ``names`` cannot be had (after trying to fetch them), with the reason."""
+    out = {}
+    for name in dict.fromkeys(names):
+        try:
+            locate(name)
+        except DataMissing as exc:
+            out[name] = exc
+    return out
+
+
+def fetch(name: str, mirror: Path | None = None, dest: Path | None = None) -> Path:
+    """Put ``name`` into the data root: copied from ``mirror`` if given, else downloaded."""
+    from grader.course import download
+
+    return download.fetch(entry(name), mirror, dest or paths.data_root())
 
 
 def status(verify: bool = False) -> list[tuple[str, str, str]]:
     rows = []
-    for name, entry in load_manifest().items():
-        where = next((str(r) for r in search_roots() if entry.is_complete(r)), "")
+    for name, known in load_manifest().items():
+        where = next((str(r) for r in search_roots() if known.is_complete(r)), "")
         state = "present" if where else "missing"
-        if where and verify and entry.md5:
-            state = "ok (md5)" if entry.is_complete(Path(where), verify=True) else "BAD CHECKSUM"
-        rows.append((name, state, where or f"cnnkit data fetch {name}"))
+        if where and verify and known.md5:
+            state = "ok (md5)" if known.is_complete(Path(where), verify=True) else "BAD CHECKSUM"
+        rows.append((name, state, where or fetch_command(name)))
     return rows
-
-
-def fetch(name: str, mirror: Path | None = None, dest: Path | None = None) -> Path:
-    """Put ``name`` into the data root: from ``mirror`` if given, else download."""
-    entries = load_manifest()
-    if name not in entries:
-        raise UnknownName(f"unknown data set {name!r}; known: {', '.join(entries)}")
-    entry = entries[name]
-    dest = dest or paths.data_root()
-    if entry.is_complete(dest):
-        return dest
-    if mirror is not None:
-        src = Path(mirror) / entry.folder
-        if not src.exists():
-            raise DataMissing(f"{src} does not exist in the mirror")
-        target = dest / entry.folder
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if src.is_dir():
-            shutil.copytree(src, target, dirs_exist_ok=True)
-        else:
-            shutil.copy2(src, target)
-    elif entry.torchvision:
-        import torchvision.datasets as tvd
-
-        cls = getattr(tvd, entry.torchvision)
-        for train in (True, False):
-            cls(root=str(dest), train=train, download=True)  # torchvision checks MD5s
-    elif entry.weights:
-        os.environ["TORCH_HOME"] = str(dest / "torch")
-        import torchvision.models as tvm
-
-        tvm.get_model(entry.weights, weights="IMAGENET1K_V1")
-    else:
-        raise DataMissing(f"{name} can only be copied from a local mirror: use --from FOLDER")
-    if entry.md5 and not entry.is_complete(dest, verify=True):
-        raise DataMissing(f"{name}: checksums do not match after fetching")
-    return dest

@@ -1,17 +1,17 @@
-"""Pretrained weights: find them in a torch hub cache, or say exactly what is missing."""
+"""Pretrained weights: find them in a torch hub cache, fetch them, or say exactly what is missing."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from grader.core import paths
-from grader.core.errors import NotFound, UnknownName
+from grader.core.errors import UnknownName
+from grader.course import data
 
 KNOWN = {"resnet18": "ResNet18_Weights", "mobilenet_v2": "MobileNet_V2_Weights"}
 
 
-class WeightsMissing(NotFound):
+class WeightsMissing(data.DataMissing):
     pass
 
 
@@ -27,6 +27,11 @@ def file_name(backbone: str, weights: str = "IMAGENET1K_V1") -> str:
     return weights_enum(backbone, weights).url.rsplit("/", 1)[-1]
 
 
+def manifest_name(backbone: str) -> str:
+    """The data manifest's entry for a backbone's ImageNet weights."""
+    return f"{backbone}-weights"
+
+
 def hub_dirs() -> list[Path]:
     """torch hub folders to look in: the current one, the data root's, the mirror's."""
     import torch
@@ -36,7 +41,8 @@ def hub_dirs() -> list[Path]:
 
 
 def ensure_available(backbone: str, weights: str = "IMAGENET1K_V1") -> Path:
-    """Point torch hub at a cache that has the file, download it, or fail clearly."""
+    """Point torch hub at a cache that has the file, fetch it into the data root, or fail
+    clearly; never let torchvision fall back to random weights in silence."""
     import torch
 
     name = file_name(backbone, weights)
@@ -44,21 +50,18 @@ def ensure_available(backbone: str, weights: str = "IMAGENET1K_V1") -> Path:
         if (hub / "checkpoints" / name).is_file():
             torch.hub.set_dir(str(hub))
             return hub / "checkpoints" / name
-    if os.environ.get("CNNKIT_OFFLINE") != "1":
-        try:
-            torch.hub.load_state_dict_from_url(weights_enum(backbone, weights).url,
-                                               progress=False, check_hash=True)
-            return Path(torch.hub.get_dir()) / "checkpoints" / name
-        except Exception as exc:  # no network, proxy, checksum: all end here
-            reason = f"{type(exc).__name__}: {exc}"
-        else:  # pragma: no cover
-            reason = ""
-    else:
-        reason = "offline (CNNKIT_OFFLINE=1)"
-    raise WeightsMissing(
-        f"ImageNet weights for {backbone} ({KNOWN[backbone]}.{weights}) are missing: the file "
-        f"{name} is in none of\n  " + "\n  ".join(str(h / 'checkpoints') for h in hub_dirs()) +
-        f"\nand downloading failed ({reason}).\nFetch it with:  cnnkit data fetch "
-        f"{backbone}-weights   (or copy {name} into one of those folders).\n"
-        "The kit never trains on random weights in silence; use backbone='mobilenet_v2' if "
-        "only its weights are at hand.")
+    entry = manifest_name(backbone)
+    try:
+        if data.entry(entry).file != name:  # weights the manifest does not list
+            raise data.DataMissing(entry, {"en": f"the kit fetches only {data.entry(entry).file}",
+                                           "vi": f"kit chỉ tải {data.entry(entry).file}"})
+        root = data.locate(entry)  # fetches into the data root unless offline
+    except data.DataMissing as exc:
+        raise WeightsMissing(entry, exc.why, (
+            f"ImageNet weights for {backbone} ({KNOWN[backbone]}.{weights}): the file {name} "
+            f"is in none of\n  " + "\n  ".join(str(h / 'checkpoints') for h in hub_dirs()) +
+            f"\n(or copy {name} into one of those folders). The kit never trains on random "
+            "weights in silence; use backbone='mobilenet_v2' if only its weights are at "
+            "hand.")) from None
+    torch.hub.set_dir(str(root / "torch" / "hub"))
+    return root / "torch" / "hub" / "checkpoints" / name

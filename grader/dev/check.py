@@ -16,9 +16,11 @@ from pathlib import Path
 from grader.core import manifest, paths
 from grader.core.errors import CnnkitError
 from grader.core.i18n import LANGS
+from grader.course import data
 from grader.export import stubgen
 
 GRADED_TASKS = {"mnist", "transfer"}  # read by `cnnkit train` (grader/cli/commands.py)
+DATA_NAMES = tuple(data.load_manifest())  # what an exercise's `data = [...]` may name
 
 
 def _unknown(table: dict, known: set[str], where: str) -> list[str]:
@@ -59,6 +61,8 @@ def check_manifest(topic_dir: Path, hidden_dir: Path | None = None) -> list[str]
             problems.append(f"{label}: its file {ex.file} does not exist")
         if not any(ex.owns_test_file(t.name) for t in tests):
             problems.append(f"{label}: has no test file (test_{ex.name}.py)")
+        problems += [f"{label}: needs data {name!r}, which datasets/manifest.toml does not list "
+                     f"(known: {', '.join(DATA_NAMES)})" for name in ex.data if name not in DATA_NAMES]
         if ex.points <= 0:
             problems.append(f"{label}: points must be positive, not {ex.points:g}")
         counts = {lang: len(ex.hints.get(lang, [])) for lang in LANGS}

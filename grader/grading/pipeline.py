@@ -1,8 +1,8 @@
-"""Grade a class: discover -> sandbox (run isolated) -> score -> report, per student.
+"""Grade a class: data check -> discover -> sandbox (run isolated) -> score -> report.
 
 Each student is written to disk as soon as they are graded, so a killed run
-loses nothing already graded, and a re-run skips them unless their files or
-the kit's tests changed (or ``force``).
+loses nothing already graded, and a re-run skips them unless their files, the kit's
+tests, the points, the kit's version or the data at hand changed (or ``force``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from grader.core import manifest, paths
 from grader.core.errors import NotFound
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import discover, report, sandbox, score
+from grader.grading import discover, readiness, report, sandbox, score
 
 
 class Progress:
@@ -40,22 +40,31 @@ class Progress:
 
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                  limits: Limits, fingerprint: str, lang: str) -> dict:
+                  limits: Limits, fingerprint: str, lang: str,
+                  ready: readiness.DataPlan | None = None) -> dict:
+    ready = ready or readiness.DataPlan()
     all_scores: list[score.TestScore] = []
     notes = [sub.problem] if sub.problem else []
     seconds = 0.0
     for topic in topics:
+        graded = ready.graded_exercises(topic)
+        if not graded:
+            continue
         topic_dir = sub.root / topic.name if sub.root else None
         if topic_dir is not None and not topic_dir.is_dir():
             topic_dir = None
         with tempfile.TemporaryDirectory(prefix=f"cnnkit-{sub.student}-") as box:
             run = sandbox.run_topic(topic.name, topic_dir, Path(box),
                                     timeout=limits.topic_timeout_s or topic.timeout_s,
-                                    limits=limits)
+                                    limits=limits,
+                                    exercises=None if len(graded) == len(topic.exercises)
+                                    else graded)
         seconds += run.seconds
         notes += run.notes
         all_scores += score.score_topic(topic, run.results)
-    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint)
+    notes += readiness.describe(ready.not_graded, lang)
+    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
+                                 not_graded=ready.not_graded)
     report.write_student(out, sub.student, result, lang)
     return result
 
@@ -78,6 +87,7 @@ class ClassPlan:
     subs: list[discover.Submission]
     results: dict[str, dict]  # students already graded, by id
     todo: list[tuple[discover.Submission, str]]  # (submission, fingerprint)
+    ready: readiness.DataPlan  # which exercises this machine has the data to grade
 
     @property
     def topic_names(self) -> list[str]:
@@ -85,16 +95,25 @@ class ClassPlan:
 
 
 def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
-               force: bool = False) -> ClassPlan:
-    """Discover the submissions and find those whose results are missing or stale."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+               force: bool = False, skip_missing_data: bool = False,
+               lang: str = "en") -> ClassPlan:
+    """Check the data, discover the submissions, find those whose results are missing or
+    stale. A missing data set stops everything here, before anyone is graded, unless
+    ``skip_missing_data``: then the exercises that need it are 'not graded' (never zero)."""
     names = [paths.resolve_topic(t) for t in topics] if topics else paths.topics()
     infos = [manifest.load_topic(t) for t in names]
+    ready = readiness.plan(infos)  # never blame a student for the machine
+    if ready.missing and not skip_missing_data:
+        raise readiness.DataNotReady(ready, lang)
+    for line in readiness.describe(ready.not_graded, lang):
+        print(f"cnnkit grade: {line}", file=sys.stderr)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
-    digest = sandbox.kit_digest(names)
-    for t in names:  # collect the expected test ids once, before any student runs
-        sandbox.expected_tests(t)
+    digest = sandbox.kit_digest(names) + ready.digest()
+    for t in infos:  # collect the expected test ids once, before any student runs
+        if ready.graded_exercises(t):
+            sandbox.expected_tests(t.name)
     subs = discover.discover(Path(submissions), out / ".work")
     if not subs:
         raise NotFound(f"no submissions (folders or .zip files) in {submissions}")
@@ -107,7 +126,7 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
             results[sub.student] = saved
         else:
             todo.append((sub, fp))
-    return ClassPlan(out, infos, subs, results, todo)
+    return ClassPlan(out, infos, subs, results, todo, ready)
 
 
 def finish_class(plan: ClassPlan) -> dict[str, dict]:
@@ -118,16 +137,17 @@ def finish_class(plan: ClassPlan) -> dict[str, dict]:
 
 
 def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
-                force: bool = False, limits: Limits = DEFAULTS,
-                lang: str = "en") -> dict[str, dict]:
+                force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
+                skip_missing_data: bool = False) -> dict[str, dict]:
     """The local backend: a thread pool of ``jobs`` students at a time on this machine."""
-    plan = plan_class(submissions, out, topics, force)
+    plan = plan_class(submissions, out, topics, force, skip_missing_data, lang)
     print(f"cnnkit grade: {len(plan.subs)} submissions, topics {', '.join(plan.topic_names)}; "
           f"{len(plan.results)} already graded, {len(plan.todo)} to grade with {jobs} job(s)",
           file=sys.stderr)
     progress = Progress(len(plan.todo))
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang): sub
+        futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang,
+                               plan.ready): sub
                    for sub, fp in plan.todo}
         for future in as_completed(futures):
             sub = futures[future]

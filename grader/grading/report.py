@@ -15,7 +15,9 @@ from grader.grading.score import TestScore, exercise_totals
 
 
 def results_json(student: str, scores: list[TestScore], notes: list[str], seconds: float,
-                 fingerprint: str) -> dict:
+                 fingerprint: str, not_graded: dict[str, list[str]] | None = None) -> dict:
+    """``not_graded``: "topic/exercise" -> the data the grading machine lacked for it; those
+    exercises have no tests here and count in neither score nor max_score."""
     return {
         "score": round(sum(s.score for s in scores), 2),
         "max_score": round(sum(s.max_score for s in scores), 2),
@@ -28,7 +30,8 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
                   for s in scores],
         "cnnkit": {"student": student, "fingerprint": fingerprint,
                    "exercises": {k: {"score": v[0], "max_score": v[1]}
-                                 for k, v in exercise_totals(scores).items()}},
+                                 for k, v in exercise_totals(scores).items()},
+                   "not_graded": dict(not_graded or {})},
     }
 
 
@@ -43,6 +46,15 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
     if result["output"]:
         out += ["", f"## {t('Notes on your submission', 'Lưu ý về bài nộp')}", ""]
         out += [f"- {line}" for line in result["output"].splitlines()]
+    not_graded = result["cnnkit"].get("not_graded", {})
+    if not_graded:
+        out += ["", f"## {t('Not graded', 'Chưa chấm')}", "",
+                t("The grading machine lacked the data these exercises need. They are not "
+                  "graded yet, and count in neither your score nor the maximum: this is not a "
+                  "zero.", "Máy chấm thiếu dữ liệu mà các bài này cần. Các bài này chưa được "
+                  "chấm và không tính vào điểm của bạn lẫn điểm tối đa: đây không phải điểm 0."),
+                ""]
+        out += [f"- {name} ({', '.join(needs)})" for name, needs in not_graded.items()]
     failed = [x for x in result["tests"] if x["status"] != "passed"]
     if failed:
         out += ["", f"## {t('What failed, and why', 'Những gì chưa đạt, và vì sao')}"]
@@ -67,7 +79,10 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
                 out.append(f"{t('Hint to read next', 'Gợi ý nên đọc')}: {hints[0]}  "
                            f"(`cnnkit hint {topic} {exercise}`)")
     if not failed:
-        out += ["", t("Everything passed. Well done!", "Tất cả đều đạt. Làm tốt lắm!")]
+        out += ["", t("Everything graded passed. Well done!" if not_graded else
+                      "Everything passed. Well done!",
+                      "Mọi bài đã chấm đều đạt. Làm tốt lắm!" if not_graded else
+                      "Tất cả đều đạt. Làm tốt lắm!")]
     return "\n".join(out) + "\n"
 
 
@@ -79,7 +94,9 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
     for student in sorted(results):
         res = results[student]
         ex = res["cnnkit"]["exercises"]
-        writer.writerow([student, *[ex.get(c, {}).get("score", 0) for c in columns],
+        skipped = res["cnnkit"].get("not_graded", {})
+        writer.writerow([student, *["not graded" if c in skipped else ex.get(c, {}).get("score", 0)
+                                    for c in columns],
                          res["score"], res["max_score"],
                          " | ".join(res["output"].splitlines()[:3])])
     return buf.getvalue()

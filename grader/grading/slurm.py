@@ -27,7 +27,7 @@ from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, TestResult
-from grader.grading import discover, pipeline, report, sandbox, score
+from grader.grading import discover, pipeline, readiness, report, sandbox, score
 
 FINAL_OK = {"COMPLETED"}
 FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
@@ -73,7 +73,7 @@ def write_plan(plan: pipeline.ClassPlan, limits: Limits, lang: str) -> Path:
     path = folder / f"plan-{time.strftime('%Y%m%d-%H%M%S')}-{len(plan.todo)}.json"
     atomic_write(path, json.dumps({
         "out": str(plan.out.resolve()), "topics": plan.topic_names, "lang": lang,
-        "limits": limits.__dict__,
+        "limits": limits.__dict__, "skip_missing_data": bool(plan.ready.missing),
         "students": [{"student": s.student, "source": str(s.source),
                       "root": str(s.root) if s.root else None, "problem": s.problem,
                       "fingerprint": fp} for s, fp in plan.todo]}, indent=1))
@@ -87,8 +87,11 @@ def grade_one(plan_file: Path, index: int) -> dict:
     sub = discover.Submission(entry["student"], Path(entry["source"]),
                               Path(entry["root"]) if entry["root"] else None, entry["problem"])
     infos = [manifest.load_topic(t) for t in plan["topics"]]
+    ready = readiness.plan(infos)  # the nodes read the same shared data as the driver
+    if ready.missing and not plan["skip_missing_data"]:
+        raise readiness.DataNotReady(ready, plan["lang"])
     return pipeline.grade_student(sub, infos, Path(plan["out"]), Limits(**plan["limits"]),
-                                  entry["fingerprint"], plan["lang"])
+                                  entry["fingerprint"], plan["lang"], ready)
 
 
 # --- submitting and following the array job ---------------------------------------
@@ -192,11 +195,15 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprin
                          "giảng viên sẽ chấm lại."}, lang)
     scores: list[score.TestScore] = []
     for topic in plan.infos:
+        graded = plan.ready.graded_exercises(topic)
         results = {n: TestResult(n, Outcome.MISSING, reason)
-                   for n in sandbox.expected_tests(topic.name)}
+                   for n in sandbox.expected_tests(topic.name)
+                   if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
+                   in graded}
         scores += score.score_topic(topic, results)
     result = report.results_json(sub.student, scores, [reason], 0.0,
-                                 f"slurm-{state.state.lower()}:{fingerprint}")
+                                 f"slurm-{state.state.lower()}:{fingerprint}",
+                                 not_graded=plan.ready.not_graded)
     result["cnnkit"]["slurm"] = {"state": state.state, "reason": state.reason,
                                  "exit_code": state.exit_code}
     report.write_student(plan.out, sub.student, result, lang)
@@ -206,11 +213,12 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprin
 def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
                 force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
                 partition: str | None = None, gpus_per_task: int = 0,
-                array_parallelism: int | None = None, poll_s: float = 3.0) -> dict[str, dict]:
+                array_parallelism: int | None = None, poll_s: float = 3.0,
+                skip_missing_data: bool = False) -> dict[str, dict]:
     """The Slurm backend: the same plan, results and gradebook as the local one."""
     if shutil.which("sbatch") is None:
         _run(["sbatch"])  # raises SlurmUnavailable with the explanation
-    plan = pipeline.plan_class(submissions, out, topics, force)
+    plan = pipeline.plan_class(submissions, out, topics, force, skip_missing_data, lang)
     print(f"cnnkit grade (slurm): {len(plan.subs)} submissions, topics "
           f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
           f"{len(plan.todo)} to submit", file=sys.stderr)

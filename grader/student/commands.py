@@ -9,10 +9,10 @@ from grader.core.i18n import pick
 from grader.core.markers import without_markers
 from grader.student.messages import MSG, say
 from grader.student.state import load_state, save_state
-from grader.student.status import (DONE, NOT_STARTED, record, run_topic_tests, score_exercise,
-                                   statuses, target_root)
+from grader.student.status import (DONE, NO_DATA, NOT_STARTED, record, run_topic_tests,
+                                   score_exercise, statuses, target_root)
 
-MARKS = {DONE: "✓", "failing": "✗", NOT_STARTED: "·"}
+MARKS = {DONE: "✓", "failing": "✗", NOT_STARTED: "·", NO_DATA: "–"}
 ROW = "{topic:<12} {exercise:<16} {state:<14} {points:>9} {hints:>6}"
 
 
@@ -59,12 +59,20 @@ def cmd_check(topic_name: str | None, target: str | None, lang: str, full: bool)
         print(say("no_tests", lang, topic=topic_name))
         print(output[-3000:])
         return 1
-    failing = []
+    failing, waiting = [], []
     for ex in topic.exercises:
         s = score_exercise(ex, results)
         ok = s["total"] > 0 and s["passed"] == s["total"]
-        print(f"  {'✓' if ok else '✗'} {ex.name:<16} {s['got']:g}/{ex.points:g}")
+        bad = s["total"] == 0 or s["passed"] + s["no_data"] < s["total"]
+        mark = "✓" if ok else "✗" if bad else "–"
+        print(f"  {mark} {ex.name:<16} {s['got']:g}/{ex.points:g}")
+        if s["no_data"]:
+            print("      " + say("data_skip", lang, n=s["no_data"]))
+            print("      " + s["data_line"])
         if ok:
+            continue
+        if not bad:
+            waiting.append(ex)
             continue
         failing.append(ex)
         if s["total"] == 0:  # an expected test that did not report is a failure
@@ -77,7 +85,7 @@ def cmd_check(topic_name: str | None, target: str | None, lang: str, full: bool)
         if not full:
             print(say("full", lang, topic=topic_name))
         return 1
-    print(say("all_pass", lang, topic=topic_name))
+    print(say("all_pass_but_data" if waiting else "all_pass", lang, topic=topic_name))
     return 0
 
 

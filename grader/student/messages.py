@@ -10,6 +10,13 @@ MSG = {
     "done": {"en": "done", "vi": "xong"},
     "failing": {"en": "failing", "vi": "chưa đạt"},
     "not started": {"en": "not started", "vi": "chưa làm"},
+    "waiting for data": {"en": "needs data", "vi": "thiếu dữ liệu"},
+    "data_skip": {"en": "{n} test(s) not run: the data they need is missing",
+                  "vi": "{n} bài kiểm tra không chạy: thiếu dữ liệu cần thiết"},
+    "all_pass_but_data": {"en": "Every test of {topic} that could run passes; the others wait "
+                                "for their data (the lines above say how to fetch it).",
+                          "vi": "Mọi bài kiểm tra chạy được của {topic} đều đạt; các bài còn "
+                                "lại chờ dữ liệu (dòng ở trên chỉ cách tải về)."},
     "total": {"en": "total: {done}/{n} exercises done, {got:g}/{most:g} points (visible tests)",
               "vi": "tổng: {done}/{n} bài đã xong, {got:g}/{most:g} điểm (các bài kiểm tra "
                     "công khai)"},

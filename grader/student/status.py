@@ -12,12 +12,18 @@ from pathlib import Path
 
 from grader.core import manifest, markers, paths, runner
 from grader.core.messages import key_lines, rank
-from grader.core.results import TestResult
+from grader.core.results import Outcome, TestResult
+from grader.course.data import fetch_command
 from grader.core.testfiles import visible_test_files
 from grader.student.state import file_hash, load_state, save_state
 from grader.testkit import targets
 
-DONE, FAILING, NOT_STARTED = "done", "failing", "not started"
+DONE, FAILING, NOT_STARTED, NO_DATA = "done", "failing", "not started", "waiting for data"
+
+
+def is_data_skip(result: TestResult) -> bool:
+    """Skipped because its data is missing here (the plugin's reason names the fetch)."""
+    return result.outcome is Outcome.SKIPPED and fetch_command("") in result.message
 
 
 @dataclass
@@ -83,10 +89,12 @@ def score_exercise(ex: manifest.Exercise, results: dict[str, TestResult]) -> dic
     shares = manifest.split_points(ex.points, len(mine))
     ranked = sorted(mine, key=lambda r: r.nodeid)  # the grader's order of shares
     got = round(sum(s for r, s in zip(ranked, shares) if r.outcome.passed), 2)
-    failed = [r for r in mine if not r.outcome.passed]
+    no_data = [r for r in mine if is_data_skip(r)]
+    failed = [r for r in mine if not r.outcome.passed and r not in no_data]
     # The failure that explains the most first; ties keep the run order.
     failed.sort(key=lambda r: -rank(r.message))
-    return {"passed": len(mine) - len(failed), "total": len(mine), "got": got,
+    return {"passed": len(mine) - len(failed) - len(no_data), "total": len(mine), "got": got,
+            "no_data": len(no_data), "data_line": no_data[0].message if no_data else "",
             "first_failure": key_lines(failed[0].message) if failed else "",
             "failed_test": failed[0].name if failed else ""}
 
@@ -124,7 +132,9 @@ def statuses(topic: manifest.Topic, target: str | None, lang: str = "en",
             out.append(ExerciseStatus(ex, NOT_STARTED))
         elif entry.get("total"):
             done = entry["passed"] == entry["total"]
-            out.append(ExerciseStatus(ex, DONE if done else FAILING, entry.get("got", 0.0),
+            waiting = not done and entry["passed"] + entry.get("no_data", 0) == entry["total"]
+            state = DONE if done else NO_DATA if waiting else FAILING
+            out.append(ExerciseStatus(ex, state, entry.get("got", 0.0),
                                       entry.get("first_failure", ""),
                                       entry.get("failed_test", "")))
         else:

@@ -5,7 +5,10 @@
   once, so a run that dies still leaves what it finished;
 * ``--cnnkit-test-timeout S``: a per-test wall-clock limit;
 * ``--cnnkit-no-network``: sockets refuse to connect;
-* raw PyTorch errors get a sentence that explains them.
+* raw PyTorch errors get a sentence that explains them;
+* a test whose data cannot be had (``DataMissing``) is skipped with one line that names
+  the data set and the fetch command; under ``CI=true`` or ``--cnnkit-strict-data``
+  (the grader) it fails instead.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import os
 
 import pytest
 
+from grader.core.i18n import pick
 from grader.core.results import sign
 from grader.core.limits import DEFAULTS
+from grader.course.data import DataMissing
 from grader.testkit import explain, harness, timeout
 
 OUTPUT_LIMIT = 4000
@@ -36,6 +41,8 @@ def pytest_addoption(parser):
     group.addoption("--cnnkit-token-env", default=None,
                     help="sign each result line with the secret in this environment variable")
     group.addoption("--lang", default=None, help="language of explanations: en or vi")
+    group.addoption("--cnnkit-strict-data", action="store_true",
+                    help="missing data fails a test instead of skipping it (always so on CI)")
 
 
 def pytest_configure(config):
@@ -59,6 +66,7 @@ def pytest_configure(config):
     token_env = config.getoption("--cnnkit-token-env")
     # Read and remove the secret before any student code is imported.
     config._cnnkit_token = os.environ.pop(token_env, "").encode() if token_env else b""
+    config._cnnkit_data_skips = {}  # data set -> (one line, number of tests skipped)
 
 
 def pytest_unconfigure(config):
@@ -102,6 +110,10 @@ def pytest_runtest_call(item):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    if report.failed and call.excinfo is not None and _skips_missing_data(item.config):
+        missing = call.excinfo.value
+        if isinstance(missing, DataMissing):
+            _skip_for_data(item, report, missing)
     if report.failed and call.excinfo is not None:
         note = explain.explain_exception(call.excinfo.value)
         if note:
@@ -112,8 +124,38 @@ def pytest_runtest_makereport(item, call):
         _emit(item.config, {
             "event": "result", "nodeid": item.nodeid, "outcome": report.outcome,
             "when": report.when, "duration": round(report.duration, 3),
-            "message": _short(report.longreprtext) if report.failed else "",
+            "message": _short(report.longreprtext) if report.failed else _skip_reason(report),
         })
+
+
+def _skips_missing_data(config) -> bool:
+    return not config.getoption("--cnnkit-strict-data") and os.environ.get("CI") != "true"
+
+
+def _skip_for_data(item, report, missing: DataMissing) -> None:
+    """Turn the failure into a skip whose reason is the one line about the data."""
+    line = missing.line()
+    report.outcome = "skipped"
+    report.longrepr = (str(item.path), None, f"Skipped: {line}")
+    skips = item.config._cnnkit_data_skips
+    skips[missing.name] = (line, skips.get(missing.name, ("", 0))[1] + 1)
+
+
+def _skip_reason(report) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return ""
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skips = getattr(config, "_cnnkit_data_skips", {})
+    if not skips:
+        return
+    terminalreporter.section(pick({"en": "cnnkit: skipped, data missing",
+                                   "vi": "cnnkit: bỏ qua vì thiếu dữ liệu"}), sep="-")
+    for line, count in skips.values():
+        terminalreporter.write_line(pick({"en": f"{count} test(s) skipped - {line}",
+                                          "vi": f"bỏ qua {count} bài kiểm tra - {line}"}))
 
 
 def _short(text: str) -> str:
