@@ -1,7 +1,6 @@
 """The student's commands, driven through a subprocess on a copy of the exercises."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,25 +11,21 @@ import pytest
 
 from grader.core import paths
 
+from support import student_cli
+
 TOPIC = "01_cnn"
 
 
 @pytest.fixture
 def workspace(tmp_path):
-    shutil.copytree(paths.exercises_dir() / TOPIC, tmp_path / "ex" / TOPIC)
-    env = {**os.environ, "CNNKIT_STATE": str(tmp_path / "state.json"), "MPLBACKEND": "Agg"}
-    env.pop("CNNKIT_LANG", None)
-    return tmp_path / "ex", env
+    return student_cli.workspace(tmp_path, TOPIC)
 
 
-def cnnkit(env, *args, timeout=300):
-    proc = subprocess.run([sys.executable, "-m", "grader", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, cwd=paths.KIT_ROOT)
-    return proc.returncode, proc.stdout + proc.stderr
+cnnkit = student_cli.kit
 
 
 def solve(ex, name):
-    shutil.copy(paths.solutions_dir() / TOPIC / name, ex / TOPIC / name)
+    student_cli.solve(ex, TOPIC, name)
 
 
 def _row(text, exercise):

@@ -1,16 +1,14 @@
 """The student's loop as a student meets it: options anywhere, points, locks, time limits,
 closed pipes, and a check that never reports a pass it did not see."""
 
-import os
-import shutil
-import subprocess
 import sys
 
 import pytest
 
-from grader.core import paths
 from grader.core.runner import run_tests
 from grader.core.testfiles import visible_test_files
+
+from support import student_cli
 
 TOPIC = "01_cnn"
 
@@ -18,21 +16,14 @@ TOPIC = "01_cnn"
 @pytest.fixture
 def workspace(tmp_path):
     """exercises/01_cnn as a student has it, without the test files (a submission folder)."""
-    shutil.copytree(paths.exercises_dir() / TOPIC, tmp_path / "ex" / TOPIC,
-                    ignore=shutil.ignore_patterns("test_*", "__pycache__"))
-    env = {**os.environ, "CNNKIT_STATE": str(tmp_path / "state.json"), "MPLBACKEND": "Agg"}
-    env.pop("CNNKIT_LANG", None)
-    return tmp_path / "ex", env
+    return student_cli.workspace(tmp_path, TOPIC, with_tests=False)
 
 
-def kit(env, *args, timeout=600):
-    proc = subprocess.run([sys.executable, "-m", "grader", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, cwd=paths.KIT_ROOT)
-    return proc.returncode, proc.stdout + proc.stderr
+kit = student_cli.kit
 
 
 def solve(ex, name):
-    shutil.copy(paths.solutions_dir() / TOPIC / name, ex / TOPIC / name)
+    student_cli.solve(ex, TOPIC, name)
 
 
 def test_lang_is_accepted_after_the_command(workspace):
