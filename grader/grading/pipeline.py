@@ -7,7 +7,6 @@ the kit's tests changed (or ``force``).
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from grader.core import manifest, paths
 from grader.core.files import atomic_write
-from grader.grading import discover, report, sandbox, score
+from grader.grading import box, discover, records, report, safefiles, sandbox, score
 from grader.core.errors import NotFound
 from grader.core.limits import DEFAULTS, Limits
 
@@ -39,40 +38,48 @@ class Progress:
 
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                  limits: Limits, fingerprint: str, lang: str) -> dict:
+                  limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
+                  uids=None) -> dict:
     all_scores: list[score.TestScore] = []
     notes = [sub.problem] if sub.problem else []
     seconds = 0.0
-    for topic in topics:
-        topic_dir = sub.root / topic.name if sub.root else None
-        if topic_dir is not None and not topic_dir.is_dir():
-            topic_dir = None
-        with tempfile.TemporaryDirectory(prefix=f"cnnkit-{sub.student}-") as box:
-            run = sandbox.run_topic(topic.name, topic_dir, Path(box),
-                                    timeout=limits.topic_timeout_s or topic.timeout_s,
-                                    limits=limits)
-        seconds += run.seconds
-        notes += run.notes
-        all_scores += score.score_topic(topic, run.results)
-    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint)
+    host_uid = uids.get() if uids else limits.box_uid  # one box uid per parallel job
+    try:
+        for topic in topics:
+            topic_dir = sub.root / topic.name if sub.root else None
+            if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
+                topic_dir = None
+            with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
+                run = sandbox.run_topic(topic.name, topic_dir, Path(folder),
+                                        timeout=limits.topic_timeout_s or topic.timeout_s,
+                                        limits=limits, host_uid=host_uid)
+            seconds += run.seconds
+            notes += run.notes
+            all_scores += score.score_topic(topic, run.results)
+    finally:
+        if uids:
+            uids.put(host_uid)
+    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
+                                 name=sub.name)
+    if key:
+        result = records.seal(result, key)
     report.write_student(out, sub.student, result, lang)
     return result
 
 
-def already_graded(out: Path, student: str, fingerprint: str) -> dict | None:
-    path = out / "students" / student / "results.json"
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return saved if saved.get("cnnkit", {}).get("fingerprint") == fingerprint else None
+def already_graded(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
+    """The saved result, if the grader sealed it with its key and nothing changed since."""
+    saved = records.load_trusted(out / "students" / student / "results.json", key)
+    return saved if saved and saved["cnnkit"].get("fingerprint") == fingerprint else None
 
 
 def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
                 force: bool = False, limits: Limits = DEFAULTS,
                 lang: str = "en") -> dict[str, dict]:
     out = Path(out)
+    box.require(limits)  # never grade outside a box
     out.mkdir(parents=True, exist_ok=True)
+    key = records.grader_key(out)
     names = [paths.resolve_topic(t) for t in topics] if topics else paths.topics()
     infos = [manifest.load_topic(t) for t in names]
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
@@ -87,7 +94,7 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
     todo = []
     for sub in subs:
         fp = discover.fingerprint(sub, files, digest)
-        saved = None if force else already_graded(out, sub.student, fp)
+        saved = None if force else already_graded(out, sub.student, fp, key)
         if saved:
             results[sub.student] = saved
         else:
@@ -96,8 +103,9 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
           f"{len(results)} already graded, {len(todo)} to grade with {jobs} job(s)",
           file=sys.stderr)
     progress = Progress(len(todo))
+    uids = box.host_uids(limits, jobs)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_student, sub, infos, out, limits, fp, lang): sub
+        futures = {pool.submit(grade_student, sub, infos, out, limits, fp, lang, key, uids): sub
                    for sub, fp in todo}
         for future in as_completed(futures):
             sub = futures[future]
