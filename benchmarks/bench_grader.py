@@ -1,5 +1,6 @@
 """Grading 20 submissions of topic 01_cnn with -j 1 and -j 2, beside bare pytest runs of
-the same tests, as ratios measured in one run (aim: overhead <= 1.5x, -j 2 faster)."""
+the same tests, as ratios measured in one run (aim: overhead <= 1.5x, -j 2 faster).
+Grading runs each student in a bubblewrap box; bare pytest runs unboxed."""
 
 import argparse
 import shutil
@@ -15,6 +16,11 @@ parser = argparse.ArgumentParser()
 parser.add_argument("-n", type=int, default=20)
 n = parser.parse_args().n
 py = sys.executable
+
+from grader.grading import box  # noqa: E402
+
+if box.available():
+    sys.exit(f"bench_grader: {box.available()}")
 with tempfile.TemporaryDirectory() as tmp:
     subs = Path(tmp) / "subs"
     for i in range(n):

@@ -1,12 +1,18 @@
 """Grader pieces on their own: discovery, zips, scoring, resuming without regrading."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import threading
 import zipfile
 
 import pytest
 
-from grader.grading import discover
+from grader.grading import box, discover, names, records, safefiles
+from grader.grading.channel import ResultChannel
+from grader.grading.scrub import REMOVED, scrub
 from grader.core import manifest
 from grader.core import paths
 from grader.core.results import TestResult
@@ -30,7 +36,7 @@ def test_discover_folders_zips_and_wrappers(tmp_path):
     (subs / "empty").mkdir()
     found = {s.student: s for s in discover.discover(subs, tmp_path / "work")}
     assert found["an"].root == subs / "an"
-    assert found["B_nh_Nguy_n"].root.name == "exercises"
+    assert found["Binh_Nguyen"].root.name == "exercises"
     assert found["evil"].root is None and "outside" in found["evil"].problem
     assert found["empty"].root is None and "no topic folder" in found["empty"].problem
     assert not (tmp_path / "escape.py").exists()
@@ -57,6 +63,8 @@ def test_scores_follow_the_manifest_and_missing_counts_failed():
 
 
 def test_rerun_skips_graded_students_unless_forced(tmp_path):
+    if box.available():
+        pytest.skip(box.available())
     subs = tmp_path / "subs"
     shutil.copytree(paths.KIT_ROOT / "samples" / "submissions" / "chi", subs / "chi")
     out = tmp_path / "out"
@@ -93,3 +101,90 @@ def test_a_teardown_failure_outranks_the_passed_call():
     merged = passed.merged(TestResult("t.py::a", "failed", "left a figure open"))
     assert merged.outcome == "failed" and "figure open" in merged.message
     assert TestResult("t.py::a", "failed", "x").merged(passed).outcome == "failed"
+
+
+def test_ids_transliterate_and_stay_unique():
+    ids = names.unique_ids(["Trần Ánh", "Trần Ảnh", "Đặng Bình", "an", "An.zip"],
+                           key=lambda n: discover.student_id(discover.Path(n)))
+    assert ids[0].startswith("Tran_Anh-") and ids[1].startswith("Tran_Anh-") and ids[0] != ids[1]
+    assert ids[2] == "Dang_Binh"
+    assert ids[3] != ids[4] and ids[3].startswith("an-") and ids[4].startswith("An-")
+
+
+def test_names_are_escaped_for_markdown_and_csv():
+    shown = names.markdown("x\n\n**Score: 100 / 100** [link](http://e) 01_cnn/naive_conv.py\x1b[2J")
+    assert "\n" not in shown and "**" not in shown and "\x1b" not in shown
+    assert "01_cnn/naive_conv.py" in shown
+    assert names.csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    fence, body, close = names.code_block("```\nend")
+    assert fence == close == "````" and body == "```\nend"
+
+
+def test_links_and_fifos_in_a_submission_are_never_followed(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "01_cnn").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(tmp_path / "fifo.py")
+    assert safefiles.links_in(tmp_path / "sub") == ["01_cnn"]
+    assert not safefiles.is_plain_dir(tmp_path / "sub" / "01_cnn")
+    with pytest.raises(safefiles.UnsafeFile):
+        safefiles.read_bytes(tmp_path / "sub" / "01_cnn" / "fifo.py")  # would block if opened
+    with pytest.raises(safefiles.UnsafeFile):
+        safefiles.read_bytes(tmp_path / "fifo.py")
+
+
+def test_results_json_is_trusted_only_with_the_graders_mac(tmp_path):
+    key = records.grader_key(tmp_path)
+    assert records.grader_key(tmp_path) == key
+    assert oct((tmp_path / records.KEY_NAME).stat().st_mode & 0o777) == "0o600"
+    sealed = records.seal({"score": 3, "max_score": 10, "cnnkit": {"student": "a"}}, key)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(sealed))
+    assert records.load_trusted(path, key) == sealed
+    path.write_text(json.dumps({**sealed, "score": 10}))
+    assert records.load_trusted(path, key) is None
+    assert records.load_trusted(path, b"another key" * 4) is None
+    path.unlink()
+    os.mkfifo(path)  # a FIFO in place of results.json must not block the grader
+    done = []
+    t = threading.Thread(target=lambda: done.append(records.load_trusted(path, key)), daemon=True)
+    t.start()
+    t.join(5)
+    assert done == [None]
+
+
+def test_kit_source_lines_are_scrubbed_from_messages():
+    hidden = next((paths.hidden_tests_dir() / "01_cnn").glob("test_*.py")).read_text()
+    line = max(hidden.splitlines(), key=len).strip()
+    text = scrub(f"E   AssertionError: wrong\nE   {line}\nE   expected 3")
+    assert line not in text and REMOVED in text and "expected 3" in text
+
+
+def test_result_channel_is_capped_and_tracks_the_running_test():
+    channel = ResultChannel(cap_bytes=300)
+    w = os.dup(channel.write_fd)
+    channel.start()
+    os.write(w, b'{"event": "start", "nodeid": "t::a"}\n')
+    deadline = __import__("time").monotonic() + 5
+    while channel.current() is None and __import__("time").monotonic() < deadline:
+        pass
+    assert channel.current()[0] == "t::a"
+    os.write(w, b'{"event": "result", "nodeid": "t::a", "outcome": "passed"}\n'
+                b'{"event": "end", "nodeid": "t::a"}\n' + b"x" * 1000)
+    os.close(w)
+    channel.finish()
+    assert channel.results["t::a"].outcome == "passed" and channel.current() is None
+    assert channel.overflow
+
+
+def test_assertion_only_messages_show_no_test_source(tmp_path):
+    test = tmp_path / "test_secret.py"
+    test.write_text("def test_x():\n    expected_secret_value = 41 + 1\n"
+                    "    assert expected_secret_value == 3, 'the answer differs'\n")
+    results = tmp_path / "r.jsonl"
+    subprocess.run([sys.executable, "-m", "pytest", str(test), "-p", "grader.testkit.plugin",
+                    "-p", "no:cacheprovider", "-q", f"--cnnkit-results={results}",
+                    "--cnnkit-assertions-only", "--rootdir", str(tmp_path)],
+                   cwd=tmp_path, capture_output=True)
+    [rec] = [json.loads(x) for x in results.read_text().splitlines() if '"result"' in x]
+    assert "the answer differs" in rec["message"]
+    assert "expected_secret_value = 41 + 1" not in rec["message"]

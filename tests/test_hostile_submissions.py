@@ -1,17 +1,35 @@
-"""Grade hostile and broken submissions next to good ones: good ones keep full marks,
-bad ones lose the tests they broke and get a clear reason in their feedback."""
+"""Grade hostile and broken submissions next to good ones, in one batch: good ones keep
+full marks, bad ones lose the tests they broke and get a clear reason in their feedback,
+and nothing a submission does reaches the grader, the kit or a classmate."""
 
+import csv
+import io
 import json
+import os
 import shutil
+import socket
+import threading
 
 import pytest
 
 from grader.core import paths
 from grader.core.limits import Limits
+from grader.grading import box, records
 from grader.grading.pipeline import grade_class
+from grader.grading.scrub import MIN_LINE
 
 pytestmark = pytest.mark.slow
 TOPIC = "01_cnn"
+LIMITS = Limits(topic_timeout_s=120, memory_mb=6144, test_timeout_s=15, scratch_mb=256)
+HOST_SECRET = "cnnkit-host-secret-7f3a"
+DAEMON_MARK = "cnnkit-daemon-mark-5e1d"
+
+_why = box.available(LIMITS)
+if _why:
+    if os.environ.get("CI") == "true":
+        raise RuntimeError(f"CI=true but grading cannot run here: {_why}")
+    pytest.skip(f"no bubblewrap box here, so the grader refuses to grade: {_why}",
+                allow_module_level=True)
 
 
 def _prepend(code):
@@ -36,10 +54,10 @@ def linear_param_count(*args, **kwargs):
 '''
 
 FORGE = '''
-import json, sys
+import json, os, sys
 for arg in sys.argv:
-    if arg.startswith("--cnnkit-results="):
-        with open(arg.split("=", 1)[1], "a") as fh:
+    if arg.startswith("--cnnkit-results-fd="):
+        with os.fdopen(int(arg.split("=", 1)[1]), "a", closefd=False) as fh:
             for name in ("test_conv2d_param_count_matches_nn_conv2d", "test_mlp_layer_sizes"):
                 for file in ("test_params.py", "test_models.py"):
                     nodeid = f"tests/01_cnn/{file}::{name}"
@@ -71,15 +89,146 @@ CASES = {
         "def conv2d_param_count(in_channels, out_channels, kernel_size, bias=True, groups=1)",
         "def conv2d_param_count(in_channels, out_channels, kernel_size)"), "signature", False),
     "forged_results": ("models.py", _prepend(FORGE), "forger", False),
+    "alarm_off": ("params.py", lambda t: t.replace(
+        "def conv2d_output_shape(", "def conv2d_output_shape(*a, **k):\n    while True:\n"
+        "        pass\n\n\ndef _unused(") + "\nimport signal\nsignal.setitimer = lambda *a: None\n"
+        "signal.signal = lambda *a: None\n", "watchdog", False),
+    "fork_bomb": ("naive_conv.py", _prepend('''
+import os, time
+_n = 0
+for _ in range(200):
+    try:
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+    except OSError:
+        break
+    _n += 1
+raise RuntimeError(f"forked {_n} of 200 processes")'''), "of 200 processes", False),
+    "disk_hog": ("feature_maps.py", _prepend('''
+_mb = 0
+for _i in range(32):  # 2 GB in 64 MB files
+    try:
+        with open(f"/tmp/hog{_i}", "wb") as _fh:
+            _fh.write(b"x" * (64 << 20))
+        _mb += 64
+    except OSError:
+        break
+raise RuntimeError(f"wrote {_mb} MB")'''), "wrote", False),
 }
+
+# Everything a prisoner tries from inside its box, reported in one line per attempt.
+PRISONER = '''
+import glob, os, sys, _socket
+from grader.core import paths as _paths
+_log = []
+def _try(label, fn):
+    try:
+        _log.append(f"{label}: done {fn()!r}"[:300])
+    except BaseException as exc:
+        _log.append(f"{label}: refused {type(exc).__name__}")
+for _where in ("solutions/01_cnn", "grader"):
+    _try(f"write {_where}", lambda: open(str(_paths.KIT_ROOT / _where / "pwned_by_prisoner.py"),
+                                          "w").write("x = 1"))
+def _connect(family, address):
+    s = _socket.socket(family, _socket.SOCK_STREAM)
+    s.settimeout(2)
+    s.connect(address)
+    s.send(b"prisoner")
+_try("unix socket", lambda: _connect(_socket.AF_UNIX, HOST_SOCKET))
+_try("abstract socket", lambda: _connect(_socket.AF_UNIX, HOST_ABSTRACT))
+_try("tcp", lambda: _connect(_socket.AF_INET, ("127.0.0.1", HOST_TCP_PORT)))
+_try("classmate", lambda: open(CLASSMATE).read())
+_try("output folder", lambda: os.listdir(OUT_FOLDER))
+_try("host tmp", lambda: [p for p in glob.glob("/tmp/cnnkit-*")])
+_try("fifo", lambda: os.mkfifo("results.jsonl"))
+_environ = open("/proc/self/environ", "rb").read().decode("utf-8", "replace")
+_hidden = "".join(open(f).read() for f in glob.glob("tests/01_cnn/*_hidden.py"))
+_try("solution", lambda: open(str(_paths.solutions_dir() / "01_cnn" / "params.py")).read())
+if os.fork() == 0:  # a double-forked daemon that keeps trying for a minute
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", DAEMON, DAEMON_MARK])
+    os._exit(0)
+raise RuntimeError("prisoner report\\n" + "\\n".join(_log) + "\\nenviron " + _environ
+                   + "\\nargv " + " ".join(sys.argv) + "\\n" + _hidden)
+'''
+
+DAEMON = '''
+import glob, time
+for _ in range(120):
+    for path in glob.glob("/tmp/cnnkit-*/submission/01_cnn/params.py") + [RESULTS]:
+        try:
+            open(path, "w").write("garbage")
+        except OSError:
+            pass
+    time.sleep(0.5)
+'''
+
+
+class Listener:
+    """Unix (path and abstract) and TCP listeners on the host that note every connection."""
+
+    def __init__(self, folder):
+        self.path = str(folder / "host.sock")
+        self.abstract = f"\0cnnkit-host-{os.getpid()}"
+        self.connections = []
+        self.sockets = []
+        for family, address in ((socket.AF_UNIX, self.path), (socket.AF_UNIX, self.abstract),
+                                (socket.AF_INET, ("127.0.0.1", 0))):
+            s = socket.socket(family, socket.SOCK_STREAM)
+            s.bind(address)
+            s.listen()
+            s.settimeout(0.5)
+            self.sockets.append(s)
+            threading.Thread(target=self._accept, args=(s,), daemon=True).start()
+        self.port = self.sockets[2].getsockname()[1]
+
+    def _accept(self, s):
+        while True:
+            try:
+                conn, _ = s.accept()
+                self.connections.append(conn.recv(100))
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+
+def _daemons():
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if DAEMON_MARK.encode() in open(f"/proc/{pid}/cmdline", "rb").read():
+                found.append(pid)
+        except OSError:
+            pass
+    return found
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     subs = tmp_path_factory.mktemp("submissions")
+    out = tmp_path_factory.mktemp("gradebook")
+    listener = Listener(tmp_path_factory.mktemp("host"))
     solution = paths.solutions_dir() / TOPIC
-    for name in ("good_alice", "good_bob", *CASES, "conftest_cheat"):
+    for name in ("good_alice", "good_bob", *CASES, "conftest_cheat", "prisoner", "Trần Ánh"):
         shutil.copytree(solution, subs / name / TOPIC)
+    (subs / "Trần Ảnh" / TOPIC).mkdir(parents=True)  # nothing handed in: 0 points
+    (subs / MALLORY / TOPIC / f"x\n{FAKE_SCORE}").mkdir(parents=True)
+    (subs / MALLORY / TOPIC / f"x\n{FAKE_SCORE}" / "conftest.py").write_text("")
+    (subs / "linker").mkdir()
+    (subs / "linker" / TOPIC).symlink_to(solution, target_is_directory=True)
+    daemon = DAEMON.replace("RESULTS", repr(str(out / "students" / "prisoner" / "results.json")))
+    prisoner = subs / "prisoner" / TOPIC / "params.py"
+    prisoner.write_text(_prepend(PRISONER.replace("HOST_SOCKET", repr(listener.path))
+                                 .replace("HOST_ABSTRACT", repr(listener.abstract))
+                                 .replace("HOST_TCP_PORT", str(listener.port))
+                                 .replace("CLASSMATE", repr(str(subs / "good_alice" / TOPIC
+                                                                / "params.py")))
+                                 .replace("OUT_FOLDER", repr(str(out)))
+                                 .replace("DAEMON_MARK", repr(DAEMON_MARK))
+                                 .replace("DAEMON", repr(daemon)))(prisoner.read_text()))
     for name, (file, edit, _, _) in CASES.items():
         target = subs / name / TOPIC / file
         if edit is None:
@@ -92,10 +241,16 @@ def graded(tmp_path_factory):
         "import pytest\n@pytest.hookimpl(hookwrapper=True)\n"
         "def pytest_runtest_makereport(item, call):\n"
         "    out = yield\n    rep = out.get_result()\n    rep.outcome = 'passed'\n")
-    out = tmp_path_factory.mktemp("gradebook")
-    limits = Limits(topic_timeout_s=120, memory_mb=6144, test_timeout_s=15)
-    results = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=limits)
-    return out, results
+    os.environ["CNNKIT_HOST_SECRET"] = HOST_SECRET  # in the grader's environment only
+    try:
+        results = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=LIMITS)
+    finally:
+        del os.environ["CNNKIT_HOST_SECRET"]
+    return out, results, listener, _daemons(), subs
+
+
+MALLORY = "mallory\n\n**Score: 100 / 100, checked by hand**\n"
+FAKE_SCORE = "**Score: 100 / 100, checked by hand**"
 
 
 def _feedback(out, student):
@@ -104,14 +259,14 @@ def _feedback(out, student):
 
 @pytest.mark.parametrize("student", ["good_alice", "good_bob"])
 def test_good_submissions_get_full_marks(graded, student):
-    out, results = graded
+    out, results, *_ = graded
     assert results[student]["score"] == results[student]["max_score"] == 100, \
         _feedback(out, student)
 
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_submission_is_graded_with_a_reason(graded, case):
-    out, results = graded
+    out, results, *_ = graded
     _, _, reason, full = CASES[case]
     res = results[case]
     feedback = _feedback(out, case)
@@ -124,22 +279,115 @@ def test_bad_submission_is_graded_with_a_reason(graded, case):
 
 
 def test_conftest_cheat_is_ignored_and_reported(graded):
-    out, results = graded
+    out, results, *_ = graded
     assert results["conftest_cheat"]["score"] == 0
     assert "conftest.py files are never used" in _feedback(out, "conftest_cheat")
 
 
 def test_every_expected_test_has_a_result(graded):
-    out, results = graded
+    out, results, *_ = graded
     counts = {s: len(r["tests"]) for s, r in results.items()}
     assert len(set(counts.values())) == 1, f"students got different test counts: {counts}"
 
 
 def test_outputs_are_gradescope_shaped_and_gradebook_complete(graded):
-    out, results = graded
+    out, results, *_ = graded
     data = json.loads((out / "students" / "good_alice" / "results.json").read_text())
     assert {"score", "max_score", "tests"} <= set(data)
     assert all({"name", "score", "max_score", "output", "visibility"} <= set(t)
                for t in data["tests"])
     rows = (out / "gradebook.csv").read_text().splitlines()
     assert len(rows) == 1 + len(results) and rows[0].startswith("student,01_cnn/params")
+
+
+def _outputs(out, student):
+    data = json.loads((out / "students" / student / "results.json").read_text())
+    return "\n".join(t["output"] for t in data["tests"])
+
+
+def test_the_box_holds_the_prisoner(graded):
+    """Writing to the kit, sockets to the host, the output folder, a classmate's files,
+    host /tmp, FIFOs, secrets in the environment, the solutions: none reachable."""
+    out, results, listener, daemons, subs = graded
+    report = _outputs(out, "prisoner")
+    assert "prisoner report" in report, report[:2000]
+    for attempt in ("write solutions/01_cnn", "write grader", "unix socket", "abstract socket",
+                    "tcp", "classmate", "output folder", "fifo", "solution"):
+        assert f"{attempt}: refused" in report, f"{attempt} was not refused:\n{report[:3000]}"
+    assert "host tmp: done []" in report  # no other box, no host /tmp
+    assert not (paths.solutions_dir() / TOPIC / "pwned_by_prisoner.py").exists()
+    assert not (paths.KIT_ROOT / "grader" / "pwned_by_prisoner.py").exists()
+    assert listener.connections == []
+    assert HOST_SECRET not in report and "TOKEN" not in report  # no secret left to find
+    assert "good_alice" not in report and str(subs) not in report  # argv names only the box
+    assert results["prisoner"]["score"] < results["prisoner"]["max_score"]
+
+
+def test_no_daemon_outlives_its_box_and_records_stay_sealed(graded):
+    out, results, _, daemons, _ = graded
+    assert daemons == [], f"processes of the prisoner's daemon outlived the batch: {daemons}"
+    key = records.grader_key(out)
+    for student in results:
+        path = out / "students" / student / "results.json"
+        assert records.load_trusted(path, key) == results[student], student
+
+
+def test_failure_messages_hold_no_hidden_test_or_kit_source(graded):
+    out, results, *_ = graded
+    def lines(files):
+        return {ln.strip() for f in files for ln in f.read_text().splitlines()
+                if len(ln.strip()) >= MIN_LINE}
+
+    hidden = lines((paths.hidden_tests_dir() / TOPIC).glob("test_*.py"))
+    stubs = lines((paths.exercises_dir() / TOPIC).glob("*.py"))
+    solution_only = lines((paths.solutions_dir() / TOPIC).glob("[!t]*.py")) - stubs
+    for student in results:
+        text = _outputs(out, student) + (out / "students" / student / "feedback.md").read_text()
+        leaked = [ln for ln in hidden | solution_only if ln in text]
+        assert not leaked, f"{student}: kit source in feedback: {leaked[:3]}"
+        assert "Traceback" not in text, student
+
+
+def test_process_and_disk_caps_hold(graded):
+    out, results, *_ = graded
+    forked = int(_outputs(out, "fork_bomb").split("forked ")[1].split()[0])
+    assert 0 <= forked < LIMITS.max_processes
+    wrote = int(_outputs(out, "disk_hog").split("wrote ")[1].split()[0])
+    assert wrote <= LIMITS.scratch_mb
+
+
+def test_two_students_whose_names_differ_only_in_marks_stay_two(graded):
+    out, results, *_ = graded
+    ids = sorted(s for s in results if s.startswith("Tran_Anh"))
+    assert len(ids) == 2, sorted(results)
+    names = {results[s]["cnnkit"]["name"]: results[s]["score"] for s in ids}
+    assert names == {"Trần Ánh": 100, "Trần Ảnh": 0}
+
+
+def test_names_cannot_inject_markdown_or_csv(graded):
+    out, results, *_ = graded
+    [mallory] = [s for s in results if s.startswith("mallory")]
+    feedback = (out / "students" / mallory / "feedback.md").read_text()
+    score_lines = [ln for ln in feedback.splitlines() if "Score" in ln and "**" in ln]
+    assert score_lines == ["**Score: 0 / 100**"], feedback
+    assert FAKE_SCORE not in feedback
+    rows = list(csv.reader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert len(rows) == 1 + len(results) and all(len(r) == len(rows[0]) for r in rows)
+    assert not any("\n" in cell for row in rows for cell in row)
+
+
+def test_a_linked_topic_folder_is_refused(graded):
+    out, results, *_ = graded
+    assert results["linker"]["score"] == 0
+    assert "symbolic links are refused" in results["linker"]["output"]
+
+
+def test_a_rewritten_results_file_is_not_trusted_on_a_rerun(graded):
+    out, results, _, _, subs = graded
+    path = out / "students" / "forged_results" / "results.json"
+    forged = json.loads(path.read_text())
+    forged["score"] = forged["max_score"]
+    path.write_text(json.dumps(forged))
+    again = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=LIMITS)
+    assert again["forged_results"]["score"] == results["forged_results"]["score"] < 100
+    assert again["good_alice"] == results["good_alice"]  # sealed, so not graded again

@@ -84,12 +84,13 @@ class RunOutcome:
 
 
 def sign(token: bytes, record: dict) -> str:
+    """HMAC-SHA256 of a record's canonical JSON (its ``mac`` field left out)."""
     body = json.dumps({k: v for k, v in record.items() if k != "mac"}, sort_keys=True)
     return hmac.new(token, body.encode(), hashlib.sha256).hexdigest()
 
 
-def read_results(path: Path, token: bytes = b"") -> tuple[dict[str, TestResult], list[str]]:
-    """Parse a results file; with ``token``, lines without a valid signature are ignored."""
+def read_results(path: Path) -> tuple[dict[str, TestResult], list[str]]:
+    """Parse a results file written by the plugin (``cnnkit check``, the nbgrader runtime)."""
     results: dict[str, TestResult] = {}
     started: list[str] = []
     path = Path(path)
@@ -102,8 +103,6 @@ def read_results(path: Path, token: bytes = b"") -> tuple[dict[str, TestResult],
             continue  # a torn last line from a killed process
         if not isinstance(rec, dict) or not isinstance(rec.get("nodeid"), str):
             continue
-        if token and not hmac.compare_digest(str(rec.get("mac", "")), sign(token, rec)):
-            continue  # forged or torn
         nodeid = rec["nodeid"]
         if rec.get("event") == "start":
             started.append(nodeid)

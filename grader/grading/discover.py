@@ -1,9 +1,13 @@
-"""Step 1 of grading: find one submission per student (a folder or a .zip)."""
+"""Step 1 of grading: find one submission per student (a folder or a .zip).
+
+Folders are walked without following links: a symbolic link anywhere in a
+submission (a topic folder pointing at ``solutions/``, say) is refused and named.
+Student ids are ASCII and unique (``names.unique_ids``).
+"""
 
 from __future__ import annotations
 
 import hashlib
-import re
 import shutil
 import zipfile
 from dataclasses import dataclass
@@ -11,6 +15,8 @@ from pathlib import Path
 
 from grader.core import paths
 from grader.core.errors import BadInput, NotFound
+from grader.core.i18n import pick
+from grader.grading import names, safefiles
 
 ZIP_MAX_BYTES = 64 * 1024 * 1024
 ZIP_MAX_FILES = 2000
@@ -22,24 +28,43 @@ class Submission:
     source: Path  # the folder or zip as handed in
     root: Path | None  # the folder that holds NN_topic folders (None: nothing usable)
     problem: str = ""
+    name: str = ""  # the name as handed in (cleaned of control characters), for display
+
+
+def submission_name(path: Path) -> str:
+    return path.name[:-4] if path.suffix.lower() == ".zip" else path.name
 
 
 def student_id(path: Path) -> str:
-    name = path.name[:-4] if path.suffix.lower() == ".zip" else path.name
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "student"
+    """The id of one submission on its own (``discover`` makes them unique together)."""
+    return names.transliterate(submission_name(path))
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if safefiles.is_plain_dir(p))
 
 
 def find_topic_root(folder: Path) -> Path | None:
-    """The folder with topic sub-folders, looking through a wrapper or an exercises/ level."""
+    """The folder with topic sub-folders, looking through a wrapper or an exercises/ level.
+
+    Links are never followed: a linked topic folder does not count as one."""
     queue = [folder]
     for _ in range(3):
         nxt = []
         for cand in queue:
-            if any(paths.TOPIC_PATTERN.match(p.name) for p in cand.iterdir() if p.is_dir()):
+            if any(paths.TOPIC_PATTERN.match(p.name) for p in _subfolders(cand)):
                 return cand
-            nxt += [p for p in cand.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))]
+            nxt += [p for p in _subfolders(cand) if not p.name.startswith((".", "__"))]
         queue = nxt
     return None
+
+
+def links_note(links: list[str]) -> str:
+    shown = ", ".join(names.clean(x) for x in links[:5]) + (" ..." if len(links) > 5 else "")
+    return pick({
+        "en": f"symbolic links are refused and were not graded: {shown}",
+        "vi": f"liên kết tượng trưng (symlink) bị từ chối và không được chấm: {shown}",
+    })
 
 
 def safe_extract(archive: Path, dest: Path) -> None:
@@ -63,22 +88,26 @@ def discover(folder: Path, workdir: Path) -> list[Submission]:
     if not folder.is_dir():
         raise NotFound(f"no submissions folder at {folder}")
     found = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        sid = student_id(entry)
-        if entry.is_dir():
-            found.append(Submission(sid, entry, find_topic_root(entry)))
-        elif entry.suffix.lower() == ".zip":
+    entries = [e for e in sorted(folder.iterdir()) if not e.name.startswith(".")]
+    ids = names.unique_ids([e.name for e in entries], key=lambda n: student_id(Path(n)))
+    for entry, sid in zip(entries, ids):
+        shown = names.clean(submission_name(entry))
+        links = safefiles.links_in(entry)
+        if links == ["."]:
+            found.append(Submission(sid, entry, None, links_note([entry.name]), shown))
+        elif safefiles.is_plain_dir(entry):
+            found.append(Submission(sid, entry, find_topic_root(entry),
+                                    links_note(links) if links else "", shown))
+        elif entry.suffix.lower() == ".zip" and safefiles.is_plain_file(entry):
             dest = workdir / "unzipped" / sid
             if dest.exists():
                 shutil.rmtree(dest)
             dest.mkdir(parents=True)
             try:
                 safe_extract(entry, dest)
-                found.append(Submission(sid, entry, find_topic_root(dest)))
+                found.append(Submission(sid, entry, find_topic_root(dest), name=shown))
             except (zipfile.BadZipFile, BadInput) as exc:
-                found.append(Submission(sid, entry, None, f"unusable zip: {exc}"))
+                found.append(Submission(sid, entry, None, f"unusable zip: {exc}", shown))
     for sub in found:
         if sub.root is None and not sub.problem:
             sub.problem = "no topic folder (01_cnn, 02_training, ...) found in the submission"
@@ -89,7 +118,9 @@ def fingerprint(sub: Submission, files: list[str], kit_digest: str) -> str:
     """Changes when the graded files or the kit's tests change: then grade again."""
     digest = hashlib.sha256(kit_digest.encode())
     for rel in sorted(files):
-        path = sub.root / rel if sub.root else None
         digest.update(rel.encode())
-        digest.update(path.read_bytes() if path and path.is_file() else b"<missing>")
+        try:
+            digest.update(safefiles.read_bytes(sub.root / rel) if sub.root else b"<missing>")
+        except safefiles.UnsafeFile:
+            digest.update(b"<missing>")
     return digest.hexdigest()[:16]

@@ -1,13 +1,13 @@
-"""Grade a class: data check -> discover -> sandbox (run isolated) -> score -> report.
+"""Grade a class: data check -> discover -> sandbox (run boxed) -> score -> report.
 
-Each student is written to disk as soon as they are graded, so a killed run
-loses nothing already graded, and a re-run skips them unless their files, the kit's
-tests, the points, the kit's version or the data at hand changed (or ``force``).
+Each student is written to disk as soon as they are graded, sealed with the grader's
+key, so a killed run loses nothing already graded, and a re-run skips them unless their
+files, the kit's tests, the points, the kit's version or the data at hand changed (or
+``force``), or their results.json no longer carries a valid seal.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 import tempfile
@@ -21,7 +21,8 @@ from grader.core import manifest, paths
 from grader.core.errors import NotFound
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import discover, readiness, report, sandbox, score
+from grader.grading import (box, discover, readiness, records, report, safefiles, sandbox,
+                            score)
 
 
 class Progress:
@@ -40,42 +41,47 @@ class Progress:
 
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                  limits: Limits, fingerprint: str, lang: str,
-                  ready: readiness.DataPlan | None = None) -> dict:
+                  limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
+                  uids=None, ready: readiness.DataPlan | None = None) -> dict:
+    """One student, topic by topic, each in a fresh box; the sealed result is written."""
     ready = ready or readiness.DataPlan()
     all_scores: list[score.TestScore] = []
     notes = [sub.problem] if sub.problem else []
     seconds = 0.0
-    for topic in topics:
-        graded = ready.graded_exercises(topic)
-        if not graded:
-            continue
-        topic_dir = sub.root / topic.name if sub.root else None
-        if topic_dir is not None and not topic_dir.is_dir():
-            topic_dir = None
-        with tempfile.TemporaryDirectory(prefix=f"cnnkit-{sub.student}-") as box:
-            run = sandbox.run_topic(topic.name, topic_dir, Path(box),
-                                    timeout=limits.topic_timeout_s or topic.timeout_s,
-                                    limits=limits,
-                                    exercises=None if len(graded) == len(topic.exercises)
-                                    else graded)
-        seconds += run.seconds
-        notes += run.notes
-        all_scores += score.score_topic(topic, run.results)
+    host_uid = uids.get() if uids else limits.box_uid  # one box uid per parallel job
+    try:
+        for topic in topics:
+            graded = ready.graded_exercises(topic)
+            if not graded:
+                continue
+            topic_dir = sub.root / topic.name if sub.root else None
+            if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
+                topic_dir = None
+            with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
+                run = sandbox.run_topic(topic.name, topic_dir, Path(folder),
+                                        timeout=limits.topic_timeout_s or topic.timeout_s,
+                                        limits=limits, host_uid=host_uid,
+                                        exercises=None if len(graded) == len(topic.exercises)
+                                        else graded)
+            seconds += run.seconds
+            notes += run.notes
+            all_scores += score.score_topic(topic, run.results)
+    finally:
+        if uids:
+            uids.put(host_uid)
     notes += readiness.describe(ready.not_graded, lang)
     result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
-                                 not_graded=ready.not_graded)
+                                 not_graded=ready.not_graded, name=sub.name)
+    if key:
+        result = records.seal(result, key)
     report.write_student(out, sub.student, result, lang)
     return result
 
 
-def already_graded(out: Path, student: str, fingerprint: str) -> dict | None:
-    path = out / "students" / student / "results.json"
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return saved if saved.get("cnnkit", {}).get("fingerprint") == fingerprint else None
+def already_graded(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
+    """The saved result, if the grader sealed it with its key and nothing changed since."""
+    saved = records.load_trusted(out / "students" / student / "results.json", key)
+    return saved if saved and saved["cnnkit"].get("fingerprint") == fingerprint else None
 
 
 @dataclass
@@ -88,6 +94,7 @@ class ClassPlan:
     results: dict[str, dict]  # students already graded, by id
     todo: list[tuple[discover.Submission, str]]  # (submission, fingerprint)
     ready: readiness.DataPlan  # which exercises this machine has the data to grade
+    key: bytes  # the grader's sealing key, kept in the output folder (0600)
 
     @property
     def topic_names(self) -> list[str]:
@@ -95,11 +102,13 @@ class ClassPlan:
 
 
 def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
-               force: bool = False, skip_missing_data: bool = False,
-               lang: str = "en") -> ClassPlan:
-    """Check the data, discover the submissions, find those whose results are missing or
-    stale. A missing data set stops everything here, before anyone is graded, unless
-    ``skip_missing_data``: then the exercises that need it are 'not graded' (never zero)."""
+               force: bool = False, skip_missing_data: bool = False, lang: str = "en",
+               limits: Limits = DEFAULTS) -> ClassPlan:
+    """Check the box and the data, discover the submissions, find those whose results
+    are missing or stale. A missing data set stops everything here, before anyone is
+    graded, unless ``skip_missing_data``: then the exercises that need it are 'not graded'
+    (never zero)."""
+    box.require(limits)  # never grade outside a box
     names = [paths.resolve_topic(t) for t in topics] if topics else paths.topics()
     infos = [manifest.load_topic(t) for t in names]
     ready = readiness.plan(infos)  # never blame a student for the machine
@@ -109,6 +118,7 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
         print(f"cnnkit grade: {line}", file=sys.stderr)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    key = records.grader_key(out)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
     digest = sandbox.kit_digest(names) + ready.digest()
     for t in infos:  # collect the expected test ids once, before any student runs
@@ -121,12 +131,12 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     todo = []
     for sub in subs:
         fp = discover.fingerprint(sub, files, digest)
-        saved = None if force else already_graded(out, sub.student, fp)
+        saved = None if force else already_graded(out, sub.student, fp, key)
         if saved:
             results[sub.student] = saved
         else:
             todo.append((sub, fp))
-    return ClassPlan(out, infos, subs, results, todo, ready)
+    return ClassPlan(out, infos, subs, results, todo, ready, key)
 
 
 def finish_class(plan: ClassPlan) -> dict[str, dict]:
@@ -140,14 +150,15 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
                 force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
                 skip_missing_data: bool = False) -> dict[str, dict]:
     """The local backend: a thread pool of ``jobs`` students at a time on this machine."""
-    plan = plan_class(submissions, out, topics, force, skip_missing_data, lang)
+    plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits)
     print(f"cnnkit grade: {len(plan.subs)} submissions, topics {', '.join(plan.topic_names)}; "
           f"{len(plan.results)} already graded, {len(plan.todo)} to grade with {jobs} job(s)",
           file=sys.stderr)
     progress = Progress(len(plan.todo))
+    uids = box.host_uids(limits, jobs)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang,
-                               plan.ready): sub
+                               plan.key, uids, plan.ready): sub
                    for sub, fp in plan.todo}
         for future in as_completed(futures):
             sub = futures[future]

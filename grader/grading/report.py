@@ -11,24 +11,28 @@ from grader.core import manifest
 from grader.core.files import atomic_write
 from grader.core.messages import key_lines
 from grader.core.i18n import pick
+from grader.grading import names
 from grader.grading.score import TestScore, exercise_totals
 
 
 def results_json(student: str, scores: list[TestScore], notes: list[str], seconds: float,
-                 fingerprint: str, not_graded: dict[str, list[str]] | None = None) -> dict:
+                 fingerprint: str, not_graded: dict[str, list[str]] | None = None,
+                 name: str = "") -> dict:
     """``not_graded``: "topic/exercise" -> the data the grading machine lacked for it; those
-    exercises have no tests here and count in neither score nor max_score."""
+    exercises have no tests here and count in neither score nor max_score. ``name``: the
+    student's name as handed in (escaped wherever it is shown)."""
     return {
         "score": round(sum(s.score for s in scores), 2),
         "max_score": round(sum(s.max_score for s in scores), 2),
         "execution_time": round(seconds, 1),
-        "output": "\n".join(notes),
+        "output": "\n".join(names.clean(n) for n in notes),  # one line per note
         "stdout_visibility": "visible",
         "tests": [{"name": s.name, "score": s.score, "max_score": s.max_score,
                    "status": str(s.status), "output": s.output,
                    "visibility": "after_published" if s.hidden else "visible"}
                   for s in scores],
-        "cnnkit": {"student": student, "fingerprint": fingerprint,
+        "cnnkit": {"student": student, "name": names.clean(name or student),
+                   "fingerprint": fingerprint,
                    "exercises": {k: {"score": v[0], "max_score": v[1]}
                                  for k, v in exercise_totals(scores).items()},
                    "not_graded": dict(not_graded or {})},
@@ -37,7 +41,8 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
 
 def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
     t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
-    out = [f"# {t('Feedback for', 'Nhận xét cho')} {student}", "",
+    shown = names.markdown(result["cnnkit"].get("name") or student)
+    out = [f"# {t('Feedback for', 'Nhận xét cho')} {shown}", "",
            f"**{t('Score', 'Điểm')}: {result['score']:g} / {result['max_score']:g}**", ""]
     out += [f"| {t('exercise', 'bài')} | {t('points', 'điểm')} |", "|---|---|"]
     for name, v in result["cnnkit"]["exercises"].items():
@@ -45,7 +50,7 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
         out.append(f"| {mark} {name} | {v['score']:g} / {v['max_score']:g} |")
     if result["output"]:
         out += ["", f"## {t('Notes on your submission', 'Lưu ý về bài nộp')}", ""]
-        out += [f"- {line}" for line in result["output"].splitlines()]
+        out += [f"- {names.markdown(line)}" for line in result["output"].splitlines()]
     not_graded = result["cnnkit"].get("not_graded", {})
     if not_graded:
         out += ["", f"## {t('Not graded', 'Chưa chấm')}", "",
@@ -68,7 +73,7 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
                          "published.", "Một bài kiểm tra ẩn chưa đạt; chi tiết sẽ hiện sau khi "
                          "công bố điểm."))
         else:
-            out += ["```", key_lines(test["output"], 12) or "(no message)", "```"]
+            out += names.code_block(key_lines(test["output"], 12) or "(no message)")
         if (topic, exercise) not in hinted:
             hinted.add((topic, exercise))
             try:
@@ -95,10 +100,11 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
         res = results[student]
         ex = res["cnnkit"]["exercises"]
         skipped = res["cnnkit"].get("not_graded", {})
-        writer.writerow([student, *["not graded" if c in skipped else ex.get(c, {}).get("score", 0)
-                                    for c in columns],
+        writer.writerow([names.csv_cell(student),
+                         *["not graded" if c in skipped else ex.get(c, {}).get("score", 0)
+                           for c in columns],
                          res["score"], res["max_score"],
-                         " | ".join(res["output"].splitlines()[:3])])
+                         names.csv_cell(" | ".join(res["output"].splitlines()[:3]))])
     return buf.getvalue()
 
 

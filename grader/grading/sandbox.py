@@ -1,18 +1,16 @@
-"""Step 2 of grading: run one student's topic in a fresh, locked-down process.
+"""Step 2 of grading: run one student's topic in a box, with a watchdog.
 
-The sandbox folder holds only the kit's tests (visible and hidden) and the
-whitelisted exercise files of the submission. The child process gets a
-wall-clock timeout, a memory cap, no network (a network namespace where
-``unshare`` allows it, refused sockets in any case), a scrubbed environment,
-and signs its results with a secret it removes before student code runs.
-A run that dies is restarted on the tests it did not finish.
+The box folder holds only the kit's tests (visible and hidden) and the
+whitelisted exercise files of the submission, copied without following links.
+The run happens inside a bubblewrap box (``box.py``): an unprivileged uid, no
+network, its own pid namespace, a read-only view of only what it needs. Results
+come back on a pipe (``channel.py``); a watchdog here kills the box when one test
+runs past its limit. A run that dies is restarted on the tests it did not finish.
 """
 
 from __future__ import annotations
 
 import os
-import resource
-import secrets
 import shutil
 import signal
 import subprocess
@@ -24,9 +22,14 @@ from pathlib import Path
 
 import grader
 from grader.core import manifest, runner
-from grader.core.results import Outcome, RunOutcome, TestResult, read_results
-from grader.core.testfiles import kit_topic_dir, topic_test_files
 from grader.core.limits import DEFAULTS, Limits
+from grader.core.results import Outcome, RunOutcome, TestResult
+from grader.core.testfiles import kit_topic_dir, topic_test_files
+from grader.grading import box as boxes
+from grader.grading import safefiles
+from grader.grading.channel import ResultChannel
+from grader.grading.scrub import scrub
+
 IGNORED_REASONS = {
     "conftest.py": "conftest.py files are never used: they could change how tests run",
     "pytest.ini": "ini files are never used", "setup.cfg": "ini files are never used",
@@ -59,23 +62,30 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
     """Files that could change how tests run, which the grader ignores, with the reason.
 
     Unchanged copies of the kit's own files (its tests, the sample image) are not noted.
+    Links are never followed (discovery names them).
     """
     notes = []
-    if not topic_dir.is_dir():
+    if not safefiles.is_plain_dir(topic_dir):
         return notes
     kit = kit_topic_dir(topic_dir.name)
-    for path in sorted(topic_dir.rglob("*")):
-        rel = path.relative_to(topic_dir).as_posix()
-        if path.is_dir() or rel in allowed or "__pycache__" in rel:
-            continue
-        reason = IGNORED_REASONS.get(path.name)
-        if reason is None and path.name.startswith("test_") and path.suffix == ".py":
-            original = kit / rel
-            if original.is_file() and original.read_bytes() == path.read_bytes():
+    for root, dirs, files in os.walk(topic_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            path = Path(root) / name
+            rel = path.relative_to(topic_dir).as_posix()
+            if rel in allowed or not safefiles.is_plain_file(path):
                 continue
-            reason = "test files from submissions are never used; the kit brings its own"
-        if reason:
-            notes.append(f"ignored {topic_dir.name}/{rel}: {reason}")
+            reason = IGNORED_REASONS.get(name)
+            if reason is None and name.startswith("test_") and name.endswith(".py"):
+                original = kit / rel
+                try:
+                    if original.is_file() and original.read_bytes() == safefiles.read_bytes(path):
+                        continue
+                except safefiles.UnsafeFile:
+                    pass
+                reason = "test files from submissions are never used; the kit brings its own"
+            if reason:
+                notes.append(f"ignored {topic_dir.name}/{rel}: {reason}")
     return notes
 
 
@@ -93,13 +103,15 @@ def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[str]
     sub = box / "submission" / topic
     sub.mkdir(parents=True)
     notes = []
+    usable = submission_topic_dir is not None and safefiles.is_plain_dir(submission_topic_dir)
     for name in info.files:
-        src = submission_topic_dir / name if submission_topic_dir else None
-        if src and src.is_file() and not src.is_symlink():
-            shutil.copyfile(src, sub / name)
-        else:
+        try:
+            if not usable:
+                raise safefiles.UnsafeFile(name)
+            safefiles.copy_file(submission_topic_dir / name, sub / name)
+        except safefiles.UnsafeFile:
             notes.append(f"missing {topic}/{name}: its tests count as failed")
-    if submission_topic_dir:
+    if usable:
         notes += ignored_files(submission_topic_dir, info.files)
     (box / "pytest.ini").write_text("[pytest]\n")
     return notes
@@ -122,38 +134,6 @@ def expected_tests(topic: str) -> tuple[str, ...]:
     return ids
 
 
-def _limits(memory_mb: int, file_size_mb: int):
-    def apply():
-        os.setsid()
-        cap = memory_mb * 1024 * 1024
-        fsize = file_size_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    return apply
-
-
-@lru_cache(maxsize=None)
-def network_namespace_prefix() -> tuple[str, ...]:
-    """``unshare`` into an empty network namespace, if this machine allows it."""
-    exe = shutil.which("unshare")
-    for args in (("-rn",), ("-n",)):
-        if exe and subprocess.run([exe, *args, "true"], capture_output=True).returncode == 0:
-            return (exe, *args)
-    return ()
-
-
-def _clean_env(box: Path, token_var: str, token: str) -> dict[str, str]:
-    keep = ("PATH", "LANG", "LC_ALL", "CNNKIT_DATA", "CNNKIT_MIRROR", "CNNKIT_LANG", "TZ")
-    env = {k: os.environ[k] for k in keep if k in os.environ}
-    env.update(HOME=str(box), TMPDIR=str(box / "tmp"), MPLBACKEND="Agg", CNNKIT_OFFLINE="1",
-               PYTHONDONTWRITEBYTECODE="1", PYTHONHASHSEED="0", OMP_NUM_THREADS="1",
-               MPLCONFIGDIR=str(box / "tmp"), TORCH_HOME=str(box / "tmp" / "torch"))
-    env[token_var] = token
-    (box / "tmp").mkdir(exist_ok=True)
-    return env
-
-
 def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) -> None:
     """Keep the head and tail of a possibly huge output; never block the child."""
     head, tail = bytearray(), bytearray()
@@ -171,45 +151,88 @@ def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) ->
     sink.append(text)
 
 
+def _clean_env() -> dict[str, str]:
+    """The box's whole environment: no secret, nothing from the grader's environment
+    but the language and the data folders."""
+    keep = ("LANG", "LC_ALL", "CNNKIT_DATA", "CNNKIT_MIRROR", "CNNKIT_LANG", "TZ")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", TMPDIR="/tmp", USER="nobody",
+               MPLBACKEND="Agg", CNNKIT_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
+               PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MPLCONFIGDIR="/tmp/matplotlib",
+               TORCH_HOME="/tmp/torch", HYPOTHESIS_STORAGE_DIRECTORY="/tmp/hypothesis")
+    return env
+
+
+def _watch(proc: subprocess.Popen, channel: ResultChannel, deadline: float, limits: Limits,
+           state: dict) -> None:
+    """Wait for the box; kill it at the deadline, when one test runs past its limit
+    (the in-box alarm can be switched off by student code), or when the channel overflows."""
+    per_test = limits.test_timeout_s + limits.watchdog_grace_s
+    while True:
+        try:
+            proc.wait(timeout=0.25)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        running = channel.current()
+        if now >= deadline:
+            state["timed_out"] = True
+        elif limits.test_timeout_s and running and now - running[1] > per_test:
+            state["watchdog"] = running[0]
+        elif channel.overflow:
+            state["overflow"] = True
+        else:
+            continue
+        boxes.kill(proc)
+        proc.wait()
+        return
+
+
 def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
-              limits: Limits) -> tuple[RunOutcome, dict]:
-    token_var, token = "CNNKIT_RESULT_TOKEN", secrets.token_hex(16)
-    results = box / f"results-{time.monotonic_ns()}.jsonl"
+              limits: Limits, host_uid: int) -> tuple[RunOutcome, dict]:
+    channel = ResultChannel(limits.result_channel_bytes)
     selection = nodeids if nodeids else [f"tests/{topic}"]
+    inside = Path(boxes.BOX_DIR)
     pytest = runner.pytest_command(
-        selection, target="submission", results_file=results, ini=box / "pytest.ini",
-        rootdir=box, extra=["-s", "--tb=short", f"--cnnkit-token-env={token_var}",
-                            f"--cnnkit-test-timeout={limits.test_timeout_s}",
-                            "--cnnkit-no-network", "--cnnkit-strict-data"])
-    cmd = [*network_namespace_prefix(), pytest[0], "-I", *pytest[1:]]
+        selection, target="submission", ini=inside / "pytest.ini", rootdir=inside,
+        extra=["-s", "--tb=short", f"--cnnkit-results-fd={channel.write_fd}",
+               "--cnnkit-assertions-only", f"--cnnkit-test-timeout={limits.test_timeout_s}",
+               "--cnnkit-no-network", "--cnnkit-strict-data"])
+    cmd, staged = boxes.command(box, [pytest[0], "-I", *pytest[1:]], limits)
     state: dict = {}
     sink: list[str] = []
-    proc = subprocess.Popen(cmd, cwd=box, env=_clean_env(box, token_var, token),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, preexec_fn=_limits(limits.memory_mb,
-                                                                limits.file_size_mb))
+    try:
+        proc = subprocess.Popen(cmd, env=_clean_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                pass_fds=(channel.write_fd,),
+                                preexec_fn=boxes.preexec(limits, host_uid, staged))
+    finally:
+        channel.start()  # the grader keeps only the read end
     reader = threading.Thread(target=_drain, daemon=True, args=(
         proc.stdout, sink, state, limits.output_head, limits.output_tail))
     reader.start()
-    try:
-        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        state["timed_out"] = True
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
+    _watch(proc, channel, deadline, limits, state)
     reader.join(timeout=10)
+    channel.finish()
     out = RunOutcome(returncode=proc.returncode, timed_out=bool(state.get("timed_out")),
-                            output=sink[0] if sink else "")
-    out.results, out.started = read_results(results, token.encode())
+                     output=sink[0] if sink else "")
+    out.results = {k: TestResult(v.nodeid, v.outcome, scrub(v.message), v.duration)
+                   for k, v in channel.results.items()}
+    out.started = list(channel.started)
     return out, state
 
 
-def _death_reason(out: RunOutcome, state: dict, memory_mb: int, limit: float) -> str:
+def _death_reason(out: RunOutcome, state: dict, limits: Limits, limit: float) -> str:
+    memory_mb = limits.memory_mb
     if out.timed_out:
         return f"the run passed its time limit of {limit:.0f} s and was stopped"
+    if state.get("watchdog"):
+        return (f"this test ran longer than {limits.test_timeout_s:.0f} s; the grader's "
+                "watchdog stopped the run")
+    if state.get("overflow"):
+        return (f"the run sent more than {limits.result_channel_bytes >> 20} MB of results "
+                "and was stopped")
     code = out.returncode
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
@@ -223,11 +246,16 @@ def _death_reason(out: RunOutcome, state: dict, memory_mb: int, limit: float) ->
 
 
 def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout: float,
-              limits: Limits = DEFAULTS, exercises: set[str] | None = None) -> SandboxRun:
-    """Grade one topic of one student (only ``exercises``, when given); every expected
-    test ends with a result."""
+              limits: Limits = DEFAULTS, host_uid: int | None = None,
+              exercises: set[str] | None = None) -> SandboxRun:
+    """Grade one topic of one student in a box (only ``exercises``, when given); every
+    expected test ends with a result.
+
+    ``host_uid``: the unprivileged uid this box runs as (one per parallel job).
+    """
     start = time.monotonic()
-    memory_mb = limits.memory_mb
+    host_uid = limits.box_uid if host_uid is None else host_uid
+    boxes.prepare_folder(box)
     run = SandboxRun(notes=build(topic, submission_topic_dir, box))
     expected = list(expected_tests(topic))
     first: list[str] = []  # what the first run selects: the whole topic folder
@@ -242,20 +270,18 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
     for attempt in range(limits.max_restarts + 1):
         if not pending or time.monotonic() >= deadline:
             break
-        out, state = _run_once(box, topic, pending if attempt else first, deadline, limits)
+        out, state = _run_once(box, topic, pending if attempt else first, deadline, limits,
+                               host_uid)
         outputs.append(out.output)
         if state.get("bytes", 0) > 1_000_000:
             run.notes.append(f"{topic}: the run printed {state['bytes'] / 1e6:.0f} MB of output; "
                              "only its start and end were kept")
-        for nodeid, result in out.results.items():
-            if nodeid in expected:  # no grader paths in what the student reads
-                result.message = result.message.replace(f"{box}/", "")
-                run.results[nodeid] = result
+        run.results.update({k: v for k, v in out.results.items() if k in expected})
         pending = [t for t in expected if t not in run.results]
         if not pending:
             break
         culprit = out.unfinished
-        reason = _death_reason(out, state, memory_mb, timeout)
+        reason = _death_reason(out, state, limits, timeout)
         if culprit in pending:
             run.results[culprit] = TestResult(culprit, Outcome.FAILED, reason)
             pending.remove(culprit)

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.core import manifest
@@ -27,7 +27,8 @@ from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, TestResult
-from grader.grading import discover, pipeline, readiness, report, sandbox, score
+from grader.grading import (box, discover, pipeline, readiness, records, report, sandbox,
+                            score)
 
 FINAL_OK = {"COMPLETED"}
 FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
@@ -90,8 +91,12 @@ def grade_one(plan_file: Path, index: int) -> dict:
     ready = readiness.plan(infos)  # the nodes read the same shared data as the driver
     if ready.missing and not plan["skip_missing_data"]:
         raise readiness.DataNotReady(ready, plan["lang"])
-    return pipeline.grade_student(sub, infos, Path(plan["out"]), Limits(**plan["limits"]),
-                                  entry["fingerprint"], plan["lang"], ready)
+    out = Path(plan["out"])
+    limits = Limits(**plan["limits"])
+    # Tasks may share a node: each gets its own host uid, so process caps stay per box.
+    uids = box.host_uids(replace(limits, box_uid=limits.box_uid - index % 64), 1)
+    return pipeline.grade_student(sub, infos, out, limits, entry["fingerprint"], plan["lang"],
+                                  records.grader_key(out), uids, ready)
 
 
 # --- submitting and following the array job ---------------------------------------
@@ -206,6 +211,7 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprin
                                  not_graded=plan.ready.not_graded)
     result["cnnkit"]["slurm"] = {"state": state.state, "reason": state.reason,
                                  "exit_code": state.exit_code}
+    result = records.seal(result, plan.key)
     report.write_student(plan.out, sub.student, result, lang)
     return result
 
@@ -218,7 +224,7 @@ def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
     """The Slurm backend: the same plan, results and gradebook as the local one."""
     if shutil.which("sbatch") is None:
         _run(["sbatch"])  # raises SlurmUnavailable with the explanation
-    plan = pipeline.plan_class(submissions, out, topics, force, skip_missing_data, lang)
+    plan = pipeline.plan_class(submissions, out, topics, force, skip_missing_data, lang, limits)
     print(f"cnnkit grade (slurm): {len(plan.subs)} submissions, topics "
           f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
           f"{len(plan.todo)} to submit", file=sys.stderr)
@@ -230,7 +236,7 @@ def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
               f"{plan_file.parent / 'logs'}", file=sys.stderr)
         final = follow(job, len(plan.todo), poll_s)
         for i, (sub, fp) in enumerate(plan.todo):
-            saved = pipeline.already_graded(plan.out, sub.student, fp)
+            saved = pipeline.already_graded(plan.out, sub.student, fp, plan.key)
             state = final.get(i, TaskState(i, "UNKNOWN"))
             if saved:  # written last, atomically: the task graded this student to the end
                 plan.results[sub.student] = saved

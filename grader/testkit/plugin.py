@@ -1,14 +1,17 @@
 """The pytest plugin behind every exercise test run.
 
 * ``--target``: which files the tests import (student files, ``solutions``, a folder);
-* ``--cnnkit-results FILE``: one JSON line per test start and result, flushed at
-  once, so a run that dies still leaves what it finished;
-* ``--cnnkit-test-timeout S``: a per-test wall-clock limit;
-* ``--cnnkit-no-network``: sockets refuse to connect;
-* raw PyTorch errors get a sentence that explains them;
+* ``--cnnkit-results FILE``: one JSON line per test start, result and end, flushed at
+  once, so a run that dies still leaves what it finished; ``--cnnkit-results-fd N``
+  sends the same lines to an inherited pipe (the grader's channel);
+* ``--cnnkit-assertions-only``: result messages hold the exception and its
+  explanation, never traceback source lines (the grader's feedback);
+* ``--cnnkit-test-timeout S``: a per-test wall-clock limit (exercise tests get a default);
 * a test whose data cannot be had (``DataMissing``) is skipped with one line that names
   the data set and the fetch command; under ``CI=true`` or ``--cnnkit-strict-data``
-  (the grader) it fails instead.
+  (the grader) it fails instead;
+* ``--cnnkit-no-network``: sockets refuse to connect;
+* raw PyTorch errors get a sentence that explains them.
 """
 
 from __future__ import annotations
@@ -19,13 +22,11 @@ import os
 import pytest
 
 from grader.core.i18n import pick
-from grader.core.results import sign
 from grader.core.limits import DEFAULTS
 from grader.course.data import DataMissing
 from grader.testkit import explain, harness, timeout
 
 OUTPUT_LIMIT = 4000
-
 
 def pytest_addoption(parser):
     group = parser.getgroup("cnnkit")
@@ -33,16 +34,18 @@ def pytest_addoption(parser):
                     help="whose files to test: 'exercises' (default), 'solutions', or a folder "
                          "laid out like exercises/")
     group.addoption("--cnnkit-results", default=None, help="write JSON-lines results here")
+    group.addoption("--cnnkit-results-fd", type=int, default=None,
+                    help="write JSON-lines results to this inherited file descriptor")
+    group.addoption("--cnnkit-assertions-only", action="store_true",
+                    help="result messages without traceback source lines")
     group.addoption("--cnnkit-test-timeout", type=float, default=None,
                     help=f"seconds a single exercise test may run (default "
                          f"{DEFAULTS.test_timeout_s:g}; 0: no limit)")
-    group.addoption("--cnnkit-no-network", action="store_true",
-                    help="make every socket connection fail")
-    group.addoption("--cnnkit-token-env", default=None,
-                    help="sign each result line with the secret in this environment variable")
-    group.addoption("--lang", default=None, help="language of explanations: en or vi")
     group.addoption("--cnnkit-strict-data", action="store_true",
                     help="missing data fails a test instead of skipping it (always so on CI)")
+    group.addoption("--cnnkit-no-network", action="store_true",
+                    help="make every socket connection fail")
+    group.addoption("--lang", default=None, help="language of explanations: en or vi")
 
 
 def pytest_configure(config):
@@ -61,11 +64,13 @@ def pytest_configure(config):
         settings.load_profile("cnnkit")
     except ImportError:  # pragma: no cover
         pass
-    path = config.getoption("--cnnkit-results")
-    config._cnnkit_results = open(path, "a", encoding="utf-8") if path else None
-    token_env = config.getoption("--cnnkit-token-env")
-    # Read and remove the secret before any student code is imported.
-    config._cnnkit_token = os.environ.pop(token_env, "").encode() if token_env else b""
+    path, fd = config.getoption("--cnnkit-results"), config.getoption("--cnnkit-results-fd")
+    config._cnnkit_fsync = fd is None  # a pipe cannot be synced; a file is, line by line
+    if fd is not None:
+        os.set_inheritable(fd, False)  # programs the tests start do not get the channel
+        config._cnnkit_results = os.fdopen(fd, "w", encoding="utf-8")
+    else:
+        config._cnnkit_results = open(path, "a", encoding="utf-8") if path else None
     config._cnnkit_data_skips = {}  # data set -> (one line, number of tests skipped)
 
 
@@ -83,18 +88,17 @@ def pytest_report_header(config):
 def _emit(config, record):
     fh = getattr(config, "_cnnkit_results", None)
     if fh:
-        token = getattr(config, "_cnnkit_token", b"")
-        if token:
-            record["mac"] = sign(token, record)
         fh.write(json.dumps(record) + "\n")
         fh.flush()
-        os.fsync(fh.fileno())
+        if config._cnnkit_fsync:
+            os.fsync(fh.fileno())
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     _emit(item.config, {"event": "start", "nodeid": item.nodeid})
     yield
+    _emit(item.config, {"event": "end", "nodeid": item.nodeid})
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -110,6 +114,7 @@ def pytest_runtest_call(item):
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    note = ""
     if report.failed and call.excinfo is not None and _skips_missing_data(item.config):
         missing = call.excinfo.value
         if isinstance(missing, DataMissing):
@@ -121,10 +126,15 @@ def pytest_runtest_makereport(item, call):
     # The call's result, a setup that did not pass, and a teardown that failed (a check
     # made by a fixture after the test): the reader keeps the worst of them.
     if report.when == "call" or report.failed or (report.when == "setup" and report.skipped):
+        message = ""
+        if report.failed:
+            message = report.longreprtext
+            if item.config.getoption("--cnnkit-assertions-only"):
+                message = _assertion_only(call, note if call.excinfo is not None else "")
         _emit(item.config, {
             "event": "result", "nodeid": item.nodeid, "outcome": report.outcome,
             "when": report.when, "duration": round(report.duration, 3),
-            "message": _short(report.longreprtext) if report.failed else _skip_reason(report),
+            "message": _short(message) if report.failed else _skip_reason(report),
         })
 
 
@@ -156,6 +166,14 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for line, count in skips.values():
         terminalreporter.write_line(pick({"en": f"{count} test(s) skipped - {line}",
                                           "vi": f"bỏ qua {count} bài kiểm tra - {line}"}))
+
+
+def _assertion_only(call, note: str) -> str:
+    """The exception as pytest's ``E`` lines, plus the explanation: no source lines."""
+    if call.excinfo is None:
+        return "E   the test failed"
+    lines = [f"E   {line}" for line in call.excinfo.exconly().splitlines()]
+    return "\n".join(lines) + (f"\n\n{note}" if note else "")
 
 
 def _short(text: str) -> str:

@@ -1,0 +1,241 @@
+"""The box a student's run lives in: bubblewrap, an unprivileged uid, no way out.
+
+* a grader running as root drops to an unprivileged uid on the host (65534,
+  "nobody", and a neighbour uid for each extra parallel job) before it starts
+  ``bwrap``: the kernel ignores RLIMIT_NPROC for real root, so only then is the
+  process-count limit enforced, and counted per box. Bind sources that uid
+  cannot reach (a Python under ``/root``) are first bound, as root, into a
+  staging folder inside a private mount namespace;
+* new user, pid, network, ipc, uts and cgroup namespaces; uid 65534 inside;
+  ``--die-with-parent``; new user namespaces disabled inside;
+* read-only binds of only the Python environment, the kit's ``grader`` package,
+  the data folders and the box folder (the kit's tests and the student's
+  whitelisted files): no ``solutions/``, no other submission, no output folder,
+  no ``/run``, no host ``/tmp``; scratch space is a private, size-capped tmpfs;
+* when the run ends (or is killed) bwrap's init dies, and the kernel kills
+  everything left in the pid namespace: no daemon outlives its run.
+
+Where bwrap cannot run, ``require()`` raises ``BoxUnavailable``: grading stops; it
+never falls back to running student code unboxed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import os
+import queue
+import resource
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import grader
+from grader.core import paths
+from grader.core.errors import CnnkitError
+from grader.core.i18n import pick
+from grader.core.limits import Limits
+
+INSIDE_UID = 65534
+BOX_DIR = "/box"  # where the box folder appears inside
+PASSWD = "nobody:x:65534:65534:nobody:/tmp:/usr/sbin/nologin\n"
+GROUP = "nogroup:x:65534:\n"
+
+
+class BoxUnavailable(CnnkitError):
+    """bubblewrap is missing or cannot create its namespaces here."""
+
+
+def host_uids(limits: Limits, jobs: int) -> "queue.Queue[int]":
+    """One unprivileged host uid per parallel job, so process counts are per box."""
+    pool: queue.Queue[int] = queue.Queue()
+    for slot in range(max(1, jobs)):
+        pool.put(limits.box_uid - slot)
+    return pool
+
+
+def _system_binds() -> list[str]:
+    """/usr read-only, and the merged-/usr links (or binds where they are folders)."""
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        top = Path("/") / name
+        if top.is_symlink():
+            args += ["--symlink", os.readlink(top), str(top)]
+        elif top.is_dir():
+            args += ["--ro-bind", str(top), str(top)]
+    for name in ("ld.so.cache", "localtime", "alternatives"):
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    return args
+
+
+def _bind_sources() -> list[Path]:
+    """The interpreter's prefixes, the kit's ``grader`` package and the data folders."""
+    wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(grader.__file__).parent,
+              paths.data_root(), paths.shared_mirror()}
+    for key in ("purelib", "platlib"):
+        wanted.add(Path(sysconfig.get_paths()[key]))
+    found = sorted({p.resolve() for p in wanted if p.is_dir()})
+    # a folder inside another one is bound with it (site-packages inside the venv)
+    return [p for p in found if not p.is_relative_to("/usr")
+            and not any(p != q and p.is_relative_to(q) for q in found)]
+
+
+def _reachable_by_others(path: Path) -> bool:
+    """Whether a uid that owns nothing here can open ``path`` (every folder above it too)."""
+    for folder in [path, *path.parents]:
+        mode = os.stat(folder).st_mode
+        if not mode & stat.S_IXOTH or (folder == path and not mode & stat.S_IROTH):
+            return False
+    return True
+
+
+@lru_cache(maxsize=None)
+def _stage_dir() -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="cnnkit-stage-"))
+    folder.chmod(0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
+
+
+def _binds(dropping: bool) -> tuple[list[str], list[tuple[str, str]]]:
+    """bwrap's binds of the Python environment, the kit and the data; and, when the uid
+    is dropped, the (source, staging folder) pairs to bind as root beforehand."""
+    args, staged = [], []
+    for i, path in enumerate(_bind_sources()):
+        source = str(path)
+        if dropping and not _reachable_by_others(path):
+            stage = _stage_dir() / str(i)
+            stage.mkdir(exist_ok=True)
+            staged.append((source, str(stage)))
+            source = str(stage)
+        args += ["--ro-bind", source, str(path)]
+    return args, staged
+
+
+def dropping_uid() -> bool:
+    return os.getuid() == 0
+
+
+def command(box: Path, argv: list[str], limits: Limits) -> tuple[list[str], list]:
+    """The bwrap command line that runs ``argv`` inside ``box`` (seen as /box), and the
+    binds to stage before it starts (give both to ``preexec``)."""
+    for name, text in (("passwd", PASSWD), ("group", GROUP)):
+        (box / f".{name}").write_text(text)
+    binds, staged = _binds(dropping_uid())
+    return [
+        bwrap(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
+        "--new-session", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID),
+        "--hostname", "cnnkit-box", *_system_binds(), *binds,
+        "--ro-bind", str(box / ".passwd"), "/etc/passwd",
+        "--ro-bind", str(box / ".group"), "/etc/group",
+        "--proc", "/proc", "--dev", "/dev",
+        "--size", str(limits.scratch_mb * 1024 * 1024), "--tmpfs", "/tmp",
+        "--ro-bind", str(box), BOX_DIR, "--chdir", BOX_DIR,
+        "--", *argv,
+    ], staged
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_CLONE_NEWNS, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x20000, 0x1000, 0x4000, 0x40000
+
+
+def _stage(staged: list[tuple[str, str]]) -> None:
+    """In a private mount namespace, bind each source onto its staging folder (as root)."""
+    if _libc.unshare(_CLONE_NEWNS) != 0 or \
+            _libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), "cannot make a private mount namespace")
+    for source, stage in staged:
+        if _libc.mount(source.encode(), stage.encode(), None, _MS_BIND | _MS_REC, None) != 0:
+            raise OSError(ctypes.get_errno(), f"cannot stage {source}")
+
+
+def preexec(limits: Limits, host_uid: int, staged: list[tuple[str, str]]):
+    """In the child, before exec: a new session, resource limits, the staged binds, then
+    (for root) the unprivileged uid, under which RLIMIT_NPROC holds."""
+    def apply():
+        os.setsid()
+        memory = limits.memory_mb * 1024 * 1024
+        fsize = limits.file_size_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if dropping_uid():
+            if staged:
+                _stage(staged)
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes,) * 2)
+            os.setgroups([])
+            os.setgid(host_uid)
+            os.setuid(host_uid)
+    return apply
+
+
+def prepare_folder(box: Path) -> None:
+    """The unprivileged uid must read the box folder; everything in it stays read-only."""
+    box.chmod(0o755)
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """Kill bwrap; its init has --die-with-parent, and the pid namespace dies with it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def bwrap() -> str:
+    exe = shutil.which("bwrap")
+    if not exe:
+        raise BoxUnavailable(_unavailable("bubblewrap (bwrap) is not installed"))
+    return exe
+
+
+def _unavailable(why: str) -> str:
+    return pick({
+        "en": f"cannot grade: {why}. Student code runs only inside a bubblewrap box; install "
+              "it (apt-get install bubblewrap) on a machine that allows user namespaces.",
+        "vi": f"không thể chấm: {why}. Mã của sinh viên chỉ chạy trong hộp bubblewrap; hãy cài "
+              "(apt-get install bubblewrap) trên máy cho phép user namespace.",
+    })
+
+
+@lru_cache(maxsize=None)
+def _probe(limits: Limits) -> str:
+    """'' when a box starts here, else bwrap's own one-line complaint."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="cnnkit-probe-") as tmp:
+        box = Path(tmp)
+        prepare_folder(box)
+        cmd, staged = command(box, [sys.executable, "-I", "-c", "pass"], limits)
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                                  preexec_fn=preexec(limits, limits.box_uid, staged))
+        except (OSError, subprocess.SubprocessError) as exc:
+            return str(exc)
+    if proc.returncode == 0:
+        return ""
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    return lines[-1] if lines else f"exit code {proc.returncode}"
+
+
+def require(limits: Limits) -> None:
+    """Raise ``BoxUnavailable`` (one line, in the user's language) unless a box starts."""
+    bwrap()
+    problem = _probe(limits)
+    if problem:
+        raise BoxUnavailable(_unavailable(f"bubblewrap cannot start a box here ({problem})"))
+
+
+def available(limits: Limits | None = None) -> str:
+    """'' when boxes work here, else the one-line reason (for test suites)."""
+    try:
+        require(limits or Limits())
+    except BoxUnavailable as exc:
+        return str(exc)
+    return ""

@@ -1,0 +1,65 @@
+"""Names and free text from submissions, made safe for ids, Markdown and CSV.
+
+A folder name is whatever the student (or their zip tool) chose: it may hold
+newlines, Markdown, control characters or a formula. Ids are ASCII and unique;
+every shown name or note goes through ``clean`` and then the escape of its format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+# NFKD splits "Ầ" into "A" plus marks; a few letters have no decomposition.
+_EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
+                        "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+# What can start emphasis, code, links, HTML, tables or headings inside one line; an
+# underscore only at a word's edge (01_cnn/naive_conv.py stays readable).
+_MARKDOWN = re.compile(r"([\\`*\[\]<>#|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+
+
+def clean(text: str, keep_newlines: bool = False) -> str:
+    """Drop control and bidi characters; newlines become spaces unless kept."""
+    text = str(text)
+    if not keep_newlines:
+        text = re.sub(r"[\r\n\t]+", " ", text)
+    return _CONTROL.sub("", text)
+
+
+def transliterate(name: str) -> str:
+    """ASCII letters for an id: "Trần Ánh" -> "Tran_Anh"."""
+    ascii_name = unicodedata.normalize("NFKD", name.translate(_EXTRA))
+    ascii_name = ascii_name.encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_name).strip("._-")[:60] or "student"
+
+
+def unique_ids(names: list[str], key=transliterate) -> list[str]:
+    """One id per name, in order; names whose ids would collide all get a short hash of
+    the name itself, so "Trần Ánh" and "Trần Ảnh" stay two students whatever the order."""
+    base = [key(name) for name in names]
+    counts: dict[str, int] = {}
+    for sid in base:
+        counts[sid.lower()] = counts.get(sid.lower(), 0) + 1  # "An" and "an" collide on some disks
+    return [f"{sid}-{hashlib.sha256(name.encode('utf-8', 'surrogateescape')).hexdigest()[:6]}"
+            if counts[sid.lower()] > 1 else sid for name, sid in zip(names, base)]
+
+
+def markdown(text: str) -> str:
+    """One line of plain text, shown as itself in Markdown (no emphasis, links, headings)."""
+    return _MARKDOWN.sub(r"\\\1", clean(text))
+
+
+def code_block(text: str) -> list[str]:
+    """A fenced block that the text cannot close: the fence outgrows any backtick run."""
+    text = clean(text, keep_newlines=True)
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, text, fence]
+
+
+def csv_cell(text: str) -> str:
+    """A cell that a spreadsheet shows as text, never runs as a formula."""
+    text = clean(text)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
