@@ -188,3 +188,29 @@ def test_assertion_only_messages_show_no_test_source(tmp_path):
     [rec] = [json.loads(x) for x in results.read_text().splitlines() if '"result"' in x]
     assert "the answer differs" in rec["message"]
     assert "expected_secret_value = 41 + 1" not in rec["message"]
+
+
+def test_feedback_is_one_entry_per_exercise_with_the_telling_message_and_its_hint():
+    from grader.grading import report
+
+    def test(name, output, hidden=False):
+        return {"name": name, "score": 0, "max_score": 1, "status": "failed", "output": output,
+                "visibility": "after_published" if hidden else "visible"}
+
+    missing = "E   the exercise file 01_cnn/naive_conv.py does not exist"
+    result = {"score": 0, "max_score": 100, "output": "", "tests": [
+        test("01_cnn/params: test_a", "E   AssertionError: 3 != 4"),
+        test("01_cnn/params: test_b", "E   f(1)\nE     returned: 2\nE     expected: 3\n"
+                                      "E     concept:  padding adds to both sides"),
+        test("01_cnn/params: test_c", "E   hidden detail", hidden=True),
+        test("01_cnn/naive_conv: test_d", missing),
+        test("01_cnn/naive_conv: test_e", missing),
+    ], "cnnkit": {"student": "s", "exercises": {}, "not_graded": {}}}
+    text = report.feedback_markdown("s", result, "en")
+    assert text.count("### 01_cnn/params") == 1 and text.count("### 01_cnn/naive_conv") == 1
+    assert "padding adds to both sides" in text and "3 != 4" not in text
+    assert text.count("does not exist") == 1, "the same cause is shown once"
+    assert "1 hidden test(s) failed too" in text and "hidden detail" not in text
+    params_hint = text.split("### 01_cnn/params")[1].split("###")[0]
+    assert "Hint to read next: Output size:" in params_hint, "the hint about padding"
+    assert "`./kit hint 01_cnn params`" in params_hint

@@ -69,7 +69,6 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
     finally:
         if uids:
             uids.put(host_uid)
-    notes += readiness.describe(ready.not_graded, lang)
     result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
                                  not_graded=ready.not_graded, name=sub.name)
     if key:

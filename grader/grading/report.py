@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from grader.core import manifest
 from grader.core.files import atomic_write
-from grader.core.messages import key_lines
+from grader.core.messages import key_lines, rank
 from grader.core.i18n import pick
 from grader.grading import names
 from grader.grading.score import TestScore, exercise_totals
@@ -62,33 +63,63 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
         out += [f"- {name} ({', '.join(needs)})" for name, needs in not_graded.items()]
     failed = [x for x in result["tests"] if x["status"] != "passed"]
     if failed:
-        out += ["", f"## {t('What failed, and why', 'Những gì chưa đạt, và vì sao')}"]
-    hinted = set()
-    for test in failed:
-        topic, _, rest = test["name"].partition("/")
-        exercise = rest.split(":")[0]
-        out += ["", f"### {test['name']}"]
-        if test["visibility"] != "visible":
-            out.append(t("A hidden test failed; its details are shown after grades are "
-                         "published.", "Một bài kiểm tra ẩn chưa đạt; chi tiết sẽ hiện sau khi "
-                         "công bố điểm."))
-        else:
-            out += names.code_block(key_lines(test["output"], 12) or "(no message)")
-        if (topic, exercise) not in hinted:
-            hinted.add((topic, exercise))
-            try:
-                hints = manifest.load_topic(topic).exercise(exercise).hint_list(lang)
-            except (KeyError, FileNotFoundError):
-                hints = []
-            if hints:
-                out.append(f"{t('Hint to read next', 'Gợi ý nên đọc')}: {hints[0]}  "
-                           f"(`cnnkit hint {topic} {exercise}`)")
+        out += ["", f"## {t('What failed and why', 'Những gì chưa đạt và lý do')}"]
+    shown: set[str] = set()
+    for key, tests in _by_exercise(failed).items():
+        topic, _, exercise = key.partition("/")
+        visible = [x for x in tests if x["visibility"] == "visible"]
+        hidden = len(tests) - len(visible)
+        out += ["", f"### {key}"]
+        message = ""
+        if visible:  # the failure that explains the most, once
+            best = max(visible, key=lambda x: rank(x["output"]))
+            message = key_lines(best["output"], 12) or t("(no message)", "(không có thông báo)")
+            if message in shown:
+                out.append(t("Same cause as above.", "Cùng nguyên nhân như ở trên."))
+            else:
+                shown.add(message)
+                out += names.code_block(message)
+            names_failed = ", ".join(f"`{x['name'].split(': ', 1)[-1]}`" for x in visible)
+            out.append(t(f"Failing tests ({len(visible)}): {names_failed}",
+                         f"Các bài kiểm tra chưa đạt ({len(visible)}): {names_failed}"))
+        if hidden:
+            out.append(t(f"{hidden} hidden test(s) failed too; their details are shown after "
+                         "grades are published.", f"Thêm {hidden} bài kiểm tra ẩn chưa đạt; chi "
+                         "tiết sẽ hiện sau khi công bố điểm."))
+        try:
+            hints = manifest.load_topic(topic).exercise(exercise).hint_list(lang)
+        except (KeyError, FileNotFoundError):
+            hints = []
+        if hints:
+            out.append(f"{t('Hint to read next', 'Gợi ý tiếp theo')}: "
+                       f"{names.markdown(matching_hint(hints, message))}  "
+                       f"(`./kit hint {topic} {exercise}`)")
     if not failed:
         out += ["", t("Everything graded passed. Well done!" if not_graded else
                       "Everything passed. Well done!",
                       "Mọi bài đã chấm đều đạt. Làm tốt lắm!" if not_graded else
                       "Tất cả đều đạt. Làm tốt lắm!")]
     return "\n".join(out) + "\n"
+
+
+def _by_exercise(tests: list[dict]) -> dict[str, list[dict]]:
+    """Failed tests grouped by "topic/exercise", in report order."""
+    groups: dict[str, list[dict]] = {}
+    for test in tests:
+        groups.setdefault(test["name"].split(": ", 1)[0], []).append(test)
+    return groups
+
+
+_WORD = re.compile(r"[a-z_][a-z0-9_]{3,}")
+_COMMON = {"your", "that", "this", "with", "from", "expected", "returned", "concept", "should",
+           "yours", "test", "have", "each", "then", "than", "into", "when", "must"}
+
+
+def matching_hint(hints: list[str], message: str) -> str:
+    """The hint that shares the most words with the failure (the first one on a tie)."""
+    words = set(_WORD.findall(message.lower())) - _COMMON
+    scores = [len(words & set(_WORD.findall(h.lower()))) for h in hints]
+    return hints[scores.index(max(scores))]
 
 
 def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str:
