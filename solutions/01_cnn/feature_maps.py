@@ -11,6 +11,9 @@ from PIL import Image
 def load_image(path, size=64):
     """Read ``path`` in grayscale, resize to ``size`` x ``size``, scale to [0, 1].
 
+    Any usual resize filter is accepted: PIL's default, or bilinear as the slide's
+    ``cv2.resize`` uses.
+
     Returns ``(image, tensor)``: a float numpy array [H, W] and a float32 tensor
     [1, 1, H, W] (a batch of one single-channel image).
     """
@@ -37,7 +40,9 @@ def feature_maps(model, image):
 def plot_feature_maps(maps, title):
     """One axes per channel of ``maps`` [1, C, H, W]: gray colormap, axes off, a title.
 
-    Returns the matplotlib Figure; never calls ``plt.show()``.
+    Returns the matplotlib Figure; never calls ``plt.show()``. Build it with
+    ``matplotlib.figure.Figure`` or with ``plt.subplots`` as on the slide: the tests close
+    pyplot figures themselves.
     """
     # TODO: Figure(figsize=...), one subplot per channel, imshow(cmap="gray"), axis("off")
     ### BEGIN SOLUTION
