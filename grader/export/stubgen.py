@@ -27,11 +27,19 @@ def strip_solutions(source: str, filename: str = "<file>") -> str:
         if not region.solution:
             out += region.lines
             continue
-        todo = DEFAULT_TODO
-        if out and out[-1].strip().startswith("# TODO:"):
-            todo = out[-1].strip()[len("# TODO:"):].strip() or DEFAULT_TODO
+        todo = " ".join(todo_lines(out)) or DEFAULT_TODO
         out.append(f"{region.indent}raise NotImplementedError({'TODO: ' + todo!r})\n")
     return "".join(out)
+
+
+def todo_lines(lines: list[str]) -> list[str]:
+    """The texts of the ``# TODO:`` comments right above a solution region, in order."""
+    texts: list[str] = []
+    for line in reversed(lines):
+        if not line.strip().startswith("# TODO:"):
+            break
+        texts.insert(0, line.strip()[len("# TODO:"):].strip())
+    return [t for t in texts if t]
 
 
 def generate_topic(topic: str, dest_root: Path, source_root: Path | None = None) -> list[Path]:

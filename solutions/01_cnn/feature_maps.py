@@ -17,7 +17,8 @@ def load_image(path, size=64):
     Returns ``(image, tensor)``: a float numpy array [H, W] and a float32 tensor
     [1, 1, H, W] (a batch of one single-channel image).
     """
-    # TODO: PIL: open, convert("L"), resize((size, size)); divide by 255; add two dims
+    # TODO: the file in grayscale, resized to size x size, pixels scaled to [0, 1];
+    # TODO: return the array and the same pixels as a batch of one single-channel image
     ### BEGIN SOLUTION
     with Image.open(path) as img:
         gray = img.convert("L").resize((size, size))
@@ -29,7 +30,7 @@ def load_image(path, size=64):
 
 def feature_maps(model, image):
     """Run ``model`` on ``image`` without gradients; always return a tuple of tensors."""
-    # TODO: use torch.no_grad(); wrap a single tensor output in a tuple
+    # TODO: we only look, we do not learn: no gradients; always return a tuple of maps
     ### BEGIN SOLUTION
     with torch.no_grad():
         out = model(image)
@@ -44,7 +45,7 @@ def plot_feature_maps(maps, title):
     ``matplotlib.figure.Figure`` or with ``plt.subplots`` as on the slide: the tests close
     pyplot figures themselves.
     """
-    # TODO: Figure(figsize=...), one subplot per channel, imshow(cmap="gray"), axis("off")
+    # TODO: one gray panel per channel, axes hidden, the title above them; return the figure
     ### BEGIN SOLUTION
     channels = maps.shape[1]
     fig = Figure(figsize=(max(2.0 * channels, 4.0), 2.6))
