@@ -4,6 +4,7 @@ import pytest
 
 from support.corpus import GROUPS
 from support.equivalents import run_group
+from support.lecture_submission import SUBMISSION
 
 CASES = [(topic, name) for topic, groups in GROUPS.items() for name in groups]
 
@@ -19,3 +20,9 @@ def test_equivalent_answers_pass_every_test(topic, group, data_mirror):
     bad, output = run_group(topic, changes)
     ids = ", ".join(c.id for c in changes)
     assert not bad, f"valid answers ({ids}) were rejected:\n\n" + "\n\n".join(bad)
+
+
+@pytest.mark.parametrize("topic", sorted(SUBMISSION))
+def test_lecture_style_submission_passes_every_test(topic, data_mirror):
+    bad, output = run_group(topic, SUBMISSION[topic])
+    assert not bad, "the lecture-style submission was rejected:\n\n" + "\n\n".join(bad)

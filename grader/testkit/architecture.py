@@ -12,7 +12,7 @@ from __future__ import annotations
 from grader.core.i18n import pick
 from grader.testkit.layers import Layer, trace
 
-WIDTH = 58
+WIDTH = 66
 
 
 def _fmt(shape) -> str:

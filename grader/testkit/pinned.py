@@ -186,7 +186,7 @@ def check_pinned_function(what: str, model, pinned: dict, concept: str,
                 g.float(), e, atol=1e-4, rtol=1e-4)
             if not close:
                 step = _first_wrong_step(model, inputs, layers, pinned)
-                check_close(f"{what} [{mode} mode, output {i}] with the pinned weights", g, e,
+                check_close(f"{what} [{mode} mode, output {i}]", g, e,
                             concept + (f"\n  {step}" if step else ""), atol=1e-4)
     model.eval()
 
@@ -198,7 +198,7 @@ def _first_wrong_step(model, inputs, layers: list[Layer], pinned: dict) -> str:
     mine = link_effects(layers, record)
     theirs = list(pinned.get("links", []))
     names = [pick({"en": "the input", "vi": "đầu vào"})] + [x.name for x in layers] + \
-        [pick({"en": "the output", "vi": "đầu ra"})]
+        [pick({"en": "what forward returns", "vi": "giá trị forward trả về"})]
     for k, (a, e) in enumerate(zip(mine, theirs)):
         if a != e:
             return pick({

@@ -167,6 +167,143 @@ CNN_01_B = [
     return storage_memory"""),
 ]
 
+
+# --- 02_training -------------------------------------------------------------------------
+
+CNN_BLOCKS = """        self.cnn_layers = torch.nn.Sequential(
+            # block 01
+            torch.nn.Conv2d(1, 3, kernel_size=5),
+            torch.nn.BatchNorm2d(3),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(kernel_size=2),
+            # block 02
+            torch.nn.Conv2d(3, 16, kernel_size=3),
+            torch.nn.BatchNorm2d(16),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(kernel_size=2),
+            # block 03
+            torch.nn.Conv2d(16, 32, kernel_size=3),
+            torch.nn.BatchNorm2d(32),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(kernel_size=2),
+        )"""
+CNN_FC = """        self.fc_layers = torch.nn.Sequential(
+            torch.nn.Linear(32, 20),
+            torch.nn.BatchNorm1d(20),
+            torch.nn.ReLU(),
+            torch.nn.Linear(20, num_classes),
+        )"""
+CNN_FORWARD = """        x = self.cnn_layers(x)
+        x = torch.flatten(x, start_dim=1)
+        return self.fc_layers(x)"""
+
+TRAINING_02_A = [
+    # blocks built by a helper, one shared in-place ReLU, nested Sequentials
+    E("cnn_blocks_helper", "cnn.py", CNN_BLOCKS, """        relu = torch.nn.ReLU(inplace=True)
+
+        def block(c_in, c_out, k):
+            return torch.nn.Sequential(torch.nn.Conv2d(c_in, c_out, k),
+                                       torch.nn.BatchNorm2d(c_out), relu,
+                                       torch.nn.MaxPool2d(2))
+
+        self.cnn_layers = torch.nn.Sequential(block(1, 3, 5), block(3, 16, 3), block(16, 32, 3))"""),
+    # nn.Flatten as the first module of fc_layers, and a forward that only chains
+    E("cnn_flatten_in_fc", "cnn.py", CNN_FC, """        self.fc_layers = torch.nn.Sequential(
+            torch.nn.Flatten(),
+            torch.nn.Linear(32, 20), torch.nn.BatchNorm1d(20), torch.nn.ReLU(),
+            torch.nn.Linear(20, num_classes))"""),
+    E("cnn_forward_chain", "cnn.py", CNN_FORWARD, "        return self.fc_layers(self.cnn_layers(x))"),
+    # positional ColorJitter, list means, int crop sizes
+    E("augmentation_spelling", "augmentation.py", """        transforms.RandomCrop((128, 128)),
+        transforms.RandomHorizontalFlip(p=0.2),
+        transforms.ColorJitter(brightness=0.1, contrast=0.1, saturation=0.1, hue=0.1),
+        transforms.ToTensor(),
+        transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),""", """        transforms.RandomCrop(128),
+        transforms.RandomHorizontalFlip(0.2),
+        transforms.ColorJitter(0.1, 0.1, 0.1, 0.1),
+        transforms.ToTensor(),
+        transforms.Normalize(mean=[0.5] * 3, std=[0.5] * 3),"""),
+    # the lecture's prepare_data with a bare return, positional split lengths
+    E("prepare_data_return", "datamodule.py",
+      "        datasets.MNIST(root=self.data_path, download=True)\n",
+      "        datasets.MNIST(self.data_path, download=True)\n        return\n"),
+    E("accuracy_by_sum", "lightning_model.py",
+      "        accuracy = (torch.argmax(logits, dim=1) == labels).float().mean()",
+      "        predicted = logits.argmax(-1)\n"
+      "        accuracy = (predicted == labels).sum() / labels.shape[0]"),
+    E("optimizer_in_list", "lightning_model.py",
+      "        return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
+      "        optimizer = torch.optim.SGD(params=self.parameters(), lr=self.learning_rate)\n"
+      "        return [optimizer]"),
+    # the lecture's Trainer: Lightning's default log_every_n_steps (50)
+    E("trainer_default_logging", "train.py", "        log_every_n_steps=10,\n", ""),
+]
+
+TRAINING_02_B = [
+    E("cnn_view_flatten", "cnn.py", CNN_FORWARD, """        features = self.cnn_layers(x)
+        logits = self.fc_layers(features.view(features.size(0), -1))
+        return logits"""),
+    E("eval_with_train_false", "lightning_model.py", "    model = model.eval()\n",
+      "    model.train(False)\n"),
+    E("log_on_epoch", "lightning_model.py", '        self.log("train_loss", loss, batch_size=n)',
+      '        self.log("train_loss", loss, on_step=True, on_epoch=True, batch_size=n)'),
+]
+
+# --- 03_transfer -------------------------------------------------------------------------
+
+FREEZE = """    if variant in (1, 2):
+        for param in model.parameters():
+            param.requires_grad = False
+    if variant == 2:
+        for param in last_stage(model).parameters():
+            param.requires_grad = True
+    return replace_head(model, num_classes)"""
+
+TRANSFER_03_A = [
+    E("backbone_by_getattr", "transfer.py", "    return tvm.get_model(name, weights=weights)",
+      "    builder = getattr(tvm, name)\n    return builder(weights=weights)"),
+    E("freeze_with_requires_grad_", "transfer.py", FREEZE, """    if variant != 3:
+        model.requires_grad_(False)
+        if variant == 2:
+            last_stage(model).requires_grad_(True)
+    model = replace_head(model, num_classes)
+    return model"""),
+    E("head_by_type", "transfer.py", """    if hasattr(model, "fc"):
+        model.fc = nn.Linear(model.fc.in_features, num_classes)
+    else:
+        model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
+    return model""", """    if isinstance(model, tvm.ResNet):
+        in_features = model.fc.in_features
+        model.fc = nn.Linear(in_features, num_classes)
+    else:
+        old = model.classifier[len(model.classifier) - 1]
+        model.classifier[len(model.classifier) - 1] = nn.Linear(old.in_features, num_classes)
+    return model"""),
+    E("count_with_filter", "transfer.py",
+      "    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))",
+      "    trainable = filter(lambda p: p.requires_grad, model.parameters())\n"
+      "    return sum(p.numel() for p in trainable)"),
+    E("split_with_random_split", "datamodule.py", """        n_train = len(train_aug) - len(train_aug) // 10
+        # the same permutation as random_split(..., generator=torch.Generator().manual_seed(42))
+        order = torch.randperm(len(train_aug), generator=torch.Generator().manual_seed(42))
+        self.train = Subset(train_aug, order[:n_train].tolist())
+        self.valid = Subset(train_plain, order[n_train:].tolist())""", """        from torch.utils.data import random_split
+
+        n_valid = len(train_aug) // 10
+        train_idx, valid_idx = random_split(range(len(train_aug)),
+                                            [len(train_aug) - n_valid, n_valid],
+                                            generator=torch.Generator().manual_seed(42))
+        self.train = Subset(train_aug, list(train_idx))
+        self.valid = Subset(train_plain, list(valid_idx))"""),
+    E("datamodule_keywords", "train.py",
+      """    return Cifar10DataModule(data_path, batch_size=batch_size, train_transform=transform,
+                             test_transform=transform)""",
+      """    return Cifar10DataModule(data_path=data_path, batch_size=batch_size, num_workers=0,
+                             test_transform=transform, train_transform=transform)"""),
+]
+
 GROUPS = {
     "01_cnn": {"a": CNN_01_A, "b": CNN_01_B},
+    "02_training": {"a": TRAINING_02_A, "b": TRAINING_02_B},
+    "03_transfer": {"a": TRANSFER_03_A},
 }
