@@ -49,6 +49,15 @@ MUTANTS = [
            "torch.nn.ReLU(),\n            torch.nn.MaxPool2d(kernel_size=2),\n            # block 02",
            "torch.nn.ReLU(),\n            # block 02", "test_layers_match_the_slide", "MaxPool",
            test_file="test_cnn.py"),
+    Mutant("fc_batchnorm_and_output_swapped", "cnn.py",
+           "torch.nn.BatchNorm1d(20),\n            torch.nn.ReLU(),\n"
+           "            torch.nn.Linear(20, num_classes),",
+           "torch.nn.ReLU(),\n            torch.nn.Linear(20, num_classes),\n"
+           "            torch.nn.BatchNorm1d(20),", "test_layers_match_the_slide", "swapped",
+           test_file="test_cnn.py"),
+    Mutant("conv2_padding_off_by_one", "cnn.py", "torch.nn.Conv2d(3, 16, kernel_size=3),",
+           "torch.nn.Conv2d(3, 16, kernel_size=3, padding=1),", "test_layers_match_the_slide",
+           "padding", test_file="test_cnn.py"),
     Mutant("relu_before_batchnorm", "cnn.py",
            "torch.nn.BatchNorm2d(32),\n            torch.nn.ReLU(),",
            "torch.nn.ReLU(),\n            torch.nn.BatchNorm2d(32),",

@@ -11,23 +11,29 @@ from PIL import Image
 def load_image(path, size=64):
     """Read ``path`` in grayscale, resize to ``size`` x ``size``, scale to [0, 1].
 
+    Any usual resize filter is accepted: PIL's default, or bilinear as the slide's
+    ``cv2.resize`` uses.
+
     Returns ``(image, tensor)``: a float numpy array [H, W] and a float32 tensor
     [1, 1, H, W] (a batch of one single-channel image).
     """
-    # TODO: PIL: open, convert("L"), resize((size, size)); divide by 255; add two dims
-    raise NotImplementedError('TODO: PIL: open, convert("L"), resize((size, size)); divide by 255; add two dims')
+    # TODO: the file in grayscale, resized to size x size, pixels scaled to [0, 1];
+    # TODO: return the array and the same pixels as a batch of one single-channel image
+    raise NotImplementedError('TODO: the file in grayscale, resized to size x size, pixels scaled to [0, 1]; return the array and the same pixels as a batch of one single-channel image')
 
 
 def feature_maps(model, image):
     """Run ``model`` on ``image`` without gradients; always return a tuple of tensors."""
-    # TODO: use torch.no_grad(); wrap a single tensor output in a tuple
-    raise NotImplementedError('TODO: use torch.no_grad(); wrap a single tensor output in a tuple')
+    # TODO: we only look, we do not learn: no gradients; always return a tuple of maps
+    raise NotImplementedError('TODO: we only look, we do not learn: no gradients; always return a tuple of maps')
 
 
 def plot_feature_maps(maps, title):
     """One axes per channel of ``maps`` [1, C, H, W]: gray colormap, axes off, a title.
 
-    Returns the matplotlib Figure; never calls ``plt.show()``.
+    Returns the matplotlib Figure; never calls ``plt.show()``. Build it with
+    ``matplotlib.figure.Figure`` or with ``plt.subplots`` as on the slide: the tests close
+    pyplot figures themselves.
     """
-    # TODO: Figure(figsize=...), one subplot per channel, imshow(cmap="gray"), axis("off")
-    raise NotImplementedError('TODO: Figure(figsize=...), one subplot per channel, imshow(cmap="gray"), axis("off")')
+    # TODO: one gray panel per channel, axes hidden, the title above them; return the figure
+    raise NotImplementedError('TODO: one gray panel per channel, axes hidden, the title above them; return the figure')

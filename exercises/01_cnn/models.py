@@ -16,8 +16,9 @@ class ML_CNN(nn.Module):
 
     def __init__(self):
         super().__init__()
-        # TODO: conv1 1->4 (edges), conv2 4->8 (shapes), conv3 8->16 (whole patterns)
-        raise NotImplementedError('TODO: conv1 1->4 (edges), conv2 4->8 (shapes), conv3 8->16 (whole patterns)')
+        # TODO: three 3x3 convolutions that keep height and width: 1->4 channels (edges),
+        # TODO: 4->8 (shapes), 8->16 (whole patterns)
+        raise NotImplementedError('TODO: three 3x3 convolutions that keep height and width: 1->4 channels (edges), 4->8 (shapes), 8->16 (whole patterns)')
 
     def forward(self, x):
         # TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three
@@ -32,12 +33,12 @@ class ML_CNNClassifier(ML_CNN):
 
     def __init__(self):
         super().__init__()
-        # TODO: self.fc_layer = an nn.Sequential of the three layers above
-        raise NotImplementedError('TODO: self.fc_layer = an nn.Sequential of the three layers above')
+        # TODO: fc_layer: from the 16x28x28 maps to 100 hidden units, a non-linearity, 10 scores
+        raise NotImplementedError('TODO: fc_layer: from the 16x28x28 maps to 100 hidden units, a non-linearity, 10 scores')
 
     def forward(self, x):
-        # TODO: run the three convolutions, flatten x3 from dim 1, apply fc_layer
-        raise NotImplementedError('TODO: run the three convolutions, flatten x3 from dim 1, apply fc_layer')
+        # TODO: reuse the convolutions, turn x3 into one vector per image, then fc_layer
+        raise NotImplementedError('TODO: reuse the convolutions, turn x3 into one vector per image, then fc_layer')
 
 
 class MLP(nn.Module):

@@ -53,11 +53,12 @@ def receptive_field(kernel_sizes, strides=None) -> int:
 
 def count_parameters(model, trainable_only=False) -> int:
     """Total number of parameter values in ``model`` (only trainable ones if asked)."""
-    # TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only
-    raise NotImplementedError('TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only')
+    # TODO: count the values of every parameter tensor; with trainable_only, only the ones
+    # TODO: the optimizer may change (frozen ones do not count)
+    raise NotImplementedError('TODO: count the values of every parameter tensor; with trainable_only, only the ones the optimizer may change (frozen ones do not count)')
 
 
 def storage_size_gb(model) -> float:
     """Storage of the parameters in GB, as the lecture computes it: bytes / 1024**3."""
-    # TODO: add numel * element_size for every parameter, divide by 1024 ** 3
-    raise NotImplementedError('TODO: add numel * element_size for every parameter, divide by 1024 ** 3')
+    # TODO: bytes of every parameter (values x bytes per value), in GB as the lecture counts
+    raise NotImplementedError('TODO: bytes of every parameter (values x bytes per value), in GB as the lecture counts')

@@ -16,9 +16,10 @@ class PyTorchCNN(torch.nn.Module):
 
     def __init__(self, num_classes):
         super().__init__()
-        # TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide
-        raise NotImplementedError('TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide')
+        # TODO: cnn_layers: three blocks (convolution, batch norm, ReLU, pooling);
+        # TODO: fc_layers: the small classifier of the docstring
+        raise NotImplementedError('TODO: cnn_layers: three blocks (convolution, batch norm, ReLU, pooling); fc_layers: the small classifier of the docstring')
 
     def forward(self, x):
-        # TODO: cnn_layers, flatten from dim 1, fc_layers
-        raise NotImplementedError('TODO: cnn_layers, flatten from dim 1, fc_layers')
+        # TODO: features, then one flat vector per image, then the class scores
+        raise NotImplementedError('TODO: features, then one flat vector per image, then the class scores')

@@ -17,13 +17,14 @@ class MnistDataModule(L.LightningDataModule):
 
     def prepare_data(self):
         """Download MNIST if it is not there yet. Runs on one process: set no state here."""
-        # TODO: datasets.MNIST(root=..., download=True); do not assign anything to self
-        raise NotImplementedError('TODO: datasets.MNIST(root=..., download=True); do not assign anything to self')
+        # TODO: download only; Lightning may run this on one process, so keep no state here
+        raise NotImplementedError('TODO: download only; Lightning may run this on one process, so keep no state here')
 
     def setup(self, stage=None):
         """``self.train``/``self.valid``: 55,000/5,000 split seeded 42; ``self.test``: test set."""
-        # TODO: ToTensor datasets; random_split with torch.Generator().manual_seed(42)
-        raise NotImplementedError('TODO: ToTensor datasets; random_split with torch.Generator().manual_seed(42)')
+        # TODO: train and test sets as tensors in [0, 1]; split train 55,000 / 5,000 the same
+        # TODO: way on every run (a generator seeded with 42)
+        raise NotImplementedError('TODO: train and test sets as tensors in [0, 1]; split train 55,000 / 5,000 the same way on every run (a generator seeded with 42)')
 
     def train_dataloader(self):
         # TODO: shuffle and drop the last incomplete batch

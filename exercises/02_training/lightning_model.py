@@ -40,8 +40,8 @@ class LightningModel(L.LightningModule):
         raise NotImplementedError('TODO: log test_acc')
 
     def configure_optimizers(self):
-        # TODO: SGD over self.parameters() with self.learning_rate
-        raise NotImplementedError('TODO: SGD over self.parameters() with self.learning_rate')
+        # TODO: the lecture's optimizer (plain stochastic gradient descent) over all parameters
+        raise NotImplementedError("TODO: the lecture's optimizer (plain stochastic gradient descent) over all parameters")
 
 
 def compute_accuracy(model, dataloader, device="cpu"):
@@ -50,5 +50,5 @@ def compute_accuracy(model, dataloader, device="cpu"):
     Evaluation mode matters: BatchNorm must use its running statistics, not the
     statistics of the batch at hand.
     """
-    # TODO: model.eval(), no gradients, count correct argmax predictions
-    raise NotImplementedError('TODO: model.eval(), no gradients, count correct argmax predictions')
+    # TODO: evaluation mode (BatchNorm: running statistics), no gradients, fraction correct
+    raise NotImplementedError('TODO: evaluation mode (BatchNorm: running statistics), no gradients, fraction correct')

@@ -44,9 +44,11 @@ def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", 
     out_dir = Path(out_dir)
     data_path = data_path or locate("mnist")
     start = time.perf_counter()
-    # TODO: datamodule, PyTorchCNN(10) wrapped in LightningModel, a deterministic Trainer
-    # TODO: logging to CSVLogger(save_dir=out_dir, name="", version=""); fit, then test
-    raise NotImplementedError('TODO: logging to CSVLogger(save_dir=out_dir, name="", version=""); fit, then test')
+    # TODO: the MNIST datamodule, the lecture's CNN inside LightningModel, a reproducible
+    # TODO: Trainer with the profile's settings that logs into a metrics.csv under out_dir
+    # TODO: (log often enough for short runs); fit, then test; set val_acc, test_acc and
+    # TODO: metrics_csv for the result below
+    raise NotImplementedError("TODO: the MNIST datamodule, the lecture's CNN inside LightningModel, a reproducible Trainer with the profile's settings that logs into a metrics.csv under out_dir (log often enough for short runs); fit, then test; set val_acc, test_acc and metrics_csv for the result below")
     result = {
         "task": "mnist", "profile": profile, "seed": seed, "test_acc": test_acc,
         "val_acc": val_acc, "settings": settings, "limits": limits,

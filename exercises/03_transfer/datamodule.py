@@ -43,7 +43,7 @@ class Cifar10DataModule(L.LightningDataModule):
     def setup(self, stage=None):
         # TODO: read train twice (train_transform / test_transform), split 90/10 seeded 42:
         # TODO: self.train from the first, self.valid from the second, self.test from test/
-        raise NotImplementedError('TODO: self.train from the first, self.valid from the second, self.test from test/')
+        raise NotImplementedError('TODO: read train twice (train_transform / test_transform), split 90/10 seeded 42: self.train from the first, self.valid from the second, self.test from test/')
 
     @property
     def classes(self):

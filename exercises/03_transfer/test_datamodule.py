@@ -60,8 +60,8 @@ def test_cifar10_split_is_45000_5000_seeded_42():
     dm.setup("fit")
     assert (len(dm.train), len(dm.valid), len(dm.test)) == (45000, 5000, 10000), (
         f"sizes {(len(dm.train), len(dm.valid), len(dm.test))}; expected 45,000 / 5,000 / 10,000")
-    _, ref_valid = random_split(range(50000), [45000, 5000],
-                                generator=torch.Generator().manual_seed(42))
+    seeded = torch.Generator().manual_seed(42)
+    _, ref_valid = random_split(range(50000), [45000, 5000], generator=seeded)
     assert list(dm.valid.indices) == list(ref_valid.indices), (
         "the validation images are not those of random_split(..., [45000, 5000], "
         "generator=torch.Generator().manual_seed(42)): an unseeded split changes every run")

@@ -40,11 +40,13 @@ QUICK_FINETUNE = dict(n_train=2000, n_val=500, max_epochs=2, learning_rate=0.01)
 
 def build_datamodule(data_path, weights, batch_size=64, image_size=224):
     """A Cifar10DataModule whose train and test data both get the weights' preprocessing."""
-    transform = preprocessing(weights)
+    # TODO: the preprocessing the backbone was trained with (see transfer.py)
+    raise NotImplementedError('TODO: the preprocessing the backbone was trained with (see transfer.py)')
     if image_size != 224 and hasattr(transform, "crop_size"):  # quick profile: smaller images
         transform.crop_size, transform.resize_size = [image_size], [image_size]
-    # TODO: Cifar10DataModule(data_path, batch_size=..., train_transform=..., test_transform=...)
-    raise NotImplementedError('TODO: Cifar10DataModule(data_path, batch_size=..., train_transform=..., test_transform=...)')
+    # TODO: a datamodule whose train and test images both get `transform`: the backbone
+    # TODO: must see images prepared the way it saw ImageNet
+    raise NotImplementedError('TODO: a datamodule whose train and test images both get `transform`: the backbone must see images prepared the way it saw ImageNet')
 
 
 class Classifier(L.LightningModule):

@@ -13,8 +13,8 @@ import torchvision.models as tvm
 
 def load_backbone(name="resnet18", weights="IMAGENET1K_V1"):
     """A torchvision ``resnet18`` or ``mobilenet_v2``; ``weights=None`` gives random weights."""
-    # TODO: tvm.get_model(name, weights=weights)
-    raise NotImplementedError('TODO: tvm.get_model(name, weights=weights)')
+    # TODO: build the torchvision network called `name`, with these pretrained weights
+    raise NotImplementedError('TODO: build the torchvision network called `name`, with these pretrained weights')
 
 
 def load_resnet18(weights="IMAGENET1K_V1"):
@@ -34,8 +34,9 @@ def last_stage(model) -> nn.Module:
 
 def replace_head(model, num_classes=10):
     """Put a new ``Linear(in_features, num_classes)`` where the ImageNet classifier was."""
-    # TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.
-    raise NotImplementedError('TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.')
+    # TODO: the ImageNet classifier (ResNet: fc; MobileNetV2: the last classifier layer)
+    # TODO: becomes a new Linear layer with the same input size and num_classes outputs
+    raise NotImplementedError('TODO: the ImageNet classifier (ResNet: fc; MobileNetV2: the last classifier layer) becomes a new Linear layer with the same input size and num_classes outputs')
 
 
 def prepare_finetuning(model, variant, num_classes=10):
@@ -44,13 +45,13 @@ def prepare_finetuning(model, variant, num_classes=10):
         raise ValueError(f"variant must be 1 (last layer), 2 (last layers) or 3 (all), not {variant!r}")
     # TODO: variants 1 and 2 freeze every parameter first (requires_grad = False);
     # TODO: variant 2 then unfreezes last_stage(model); all variants end with replace_head
-    raise NotImplementedError('TODO: variant 2 then unfreezes last_stage(model); all variants end with replace_head')
+    raise NotImplementedError('TODO: variants 1 and 2 freeze every parameter first (requires_grad = False); variant 2 then unfreezes last_stage(model); all variants end with replace_head')
 
 
 def trainable_parameter_count(model) -> int:
     """How many parameter values the optimizer will update."""
-    # TODO: sum numel() of the parameters with requires_grad
-    raise NotImplementedError('TODO: sum numel() of the parameters with requires_grad')
+    # TODO: count only the values the optimizer will update
+    raise NotImplementedError('TODO: count only the values the optimizer will update')
 
 
 def preprocessing(weights):

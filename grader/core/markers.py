@@ -69,7 +69,7 @@ DEFAULT_TODO = "write this part"
 def stub(source: str, filename: str = "<file>") -> str:
     """The student's stub: each solution region becomes ``raise NotImplementedError(<TODO>)``.
 
-    The TODO is the ``# TODO:`` line just above the region. The message is written with
+    The TODO is the run of ``# TODO:`` lines just above the region, joined. The message is written with
     ``repr``, so any TODO text gives a stub that compiles.
     """
     out: list[str] = []
@@ -77,8 +77,16 @@ def stub(source: str, filename: str = "<file>") -> str:
         if not region.solution:
             out += region.lines
             continue
-        todo = DEFAULT_TODO
-        if out and out[-1].strip().startswith("# TODO:"):
-            todo = out[-1].strip()[len("# TODO:"):].strip() or DEFAULT_TODO
+        todo = " ".join(todo_lines(out)) or DEFAULT_TODO
         out.append(f"{region.indent}raise NotImplementedError({'TODO: ' + todo!r})\n")
     return "".join(out)
+
+
+def todo_lines(lines: list[str]) -> list[str]:
+    """The texts of the ``# TODO:`` comments right above a solution region, in order."""
+    texts: list[str] = []
+    for line in reversed(lines):
+        if not line.strip().startswith("# TODO:"):
+            break
+        texts.insert(0, line.strip()[len("# TODO:"):].strip())
+    return [t for t in texts if t]

@@ -38,6 +38,25 @@ def secret_lines(min_length: int = 20) -> set[str]:
     return {s for s in inside - public if len(s) >= min_length and not s.startswith("#")}
 
 
+def solution_lines_in_tests(bundle: Path, min_length: int = 30) -> list[str]:
+    """Lines of the bundle's test files that are also lines of a solution region.
+
+    A visible test that holds reference code hands out the answer. Short lines
+    (``with torch.no_grad():``, ``return out``) say nothing and are not counted.
+    """
+    inside: set[str] = set()
+    for path in paths.solutions_dir().rglob("*.py"):
+        if not path.name.startswith("test_"):
+            inside.update(markers.solution_lines(path.read_text(encoding="utf-8")))
+    inside = {s for s in inside if len(s) >= min_length and not s.startswith("#")}
+    found = []
+    for path in sorted((bundle / "exercises").rglob("test_*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if line.strip() in inside:
+                found.append(f"{path.relative_to(bundle)}:{number}: {line.strip()}")
+    return found
+
+
 def _instructor_only(folder: str, names: list[str]) -> set[str]:
     top = Path(folder) == paths.KIT_ROOT / "grader"
     return {n for n in names if n == "__pycache__" or (top and n in INSTRUCTOR_ONLY)}

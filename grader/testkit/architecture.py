@@ -1,177 +1,208 @@
-"""Architecture feedback: torchinfo summaries side by side, first divergence named."""
+"""Architecture feedback: the learnable layers side by side, the real difference named.
+
+Two networks have the same architecture when their learnable layers (Conv2d,
+Linear, BatchNorm...) come in the same order with the same hyper-parameters and
+receive inputs of the same shape. Weightless steps (ReLU, Flatten, MaxPool,
+Dropout) show up through those shapes here, and through the function in
+``grader.testkit.pinned``; how they are spelled does not matter.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from grader.core.i18n import pick
+from grader.testkit.layers import Layer, trace
+
+WIDTH = 66
 
 
-@dataclass
-class LayerRow:
-    name: str
-    kind: str
-    output_shape: tuple
-    params: int
-
-    def text(self) -> str:
-        shape = "x".join(str(s) for s in self.output_shape[1:]) if self.output_shape else "-"
-        return f"{self.name:<18} {self.kind:<17} {shape:>10} {self.params:>10,}"
+def _fmt(shape) -> str:
+    return "x".join(str(s) for s in shape) if shape else "-"
 
 
-def layer_rows(model, input_size) -> list[LayerRow]:
-    """Leaf layers of a torchinfo summary: name, type, output shape, parameter count."""
-    import torchinfo
-
-    stats = torchinfo.summary(model, input_size=input_size, verbose=0, device="cpu",
-                              mode="eval", col_names=("output_size", "num_params"))
-    rows = []
-    for info in stats.summary_list:
-        if info.is_leaf_layer:
-            rows.append(LayerRow(_qualified_name(info), info.class_name,
-                                 tuple(info.output_size or ()), int(info.num_params)))
-    return rows
+def _row(layer: Layer | None) -> str:
+    if layer is None:
+        return ""
+    return f"{layer.name:<14} {layer.compact():<22} {layer.shapes()}"
 
 
-def partial_rows(model, input_size) -> list[LayerRow]:
-    """Leaf layers that ran before a forward pass broke, recorded with forward hooks."""
-    import torch
-
-    rows: list[LayerRow] = []
-    hooks = []
-    for name, module in model.named_modules():
-        if name and not list(module.children()):
-            def record(mod, args, out, name=name):
-                shape = tuple(out.shape) if hasattr(out, "shape") else ()
-                rows.append(LayerRow(name, type(mod).__name__, shape,
-                                     sum(p.numel() for p in mod.parameters())))
-            hooks.append(module.register_forward_hook(record))
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(input_size))
-    except Exception:
-        pass
-    finally:
-        for hook in hooks:
-            hook.remove()
-    return rows
+def _full(layer: Layer | None) -> str:
+    if layer is None:
+        return "-"
+    return f"{layer.name}: {layer.describe()}, {layer.shapes()}, {layer.params:,} parameters"
 
 
-def _qualified_name(info) -> str:
-    parts = []
-    node = info
-    while node is not None and node.parent_info is not None:
-        parts.append(node.var_name)
-        node = node.parent_info
-    return ".".join(reversed(parts)) or info.var_name
+def _cell(text: str) -> str:
+    return text if len(text) <= WIDTH - 3 else text[:WIDTH - 4] + "…"
 
 
-def first_divergence(actual: list[LayerRow], expected: list[LayerRow]) -> int | None:
-    for i, (a, e) in enumerate(zip(actual, expected)):
-        if (a.kind, a.output_shape, a.params) != (e.kind, e.output_shape, e.params):
-            return i
-    if len(actual) != len(expected):
-        return min(len(actual), len(expected))
-    return None
-
-
-def side_by_side(actual: list[LayerRow], expected: list[LayerRow], mark: int | None,
-                 context: int = 6) -> str:
-    """Both summaries in two columns, the first divergence marked ``>>``, around it only."""
-    width = 61
-    head = f"{'   your model':<{width}} | expected"
+def side_by_side(actual: list[Layer], expected: list[Layer], mark: int | None,
+                 context: int = 5) -> str:
+    """Both layer lists in two columns, the first divergence marked ``>>`` and shown in full."""
+    head = f"{'   ' + pick({'en': 'your model', 'vi': 'mô hình của bạn'}):<{WIDTH}} | " + \
+        pick({"en": "expected (the lecture's)", "vi": "mong đợi (theo bài giảng)"})
     lines = [head, "-" * len(head)]
     total = max(len(actual), len(expected))
-    lo = max(0, (mark or 0) - context)
-    hi = min(total, (mark or 0) + context + 1) if mark is not None else total
+    lo = max(0, (mark or 0) - context) if mark is not None else 0
+    hi = min(total, mark + context + 1) if mark is not None else total
     if lo > 0:
-        lines.append(f"   ... {lo} matching layers above ...")
+        lines.append(f"   ... {lo} " + pick({"en": "matching layers above",
+                                              "vi": "lớp giống nhau phía trên"}))
     for i in range(lo, hi):
-        a = actual[i].text() if i < len(actual) else ""
-        e = expected[i].text() if i < len(expected) else ""
+        a = actual[i] if i < len(actual) else None
+        e = expected[i] if i < len(expected) else None
         flag = ">> " if i == mark else "   "
-        lines.append(f"{flag}{a:<{width - 3}} | {e}")
+        lines.append(f"{flag}{_cell(_row(a)):<{WIDTH - 3}} | {_cell(_row(e))}")
     if hi < total:
-        lines.append(f"   ... {total - hi} more layers ...")
+        lines.append(f"   ... {total - hi} " + pick({"en": "more layers", "vi": "lớp nữa"}))
+    if mark is not None:
+        a = actual[mark] if mark < len(actual) else None
+        e = expected[mark] if mark < len(expected) else None
+        lines.append("")
+        lines.append(f">> {pick({'en': 'yours:   ', 'vi': 'của bạn: '})} {_full(a)}")
+        lines.append(f">> {pick({'en': 'expected:', 'vi': 'mong đợi:'})} {_full(e)}")
     return "\n".join(lines)
 
 
-def _advice(a: LayerRow | None, e: LayerRow | None, before: LayerRow | None) -> str:
-    if a is None:
-        return pick({"en": f"your model stops early: {e.name} ({e.kind}) is missing.",
-                     "vi": f"mô hình của bạn thiếu lớp {e.name} ({e.kind})."})
-    if e is None:
-        return pick({"en": f"your model has an extra layer {a.name} ({a.kind}).",
-                     "vi": f"mô hình của bạn có thêm lớp {a.name} ({a.kind})."})
-    if a.name.startswith(e.name + "."):
-        return pick({
-            "en": (f"{e.name} should be a single {e.kind}; yours is a stack ({a.name}, ...). "
-                   "Replace the old layer instead of stacking a new one on top of it."),
-            "vi": (f"{e.name} phải là một lớp {e.kind} duy nhất; của bạn là một chồng lớp "
-                   f"({a.name}, ...). Hãy thay lớp cũ thay vì chồng lớp mới lên trên.")})
-    if a.kind != e.kind:
-        hint = {"en": f"{e.name} should be a {e.kind}, yours is a {a.kind}.",
-                "vi": f"{e.name} phải là {e.kind}, của bạn là {a.kind}."}
-        if "Pool" in e.kind or "Pool" in a.kind:
-            hint = {k: v + (" Did you drop or add a MaxPool?" if k == "en"
-                            else " Bạn có bỏ sót hay thêm một MaxPool không?")
-                    for k, v in hint.items()}
-        if "BatchNorm" in e.kind:
-            hint = {k: v + (" Is a BatchNorm missing?" if k == "en"
-                            else " Có phải thiếu BatchNorm?") for k, v in hint.items()}
-        return pick(hint)
-    if a.kind == "Linear" and a.params != e.params and before is not None:
-        feeding = "x".join(str(s) for s in before.output_shape[1:])
-        return pick({
-            "en": (f"{e.name} expects a different size: the layers before it output {feeding} "
-                   f"per sample; with that input it would have {e.params:,} parameters, yours "
-                   f"has {a.params:,}. Check in_features against the flattened size."),
-            "vi": (f"{e.name} có kích thước khác: các lớp trước nó cho ra {feeding} mỗi mẫu; "
-                   f"đúng ra nó có {e.params:,} tham số, của bạn có {a.params:,}. Hãy kiểm tra "
-                   f"in_features so với kích thước sau khi flatten.")})
-    return pick({
-        "en": (f"{e.name} ({e.kind}) should output {e.output_shape} with {e.params:,} parameters; "
-               f"yours outputs {a.output_shape} with {a.params:,}. Check kernel size, stride, "
-               f"padding, channel counts and bias."),
-        "vi": (f"{e.name} ({e.kind}) phải cho ra {e.output_shape} với {e.params:,} tham số; của "
-               f"bạn cho ra {a.output_shape} với {a.params:,}. Kiểm tra kernel, stride, padding, "
-               f"số kênh và bias.")})
+def _differing(a: Layer, e: Layer) -> list[str]:
+    keys = list(dict.fromkeys([*e.config, *a.config]))
+    return [k for k in keys if a.config.get(k) != e.config.get(k)]
 
 
-def compare_architectures(model, reference, input_size, what: str) -> None:
-    """Fail with a side-by-side summary when ``model`` differs from ``reference``."""
+def _config_advice(a: Layer, e: Layer) -> dict:
+    wrong = _differing(a, e)
+    parts = ", ".join(f"{k}={a.config.get(k)!r} (expected {e.config.get(k)!r})" for k in wrong)
+    parts_vi = ", ".join(f"{k}={a.config.get(k)!r} (mong đợi {e.config.get(k)!r})"
+                         for k in wrong)
+    en = f"your {a.name} is {a.describe()}, the lecture's is {e.describe()}: {parts}."
+    vi = f"lớp {a.name} của bạn là {a.describe()}, bài giảng dùng {e.describe()}: {parts_vi}."
+    if "in_features" in wrong and a.input_shape is not None:
+        got = 1
+        for s in a.input_shape:
+            got *= s
+        en += (f" The layers before it deliver {got} features per sample: in_features must "
+               "equal the flattened size that reaches it.")
+        vi += (f" Các lớp phía trước đưa vào {got} đặc trưng mỗi mẫu: in_features phải bằng "
+               "kích thước sau khi làm phẳng (flatten) đi vào lớp này.")
+    if "padding" in wrong or "stride" in wrong or "kernel_size" in wrong:
+        en += " Kernel, stride and padding decide the output size: (H + 2p - k) // s + 1."
+        vi += " Kernel, stride và padding quyết định kích thước đầu ra: (H + 2p - k) // s + 1."
+    return {"en": en, "vi": vi}
+
+
+def _shape_advice(a: Layer, e: Layer, before: Layer | None) -> dict:
+    prev = before.name if before is not None else pick({"en": "the input", "vi": "đầu vào"})
+    en = (f"{a.name} ({a.describe()}) is right, but the input reaching it is "
+          f"{_fmt(a.input_shape)} per sample; in the lecture's network it is "
+          f"{_fmt(e.input_shape)}. The learnable layers match up to here, so a weightless step "
+          f"between {prev} and {a.name} differs: a MaxPool (or stride) that shrinks the map is "
+          "missing or extra, or another tensor is flattened.")
+    vi = (f"{a.name} ({a.describe()}) đúng, nhưng đầu vào của nó có kích thước "
+          f"{_fmt(a.input_shape)} mỗi mẫu; trong mạng của bài giảng là {_fmt(e.input_shape)}. "
+          f"Các lớp có trọng số khớp đến đây, nên một bước không có trọng số giữa {prev} và "
+          f"{a.name} khác: thiếu hoặc thừa một MaxPool (hay stride) làm nhỏ feature map, hoặc "
+          "bạn làm phẳng (flatten) một tensor khác.")
+    return {"en": en, "vi": vi}
+
+
+def diagnose(actual: list[Layer], expected: list[Layer]) -> tuple[int, dict] | None:
+    """The first real difference: (row to mark, {"en": ..., "vi": ...}), or None."""
+    sig_a = [x.signature() for x in actual]
+    sig_e = [x.signature() for x in expected]
+    for i in range(max(len(actual), len(expected))):
+        a = actual[i] if i < len(actual) else None
+        e = expected[i] if i < len(expected) else None
+        if a is None:
+            return i, {"en": f"a layer is missing at the end: the lecture's {e.name} "
+                             f"({e.describe()}) after {actual[-1].name if actual else 'the input'}.",
+                       "vi": f"thiếu một lớp ở cuối: lớp {e.name} ({e.describe()}) của bài giảng."}
+        if e is None:
+            return i, {"en": f"your {a.name} ({a.describe()}) is an extra layer: the lecture's "
+                             "network ends before it.",
+                       "vi": f"lớp {a.name} ({a.describe()}) của bạn là lớp thừa: mạng của bài "
+                             "giảng kết thúc trước nó."}
+        if sig_a[i] == sig_e[i]:
+            continue
+        if i + 1 < min(len(actual), len(expected)) and sig_a[i] == sig_e[i + 1] \
+                and sig_a[i + 1] == sig_e[i]:
+            b = actual[i + 1]
+            return i, {"en": f"{a.name} ({a.describe()}) and {b.name} ({b.describe()}) are "
+                             f"swapped: the lecture's network has {e.describe()} first, then "
+                             f"{expected[i + 1].describe()}.",
+                       "vi": f"{a.name} ({a.describe()}) và {b.name} ({b.describe()}) bị đảo "
+                             f"thứ tự: bài giảng đặt {e.describe()} trước, rồi "
+                             f"{expected[i + 1].describe()}."}
+        if len(sig_a) < len(sig_e) and sig_a[i:] == sig_e[i + 1:i + 1 + len(sig_a) - i] or (
+                i + 1 < len(sig_e) and sig_a[i] == sig_e[i + 1] and a.kind != e.kind):
+            where = actual[i - 1].name if i else pick({"en": "the input", "vi": "đầu vào"})
+            return i, {"en": f"a layer is missing: the lecture's network has {e.describe()} "
+                             f"({e.name}) between {where} and your {a.name}.",
+                       "vi": f"thiếu một lớp: bài giảng có {e.describe()} ({e.name}) giữa "
+                             f"{where} và lớp {a.name} của bạn."}
+        if len(sig_a) > len(sig_e) and sig_a[i + 1:] == sig_e[i:i + len(sig_a) - i - 1] or (
+                i + 1 < len(sig_a) and sig_a[i + 1] == sig_e[i] and a.kind != e.kind):
+            return i, {"en": f"your {a.name} ({a.describe()}) is an extra layer: the lecture's "
+                             f"network goes on with {e.describe()} here.",
+                       "vi": f"lớp {a.name} ({a.describe()}) của bạn là lớp thừa: bài giảng "
+                             f"tiếp tục với {e.describe()} ở đây."}
+        if a.kind != e.kind:
+            return i, {"en": f"your {a.name} is a {a.describe()}, the lecture's layer here is a "
+                             f"{e.describe()}.",
+                       "vi": f"lớp {a.name} của bạn là {a.describe()}, bài giảng dùng "
+                             f"{e.describe()} ở vị trí này."}
+        return i, _config_advice(a, e)
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        if a.input_shape is None or e.input_shape is None:
+            continue
+        if a.input_shape != e.input_shape:
+            return i, _shape_advice(a, e, actual[i - 1] if i else None)
+    return None
+
+
+def layers_of(reference, input_size) -> list[Layer]:
+    """Expected layers: from a reference module, or a pinned list (see ``pinned``)."""
+    if isinstance(reference, (list, tuple)):
+        return [x if isinstance(x, Layer) else Layer.from_data(x) for x in reference]
+    import torch
+
+    layers, error = trace(reference, torch.zeros(input_size))
+    if error is not None:
+        raise error
+    return layers
+
+
+def compare_architectures(model, reference, input_size, what: str, inputs=None) -> None:
+    """Fail, naming the first real difference, when ``model``'s learnable layers differ.
+
+    ``reference`` is a module built from torch.nn, or a pinned list of layers.
+    """
     __tracebackhide__ = True
-    expected = layer_rows(reference, input_size)
-    try:
-        actual = layer_rows(model, input_size)
-    except Exception as exc:  # the forward pass itself broke
-        from grader.testkit.explain import explain_message
+    import torch
 
-        root = exc.__cause__ or exc
-        cause = f"{type(root).__name__}: {root}"
-        note = explain_message(str(root)) or ""
-        ran = partial_rows(model, input_size)
-        mark = first_divergence(ran, expected)
-        if mark is None:
-            mark = len(ran)
-        a = ran[mark] if mark < len(ran) else None
-        e = expected[mark] if mark < len(expected) else None
-        where = ""
-        if a is not None and e is not None:
-            before = ran[mark - 1] if mark > 0 else None
-            where = f"\nFirst difference at {e.name}: {_advice(a, e, before)}"
-        elif e is not None:
-            where = f"\nIt broke at {e.name} ({e.kind}), the first layer after those that ran."
-        raise AssertionError(
-            f"{what}: the forward pass on input {input_size} failed: {cause}\n{note}{where}\n\n"
-            + side_by_side(ran, expected, mark)) from None
-    mark = first_divergence(actual, expected)
-    if mark is None:
+    expected = layers_of(reference, input_size)
+    x = inputs if inputs is not None else torch.zeros(input_size)
+    actual, error = trace(model, x)
+    found = diagnose(actual, expected)
+    if error is None and found is None:
         return
-    a = actual[mark] if mark < len(actual) else None
-    e = expected[mark] if mark < len(expected) else None
-    before = actual[mark - 1] if mark > 0 and mark - 1 < len(actual) else None
-    raise AssertionError(
-        f"{what}: the architecture differs from the lecture's, first at layer "
-        f"{(e or a).name}.\n{_advice(a, e, before)}\n\n{side_by_side(actual, expected, mark)}")
+    from grader.testkit.explain import explain_message
+
+    if error is not None:
+        root = error.__cause__ or error
+        broke = next((x for x in actual if x.input_shape is not None and x.output_shape is None),
+                     None)
+        at = pick({"en": f" at {broke.name} ({broke.describe()})",
+                   "vi": f" tại {broke.name} ({broke.describe()})"}) if broke else ""
+        note = explain_message(str(root))
+        head = pick({"en": f"{what}: the forward pass on input {tuple(x.shape)} failed{at}: "
+                           f"{type(root).__name__}: {root}",
+                     "vi": f"{what}: lượt lan truyền xuôi với đầu vào {tuple(x.shape)} bị lỗi{at}: "
+                           f"{type(root).__name__}: {root}"})
+        head += f"\n{note}" if note else ""
+    else:
+        head = pick({"en": f"{what}: the architecture differs from the lecture's.",
+                     "vi": f"{what}: kiến trúc khác với bài giảng."})
+    mark, advice = found if found else (None, None)
+    if advice is not None:
+        head += "\n" + pick({"en": "First difference: ", "vi": "Khác biệt đầu tiên: "}) + \
+            pick(advice)
+    raise AssertionError(f"{head}\n\n{side_by_side(actual, expected, mark)}")

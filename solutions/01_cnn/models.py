@@ -16,7 +16,8 @@ class ML_CNN(nn.Module):
 
     def __init__(self):
         super().__init__()
-        # TODO: conv1 1->4 (edges), conv2 4->8 (shapes), conv3 8->16 (whole patterns)
+        # TODO: three 3x3 convolutions that keep height and width: 1->4 channels (edges),
+        # TODO: 4->8 (shapes), 8->16 (whole patterns)
         ### BEGIN SOLUTION
         self.conv1 = nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1)
         self.conv2 = nn.Conv2d(4, 8, kernel_size=3, stride=1, padding=1)
@@ -41,13 +42,13 @@ class ML_CNNClassifier(ML_CNN):
 
     def __init__(self):
         super().__init__()
-        # TODO: self.fc_layer = an nn.Sequential of the three layers above
+        # TODO: fc_layer: from the 16x28x28 maps to 100 hidden units, a non-linearity, 10 scores
         ### BEGIN SOLUTION
         self.fc_layer = nn.Sequential(nn.Linear(16 * 28 * 28, 100), nn.ReLU(), nn.Linear(100, 10))
         ### END SOLUTION
 
     def forward(self, x):
-        # TODO: run the three convolutions, flatten x3 from dim 1, apply fc_layer
+        # TODO: reuse the convolutions, turn x3 into one vector per image, then fc_layer
         ### BEGIN SOLUTION
         _, _, x3 = super().forward(x)
         return self.fc_layer(torch.flatten(x3, 1))

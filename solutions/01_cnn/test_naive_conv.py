@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given
 
+from grader.core.i18n import pick
 from grader.testkit import strategies as S
 from grader.testkit.checks import check_close, check_shape
 from grader.testkit.harness import exercise
@@ -14,15 +15,22 @@ naive = exercise(__file__, "naive_conv")
 
 @pytest.fixture
 def no_builtin_conv(monkeypatch):
-    def forbidden(*args, **kwargs):
-        raise AssertionError("conv2d_naive must not call a built-in convolution: "
-                             "write the sliding window yourself")
+    def forbid(name, what):
+        def forbidden(*args, **kwargs):
+            raise AssertionError(pick({
+                "en": f"conv2d_naive called {name}, which {what}. Write the sliding window "
+                      "yourself: slice each k x k window and combine it with the kernel",
+                "vi": f"conv2d_naive đã gọi {name}, hàm này {what}. Hãy tự viết cửa sổ "
+                      "trượt: cắt từng cửa sổ k x k rồi kết hợp với kernel"}))
+        return forbidden
 
-    for owner in (F, torch):
-        monkeypatch.setattr(owner, "conv2d", forbidden)
-    monkeypatch.setattr(torch.nn.Conv2d, "forward", forbidden)
-    monkeypatch.setattr(torch.Tensor, "unfold", forbidden)
-    monkeypatch.setattr(F, "unfold", forbidden)
+    conv = {"en": "is a built-in convolution", "vi": "là phép tích chập có sẵn"}
+    windows = {"en": "cuts out all the windows for you", "vi": "cắt sẵn mọi cửa sổ cho bạn"}
+    for owner, label in ((F, "F.conv2d"), (torch, "torch.conv2d")):
+        monkeypatch.setattr(owner, "conv2d", forbid(label, pick(conv)))
+    monkeypatch.setattr(torch.nn.Conv2d, "forward", forbid("nn.Conv2d", pick(conv)))
+    monkeypatch.setattr(torch.Tensor, "unfold", forbid("Tensor.unfold", pick(windows)))
+    monkeypatch.setattr(F, "unfold", forbid("F.unfold", pick(windows)))
 
 
 def _case(c):
@@ -73,8 +81,10 @@ def test_sparse_connectivity_is_gradient_support():
     touched = torch.zeros(9, 9, dtype=torch.bool)
     touched[4:7, 2:5] = True
     reached = x.grad[0, 0] != 0
+    picture = "\n".join("    " + " ".join("#" if v else "." for v in row)
+                         for row in reached.tolist())
     assert torch.equal(reached, touched), (
         "output pixel (4, 2) of a 3x3 convolution depends on these input pixels "
-        f"(1 = gradient reaches it):\n{reached.int()}\nexpected exactly the 3x3 window at rows "
+        f"(# = the gradient reaches it):\n{picture}\nexpected exactly the 3x3 window at rows "
         "4..6, columns 2..4. Concept: sparse connectivity - one neuron sees one small window, "
         "unlike an MLP neuron, which sees every pixel.")

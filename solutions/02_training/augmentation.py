@@ -13,7 +13,7 @@ def build_train_transform():
     ToPILImage, Resize((150, 150)), RandomCrop((128, 128)), RandomHorizontalFlip(p=0.2),
     ColorJitter(0.1, 0.1, 0.1, 0.1), ToTensor, Normalize((0.5,)*3, (0.5,)*3).
     """
-    # TODO: transforms.Compose([...]) with the seven steps above, in that order
+    # TODO: the seven steps of the docstring chained into one pipeline, in the slide's order
     ### BEGIN SOLUTION
     return transforms.Compose([
         transforms.ToPILImage(),

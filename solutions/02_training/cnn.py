@@ -16,7 +16,8 @@ class PyTorchCNN(torch.nn.Module):
 
     def __init__(self, num_classes):
         super().__init__()
-        # TODO: self.cnn_layers and self.fc_layers as torch.nn.Sequential, as on the slide
+        # TODO: cnn_layers: three blocks (convolution, batch norm, ReLU, pooling);
+        # TODO: fc_layers: the small classifier of the docstring
         ### BEGIN SOLUTION
         self.cnn_layers = torch.nn.Sequential(
             # block 01
@@ -44,7 +45,7 @@ class PyTorchCNN(torch.nn.Module):
         ### END SOLUTION
 
     def forward(self, x):
-        # TODO: cnn_layers, flatten from dim 1, fc_layers
+        # TODO: features, then one flat vector per image, then the class scores
         ### BEGIN SOLUTION
         x = self.cnn_layers(x)
         x = torch.flatten(x, start_dim=1)

@@ -17,14 +17,15 @@ class MnistDataModule(L.LightningDataModule):
 
     def prepare_data(self):
         """Download MNIST if it is not there yet. Runs on one process: set no state here."""
-        # TODO: datasets.MNIST(root=..., download=True); do not assign anything to self
+        # TODO: download only; Lightning may run this on one process, so keep no state here
         ### BEGIN SOLUTION
         datasets.MNIST(root=self.data_path, download=True)
         ### END SOLUTION
 
     def setup(self, stage=None):
         """``self.train``/``self.valid``: 55,000/5,000 split seeded 42; ``self.test``: test set."""
-        # TODO: ToTensor datasets; random_split with torch.Generator().manual_seed(42)
+        # TODO: train and test sets as tensors in [0, 1]; split train 55,000 / 5,000 the same
+        # TODO: way on every run (a generator seeded with 42)
         ### BEGIN SOLUTION
         train = datasets.MNIST(root=self.data_path, train=True,
                                transform=transforms.ToTensor(), download=False)

@@ -60,7 +60,7 @@ class LightningModel(L.LightningModule):
         ### END SOLUTION
 
     def configure_optimizers(self):
-        # TODO: SGD over self.parameters() with self.learning_rate
+        # TODO: the lecture's optimizer (plain stochastic gradient descent) over all parameters
         ### BEGIN SOLUTION
         return torch.optim.SGD(self.parameters(), lr=self.learning_rate)
         ### END SOLUTION
@@ -72,7 +72,7 @@ def compute_accuracy(model, dataloader, device="cpu"):
     Evaluation mode matters: BatchNorm must use its running statistics, not the
     statistics of the batch at hand.
     """
-    # TODO: model.eval(), no gradients, count correct argmax predictions
+    # TODO: evaluation mode (BatchNorm: running statistics), no gradients, fraction correct
     ### BEGIN SOLUTION
     model = model.eval()
     correct, total = 0, 0

@@ -24,8 +24,8 @@ def test_split_is_55000_5000_seeded_42():
     assert sizes == (55000, 5000, 10000), (
         f"train/valid/test sizes are {sizes}; expected (55000, 5000, 10000): the 60,000 training "
         "images are split 55,000 / 5,000, and the 10,000 test images stay apart")
-    ref_train, ref_valid = random_split(range(60000), [55000, 5000],
-                                        generator=torch.Generator().manual_seed(42))
+    seeded = torch.Generator().manual_seed(42)
+    _, ref_valid = random_split(range(60000), [55000, 5000], generator=seeded)
     assert list(dm.valid.indices) == list(ref_valid.indices), (
         "the validation images are not those of random_split(..., [55000, 5000], "
         "generator=torch.Generator().manual_seed(42)): an unseeded split gives a different "

@@ -44,8 +44,10 @@ def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", 
     out_dir = Path(out_dir)
     data_path = data_path or locate("mnist")
     start = time.perf_counter()
-    # TODO: datamodule, PyTorchCNN(10) wrapped in LightningModel, a deterministic Trainer
-    # TODO: logging to CSVLogger(save_dir=out_dir, name="", version=""); fit, then test
+    # TODO: the MNIST datamodule, the lecture's CNN inside LightningModel, a reproducible
+    # TODO: Trainer with the profile's settings that logs into a metrics.csv under out_dir
+    # TODO: (log often enough for short runs); fit, then test; set val_acc, test_acc and
+    # TODO: metrics_csv for the result below
     ### BEGIN SOLUTION
     dm = MnistDataModule(data_path=str(data_path), batch_size=settings["batch_size"])
     model = LightningModel(PyTorchCNN(num_classes=10), learning_rate=settings["learning_rate"])

@@ -13,7 +13,7 @@ import torchvision.models as tvm
 
 def load_backbone(name="resnet18", weights="IMAGENET1K_V1"):
     """A torchvision ``resnet18`` or ``mobilenet_v2``; ``weights=None`` gives random weights."""
-    # TODO: tvm.get_model(name, weights=weights)
+    # TODO: build the torchvision network called `name`, with these pretrained weights
     ### BEGIN SOLUTION
     return tvm.get_model(name, weights=weights)
     ### END SOLUTION
@@ -36,7 +36,8 @@ def last_stage(model) -> nn.Module:
 
 def replace_head(model, num_classes=10):
     """Put a new ``Linear(in_features, num_classes)`` where the ImageNet classifier was."""
-    # TODO: ResNet: model.fc; MobileNetV2: model.classifier[-1]. Keep its in_features.
+    # TODO: the ImageNet classifier (ResNet: fc; MobileNetV2: the last classifier layer)
+    # TODO: becomes a new Linear layer with the same input size and num_classes outputs
     ### BEGIN SOLUTION
     if hasattr(model, "fc"):
         model.fc = nn.Linear(model.fc.in_features, num_classes)
@@ -65,7 +66,7 @@ def prepare_finetuning(model, variant, num_classes=10):
 
 def trainable_parameter_count(model) -> int:
     """How many parameter values the optimizer will update."""
-    # TODO: sum numel() of the parameters with requires_grad
+    # TODO: count only the values the optimizer will update
     ### BEGIN SOLUTION
     return int(sum(p.numel() for p in model.parameters() if p.requires_grad))
     ### END SOLUTION

@@ -1,0 +1,309 @@
+"""The corpus of valid answers, grouped so that one pytest run checks several.
+
+Equivalents in one group touch different code and so cannot mask each other.
+"""
+
+from __future__ import annotations
+
+from support.equivalents import Equivalent as E
+
+# --- 01_cnn ------------------------------------------------------------------------------
+
+ML_CNN_FORWARD = """        x1 = F.relu(self.conv1(x))
+        x2 = F.relu(self.conv2(x1))
+        x3 = F.relu(self.conv3(x2))
+        return x1, x2, x3"""
+
+CNN_01_A = [
+    # one shared nn.ReLU used three times
+    E("shared_relu_module", "models.py",
+      "        self.conv3 = nn.Conv2d(8, 16, kernel_size=3, stride=1, padding=1)\n",
+      "        self.conv3 = nn.Conv2d(8, 16, kernel_size=3, stride=1, padding=1)\n"
+      "        self.relu = nn.ReLU()\n"),
+    E("shared_relu_forward", "models.py", ML_CNN_FORWARD,
+      """        x1 = self.relu(self.conv1(x))
+        x2 = self.relu(self.conv2(x1))
+        x3 = self.relu(self.conv3(x2))
+        return x1, x2, x3"""),
+    # nn.Flatten() as a module instead of torch.flatten
+    E("classifier_nn_flatten", "models.py",
+      "        self.fc_layer = nn.Sequential(nn.Linear(16 * 28 * 28, 100), nn.ReLU(), "
+      "nn.Linear(100, 10))",
+      "        self.flatten = nn.Flatten()\n"
+      "        self.fc_layer = nn.Sequential(nn.Linear(12544, 100), nn.ReLU(inplace=True),\n"
+      "                                      nn.Linear(100, 10))"),
+    E("classifier_flatten_call", "models.py", "return self.fc_layer(torch.flatten(x3, 1))",
+      "return self.fc_layer(self.flatten(x3))"),
+    # the Tensor method .relu() and x.view in the MLP
+    E("mlp_relu_method", "models.py", """        x = torch.flatten(x, 1)
+        x = F.relu(self.Linear1(x))
+        x = F.relu(self.Linear2(x))
+        x = F.relu(self.Linear3(x))
+        return self.output(x)""", """        x = x.view(x.size(0), -1)
+        h = self.Linear1(x).relu()
+        h = torch.relu(self.Linear2(h))
+        h = self.Linear3(h).relu_()
+        return self.output(h)"""),
+    # bilinear resize, as cv2.resize does on the slide; numpy/torch spelled differently
+    E("load_image_bilinear", "feature_maps.py", """    with Image.open(path) as img:
+        gray = img.convert("L").resize((size, size))
+    array = np.asarray(gray, dtype=np.float64) / 255.0
+    tensor = torch.tensor(array, dtype=torch.float32).unsqueeze(0).unsqueeze(0)
+    return array, tensor""", """    img = Image.open(path).convert("L")
+    img = img.resize((size, size), Image.BILINEAR)
+    pixels = np.array(img).astype(np.float32) / 255
+    return pixels, torch.from_numpy(pixels)[None, None]"""),
+    # plt.subplots as on the slide, returning the figure
+    E("plot_with_pyplot", "feature_maps.py", """    channels = maps.shape[1]
+    fig = Figure(figsize=(max(2.0 * channels, 4.0), 2.6))
+    axes = fig.subplots(1, channels, squeeze=False)[0]
+    for i, ax in enumerate(axes):
+        ax.imshow(maps[0, i].detach().cpu().numpy(), cmap="gray")
+        ax.axis("off")
+    fig.suptitle(title, fontsize=14)
+    return fig""", """    import matplotlib.pyplot as plt
+
+    num_filters = maps.shape[1]
+    fig, axes = plt.subplots(1, num_filters, figsize=(15, 5))
+    for i in range(num_filters):
+        axes[i].imshow(maps[0, i].cpu().numpy(), cmap='gray')
+        axes[i].axis("off")
+    plt.suptitle(title, fontsize=14)
+    return fig"""),
+    # a naive convolution with explicit loops over channels and a preallocated output
+    E("naive_conv_loops", "naive_conv.py", """    sh, sw = _pair(stride)
+    ph, pw = _pair(padding)
+    x = F.pad(x, (pw, pw, ph, ph))
+    n, c_in, h, w = x.shape
+    c_out, _, kh, kw = weight.shape
+    out_h = (h - kh) // sh + 1
+    out_w = (w - kw) // sw + 1
+    rows = []
+    for i in range(out_h):
+        cols = []
+        for j in range(out_w):
+            window = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]  # sparse: k x k only
+            cols.append(torch.einsum("nchw,ochw->no", window, weight))  # shared weights
+        rows.append(torch.stack(cols, dim=-1))
+    out = torch.stack(rows, dim=-2)
+    if bias is not None:
+        out = out + bias.view(1, -1, 1, 1)
+    return out""", """    sy, sx = (stride, stride) if isinstance(stride, int) else stride
+    py, px = (padding, padding) if isinstance(padding, int) else padding
+    batch, channels, height, width = x.shape
+    padded = torch.zeros(batch, channels, height + 2 * py, width + 2 * px, dtype=x.dtype)
+    padded[:, :, py:py + height, px:px + width] = x
+    filters, _, ky, kx = weight.shape
+    out_h = (height + 2 * py - ky) // sy + 1
+    out_w = (width + 2 * px - kx) // sx + 1
+    result = torch.zeros(batch, filters, out_h, out_w, dtype=x.dtype)
+    for f in range(filters):
+        for r in range(out_h):
+            for c in range(out_w):
+                patch = padded[:, :, r * sy:r * sy + ky, c * sx:c * sx + kx]
+                result[:, f, r, c] = (patch * weight[f]).sum(dim=(1, 2, 3))
+        if bias is not None:
+            result[:, f] += bias[f]
+    return result"""),
+    # math.prod and another spelling of the formulas
+    E("params_prod", "params.py", "return int(sum(p.numel() for p in model.parameters()\n"
+      "                   if p.requires_grad or not trainable_only))",
+      "total = 0\n    for p in model.parameters():\n"
+      "        if trainable_only and not p.requires_grad:\n            continue\n"
+      "        total += p.numel()\n    return total"),
+]
+
+CNN_01_B = [
+    # the slide's keyword arguments, (3, 3) kernels, torch.relu and an in-place ReLU module
+    E("ml_cnn_keywords", "models.py",
+      """        self.conv1 = nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1)
+        self.conv2 = nn.Conv2d(4, 8, kernel_size=3, stride=1, padding=1)
+        self.conv3 = nn.Conv2d(8, 16, kernel_size=3, stride=1, padding=1)""",
+      """        self.conv1 = nn.Conv2d(in_channels=1, out_channels=4, kernel_size=3,
+                               stride=1, padding=1)
+        self.conv2 = nn.Conv2d(in_channels=4, out_channels=8, kernel_size=(3, 3),
+                               stride=(1, 1), padding=(1, 1))
+        self.conv3 = nn.Conv2d(in_channels=8, out_channels=16, kernel_size=3,
+                               padding="same")"""),
+    E("ml_cnn_loop_forward", "models.py", ML_CNN_FORWARD,
+      """        maps = []
+        for conv in (self.conv1, self.conv2, self.conv3):
+            x = torch.relu(conv(x))
+            maps.append(x)
+        return tuple(maps)"""),
+    E("classifier_view", "models.py", "return self.fc_layer(torch.flatten(x3, 1))",
+      "return self.fc_layer(x3.view(x3.size(0), -1))"),
+    E("mlp_relu_modules", "models.py", """        x = torch.flatten(x, 1)
+        x = F.relu(self.Linear1(x))
+        x = F.relu(self.Linear2(x))
+        x = F.relu(self.Linear3(x))
+        return self.output(x)""", """        x = nn.Flatten()(x)
+        for layer in (self.Linear1, self.Linear2, self.Linear3):
+            x = nn.ReLU(inplace=True)(layer(x))
+        logits = self.output(x)
+        return logits"""),
+    # Figure closed by the student is fine too; plt.suptitle on a pyplot figure
+    E("plot_pyplot_closed", "feature_maps.py", """    channels = maps.shape[1]
+    fig = Figure(figsize=(max(2.0 * channels, 4.0), 2.6))""", """    import matplotlib.pyplot as plt
+
+    channels = maps.shape[1]
+    fig = plt.figure(figsize=(12, 3))
+    plt.close(fig)"""),
+    E("feature_maps_inference_mode", "feature_maps.py", """    with torch.no_grad():
+        out = model(image)
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)""",
+      """    with torch.inference_mode():
+        maps = model(image)
+    if isinstance(maps, torch.Tensor):
+        maps = [maps]
+    return tuple(maps)"""),
+    E("naive_conv_unfold_free_sum", "naive_conv.py",
+      'cols.append(torch.einsum("nchw,ochw->no", window, weight))  # shared weights',
+      "cols.append((window.unsqueeze(1) * weight.unsqueeze(0)).sum(dim=(2, 3, 4)))"),
+    E("storage_bytes_loop", "params.py", """    total = sum(p.numel() * p.element_size() for p in model.parameters())
+    return float(total / (1024 ** 3))""", """    storage_memory = 0.0
+    for name, param in model.named_parameters():
+        storage_memory += (param.numel() * param.element_size()) / (1024 ** 3)
+    return storage_memory"""),
+]
+
+
+# --- 02_training -------------------------------------------------------------------------
+
+CNN_BLOCKS = """        self.cnn_layers = torch.nn.Sequential(
+            # block 01
+            torch.nn.Conv2d(1, 3, kernel_size=5),
+            torch.nn.BatchNorm2d(3),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(kernel_size=2),
+            # block 02
+            torch.nn.Conv2d(3, 16, kernel_size=3),
+            torch.nn.BatchNorm2d(16),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(kernel_size=2),
+            # block 03
+            torch.nn.Conv2d(16, 32, kernel_size=3),
+            torch.nn.BatchNorm2d(32),
+            torch.nn.ReLU(),
+            torch.nn.MaxPool2d(kernel_size=2),
+        )"""
+CNN_FC = """        self.fc_layers = torch.nn.Sequential(
+            torch.nn.Linear(32, 20),
+            torch.nn.BatchNorm1d(20),
+            torch.nn.ReLU(),
+            torch.nn.Linear(20, num_classes),
+        )"""
+CNN_FORWARD = """        x = self.cnn_layers(x)
+        x = torch.flatten(x, start_dim=1)
+        return self.fc_layers(x)"""
+
+TRAINING_02_A = [
+    # blocks built by a helper, one shared in-place ReLU, nested Sequentials
+    E("cnn_blocks_helper", "cnn.py", CNN_BLOCKS, """        relu = torch.nn.ReLU(inplace=True)
+
+        def block(c_in, c_out, k):
+            return torch.nn.Sequential(torch.nn.Conv2d(c_in, c_out, k),
+                                       torch.nn.BatchNorm2d(c_out), relu,
+                                       torch.nn.MaxPool2d(2))
+
+        self.cnn_layers = torch.nn.Sequential(block(1, 3, 5), block(3, 16, 3), block(16, 32, 3))"""),
+    # nn.Flatten as the first module of fc_layers, and a forward that only chains
+    E("cnn_flatten_in_fc", "cnn.py", CNN_FC, """        self.fc_layers = torch.nn.Sequential(
+            torch.nn.Flatten(),
+            torch.nn.Linear(32, 20), torch.nn.BatchNorm1d(20), torch.nn.ReLU(),
+            torch.nn.Linear(20, num_classes))"""),
+    E("cnn_forward_chain", "cnn.py", CNN_FORWARD, "        return self.fc_layers(self.cnn_layers(x))"),
+    # positional ColorJitter, list means, int crop sizes
+    E("augmentation_spelling", "augmentation.py", """        transforms.RandomCrop((128, 128)),
+        transforms.RandomHorizontalFlip(p=0.2),
+        transforms.ColorJitter(brightness=0.1, contrast=0.1, saturation=0.1, hue=0.1),
+        transforms.ToTensor(),
+        transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),""", """        transforms.RandomCrop(128),
+        transforms.RandomHorizontalFlip(0.2),
+        transforms.ColorJitter(0.1, 0.1, 0.1, 0.1),
+        transforms.ToTensor(),
+        transforms.Normalize(mean=[0.5] * 3, std=[0.5] * 3),"""),
+    # the lecture's prepare_data with a bare return, positional split lengths
+    E("prepare_data_return", "datamodule.py",
+      "        datasets.MNIST(root=self.data_path, download=True)\n",
+      "        datasets.MNIST(self.data_path, download=True)\n        return\n"),
+    E("accuracy_by_sum", "lightning_model.py",
+      "        accuracy = (torch.argmax(logits, dim=1) == labels).float().mean()",
+      "        predicted = logits.argmax(-1)\n"
+      "        accuracy = (predicted == labels).sum() / labels.shape[0]"),
+    E("optimizer_in_list", "lightning_model.py",
+      "        return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
+      "        optimizer = torch.optim.SGD(params=self.parameters(), lr=self.learning_rate)\n"
+      "        return [optimizer]"),
+    # the lecture's Trainer: Lightning's default log_every_n_steps (50)
+    E("trainer_default_logging", "train.py", "        log_every_n_steps=10,\n", ""),
+]
+
+TRAINING_02_B = [
+    E("cnn_view_flatten", "cnn.py", CNN_FORWARD, """        features = self.cnn_layers(x)
+        logits = self.fc_layers(features.view(features.size(0), -1))
+        return logits"""),
+    E("eval_with_train_false", "lightning_model.py", "    model = model.eval()\n",
+      "    model.train(False)\n"),
+    E("log_on_epoch", "lightning_model.py", '        self.log("train_loss", loss, batch_size=n)',
+      '        self.log("train_loss", loss, on_step=True, on_epoch=True, batch_size=n)'),
+]
+
+# --- 03_transfer -------------------------------------------------------------------------
+
+FREEZE = """    if variant in (1, 2):
+        for param in model.parameters():
+            param.requires_grad = False
+    if variant == 2:
+        for param in last_stage(model).parameters():
+            param.requires_grad = True
+    return replace_head(model, num_classes)"""
+
+TRANSFER_03_A = [
+    E("backbone_by_getattr", "transfer.py", "    return tvm.get_model(name, weights=weights)",
+      "    builder = getattr(tvm, name)\n    return builder(weights=weights)"),
+    E("freeze_with_requires_grad_", "transfer.py", FREEZE, """    if variant != 3:
+        model.requires_grad_(False)
+        if variant == 2:
+            last_stage(model).requires_grad_(True)
+    model = replace_head(model, num_classes)
+    return model"""),
+    E("head_by_type", "transfer.py", """    if hasattr(model, "fc"):
+        model.fc = nn.Linear(model.fc.in_features, num_classes)
+    else:
+        model.classifier[-1] = nn.Linear(model.classifier[-1].in_features, num_classes)
+    return model""", """    if isinstance(model, tvm.ResNet):
+        in_features = model.fc.in_features
+        model.fc = nn.Linear(in_features, num_classes)
+    else:
+        old = model.classifier[len(model.classifier) - 1]
+        model.classifier[len(model.classifier) - 1] = nn.Linear(old.in_features, num_classes)
+    return model"""),
+    E("count_with_filter", "transfer.py",
+      "    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))",
+      "    trainable = filter(lambda p: p.requires_grad, model.parameters())\n"
+      "    return sum(p.numel() for p in trainable)"),
+    E("split_with_random_split", "datamodule.py", """        n_train = len(train_aug) - len(train_aug) // 10
+        # the same permutation as random_split(..., generator=torch.Generator().manual_seed(42))
+        order = torch.randperm(len(train_aug), generator=torch.Generator().manual_seed(42))
+        self.train = Subset(train_aug, order[:n_train].tolist())
+        self.valid = Subset(train_plain, order[n_train:].tolist())""", """        from torch.utils.data import random_split
+
+        n_valid = len(train_aug) // 10
+        train_idx, valid_idx = random_split(range(len(train_aug)),
+                                            [len(train_aug) - n_valid, n_valid],
+                                            generator=torch.Generator().manual_seed(42))
+        self.train = Subset(train_aug, list(train_idx))
+        self.valid = Subset(train_plain, list(valid_idx))"""),
+    E("datamodule_keywords", "train.py",
+      """    return Cifar10DataModule(data_path, batch_size=batch_size, train_transform=transform,
+                             test_transform=transform)""",
+      """    return Cifar10DataModule(data_path=data_path, batch_size=batch_size, num_workers=0,
+                             test_transform=transform, train_transform=transform)"""),
+]
+
+GROUPS = {
+    "01_cnn": {"a": CNN_01_A, "b": CNN_01_B},
+    "02_training": {"a": TRAINING_02_A, "b": TRAINING_02_B},
+    "03_transfer": {"a": TRANSFER_03_A},
+}
