@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import grader
-from grader.core import manifest, runner
+from grader.core import manifest, paths, runner
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
@@ -154,8 +154,12 @@ def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) ->
 def _clean_env() -> dict[str, str]:
     """The box's whole environment: no secret, nothing from the grader's environment
     but the language and the data folders."""
-    keep = ("LANG", "LC_ALL", "CNNKIT_DATA", "CNNKIT_MIRROR", "CNNKIT_LANG", "TZ")
+    keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ")
     env = {k: os.environ[k] for k in keep if k in os.environ}
+    # The box binds the data folders by their resolved paths: name them the same way (a
+    # mirror reached through a symbolic link would not exist inside).
+    env.update(CNNKIT_DATA=str(paths.data_root().resolve()),
+               CNNKIT_MIRROR=str(paths.shared_mirror().resolve()))
     env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", TMPDIR="/tmp", USER="nobody",
                MPLBACKEND="Agg", CNNKIT_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
                PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MPLCONFIGDIR="/tmp/matplotlib",
