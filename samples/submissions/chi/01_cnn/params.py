@@ -75,7 +75,8 @@ def receptive_field(kernel_sizes, strides=None) -> int:
 
 def count_parameters(model, trainable_only=False) -> int:
     """Total number of parameter values in ``model`` (only trainable ones if asked)."""
-    # TODO: sum numel() over model.parameters(), skipping frozen ones when trainable_only
+    # TODO: count the values of every parameter tensor; with trainable_only, only the ones
+    # TODO: the optimizer may change (frozen ones do not count)
     ### BEGIN SOLUTION
     return int(sum(p.numel() for p in model.parameters()
                    if p.requires_grad or not trainable_only))
@@ -84,7 +85,7 @@ def count_parameters(model, trainable_only=False) -> int:
 
 def storage_size_gb(model) -> float:
     """Storage of the parameters in GB, as the lecture computes it: bytes / 1024**3."""
-    # TODO: add numel * element_size for every parameter, divide by 1024 ** 3
+    # TODO: bytes of every parameter (values x bytes per value), in GB as the lecture counts
     ### BEGIN SOLUTION
     total = sum(p.numel() * p.element_size() for p in model.parameters())
     return float(total / (1024 ** 3))
