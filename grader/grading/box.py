@@ -122,9 +122,10 @@ def dropping_uid() -> bool:
     return os.getuid() == 0
 
 
-def command(box: Path, argv: list[str], limits: Limits) -> tuple[list[str], list]:
-    """The bwrap command line that runs ``argv`` inside ``box`` (seen as /box), and the
-    binds to stage before it starts (give both to ``preexec``)."""
+def command(box: Path, argv: list[str], limits: Limits,
+            inside: str = BOX_DIR) -> tuple[list[str], list]:
+    """The bwrap command line that runs ``argv`` inside ``box`` (seen as ``inside``), and
+    the binds to stage before it starts (give both to ``preexec``)."""
     for name, text in (("passwd", PASSWD), ("group", GROUP)):
         (box / f".{name}").write_text(text)
     binds, staged = _binds(dropping_uid())
@@ -136,7 +137,7 @@ def command(box: Path, argv: list[str], limits: Limits) -> tuple[list[str], list
         "--ro-bind", str(box / ".group"), "/etc/group",
         "--proc", "/proc", "--dev", "/dev",
         "--size", str(limits.scratch_mb * 1024 * 1024), "--tmpfs", "/tmp",
-        "--ro-bind", str(box), BOX_DIR, "--chdir", BOX_DIR,
+        "--ro-bind", str(box), inside, "--chdir", inside,
         "--", *argv,
     ], staged
 

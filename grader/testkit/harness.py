@@ -98,10 +98,37 @@ def describe_import_failure(path: Path, exc: BaseException) -> str:
                        "được import; hãy sửa lỗi hoặc đưa code đó vào trong một hàm."})
 
 
-def exercise(test_file: str | Path, module: str) -> LazyExercise:
-    return LazyExercise(topic_of(test_file), module)
+def exercise(test_file: str | Path, module: str):
+    """The student's module: imported here, or, when grading, living in the worker."""
+    from grader.remote import session
+
+    topic = topic_of(test_file)
+    if session.enabled():
+        return session.RemoteExercise(topic, module, lambda: current_topic_dir(topic))
+    return LazyExercise(topic, module)
 
 
 def topic_data(test_file: str | Path, name: str) -> Path:
-    """A data file shipped with the tests (for example the sample image)."""
+    """A data file shipped with the tests (for example the sample image); when grading, its
+    copy in the worker's box, at a path both sides read."""
+    from grader.remote import session
+
+    if session.enabled():
+        topic = topic_of(test_file)
+        return session.data_file(topic, current_topic_dir(topic), name)
     return Path(test_file).resolve().parent / name
+
+
+def probe(name: str, *args, **kwargs):
+    """Run the kit's probe ``name`` beside the student's code (see ``grader.remote.probes``)."""
+    from grader.remote import session
+
+    return session.probe(name, *args, **kwargs)
+
+
+def guarded(*names: str):
+    """A context manager: the named guards of ``grader.remote.guards`` hold for every call
+    to the student's code inside it, here or in the worker."""
+    from grader.remote import session
+
+    return session.guarded(*names)

@@ -45,6 +45,13 @@ def pytest_addoption(parser):
                     help="missing data fails a test instead of skipping it (always so on CI)")
     group.addoption("--cnnkit-no-network", action="store_true",
                     help="make every socket connection fail")
+    group.addoption("--cnnkit-worker", action="store_true",
+                    help="run student code only in an isolated worker process (in a box); "
+                         "the tests here call it and check what comes back")
+    group.addoption("--cnnkit-box-uid", type=int, default=None,
+                    help="host uid of the worker's box (when the grader runs as root)")
+    group.addoption("--cnnkit-memory-mb", type=int, default=None,
+                    help="address-space limit of the worker, in MB")
     group.addoption("--lang", default=None, help="language of explanations: en or vi")
 
 
@@ -55,11 +62,24 @@ def pytest_configure(config):
         os.environ["CNNKIT_LANG"] = config.getoption("--lang")
     if config.getoption("--cnnkit-no-network"):
         _block_network()
+    worker = config.getoption("--cnnkit-worker")
+    if worker:
+        import dataclasses
+
+        from grader.remote import session
+
+        limits = DEFAULTS
+        if config.getoption("--cnnkit-memory-mb"):
+            limits = dataclasses.replace(limits, memory_mb=config.getoption("--cnnkit-memory-mb"))
+        session.configure(True, limits, config.getoption("--cnnkit-box-uid"),
+                          boxed=os.environ.get("CNNKIT_WORKER_UNBOXED") != "1")
     try:
         from hypothesis import HealthCheck, settings
 
+        # When grading, examples are drawn afresh each run: a student's code cannot know
+        # them in advance. Students get the same examples every run.
         settings.register_profile(
-            "cnnkit", deadline=None, max_examples=30, derandomize=True, database=None,
+            "cnnkit", deadline=None, max_examples=30, derandomize=not worker, database=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors])
         settings.load_profile("cnnkit")
     except ImportError:  # pragma: no cover
@@ -75,6 +95,9 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
+    from grader.remote import session
+
+    session.shutdown()
     fh = getattr(config, "_cnnkit_results", None)
     if fh:
         fh.close()

@@ -4,26 +4,15 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from matplotlib.figure import Figure
 from PIL import Image
 
 from grader.core.i18n import pick
 from grader.testkit.checks import check_shape
-from grader.testkit.harness import exercise, topic_data
+from grader.testkit.harness import exercise, probe, topic_data
+from grader.testkit.toy_models import TwoMaps
 
 fm = exercise(__file__, "feature_maps")
 FISH = topic_data(__file__, "fish.png")
-
-
-class _TwoMaps(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.a = nn.Conv2d(1, 2, 3, padding=1)
-        self.b = nn.Conv2d(2, 3, 3, padding=1)
-
-    def forward(self, x):
-        y = self.a(x)
-        return y, self.b(y)
 
 
 def test_load_image_shapes_and_range():
@@ -77,7 +66,7 @@ def test_load_image_is_grayscale_of_the_file():
 
 
 def test_feature_maps_returns_tuple_without_gradients():
-    maps = fm.feature_maps(_TwoMaps(), torch.rand(1, 1, 16, 16))
+    maps = fm.feature_maps(TwoMaps(), torch.rand(1, 1, 16, 16))
     assert isinstance(maps, tuple) and len(maps) == 2, (
         f"feature_maps(model, image) returned {type(maps).__name__}; expected a tuple with one "
         "tensor per model output")
@@ -89,45 +78,34 @@ def test_feature_maps_returns_tuple_without_gradients():
 
 
 @pytest.fixture
-def nothing_on_screen(monkeypatch):
-    import matplotlib.pyplot as plt
-
-    def forbidden(*a, **k):
-        raise AssertionError("plot_feature_maps called plt.show(): return the figure instead")
-
-    monkeypatch.setattr(plt, "show", forbidden)
-    before = set(plt.get_fignums())
-    returned = []  # the test adds the figure it got back
-    yield returned
-    kept = {getattr(f, "number", None) for f in returned}
-    opened = set(plt.get_fignums()) - before
-    leaked = opened - kept
-    for number in opened:  # plt.subplots is fine: we close the returned figure here
-        plt.close(number)
+def no_figure_left_open():
+    """The test adds what the call reported; the check is made at teardown."""
+    reports = []
+    yield reports
+    leaked = sum(r["leaked"] for r in reports)
     assert not leaked, pick({
-        "en": f"plot_feature_maps opened {len(leaked)} pyplot figure(s) it neither returned nor "
+        "en": f"plot_feature_maps opened {leaked} pyplot figure(s) it neither returned nor "
               "closed (for example plt.figure() before plt.subplots()): every call leaks one. "
               "Open only the figure you return, or close the others with plt.close(...).",
-        "vi": f"plot_feature_maps mở {len(leaked)} figure của pyplot mà không trả về cũng không "
+        "vi": f"plot_feature_maps mở {leaked} figure của pyplot mà không trả về cũng không "
               "đóng (ví dụ gọi plt.figure() trước plt.subplots()): mỗi lần gọi lại rò rỉ một "
               "figure. Chỉ mở figure bạn trả về, hoặc đóng các figure khác bằng plt.close(...)."})
 
 
-def test_plot_feature_maps_one_gray_panel_per_channel(nothing_on_screen):
+def test_plot_feature_maps_one_gray_panel_per_channel(no_figure_left_open):
     maps = torch.rand(1, 4, 10, 12)
-    fig = fm.plot_feature_maps(maps, "Layer 1 - edges")
-    nothing_on_screen.append(fig)
-    assert isinstance(fig, Figure), f"returned {type(fig).__name__}; expected a Figure"
-    with_images = [ax for ax in fig.axes if ax.images]
-    assert len(with_images) == 4, (
-        f"the figure has {len(with_images)} panels with an image; expected 4, one per channel")
-    for i, ax in enumerate(with_images):
-        image = ax.images[0]
-        assert image.get_array().shape == (10, 12), (
-            f"panel {i} shows an array of {image.get_array().shape}; expected (10, 12)")
-        assert np.allclose(np.asarray(image.get_array()), maps[0, i].numpy()), (
-            f"panel {i} does not show channel {i}")
-        assert image.get_cmap().name == "gray", f"panel {i} uses cmap {image.get_cmap().name!r}"
-        assert not ax.axison, f"panel {i} still shows its axes: call ax.axis('off')"
-    title = fig._suptitle.get_text() if fig._suptitle else ""
+    facts = probe("figure_facts", fm, "plot_feature_maps", maps, "Layer 1 - edges")
+    no_figure_left_open.append(facts)
+    assert facts["is_figure"], f"returned {facts['type']}; expected a Figure"
+    panels = facts["panels"]
+    assert len(panels) == 4, (
+        f"the figure has {len(panels)} panels with an image; expected 4, one per channel")
+    for i, panel in enumerate(panels):
+        shown = panel["array"]
+        assert tuple(shown.shape) == (10, 12), (
+            f"panel {i} shows an array of {tuple(shown.shape)}; expected (10, 12)")
+        assert torch.allclose(shown, maps[0, i].double()), f"panel {i} does not show channel {i}"
+        assert panel["cmap"] == "gray", f"panel {i} uses cmap {panel['cmap']!r}"
+        assert not panel["axis_on"], f"panel {i} still shows its axes: call ax.axis('off')"
+    title = facts["suptitle"]
     assert title == "Layer 1 - edges", f"the figure's title is {title!r}; use fig.suptitle(title)"

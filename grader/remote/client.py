@@ -1,0 +1,233 @@
+"""The trusted side of a worker: start it in its box, call it, restart it after a death.
+
+One worker serves one topic folder of one submission for a whole test session. A call
+that dies, overruns the test's time or answers nonsense kills the worker; the next call
+starts a fresh one, so one broken test never decides another.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from grader.core.i18n import pick
+from grader.core.limits import Limits
+from grader.remote import objects, wire
+
+REPLY_CAP = 2 << 30
+
+
+class WorkerDied(AssertionError):
+    """The student's process ended (or was stopped) during a call."""
+
+
+class WorkerClient:
+    def __init__(self, box: Path, topic_dir_inside: str, limits: Limits, host_uid: int,
+                 boxed: bool = True):
+        self.box, self.topic_dir_inside = box, topic_dir_inside
+        self.limits, self.host_uid, self.boxed = limits, host_uid, boxed
+        self.proc: subprocess.Popen | None = None
+        self.inside = str(box)
+        self.request_fd = self.reply_fd = None
+
+    # --- the process -----------------------------------------------------------------
+    def start(self) -> None:
+        from grader.grading import box as boxes
+
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        argv = [sys.executable, "-I", "-m", "grader.remote.worker", self.topic_dir_inside,
+                str(req_r), str(rep_w)]
+        env = worker_env()
+        if self.boxed:
+            cmd, staged = boxes.command(self.box, argv, self.limits, inside=self.inside)
+            preexec = boxes.preexec(self.limits, self.host_uid, staged)
+        else:  # the kit's own tests of the protocol, without a box
+            cmd, preexec = argv, os.setsid
+        for fd in (req_r, rep_w):
+            os.set_inheritable(fd, True)
+        try:
+            self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                         pass_fds=(req_r, rep_w), preexec_fn=preexec)
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self.request_fd, self.reply_fd = req_w, rep_r
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            from grader.grading import box as boxes
+
+            boxes.kill(self.proc)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                pass
+        for fd in (self.request_fd, self.reply_fd):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.proc = None
+        self.request_fd = self.reply_fd = None
+
+    def _death(self) -> str:
+        code = self.proc.poll() if self.proc else None
+        if code is None:
+            return pick({"en": "it sent something that is not an answer",
+                         "vi": "nó gửi về dữ liệu không phải câu trả lời"})
+        if code < 0 or code > 128:
+            import signal
+
+            number = -code if code < 0 else code - 128
+            try:
+                name = signal.Signals(number).name
+            except ValueError:
+                name = str(number)
+            return pick({
+                "en": f"it was killed by {name} (a crash, or the memory cap of "
+                      f"{self.limits.memory_mb} MB)",
+                "vi": f"nó bị dừng bởi {name} (chương trình lỗi, hoặc vượt giới hạn bộ nhớ "
+                      f"{self.limits.memory_mb} MB)"})
+        return pick({"en": f"it ended with exit code {code} (os._exit, or a crash)",
+                     "vi": f"nó kết thúc với mã thoát {code} (os._exit, hoặc chương trình lỗi)"})
+
+    # --- one request -------------------------------------------------------------------
+    def request(self, request: dict):
+        if self.proc is None:
+            self.start()
+        mirrors: dict[int, objects.RemoteModule] = {}
+
+        def ref(obj):
+            if isinstance(obj, objects.RemoteModule):
+                mirrors.setdefault(obj._remote_id, obj)
+                return ("ref", obj._remote_id)
+            if isinstance(obj, objects.Handle):
+                return ("ref", obj._remote_id)
+            return None
+
+        wire.dump_request(request, ref)  # first pass: find the mirrors involved
+        sync, done = [], set()
+        while len(done) < len(mirrors):
+            for key, mirror in list(mirrors.items()):
+                if key in done:
+                    continue
+                done.add(key)
+                for sub in mirror.modules():
+                    if isinstance(sub, objects.RemoteModule):
+                        mirrors.setdefault(sub._remote_id, sub)
+        for key, mirror in mirrors.items():
+            sync.append((("ref", key), {
+                "_parameters": dict(mirror._parameters), "_buffers": dict(mirror._buffers),
+                "_modules": dict(mirror._modules), "training": mirror.training}))
+        request = {**request, "sync": sync, "options": {
+            "device": str(torch.get_default_device()), "grad": torch.is_grad_enabled(),
+            "rng": torch.get_rng_state(), "guards": list(_active_guards())}}
+        payload = wire.dump_request(request, ref)
+        try:
+            wire.send(self.request_fd, payload)
+            reply = wire.load_reply(wire.receive(self.reply_fd, REPLY_CAP))
+        except BaseException as exc:  # a timeout, a death, a broken reply: start afresh
+            why = None
+            if isinstance(exc, (EOFError, BrokenPipeError, wire.WireError)):
+                if self.proc is not None:
+                    try:
+                        self.proc.wait(timeout=2)
+                    except subprocess.TimeoutExpired:
+                        pass
+                why = str(exc) if isinstance(exc, wire.WireError) else self._death()
+            self.stop()
+            if why is None:
+                raise
+            raise WorkerDied(pick({
+                "en": f"the student's code stopped answering during this call: {why}",
+                "vi": f"mã của sinh viên ngừng trả lời trong lần gọi này: {why}"})) from None
+        return self._unpack(reply)
+
+    def _unpack(self, reply):
+        if not isinstance(reply, dict) or ("ok" not in reply and "error" not in reply):
+            self.stop()
+            raise WorkerDied(pick({"en": "the student's process sent a malformed answer",
+                                   "vi": "tiến trình của sinh viên gửi câu trả lời sai dạng"}))
+        if "error" in reply:
+            err = reply["error"] if isinstance(reply["error"], dict) else {}
+            raise_remote(err)
+        return restore(reply["ok"])
+
+    # --- the operations the harness uses ---------------------------------------------
+    def module_attr(self, module: str, name: str):
+        return self.request({"op": "get", "target": ("module", module), "path": [name]})
+
+    def getattr(self, obj, name: str):
+        return self.request({"op": "get", "target": ("obj", obj), "path": [name]})
+
+    def call(self, obj, args, kwargs):
+        return self.request({"op": "call", "target": ("obj", obj), "path": [],
+                             "args": tuple(args), "kwargs": dict(kwargs)})
+
+    def listing(self, obj):
+        return self.request({"op": "list", "target": ("obj", obj)})
+
+    def length(self, obj):
+        return self.request({"op": "len", "target": ("obj", obj)})
+
+    def item(self, obj, key):
+        return self.request({"op": "item", "target": ("obj", obj), "key": key})
+
+    def probe(self, name: str, args, kwargs):
+        return self.request({"op": "probe", "name": name, "args": tuple(args),
+                             "kwargs": dict(kwargs)})
+
+
+def _active_guards():
+    from grader.remote import session
+
+    return session.ACTIVE_GUARDS
+
+
+def raise_remote(err: dict):
+    __tracebackhide__ = True
+    from grader.testkit.harness import ExerciseImportError
+
+    type_name = str(err.get("type", "Exception"))[:100]
+    message = str(err.get("message", ""))
+    where = [str(w)[:300] for w in err.get("where", [])[:3]] if isinstance(
+        err.get("where"), list) else []
+    if type_name == "ExerciseImportError":
+        raise ExerciseImportError(message)
+    if where:
+        message += "\n" + pick({"en": "  raised at ", "vi": "  lỗi tại "}) + \
+            "\n  ".join(where)
+    raise objects.rebuild_error(type_name, message)
+
+
+def restore(value):
+    """numpy arrays come as tagged tensors; everything else is already safe data."""
+    if isinstance(value, dict):
+        if set(value) == {"__ndarray__"} and isinstance(value["__ndarray__"], torch.Tensor):
+            return value["__ndarray__"].numpy()
+        return {k: restore(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(restore(v) for v in value)
+    return value
+
+
+def worker_env() -> dict[str, str]:
+    from grader.core import paths
+
+    keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ")
+    env = {k: os.environ[k] for k in keep if k in os.environ}
+    env.update(CNNKIT_DATA=str(paths.data_root().resolve()),
+               CNNKIT_MIRROR=str(paths.shared_mirror().resolve()))
+    env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", TMPDIR="/tmp", USER="nobody",
+               MPLBACKEND="Agg", CNNKIT_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
+               PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MPLCONFIGDIR="/tmp/matplotlib",
+               TORCH_HOME="/tmp/torch", HYPOTHESIS_STORAGE_DIRECTORY="/tmp/hypothesis")
+    return env

@@ -1,0 +1,72 @@
+"""Guards: patches applied where the student's code runs, for the length of a call.
+
+A test asks for one by name (``harness.guarded("no_builtin_conv")``); in-process it is
+applied here, in grading mode inside the worker. Each guard turns a forbidden call into
+an ``AssertionError`` that says why it is forbidden.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from grader.core.i18n import pick
+
+
+def _forbidden(name: str, what: dict):
+    def forbidden(*args, **kwargs):
+        raise AssertionError(pick({
+            "en": f"conv2d_naive called {name}, which {what['en']}. Write the sliding window "
+                  "yourself: slice each k x k window and combine it with the kernel",
+            "vi": f"conv2d_naive đã gọi {name}, hàm này {what['vi']}. Hãy tự viết cửa sổ "
+                  "trượt: cắt từng cửa sổ k x k rồi kết hợp với kernel"}))
+    return forbidden
+
+
+@contextlib.contextmanager
+def _patched(pairs):
+    saved = [(owner, attr, owner.__dict__.get(attr, getattr(owner, attr)))
+             for owner, attr, _ in pairs]
+    try:
+        for owner, attr, value in pairs:
+            setattr(owner, attr, value)
+        yield
+    finally:
+        for owner, attr, value in reversed(saved):
+            setattr(owner, attr, value)
+
+
+def no_builtin_conv():
+    import torch
+    import torch.nn.functional as F
+
+    conv = {"en": "is a built-in convolution", "vi": "là phép tích chập có sẵn"}
+    windows = {"en": "cuts out all the windows for you", "vi": "cắt sẵn mọi cửa sổ cho bạn"}
+    return _patched([
+        (F, "conv2d", _forbidden("F.conv2d", conv)),
+        (torch, "conv2d", _forbidden("torch.conv2d", conv)),
+        (torch.nn.Conv2d, "forward", _forbidden("nn.Conv2d", conv)),
+        (torch.Tensor, "unfold", _forbidden("Tensor.unfold", windows)),
+        (F, "unfold", _forbidden("F.unfold", windows)),
+    ])
+
+
+def no_download():
+    import torchvision.datasets.utils as tv_utils
+
+    def no_network(*a, **k):
+        raise AssertionError(pick({
+            "en": "prepare_data tried to download although the data is already there",
+            "vi": "prepare_data cố tải dữ liệu về dù dữ liệu đã có sẵn"}))
+    return _patched([(tv_utils, "download_and_extract_archive", no_network),
+                     (tv_utils, "download_url", no_network)])
+
+
+GUARDS = {"no_builtin_conv": no_builtin_conv, "no_download": no_download}
+
+
+@contextlib.contextmanager
+def applied(names):
+    with contextlib.ExitStack() as stack:
+        for name in names:
+            stack.enter_context(GUARDS[name]())
+        yield

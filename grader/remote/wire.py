@@ -1,0 +1,112 @@
+"""Framing and the two encodings.
+
+Trusted -> worker: pickle (the worker may unpickle what the trusted side wrote). Mirrors
+and handles travel as persistent ids, and each mirror's current state travels with the
+request, so the worker's object computes with the weights the test put in.
+
+Worker -> trusted: ``torch.save`` bytes, read with ``torch.load(weights_only=True)`` and
+an allowlist of torch and torchvision classes plus ``objects``' own. Nothing the worker
+sends is ever unpickled freely.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import struct
+
+import torch
+
+HEADER = struct.Struct("!Q")
+
+
+class WireError(Exception):
+    """The other side sent something that is not a frame of the protocol."""
+
+
+def send(fd: int, payload: bytes) -> None:
+    data = HEADER.pack(len(payload)) + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exactly(fd: int, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def receive(fd: int, cap: int) -> bytes:
+    (size,) = HEADER.unpack(_read_exactly(fd, HEADER.size))
+    if size > cap:
+        raise WireError(f"a reply of {size >> 20} MB, over the limit of {cap >> 20} MB")
+    return _read_exactly(fd, size)
+
+
+# --- trusted -> worker --------------------------------------------------------------
+
+def dump_request(request, remote_ref) -> bytes:
+    """Pickle ``request``; ``remote_ref(obj)`` names worker-owned objects (or None)."""
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.persistent_id = remote_ref
+    pickler.dump(request)
+    return buf.getvalue()
+
+
+def load_request(data: bytes, resolve):
+    """In the worker: unpickle, mapping persistent ids back to the worker's objects."""
+    unpickler = pickle.Unpickler(io.BytesIO(data))
+    unpickler.persistent_load = resolve
+    return unpickler.load()
+
+
+# --- worker -> trusted --------------------------------------------------------------
+
+def dump_reply(reply) -> bytes:
+    buf = io.BytesIO()
+    torch.save(reply, buf)
+    return buf.getvalue()
+
+
+def _allowed_classes() -> list:
+    """Classes a reply may hold: torch.nn's layers, torchvision's transforms, ours."""
+    import collections
+    import inspect
+
+    import torch.nn as nn
+    from torchvision.transforms import InterpolationMode
+    from torchvision.transforms import transforms as tv
+
+    from grader.remote import objects
+
+    allowed = [objects.RemoteModule, objects.Handle, collections.OrderedDict, set,
+               InterpolationMode, torch.Size]
+    allowed += [c for c in vars(nn).values() if inspect.isclass(c) and issubclass(c, nn.Module)
+                and c.__module__.startswith("torch.nn.modules")]
+    allowed += [c for c in vars(tv).values() if inspect.isclass(c)
+                and c.__module__ == tv.__name__ and not issubclass(c, BaseException)]
+    return allowed
+
+
+_ALLOWED: list | None = None
+
+
+def load_reply(data: bytes):
+    """Read a worker's reply: tensors, plain containers and allowlisted classes only."""
+    global _ALLOWED
+    if _ALLOWED is None:
+        _ALLOWED = _allowed_classes()
+    with torch.serialization.safe_globals(_ALLOWED):
+        try:
+            return torch.load(io.BytesIO(data), weights_only=True)
+        except Exception as exc:  # an unlisted class, a broken archive: never unpickled
+            raise WireError(f"the reply could not be read safely ({type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0][:200] if str(exc) else ''})") from None

@@ -1,0 +1,329 @@
+"""The untrusted worker: imports one topic folder of a student and does what it is asked.
+
+Run as ``python -I -m grader.remote.worker TOPIC_DIR REQUEST_FD REPLY_FD`` inside the
+box. It answers each request with data only (see ``wire``); whatever it answers, the
+trusted side checks behaviour on inputs it chose, so a worker that lies gains nothing.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import inspect
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from grader.remote import objects, wire
+
+HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
+              "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
+              "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
+              "_forward_hooks_with_kwargs", "_forward_pre_hooks_with_kwargs",
+              "_forward_hooks_always_called")
+MAX_LISTING = 100_000
+
+
+def _builtin_module_types() -> set:
+    return {c for c in vars(nn).values() if inspect.isclass(c) and issubclass(c, nn.Module)
+            and c.__module__.startswith("torch.nn.modules")}
+
+
+def _transform_types() -> set:
+    from torchvision.transforms import transforms as tv
+
+    return {c for c in vars(tv).values() if inspect.isclass(c) and c.__module__ == tv.__name__
+            and not issubclass(c, BaseException)}
+
+
+class Worker:
+    def __init__(self, topic_dir: Path):
+        self.topic_dir = topic_dir
+        self.objects: dict[int, object] = {}
+        self.import_failures: dict[str, str] = {}
+        self.builtin_modules = _builtin_module_types()
+        self.transforms = _transform_types()
+
+    # --- objects the trusted side refers to ----------------------------------------
+    def register(self, obj) -> int:
+        key = id(obj)
+        self.objects[key] = obj
+        return key
+
+    def resolve(self, pid):
+        kind, key = pid
+        if kind != "ref" or key not in self.objects:
+            raise KeyError(f"unknown object {pid!r}")
+        return self.objects[key]
+
+    def module(self, name: str):
+        from grader.testkit import harness, targets
+
+        if name in self.import_failures:
+            raise ImportFailed(self.import_failures[name])
+        try:
+            return targets.import_exercise(self.topic_dir, name)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            self.import_failures[name] = harness.describe_import_failure(
+                self.topic_dir / f"{name}.py", exc)
+            raise ImportFailed(self.import_failures[name]) from None
+
+    # --- encoding a value for the trusted side --------------------------------------
+    def encode(self, value, memo=None):
+        memo = {} if memo is None else memo
+        if value is None or type(value) in (bool, int, float, str, bytes, complex):
+            return value
+        from torchvision.transforms import InterpolationMode
+
+        if type(value) is InterpolationMode:
+            return value
+        for plain in (bool, int, float, str):  # subclasses lose their own __eq__ and __str__
+            if isinstance(value, plain):
+                return plain(value)
+        try:
+            import numpy as np
+
+            if isinstance(value, np.generic):
+                return value.item()
+            if isinstance(value, np.ndarray) and value.dtype != object:
+                return {"__ndarray__": torch.from_numpy(np.ascontiguousarray(value)).clone()}
+        except ImportError:  # pragma: no cover
+            pass
+        if isinstance(value, torch.Tensor):
+            return self._tensor(value)
+        if isinstance(value, (torch.dtype, torch.device)):
+            return value
+        if isinstance(value, torch.Size):
+            return tuple(int(v) for v in value)
+        if isinstance(value, (tuple, list)):
+            out = [self.encode(v, memo) for v in value]
+            return out if isinstance(value, list) else tuple(out)
+        if isinstance(value, (set, frozenset)) and all(
+                type(v) in (int, str, float, bool) for v in value):
+            return set(value)
+        if isinstance(value, dict) and all(type(k) in (str, int, float, bool) for k in value):
+            return {k: self.encode(v, memo) for k, v in value.items()}
+        if isinstance(value, nn.Module):
+            return self.mirror(value, memo)
+        if type(value) in self.transforms:
+            return self._copy_object(value, memo)
+        return self.handle(value)
+
+    def _tensor(self, t: torch.Tensor) -> torch.Tensor:
+        out = t.detach()
+        if out.device.type not in ("cpu", "meta"):
+            out = out.cpu()
+        if isinstance(t, nn.Parameter):
+            return nn.Parameter(out, requires_grad=t.requires_grad)
+        if t.requires_grad and out.is_floating_point():
+            out = out.clone().requires_grad_(True)
+        return out
+
+    def handle(self, value) -> objects.Handle:
+        try:
+            text = repr(value)[:300]
+        except Exception:
+            text = ""
+        return objects.Handle(self.register(value), type(value).__qualname__, text)
+
+    def _copy_object(self, value, memo):
+        if id(value) in memo:
+            return memo[id(value)]
+        copy = type(value).__new__(type(value))
+        memo[id(value)] = copy
+        state = {}
+        for key, item in vars(value).items():
+            if key in HOOK_DICTS:
+                state[key] = collections.OrderedDict()
+            elif key == "_modules":
+                state[key] = collections.OrderedDict(
+                    (n, None if c is None else self.mirror(c, memo)) for n, c in item.items())
+            elif key in ("_parameters", "_buffers"):
+                state[key] = collections.OrderedDict(
+                    (n, None if t is None else self._tensor(t)) for n, t in item.items())
+            elif key.startswith("_remote"):
+                continue
+            else:
+                state[key] = self.encode(item, memo)
+        copy.__dict__.update(state)
+        return copy
+
+    def mirror(self, module: nn.Module, memo):
+        if id(module) in memo:
+            return memo[id(module)]
+        if type(module) in self.builtin_modules or type(module) in self.transforms:
+            return self._copy_object(module, memo)
+        copy = objects.RemoteModule.__new__(objects.RemoteModule)
+        memo[id(module)] = copy
+        state = {}
+        for key, item in vars(module).items():
+            if key in HOOK_DICTS:
+                state[key] = collections.OrderedDict()
+            elif key == "_modules":
+                state[key] = collections.OrderedDict(
+                    (n, None if c is None else self.mirror(c, memo)) for n, c in item.items())
+            elif key in ("_parameters", "_buffers"):
+                state[key] = collections.OrderedDict(
+                    (n, None if t is None else self._tensor(t)) for n, t in item.items())
+            elif key.startswith("_remote") or key.startswith("__"):
+                continue
+            else:
+                try:
+                    state[key] = self.encode(item, memo)
+                except Exception:
+                    continue
+        state["_non_persistent_buffers_set"] = set(
+            getattr(module, "_non_persistent_buffers_set", set()))
+        state["_remote_id"] = self.register(module)
+        state["_remote_type"] = type(module).__name__
+        state["_remote_mro"] = tuple(c.__name__ for c in type(module).__mro__)
+        copy.__dict__.update(state)
+        return copy
+
+    # --- applying the trusted side's state to the worker's objects -------------------
+    def sync(self, target: nn.Module, state: dict) -> None:
+        for kind in ("_parameters", "_buffers"):
+            mine = target.__dict__.setdefault(kind, collections.OrderedDict())
+            for name, new in state[kind].items():
+                old = mine.get(name)
+                if new is None or old is None or old.shape != new.shape or \
+                        old.dtype != new.dtype or old.device != new.device:
+                    mine[name] = new
+                    continue
+                with torch.no_grad():
+                    old.copy_(new)
+                if kind == "_parameters":
+                    old.requires_grad_(new.requires_grad)
+            for name in [n for n in mine if n not in state[kind]]:
+                del mine[name]
+        children = target.__dict__.setdefault("_modules", collections.OrderedDict())
+        for name, new in state["_modules"].items():
+            old = children.get(name)
+            if new is None or old is None or new is old:
+                children[name] = new
+            elif type(old) is type(new) and type(old) in self.builtin_modules and \
+                    _same_shapes(old, new):
+                self.sync(old, _state_of(new))
+            else:
+                children[name] = new
+        for name in [n for n in children if n not in state["_modules"]]:
+            del children[name]
+        target.training = bool(state["training"])
+
+    # --- requests ------------------------------------------------------------------
+    def target(self, spec):
+        kind, value = spec
+        if kind == "module":
+            return self.module(value)
+        if kind == "obj":  # already resolved from its persistent id
+            return value
+        raise ValueError(f"unknown target {kind!r}")
+
+    def run(self, request: dict):
+        for ref, state in request.get("sync", ()):
+            self.sync(self.resolve(ref), state)
+        op = request["op"]
+        if op == "probe":
+            from grader.remote import probes
+
+            func = getattr(probes, request["name"])
+            args = [self._student(a) for a in request["args"]]
+            return func(*args, **request["kwargs"])
+        obj = self.target(request["target"])
+        for name in request.get("path", ()):
+            obj = getattr(obj, name)
+        if op == "get":
+            return obj
+        if op == "call":
+            return obj(*request["args"], **request["kwargs"])
+        if op == "list":
+            out = []
+            for i, item in enumerate(obj):
+                if i >= MAX_LISTING:
+                    raise ValueError(f"more than {MAX_LISTING} items")
+                out.append(item)
+            return out
+        if op == "len":
+            return len(obj)
+        if op == "item":
+            return obj[request["key"]]
+        raise ValueError(f"unknown request {op!r}")
+
+    def _student(self, arg):
+        if isinstance(arg, tuple) and len(arg) == 2 and arg[0] == "module":
+            return self.module(arg[1])
+        return arg
+
+    def answer(self, request: dict) -> dict:
+        options = request.get("options", {})
+        rng = options.get("rng")
+        if isinstance(rng, torch.Tensor):
+            torch.set_rng_state(rng)
+        from grader.remote import guards
+
+        with torch.device(options.get("device", "cpu")), \
+                torch.set_grad_enabled(options.get("grad", True)), \
+                guards.applied([g for g in options.get("guards", ()) if g in guards.GUARDS]):
+            value = self.run(request)
+        return {"ok": self.encode(value)}
+
+
+class ImportFailed(Exception):
+    """The exercise file could not be imported (the message says why, for the student)."""
+
+
+def _state_of(module: nn.Module) -> dict:
+    return {"_parameters": dict(module._parameters), "_buffers": dict(module._buffers),
+            "_modules": dict(module._modules), "training": module.training}
+
+
+def _same_shapes(a: nn.Module, b: nn.Module) -> bool:
+    def shapes(m):
+        return [(n, tuple(t.shape)) for n, t in m.state_dict(keep_vars=True).items()]
+    return shapes(a) == shapes(b)
+
+
+def describe_error(exc: BaseException) -> dict:
+    frames = traceback.extract_tb(exc.__traceback__)
+    kit = Path(__file__).resolve().parents[1]
+    mine = [f for f in frames if not Path(f.filename).resolve().is_relative_to(kit)
+            and "site-packages" not in f.filename]
+    where = [f"{Path(f.filename).name}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
+             for f in mine[-3:]]
+    return {"type": "ExerciseImportError" if isinstance(exc, ImportFailed)
+            else type(exc).__name__, "message": str(exc)[:8000], "where": where}
+
+
+def main(argv: list[str]) -> int:
+    topic_dir, request_fd, reply_fd = Path(argv[0]), int(argv[1]), int(argv[2])
+    worker = Worker(topic_dir)
+    while True:
+        try:
+            data = wire.receive(request_fd, 1 << 34)
+        except EOFError:
+            return 0
+        try:
+            request = wire.load_request(data, worker.resolve)
+            reply = worker.answer(request)
+            payload = wire.dump_reply(reply)
+        except SystemExit as exc:  # sys.exit in student code: an error, not the end
+            payload = wire.dump_reply({"error": {
+                "type": "SystemExit", "message": f"the code called exit({exc.code!r})",
+                "where": []}})
+        except BaseException as exc:  # noqa: BLE001 - every failure goes back as data
+            try:
+                payload = wire.dump_reply({"error": describe_error(exc)})
+            except Exception:
+                payload = wire.dump_reply({"error": {"type": type(exc).__name__,
+                                                     "message": "", "where": []}})
+        wire.send(reply_fd, payload)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
