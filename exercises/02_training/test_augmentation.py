@@ -3,12 +3,11 @@
 import numpy as np
 import torch
 from hypothesis import given
-from matplotlib.figure import Figure
 
 from grader.testkit import pinned
 from grader.testkit import strategies as S
 from grader.testkit.checks import check_close, check_shape
-from grader.testkit.harness import exercise
+from grader.testkit.harness import exercise, probe
 
 aug = exercise(__file__, "augmentation")
 
@@ -117,7 +116,7 @@ def test_flip_rate_is_near_0_2():
 
 def test_augmentation_grid_figure():
     images = [_half_image(), np.random.default_rng(1).integers(0, 256, (50, 40, 3), np.uint8)]
-    fig = aug.augmentation_grid(images, aug.build_train_transform())
-    assert isinstance(fig, Figure)
-    shown = [ax for ax in fig.axes if ax.images]
+    facts = probe("figure_facts", aug, "augmentation_grid", images, aug.build_train_transform())
+    assert facts["is_figure"], f"augmentation_grid returned {facts['type']}; expected a Figure"
+    shown = facts["panels"]
     assert len(shown) == 4, f"expected 2 rows x 2 images, got {len(shown)} panels"

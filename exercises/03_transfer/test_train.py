@@ -3,7 +3,7 @@
 import torch
 import torchvision.models as tvm
 
-from grader.testkit.harness import exercise
+from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")
 
@@ -23,10 +23,10 @@ def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
             "(weights.transforms(): resize, crop 224, ImageNet mean/std)")
 
 
-def test_fast_dev_run_with_cached_features(tmp_path):
-    result = train.train_transfer(variant=1, profile="quick", backbone="mobilenet_v2",
-                                  out_dir=tmp_path, fast_dev_run=True, n_train=64, n_val=32,
-                                  n_test=32)
+def test_fast_dev_run_with_cached_features():
+    result = probe("training_run", train, "train_transfer", dict(
+        variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=64,
+        n_val=32, n_test=32))["result"]
     assert result["cached_features"] is True, "variant 1 should train the head on cached features"
     assert result["trainable_params"] == 1280 * 10 + 10
     assert 0.0 <= result["test_acc"] <= 1.0

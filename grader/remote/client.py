@@ -147,7 +147,29 @@ class WorkerClient:
             raise WorkerDied(pick({
                 "en": f"the student's code stopped answering during this call: {why}",
                 "vi": f"mã của sinh viên ngừng trả lời trong lần gọi này: {why}"})) from None
-        return self._unpack(reply)
+        value = self._unpack(reply)
+        self._pull_states(reply, mirrors)
+        return value
+
+    @staticmethod
+    def _pull_states(reply, mirrors) -> None:
+        """Copy back what the call changed in the modules it used (values only: a tensor
+        whose name or shape is not the mirror's is ignored)."""
+        states = reply.get("states") if isinstance(reply, dict) else None
+        if not isinstance(states, dict):
+            return
+        for key, state in states.items():
+            mirror = mirrors.get(key)
+            if mirror is None or not isinstance(state, dict):
+                continue
+            mine = mirror.state_dict(keep_vars=True)
+            with torch.no_grad():
+                for name, new in state.items():
+                    old = mine.get(name)
+                    if isinstance(new, torch.Tensor) and isinstance(old, torch.Tensor) and \
+                            old.shape == new.shape and old.dtype == new.dtype and \
+                            old.device == new.device:
+                        old.copy_(new)
 
     def _unpack(self, reply):
         if not isinstance(reply, dict) or ("ok" not in reply and "error" not in reply):
@@ -155,6 +177,7 @@ class WorkerClient:
             raise WorkerDied(pick({"en": "the student's process sent a malformed answer",
                                    "vi": "tiến trình của sinh viên gửi câu trả lời sai dạng"}))
         if "error" in reply:
+            self._pull_states(reply, {})
             err = reply["error"] if isinstance(reply["error"], dict) else {}
             raise_remote(err)
         return restore(reply["ok"])
@@ -211,6 +234,9 @@ def restore(value):
     if isinstance(value, dict):
         if set(value) == {"__ndarray__"} and isinstance(value["__ndarray__"], torch.Tensor):
             return value["__ndarray__"].numpy()
+        if set(value) == {"__bytes__"} and isinstance(value["__bytes__"], torch.Tensor) and \
+                value["__bytes__"].dtype == torch.uint8:
+            return bytes(value["__bytes__"].tolist())
         return {k: restore(v) for k, v in value.items()}
     if isinstance(value, list):
         return [restore(v) for v in value]
@@ -226,8 +252,13 @@ def worker_env() -> dict[str, str]:
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update(CNNKIT_DATA=str(paths.data_root().resolve()),
                CNNKIT_MIRROR=str(paths.shared_mirror().resolve()))
+    torch_home = "/tmp/torch"
+    for root in (paths.data_root(), paths.shared_mirror()):  # pretrained weights, read-only
+        if (root / "torch" / "hub" / "checkpoints").is_dir():
+            torch_home = str((root / "torch").resolve())
+            break
     env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", TMPDIR="/tmp", USER="nobody",
                MPLBACKEND="Agg", CNNKIT_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
                PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MPLCONFIGDIR="/tmp/matplotlib",
-               TORCH_HOME="/tmp/torch", HYPOTHESIS_STORAGE_DIRECTORY="/tmp/hypothesis")
+               TORCH_HOME=torch_home, HYPOTHESIS_STORAGE_DIRECTORY="/tmp/hypothesis")
     return env

@@ -61,7 +61,18 @@ def no_download():
                      (tv_utils, "download_url", no_network)])
 
 
-GUARDS = {"no_builtin_conv": no_builtin_conv, "no_download": no_download}
+def no_weight_loading():
+    import torch
+
+    def refuse(*a, **k):
+        raise AssertionError(pick({
+            "en": "weights=None must build the network without loading weights",
+            "vi": "weights=None phải tạo mạng mà không nạp trọng số nào"}))
+    return _patched([(torch.hub, "load_state_dict_from_url", refuse)])
+
+
+GUARDS = {"no_builtin_conv": no_builtin_conv, "no_download": no_download,
+          "no_weight_loading": no_weight_loading}
 
 
 @contextlib.contextmanager

@@ -66,3 +66,94 @@ def figure_facts(module, function: str, *args):
             "cmap": image.get_cmap().name, "axis_on": bool(ax.axison)})
     facts["suptitle"] = fig._suptitle.get_text() if fig._suptitle else ""
     return facts
+
+
+def loader_facts(loader):
+    """How a DataLoader was built: its sampler, batch size and drop_last."""
+    return {"sampler": type(getattr(loader, "sampler", None)).__name__,
+            "batch_size": getattr(loader, "batch_size", None),
+            "drop_last": getattr(loader, "drop_last", None)}
+
+
+def prepare_data_adds(module, data_path: str):
+    """Attributes ``MnistDataModule(data_path).prepare_data()`` sets on the module."""
+    import copy
+
+    dm = module.MnistDataModule(data_path=data_path)
+    before = copy.copy(vars(dm))
+    dm.prepare_data()
+    return sorted(set(vars(dm)) - set(before))
+
+
+def lightning_fast_dev_run(module, net, seed: int):
+    """One training and one validation batch, then a test: what got logged."""
+    import torch
+
+    from grader.testkit.toy_models import mnist_loaders, quiet_trainer
+
+    torch.manual_seed(seed)
+    train, val = mnist_loaders()
+    model = module.LightningModel(net, learning_rate=0.1)
+    trainer = quiet_trainer(fast_dev_run=True)
+    trainer.fit(model, train_dataloaders=train, val_dataloaders=val)
+    logged = sorted(trainer.callback_metrics)
+    tested = trainer.test(model, dataloaders=val, verbose=False)
+    return {"logged": logged, "tested": [dict(d) for d in tested]}
+
+
+def lightning_optimizer(module, net, learning_rate: float):
+    """The optimizer ``configure_optimizers`` makes: type, lr, and whether it holds exactly
+    the module's parameters."""
+    import torch
+
+    model = module.LightningModel(net, learning_rate=learning_rate)
+    opt = model.configure_optimizers()
+    opt = opt[0] if isinstance(opt, (list, tuple)) else opt
+    opt = opt["optimizer"] if isinstance(opt, dict) else opt
+    groups = getattr(opt, "param_groups", [{}])
+    ids = {id(p) for g in groups for p in g.get("params", [])}
+    return {"type": type(opt).__name__, "is_sgd": isinstance(opt, torch.optim.SGD),
+            "lr": groups[0].get("lr"), "all_params": ids == {id(p) for p in model.parameters()}}
+
+
+def lightning_val_acc(module, net, seed: int):
+    """``trainer.validate`` on the small validation set: the logged val_acc."""
+    import torch
+
+    from grader.testkit.toy_models import mnist_loaders, quiet_trainer
+
+    torch.manual_seed(seed)
+    _, val = mnist_loaders()
+    model = module.LightningModel(net, learning_rate=0.1)
+    return float(quiet_trainer().validate(model, dataloaders=val, verbose=False)[0]["val_acc"])
+
+
+def compute_accuracy_modes(module, probe_model):
+    """``compute_accuracy(probe_model, val)``, and the training flags the model saw."""
+    from grader.testkit.toy_models import mnist_loaders
+
+    _, val = mnist_loaders()
+    got = module.compute_accuracy(probe_model, val)
+    return {"accuracy": got, "modes": list(probe_model.modes)}
+
+
+def training_run(module, function: str, kwargs: dict):
+    """Run ``module.function(out_dir=<fresh folder>, **kwargs)`` and read back what it wrote:
+    the result, the metrics CSV's columns, the PNG's first bytes and result.json."""
+    import csv
+    import json
+    import tempfile
+    from pathlib import Path
+
+    out_dir = Path(tempfile.mkdtemp(prefix="cnnkit-run-"))
+    result = getattr(module, function)(out_dir=out_dir, **kwargs)
+    facts = {"result": result, "columns": None, "png": b"", "saved": None}
+    try:
+        with open(result["metrics_csv"], newline="") as fh:
+            facts["columns"] = sorted(next(csv.reader(fh)))
+        with open(result["curves_png"], "rb") as fh:
+            facts["png"] = fh.read(8)
+        facts["saved"] = json.loads((out_dir / "result.json").read_text())
+    except (OSError, KeyError, TypeError, ValueError, StopIteration) as exc:
+        facts["error"] = f"{type(exc).__name__}: {exc}"
+    return facts

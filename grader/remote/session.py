@@ -71,6 +71,16 @@ def data_file(topic: str, topic_dir: Path, name: str) -> Path:
     return _box_for(topic, topic_dir) / "data" / topic / name
 
 
+def exchange_dir(topic: str, topic_dir: Path) -> Path:
+    """A new folder in the box: written here, read (only) by the worker."""
+    parent = _box_for(topic, topic_dir) / "exchange"
+    parent.mkdir(exist_ok=True)
+    parent.chmod(0o755)
+    folder = Path(tempfile.mkdtemp(dir=parent))
+    folder.chmod(0o755)
+    return folder
+
+
 def client_for(topic: str, topic_dir: Path) -> WorkerClient:
     key = str(topic_dir)
     if key not in _clients:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import collections
 import importlib
-import inspect
 import os
 import sys
 import traceback
@@ -28,25 +27,13 @@ HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
 MAX_LISTING = 100_000
 
 
-def _builtin_module_types() -> set:
-    return {c for c in vars(nn).values() if inspect.isclass(c) and issubclass(c, nn.Module)
-            and c.__module__.startswith("torch.nn.modules")}
-
-
-def _transform_types() -> set:
-    from torchvision.transforms import transforms as tv
-
-    return {c for c in vars(tv).values() if inspect.isclass(c) and c.__module__ == tv.__name__
-            and not issubclass(c, BaseException)}
-
-
 class Worker:
     def __init__(self, topic_dir: Path):
         self.topic_dir = topic_dir
         self.objects: dict[int, object] = {}
         self.import_failures: dict[str, str] = {}
-        self.builtin_modules = _builtin_module_types()
-        self.transforms = _transform_types()
+        self.builtin_modules = wire.library_modules()
+        self.transforms = wire.library_transforms()
 
     # --- objects the trusted side refers to ----------------------------------------
     def register(self, obj) -> int:
@@ -77,8 +64,10 @@ class Worker:
     # --- encoding a value for the trusted side --------------------------------------
     def encode(self, value, memo=None):
         memo = {} if memo is None else memo
-        if value is None or type(value) in (bool, int, float, str, bytes, complex):
+        if value is None or type(value) in (bool, int, float, str):
             return value
+        if isinstance(value, (bytes, bytearray)):
+            return {"__bytes__": torch.tensor(list(value[:1 << 24]), dtype=torch.uint8)}
         from torchvision.transforms import InterpolationMode
 
         if type(value) is InterpolationMode:
@@ -97,6 +86,8 @@ class Worker:
             pass
         if isinstance(value, torch.Tensor):
             return self._tensor(value)
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
         if isinstance(value, (torch.dtype, torch.device)):
             return value
         if isinstance(value, torch.Size):
@@ -226,8 +217,11 @@ class Worker:
         raise ValueError(f"unknown target {kind!r}")
 
     def run(self, request: dict):
+        self.synced = []
         for ref, state in request.get("sync", ()):
-            self.sync(self.resolve(ref), state)
+            target = self.resolve(ref)
+            self.sync(target, state)
+            self.synced.append(ref[1])
         op = request["op"]
         if op == "probe":
             from grader.remote import probes
@@ -271,7 +265,10 @@ class Worker:
                 torch.set_grad_enabled(options.get("grad", True)), \
                 guards.applied([g for g in options.get("guards", ()) if g in guards.GUARDS]):
             value = self.run(request)
-        return {"ok": self.encode(value)}
+        # the call may have changed the modules it used (BatchNorm statistics, training)
+        after = {key: {n: self._tensor(t) for n, t in self.objects[key].state_dict().items()}
+                 for key in self.synced}
+        return {"ok": self.encode(value), "states": after}
 
 
 class ImportFailed(Exception):

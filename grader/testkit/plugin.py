@@ -56,6 +56,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "loads_weights: the test may load pretrained weights")
     harness.STATE["target"] = config.getoption("--target")
     harness.STATE["root"] = config.rootpath
     if config.getoption("--lang"):
@@ -92,6 +93,18 @@ def pytest_configure(config):
     else:
         config._cnnkit_results = open(path, "a", encoding="utf-8") if path else None
     config._cnnkit_data_skips = {}  # data set -> (one line, number of tests skipped)
+
+
+@pytest.fixture
+def shared_tmp(request, tmp_path):
+    """A fresh folder the student's code can read: ``tmp_path`` in-process; when grading, a
+    folder inside the worker's box (read-only there)."""
+    from grader.remote import session
+
+    if not session.enabled():
+        return tmp_path
+    topic = harness.topic_of(request.path)
+    return session.exchange_dir(topic, harness.current_topic_dir(topic))
 
 
 def pytest_unconfigure(config):

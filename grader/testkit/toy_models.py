@@ -35,3 +35,35 @@ class ModeProbe(nn.Module):
     def forward(self, x):
         self.modes.append(self.training)
         return self.net(x)
+
+
+class Tag:
+    """A transform that marks which pipeline an image went through."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self, image):
+        import torch
+
+        return torch.full((1,), self.value)
+
+
+def mnist_loaders(n_train=256, n_val=130):
+    """Small MNIST train and validation loaders (the tests' and the probes' alike)."""
+    from torch.utils.data import DataLoader, Subset
+    from torchvision import datasets, transforms
+
+    from grader.course.data import locate
+
+    data = datasets.MNIST(str(locate("mnist")), train=True, transform=transforms.ToTensor())
+    train = DataLoader(Subset(data, range(n_train)), batch_size=64, shuffle=True)
+    val = DataLoader(Subset(data, range(n_train, n_train + n_val)), batch_size=64)
+    return train, val
+
+
+def quiet_trainer(**kw):
+    import lightning as L
+
+    return L.Trainer(accelerator="cpu", devices=1, logger=False, enable_checkpointing=False,
+                     enable_progress_bar=False, enable_model_summary=False, **kw)

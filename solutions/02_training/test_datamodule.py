@@ -1,13 +1,12 @@
 """MnistDataModule on the real MNIST: split, loaders and prepare_data rules."""
 
-import copy
-
 import pytest
 import torch
-from torch.utils.data import RandomSampler, SequentialSampler, random_split
+from torch.utils.data import random_split
+from torchvision import datasets, transforms
 
 from grader.course.data import locate
-from grader.testkit.harness import exercise
+from grader.testkit.harness import exercise, guarded, probe
 
 dmod = exercise(__file__, "datamodule")
 
@@ -30,6 +29,14 @@ def test_split_is_55000_5000_seeded_42():
         "the validation images are not those of random_split(..., [55000, 5000], "
         "generator=torch.Generator().manual_seed(42)): an unseeded split gives a different "
         "validation set every run, so results cannot be compared")
+    # and the images themselves are those MNIST images, read here from the files
+    mnist = datasets.MNIST(str(locate("mnist")), train=True, transform=transforms.ToTensor())
+    for k in torch.randint(0, 5000, (3,)).tolist():
+        x, y = dm.valid[k]
+        want_x, want_y = mnist[ref_valid.indices[k]]
+        assert int(y) == want_y and torch.equal(x, want_x), (
+            f"valid[{k}] is not MNIST training image {ref_valid.indices[k]} as ToTensor() "
+            "reads it")
 
 
 def test_split_is_reproducible():
@@ -40,12 +47,12 @@ def test_split_is_reproducible():
 
 
 def test_train_loader_shuffles_and_drops_last():
-    loader = _ready(batch_size=64).train_dataloader()
-    assert isinstance(loader.sampler, RandomSampler), (
+    loader = probe("loader_facts", _ready(batch_size=64).train_dataloader())
+    assert loader["sampler"] == "RandomSampler", (
         "train_dataloader() does not shuffle: use shuffle=True so each epoch sees a new order")
-    assert loader.batch_size == 64, (
-        f"train_dataloader() uses batch_size {loader.batch_size}; expected the module's 64")
-    assert loader.drop_last is True, (
+    assert loader["batch_size"] == 64, (
+        f"train_dataloader() uses batch_size {loader['batch_size']}; expected the module's 64")
+    assert loader["drop_last"] is True, (
         "train_dataloader() keeps the last incomplete batch: use drop_last=True (a tiny last "
         "batch makes BatchNorm statistics noisy)")
 
@@ -53,13 +60,14 @@ def test_train_loader_shuffles_and_drops_last():
 @pytest.mark.parametrize("which", ["val_dataloader", "test_dataloader"])
 def test_eval_loaders_keep_order_and_every_sample(which):
     dm = _ready(batch_size=64)
-    loader = getattr(dm, which)()
-    assert isinstance(loader.sampler, SequentialSampler), (
+    loader = probe("loader_facts", getattr(dm, which)())
+    assert loader["sampler"] == "SequentialSampler", (
         f"{which}() shuffles: evaluation needs no shuffling (shuffle=False), so results are "
         "reproducible")
-    assert loader.drop_last is False, (
+    assert loader["drop_last"] is False, (
         f"{which}() drops its last batch: every validation/test image must be counted")
-    assert loader.batch_size == 64, f"{which}() uses batch_size {loader.batch_size}; expected 64"
+    assert loader["batch_size"] == 64, (
+        f"{which}() uses batch_size {loader['batch_size']}; expected 64")
 
 
 def test_images_are_tensors_in_0_1():
@@ -70,18 +78,9 @@ def test_images_are_tensors_in_0_1():
     assert 0.0 <= x.min() and x.max() <= 1.0, "ToTensor() scales pixels to [0, 1]"
 
 
-def test_prepare_data_sets_no_state_and_downloads_nothing(monkeypatch):
-    import torchvision.datasets.utils as tv_utils
-
-    def no_network(*a, **k):
-        raise AssertionError("prepare_data tried to download although MNIST is already there")
-
-    monkeypatch.setattr(tv_utils, "download_and_extract_archive", no_network)
-    monkeypatch.setattr(tv_utils, "download_url", no_network)
-    dm = dmod.MnistDataModule(data_path=str(locate("mnist")))
-    before = copy.copy(vars(dm))
-    dm.prepare_data()
-    added = sorted(set(vars(dm)) - set(before))
+def test_prepare_data_sets_no_state_and_downloads_nothing():
+    with guarded("no_download"):
+        added = probe("prepare_data_adds", dmod, str(locate("mnist")))
     assert not added, (
         f"prepare_data() set {added} on the module. Lightning runs prepare_data on one "
         "process only, so state set there is missing on the others: download only, and "

@@ -7,6 +7,7 @@ from torch.utils.data import random_split
 
 from grader.course.data import locate
 from grader.testkit.harness import exercise
+from grader.testkit.toy_models import Tag
 
 dmod = exercise(__file__, "datamodule")
 
@@ -22,18 +23,8 @@ def _image_tree(root, classes=("cat", "dog", "fish"), per_class=10):
     return root
 
 
-class _Tag:
-    """A transform that marks which pipeline an image went through."""
-
-    def __init__(self, value):
-        self.value = value
-
-    def __call__(self, image):
-        return torch.full((1,), self.value)
-
-
-def test_reads_an_image_folder_tree(tmp_path):
-    dm = dmod.Cifar10DataModule(_image_tree(tmp_path), batch_size=4)
+def test_reads_an_image_folder_tree(shared_tmp):
+    dm = dmod.Cifar10DataModule(_image_tree(shared_tmp), batch_size=4)
     dm.setup("fit")
     assert (len(dm.train), len(dm.valid), len(dm.test)) == (27, 3, 12), (
         f"train/valid/test sizes are {(len(dm.train), len(dm.valid), len(dm.test))} for 30 "
@@ -43,9 +34,9 @@ def test_reads_an_image_folder_tree(tmp_path):
     assert tuple(x.shape) == (3, 32, 32) and 0 <= int(y) < 3
 
 
-def test_valid_uses_the_test_transform(tmp_path):
-    dm = dmod.Cifar10DataModule(_image_tree(tmp_path), train_transform=_Tag(1.0),
-                                test_transform=_Tag(2.0))
+def test_valid_uses_the_test_transform(shared_tmp):
+    dm = dmod.Cifar10DataModule(_image_tree(shared_tmp), train_transform=Tag(1.0),
+                                test_transform=Tag(2.0))
     dm.setup("fit")
     assert float(dm.train[0][0]) == 1.0, "training images must go through train_transform"
     assert float(dm.valid[0][0]) == 2.0, (
