@@ -2,6 +2,7 @@
 full marks, bad ones lose the tests they broke and get a clear reason in their feedback,
 and nothing a submission does reaches the grader, the kit or a classmate."""
 
+import ast
 import csv
 import io
 import json
@@ -66,6 +67,66 @@ for arg in sys.argv:
 raise NotImplementedError("forger")
 '''
 
+# Every in-process forgery that once gave full marks: patch the assertion helper and the
+# result emitter, register a report hook, replace each test's runtest; then return garbage.
+FORGE_IN_PROCESS = '''
+
+def _forge():
+    import gc
+    try:
+        import grader.testkit.checks as checks
+        import grader.testkit.plugin as plugin
+        checks._fail = lambda *a, **k: None
+        plugin._emit = lambda *a, **k: None
+    except Exception:
+        pass
+
+    class _AlwaysPass:
+        @staticmethod
+        def pytest_runtest_makereport(item, call):
+            return None
+
+    for obj in gc.get_objects():
+        try:
+            if type(obj).__name__ == "Config" and hasattr(obj, "pluginmanager"):
+                obj.pluginmanager.register(_AlwaysPass(), "always-pass")
+            if type(obj).__name__ == "Function" and hasattr(obj, "runtest"):
+                obj.runtest = lambda: None
+        except Exception:
+            pass
+
+
+_forge()
+
+
+def conv2d_param_count(*args, **kwargs):
+    return 7
+
+
+def linear_param_count(*args, **kwargs):
+    return 7
+'''
+
+# Copy the reference through the kit's own path helpers, else return garbage.
+COPY_REFERENCE = '''
+
+try:
+    import importlib.util as _util
+    from grader.core import paths as _paths
+    _spec = _util.spec_from_file_location(
+        "_ref", str(_paths.solutions_dir() / "01_cnn" / "params.py"))
+    _ref = _util.module_from_spec(_spec)
+    _spec.loader.exec_module(_ref)
+    conv2d_param_count = _ref.conv2d_param_count
+    linear_param_count = _ref.linear_param_count
+except Exception:
+    def conv2d_param_count(*args, **kwargs):
+        return 11
+
+    def linear_param_count(*args, **kwargs):
+        return 11
+'''
+
 # name: (file, edit or None to delete, expected reason in feedback, full marks expected?)
 CASES = {
     "syntax_error": ("params.py", lambda t: t.replace("def linear_param_count(",
@@ -78,7 +139,9 @@ CASES = {
                     "MemoryError", False),
     "os_exit": ("feature_maps.py", _prepend("import os\nos._exit(0)"), "ended early", False),
     "sys_exit": ("naive_conv.py", _prepend("import sys\nsys.exit(0)"), "called exit", False),
-    "always_equal": ("params.py", lambda t: t + ALWAYS_EQUAL, "plain int", False),
+    "always_equal": ("params.py", lambda t: t + ALWAYS_EQUAL, "returned: 0", False),
+    "inprocess_forger": ("params.py", lambda t: t + FORGE_IN_PROCESS, "returned: 7", False),
+    "reference_copier": ("params.py", lambda t: t + COPY_REFERENCE, "returned: 11", False),
     "network": ("params.py", _prepend(
         "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=3)"),
         "network", False),
@@ -92,7 +155,7 @@ CASES = {
     "alarm_off": ("params.py", lambda t: t.replace(
         "def conv2d_output_shape(", "def conv2d_output_shape(*a, **k):\n    while True:\n"
         "        pass\n\n\ndef _unused(") + "\nimport signal\nsignal.setitimer = lambda *a: None\n"
-        "signal.signal = lambda *a: None\n", "watchdog", False),
+        "signal.signal = lambda *a: None\n", "longer than", False),
     "fork_bomb": ("naive_conv.py", _prepend('''
 import os, time
 _n = 0
@@ -314,7 +377,9 @@ def test_the_box_holds_the_prisoner(graded):
     for attempt in ("write solutions/01_cnn", "write grader", "unix socket", "abstract socket",
                     "tcp", "classmate", "output folder", "fifo", "solution"):
         assert f"{attempt}: refused" in report, f"{attempt} was not refused:\n{report[:3000]}"
-    assert "host tmp: done []" in report  # no other box, no host /tmp
+    seen = ast.literal_eval(report.split("host tmp: done ")[1].split("\n")[0])
+    boxes = {"/".join(p.split("/")[:3]) for p in seen}  # its own box only: no host /tmp
+    assert len(boxes) <= 1 and all(b.startswith("/tmp/cnnkit-worker-") for b in boxes), seen
     assert not (paths.solutions_dir() / TOPIC / "pwned_by_prisoner.py").exists()
     assert not (paths.KIT_ROOT / "grader" / "pwned_by_prisoner.py").exists()
     assert listener.connections == []

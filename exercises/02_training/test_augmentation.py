@@ -1,5 +1,6 @@
 """Augmentation pipelines: shapes, ranges, randomness where allowed, and only there."""
 
+import pytest
 import numpy as np
 import torch
 from hypothesis import given
@@ -114,6 +115,7 @@ def test_flip_rate_is_near_0_2():
         "expected about 0.2: RandomHorizontalFlip(p=0.2)")
 
 
+@pytest.mark.reported
 def test_augmentation_grid_figure():
     images = [_half_image(), np.random.default_rng(1).integers(0, 256, (50, 40, 3), np.uint8)]
     facts = probe("figure_facts", aug, "augmentation_grid", images, aug.build_train_transform())

@@ -39,6 +39,7 @@ def test_split_is_55000_5000_seeded_42():
             "reads it")
 
 
+@pytest.mark.reported
 def test_split_is_reproducible():
     a, b = _ready(), _ready()
     assert list(a.valid.indices) == list(b.valid.indices), (
@@ -46,6 +47,7 @@ def test_split_is_reproducible():
         "torch.Generator().manual_seed(42)")
 
 
+@pytest.mark.reported
 def test_train_loader_shuffles_and_drops_last():
     loader = probe("loader_facts", _ready(batch_size=64).train_dataloader())
     assert loader["sampler"] == "RandomSampler", (
@@ -57,6 +59,7 @@ def test_train_loader_shuffles_and_drops_last():
         "batch makes BatchNorm statistics noisy)")
 
 
+@pytest.mark.reported
 @pytest.mark.parametrize("which", ["val_dataloader", "test_dataloader"])
 def test_eval_loaders_keep_order_and_every_sample(which):
     dm = _ready(batch_size=64)
@@ -70,6 +73,7 @@ def test_eval_loaders_keep_order_and_every_sample(which):
         f"{which}() uses batch_size {loader['batch_size']}; expected 64")
 
 
+@pytest.mark.reported
 def test_images_are_tensors_in_0_1():
     x, y = _ready().valid[0]
     assert isinstance(x, torch.Tensor) and tuple(x.shape) == (1, 28, 28), (
@@ -78,6 +82,7 @@ def test_images_are_tensors_in_0_1():
     assert 0.0 <= x.min() and x.max() <= 1.0, "ToTensor() scales pixels to [0, 1]"
 
 
+@pytest.mark.reported
 def test_prepare_data_sets_no_state_and_downloads_nothing():
     with guarded("no_download"):
         added = probe("prepare_data_adds", dmod, str(locate("mnist")))

@@ -9,6 +9,7 @@ from grader.testkit.toy_models import ModeProbe, mnist_loaders, small_net
 lm = exercise(__file__, "lightning_model")
 
 
+@pytest.mark.reported
 def test_fast_dev_run_logs_the_four_metrics():
     facts = probe("lightning_fast_dev_run", lm, small_net(), 0)
     logged = set(facts["logged"])
@@ -22,6 +23,7 @@ def test_fast_dev_run_logs_the_four_metrics():
     assert 0.0 <= tested[0]["test_acc"] <= 1.0, "accuracy is a fraction between 0 and 1"
 
 
+@pytest.mark.reported
 def test_optimizer_is_sgd_with_the_learning_rate():
     opt = probe("lightning_optimizer", lm, small_net(), 0.05)
     assert opt["is_sgd"], f"the optimizer is {opt['type']}; the lecture uses SGD"

@@ -1,5 +1,6 @@
 """train_transfer: the weights' preprocessing on both sides, and a fast_dev_run."""
 
+import pytest
 import torch
 import torchvision.models as tvm
 
@@ -23,6 +24,7 @@ def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
             "(weights.transforms(): resize, crop 224, ImageNet mean/std)")
 
 
+@pytest.mark.reported
 def test_fast_dev_run_with_cached_features():
     result = probe("training_run", train, "train_transfer", dict(
         variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=64,

@@ -1,11 +1,13 @@
-"""Step 2 of grading: run one student's topic in a box, with a watchdog.
+"""Step 2 of grading: run one student's topic, the tests trusted, the code boxed.
 
-The box folder holds only the kit's tests (visible and hidden) and the
-whitelisted exercise files of the submission, copied without following links.
-The run happens inside a bubblewrap box (``box.py``): an unprivileged uid, no
-network, its own pid namespace, a read-only view of only what it needs. Results
-come back on a pipe (``channel.py``); a watchdog here kills the box when one test
-runs past its limit. A run that dies is restarted on the tests it did not finish.
+The run folder holds the kit's tests (visible and hidden) and the whitelisted
+exercise files of the submission, copied without following links. A trusted pytest
+runs the tests there; it never imports the submission. The tests reach the student's
+code only through a worker process that the plugin starts inside a bubblewrap box
+(``box.py``, ``grader/remote``): an unprivileged uid, no network, its own pid
+namespace, a read-only view of the student's files alone. Results come back on a
+pipe (``channel.py``); a watchdog here stops a run whose test overruns its limit. A
+run that dies is restarted on the tests it did not finish.
 """
 
 from __future__ import annotations
@@ -120,18 +122,31 @@ def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[str]
 @lru_cache(maxsize=None)
 def expected_tests(topic: str) -> tuple[str, ...]:
     """Test ids a run must report, collected once from the kit's own files (trusted)."""
+    ids = _collect(topic)
+    if not ids:
+        raise RuntimeError(f"could not collect the tests of {topic}")
+    return ids
+
+
+@lru_cache(maxsize=None)
+def reported_tests(topic: str) -> frozenset[str]:
+    """Tests marked ``reported``: they rest on what the student's process says about its
+    own objects (a layer table, a logged metric name), so they earn points only beside the
+    exercise's checked tests (see ``score``)."""
+    return frozenset(_collect(topic, marker="reported"))
+
+
+def _collect(topic: str, marker: str | None = None) -> tuple[str, ...]:
     box = Path(os.environ.get("TMPDIR", "/tmp")) / f"cnnkit-collect-{os.getpid()}-{topic}"
     shutil.rmtree(box, ignore_errors=True)
     build(topic, kit_topic_dir(topic), box)
+    extra = ["--collect-only"] + (["-m", marker] if marker else [])
     proc = subprocess.run(
         runner.pytest_command([f"tests/{topic}"], ini=box / "pytest.ini", rootdir=box,
-                              extra=["--collect-only"]),
+                              extra=extra),
         cwd=box, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
     shutil.rmtree(box, ignore_errors=True)
-    ids = tuple(line.strip() for line in proc.stdout.splitlines() if "::" in line)
-    if not ids:
-        raise RuntimeError(f"could not collect the tests of {topic}:\n{proc.stdout[-2000:]}")
-    return ids
+    return tuple(line.strip() for line in proc.stdout.splitlines() if "::" in line)
 
 
 def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) -> None:
@@ -195,22 +210,24 @@ def _watch(proc: subprocess.Popen, channel: ResultChannel, deadline: float, limi
 
 def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
               limits: Limits, host_uid: int) -> tuple[RunOutcome, dict]:
+    """One trusted pytest run on the kit's tests. It never imports the submission: the
+    tests call it in a worker that the plugin starts in a bubblewrap box (``--cnnkit-worker``)
+    as ``host_uid``."""
     channel = ResultChannel(limits.result_channel_bytes)
     selection = nodeids if nodeids else [f"tests/{topic}"]
-    inside = Path(boxes.BOX_DIR)
     pytest = runner.pytest_command(
-        selection, target="submission", ini=inside / "pytest.ini", rootdir=inside,
+        selection, target=str(box / "submission"), ini=box / "pytest.ini", rootdir=box,
         extra=["-s", "--tb=short", f"--cnnkit-results-fd={channel.write_fd}",
                "--cnnkit-assertions-only", f"--cnnkit-test-timeout={limits.test_timeout_s}",
-               "--cnnkit-no-network", "--cnnkit-strict-data"])
-    cmd, staged = boxes.command(box, [pytest[0], "-I", *pytest[1:]], limits)
+               "--cnnkit-no-network", "--cnnkit-strict-data", "--cnnkit-worker",
+               f"--cnnkit-box-uid={host_uid}", f"--cnnkit-memory-mb={limits.memory_mb}"])
     state: dict = {}
     sink: list[str] = []
     try:
-        proc = subprocess.Popen(cmd, env=_clean_env(), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                pass_fds=(channel.write_fd,),
-                                preexec_fn=boxes.preexec(limits, host_uid, staged))
+        proc = subprocess.Popen([pytest[0], "-I", *pytest[1:]], cwd=box, env=_clean_env(),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, pass_fds=(channel.write_fd,),
+                                start_new_session=True)
     finally:
         channel.start()  # the grader keeps only the read end
     reader = threading.Thread(target=_drain, daemon=True, args=(

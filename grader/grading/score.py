@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import manifest
+from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
 
@@ -26,11 +27,33 @@ class TestScore:
         return f"{self.topic}/{self.exercise}: {self.test}"
 
 
+UNBACKED = {
+    "en": "this test passed, but it rests on what your code reports about itself (a layer "
+          "list, a logged name); it earns its points once the exercise's other tests, which "
+          "check results on the grader's own inputs, pass too",
+    "vi": "bài kiểm tra này đạt, nhưng nó dựa trên những gì code của bạn tự báo cáo (danh "
+          "sách lớp, tên chỉ số đã log); nó chỉ được tính điểm khi các bài kiểm tra khác của "
+          "bài tập, vốn kiểm tra kết quả trên đầu vào do bộ chấm tự chọn, cũng đạt"}
+
+
+def _is_reported(nodeid: str, reported: frozenset[str]) -> bool:
+    """Node ids from a run and from collection may differ in their folder prefix."""
+    tail = nodeid.split("/")[-1]
+    return nodeid in reported or any(r.split("/")[-1] == tail for r in reported)
+
+
 def _test_name(nodeid: str) -> str:
     return nodeid.split("::", 1)[-1]
 
 
-def score_topic(topic: manifest.Topic, results: dict[str, TestResult]) -> list[TestScore]:
+def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
+                reported: frozenset[str] | None = None) -> list[TestScore]:
+    """Points per test. A ``reported`` test (its verdict is the student's process's own
+    word) earns its share only when the exercise has checked tests and all of them pass."""
+    if reported is None:
+        from grader.grading.sandbox import reported_tests
+
+        reported = reported_tests(topic.name)
     by_exercise: dict[str, list[tuple[str, TestResult]]] = {}
     for nodeid, result in results.items():
         filename = Path(nodeid.split("::", 1)[0]).name
@@ -41,12 +64,18 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult]) -> list[T
     for exercise in topic.exercises:
         tests = sorted(by_exercise.get(exercise.name, []), key=lambda t: t[1].nodeid)
         shares = manifest.split_points(exercise.points, len(tests))
+        checked = [r for _, r in tests if not _is_reported(r.nodeid, reported)]
+        backed = bool(checked) and all(r.outcome.passed for r in checked)
         for (filename, result), each in zip(tests, shares):
             passed = result.outcome.passed
+            output = "" if passed else result.message
+            earns = passed and (backed or not _is_reported(result.nodeid, reported))
+            if passed and not earns:
+                output = pick(UNBACKED)
             scores.append(TestScore(
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
-                status=Outcome.PASSED if passed else Outcome.FAILED, score=each if passed else 0.0,
-                max_score=each, output="" if passed else result.message,
+                status=Outcome.PASSED if earns else Outcome.FAILED,
+                score=each if earns else 0.0, max_score=each, output=output,
                 hidden=is_hidden(filename)))
     return scores
 

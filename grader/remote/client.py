@@ -32,6 +32,8 @@ class WorkerClient:
         self.limits, self.host_uid, self.boxed = limits, host_uid, boxed
         self.proc: subprocess.Popen | None = None
         self.inside = str(box)
+        self.imported: set[str] = set()  # modules the running worker has imported
+        self.broken: dict[str, str] = {}  # modules whose import killed or hung the worker
         self.request_fd = self.reply_fd = None
 
     # --- the process -----------------------------------------------------------------
@@ -75,6 +77,7 @@ class WorkerClient:
                     pass
         self.proc = None
         self.request_fd = self.reply_fd = None
+        self.imported = set()
 
     def _death(self) -> str:
         code = self.proc.poll() if self.proc else None
@@ -94,13 +97,32 @@ class WorkerClient:
                       f"{self.limits.memory_mb} MB)",
                 "vi": f"nó bị dừng bởi {name} (chương trình lỗi, hoặc vượt giới hạn bộ nhớ "
                       f"{self.limits.memory_mb} MB)"})
-        return pick({"en": f"it ended with exit code {code} (os._exit, or a crash)",
-                     "vi": f"nó kết thúc với mã thoát {code} (os._exit, hoặc chương trình lỗi)"})
+        return pick({"en": f"it ended early with exit code {code} (os._exit, or a crash)",
+                     "vi": f"nó kết thúc sớm với mã thoát {code} (os._exit, hoặc chương trình "
+                           "lỗi)"})
 
     # --- one request -------------------------------------------------------------------
-    def request(self, request: dict):
-        if self.proc is None:
+    def ensure_started(self) -> None:
+        """Start the worker and wait until it answers. The test's time limit is paused
+        meanwhile: starting Python and importing torch in a box is the grader's cost."""
+        if self.proc is not None:
+            return
+        import signal
+
+        remaining = signal.setitimer(signal.ITIMER_REAL, 0)[0] if hasattr(
+            signal, "setitimer") else 0
+        try:
             self.start()
+            self._exchange({"op": "ping"})
+        finally:
+            if remaining:
+                signal.setitimer(signal.ITIMER_REAL, remaining)
+
+    def request(self, request: dict):
+        self.ensure_started()
+        return self._exchange(request)
+
+    def _exchange(self, request: dict):
         mirrors: dict[int, objects.RemoteModule] = {}
 
         def ref(obj):
@@ -183,7 +205,36 @@ class WorkerClient:
         return restore(reply["ok"])
 
     # --- the operations the harness uses ---------------------------------------------
+    def import_module(self, module: str) -> None:
+        """Import ``module`` in the worker first: an import that kills or hangs the worker
+        fails every later test of that file at once, with the same reason."""
+        from grader.testkit.harness import ExerciseImportError
+
+        if module in self.broken:
+            raise ExerciseImportError(self.broken[module])
+        if module in self.imported and self.proc is not None:
+            return
+        try:
+            self.request({"op": "import", "module": module})
+        except WorkerDied as exc:
+            self.broken[module] = pick({"en": f"importing {module}.py: ",
+                                        "vi": f"khi import {module}.py: "}) + str(exc)
+            raise ExerciseImportError(self.broken[module]) from None
+        except BaseException as exc:
+            if type(exc).__name__ == "TestTimeout":
+                self.broken[module] = pick({
+                    "en": f"importing {module}.py did not finish within a test's time limit: "
+                          "code at module level runs on import, and something there (a loop, "
+                          "or very slow work) never let it finish",
+                    "vi": f"việc import {module}.py không xong trong giới hạn thời gian của "
+                          "một bài kiểm tra: code ở cấp module chạy ngay khi import, và có "
+                          "thứ gì đó ở đó (một vòng lặp, hoặc việc rất chậm) khiến nó không "
+                          "xong"})
+            raise
+        self.imported.add(module)
+
     def module_attr(self, module: str, name: str):
+        self.import_module(module)
         return self.request({"op": "get", "target": ("module", module), "path": [name]})
 
     def getattr(self, obj, name: str):

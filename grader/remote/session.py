@@ -152,6 +152,9 @@ def probe(name: str, *args, **kwargs):
         else:
             remote_args.append(a)
     client = client_for(*topic) if topic else objects.CLIENT["current"]
+    for a in args:
+        if isinstance(a, RemoteExercise):
+            client.import_module(a._module)
     return client.probe(name, remote_args, kwargs)
 
 

@@ -57,6 +57,10 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "loads_weights: the test may load pretrained weights")
+    config.addinivalue_line("markers", "reported: the verdict rests on what the student's "
+                                       "process reports about its own objects; when grading "
+                                       "it earns points only beside the exercise's checked "
+                                       "tests")
     harness.STATE["target"] = config.getoption("--target")
     harness.STATE["root"] = config.rootpath
     if config.getoption("--lang"):
@@ -128,6 +132,19 @@ def _emit(config, record):
         fh.flush()
         if config._cnnkit_fsync:
             os.fsync(fh.fileno())
+
+
+def pytest_collection_finish(session):
+    """When grading, start each topic's worker before the first test: its start-up (a box,
+    Python, torch) is no test's time."""
+    from grader.remote import session as remote
+
+    if not remote.enabled():
+        return
+    topics = sorted({harness.topic_of(item.path) for item in session.items
+                     if timeout.is_exercise_test(item.path)})
+    for topic in topics:
+        remote.client_for(topic, harness.current_topic_dir(topic)).ensure_started()
 
 
 @pytest.hookimpl(hookwrapper=True)

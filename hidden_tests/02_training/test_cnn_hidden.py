@@ -1,5 +1,6 @@
 """Hidden tests: the MNIST CNN for another number of classes."""
 
+import pytest
 import torch
 import torch.nn as nn
 
@@ -9,6 +10,7 @@ from grader.testkit.harness import exercise
 cnn = exercise(__file__, "cnn")
 
 
+@pytest.mark.reported
 def test_three_classes_change_only_the_last_layer():
     model = cnn.PyTorchCNN(3)
     last = [m for m in model.modules() if isinstance(m, nn.Linear)][-1]

@@ -17,6 +17,7 @@ def no_downloads(monkeypatch):
     monkeypatch.setattr(torch.hub, "load_state_dict_from_url", refuse)
 
 
+@pytest.mark.reported
 def test_five_classes_last_layer():
     model = tr.prepare_finetuning(tr.load_resnet18(weights=None), 1, num_classes=5)
     check_int("trainable parameters, resnet18, variant 1, 5 classes",
@@ -24,6 +25,7 @@ def test_five_classes_last_layer():
               "only the new Linear(512, 5) head trains")
 
 
+@pytest.mark.reported
 def test_mobilenet_last_layers_with_two_classes():
     model = tr.prepare_finetuning(tr.load_backbone("mobilenet_v2", weights=None), 2,
                                   num_classes=2)

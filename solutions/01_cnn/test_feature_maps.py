@@ -7,7 +7,7 @@ import torch.nn as nn
 from PIL import Image
 
 from grader.core.i18n import pick
-from grader.testkit.checks import check_shape
+from grader.testkit.checks import check_close, check_shape
 from grader.testkit.harness import exercise, probe, topic_data
 from grader.testkit.toy_models import TwoMaps
 
@@ -66,10 +66,16 @@ def test_load_image_is_grayscale_of_the_file():
 
 
 def test_feature_maps_returns_tuple_without_gradients():
-    maps = fm.feature_maps(TwoMaps(), torch.rand(1, 1, 16, 16))
+    model, image = TwoMaps(), torch.rand(1, 1, 16, 16)
+    maps = fm.feature_maps(model, image)
     assert isinstance(maps, tuple) and len(maps) == 2, (
         f"feature_maps(model, image) returned {type(maps).__name__}; expected a tuple with one "
         "tensor per model output")
+    with torch.no_grad():
+        expected = model(image)
+    for i, (got, want) in enumerate(zip(maps, expected)):
+        check_close(f"feature_maps(model, image)[{i}]", got, want,
+                    "the feature maps are the model's own outputs for the image, unchanged")
     assert not any(m.requires_grad for m in maps), (
         "the feature maps carry gradients: compute them inside torch.no_grad(), we only look")
     single = fm.feature_maps(nn.Conv2d(1, 2, 3), torch.rand(1, 1, 8, 8))
@@ -92,6 +98,7 @@ def no_figure_left_open():
               "figure. Chỉ mở figure bạn trả về, hoặc đóng các figure khác bằng plt.close(...)."})
 
 
+@pytest.mark.reported
 def test_plot_feature_maps_one_gray_panel_per_channel(no_figure_left_open):
     maps = torch.rand(1, 4, 10, 12)
     facts = probe("figure_facts", fm, "plot_feature_maps", maps, "Layer 1 - edges")

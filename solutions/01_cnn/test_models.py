@@ -1,5 +1,6 @@
 """The lecture's CNN and MLP: layers, shapes, and the parameter counts on the slides."""
 
+import pytest
 import torch
 import torch.nn as nn
 
@@ -16,6 +17,7 @@ params = exercise(__file__, "params")
 PINNED = pinned.load(__file__, "models")
 
 
+@pytest.mark.reported
 def test_ml_cnn_layers_match_the_slide():
     compare_architectures(models.ML_CNN(), PINNED["ml_cnn"]["layers"],
                           PINNED["ml_cnn"]["input_shape"], "ML_CNN()")
@@ -33,6 +35,7 @@ def test_ml_cnn_classifier_computes_the_slides_function():
         PINNED["classifier"], "the three ReLU convolutions, flatten x3, then Linear, ReLU, Linear")
 
 
+@pytest.mark.reported
 def test_ml_cnn_returns_three_relu_feature_maps():
     torch.manual_seed(0)
     out = models.ML_CNN()(torch.randn(2, 1, 20, 24))
@@ -46,11 +49,13 @@ def test_ml_cnn_returns_three_relu_feature_maps():
         assert t.min() >= 0, f"{name} has negative values: apply ReLU after each convolution"
 
 
+@pytest.mark.reported
 def test_ml_cnn_classifier_layers_match_the_slide():
     compare_architectures(models.ML_CNNClassifier(), PINNED["classifier"]["layers"],
                           PINNED["classifier"]["input_shape"], "ML_CNNClassifier()")
 
 
+@pytest.mark.reported
 def test_ml_cnn_classifier_lecture_figures():
     model = models.ML_CNNClassifier()
     check_shape("ML_CNNClassifier()(x[3,1,28,28])", model(torch.randn(3, 1, 28, 28)), (3, 10),
@@ -67,6 +72,7 @@ def _meta_mlp():
         return models.MLP()
 
 
+@pytest.mark.reported
 def test_mlp_lecture_figures_on_meta_device():
     model = _meta_mlp()
     on_meta = {p.device.type for p in model.parameters()}
@@ -81,6 +87,7 @@ def test_mlp_lecture_figures_on_meta_device():
                 "for the CNN")
 
 
+@pytest.mark.reported
 def test_mlp_layer_sizes():
     model = _meta_mlp()
     sizes = [(m.in_features, m.out_features) for m in model.modules() if isinstance(m, nn.Linear)]

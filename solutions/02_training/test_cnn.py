@@ -1,5 +1,6 @@
 """The slide's MNIST CNN, layer by layer, against a reference built from torch.nn."""
 
+import pytest
 import torch
 
 from grader.testkit import pinned
@@ -14,6 +15,7 @@ cnn = exercise(__file__, "cnn")
 PINNED = pinned.load(__file__, "cnn")["cnn10"]
 
 
+@pytest.mark.reported
 def test_layers_match_the_slide():
     compare_architectures(cnn.PyTorchCNN(10), PINNED["layers"], PINNED["input_shape"],
                           "PyTorchCNN(10)")
@@ -26,6 +28,7 @@ def test_computes_the_slides_function():
         "and fc_layers", modes=("train", "eval"))
 
 
+@pytest.mark.reported
 def test_parameter_count_is_6178():
     model = cnn.PyTorchCNN(10)
     check_int("sum of numel() over PyTorchCNN(10).parameters()",
@@ -44,6 +47,7 @@ def test_block_output_shapes():
                     "one logit per class")
 
 
+@pytest.mark.reported
 def test_num_classes_sets_the_output_layer():
     model = cnn.PyTorchCNN(7)
     check_shape("PyTorchCNN(7)(x[3,1,28,28])", model.eval()(torch.randn(3, 1, 28, 28)), (3, 7),

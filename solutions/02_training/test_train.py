@@ -1,5 +1,7 @@
 """train_mnist: a short smoke run that writes what a graded run writes."""
 
+import pytest
+
 from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")
@@ -7,6 +9,7 @@ train = exercise(__file__, "train")
 SMOKE = dict(max_epochs=1, limit_train_batches=40, limit_val_batches=5, limit_test_batches=20)
 
 
+@pytest.mark.reported
 def test_smoke_run_returns_and_writes_results():
     run = probe("training_run", train, "train_mnist", dict(profile="quick", seed=7, **SMOKE))
     result = run["result"]
@@ -29,6 +32,7 @@ def test_smoke_run_returns_and_writes_results():
     assert run["saved"]["test_acc"] == result["test_acc"]
 
 
+@pytest.mark.reported
 def test_runs_are_deterministic():
     tiny = dict(max_epochs=1, limit_train_batches=8, limit_val_batches=2, limit_test_batches=4)
     a = probe("training_run", train, "train_mnist", dict(profile="quick", seed=3, **tiny))["result"]

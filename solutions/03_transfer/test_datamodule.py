@@ -1,9 +1,11 @@
 """Cifar10DataModule: the seeded split, an ImageFolder tree, valid data never augmented."""
 
+import pytest
 import numpy as np
 import torch
 from PIL import Image
 from torch.utils.data import random_split
+from torchvision import datasets, transforms
 
 from grader.course.data import locate
 from grader.testkit.harness import exercise
@@ -32,8 +34,22 @@ def test_reads_an_image_folder_tree(shared_tmp):
         "validation set, test/ stays apart")
     x, y = dm.test[0]
     assert tuple(x.shape) == (3, 32, 32) and 0 <= int(y) < 3
+    # the images are the files' own pixels, read here: test in ImageFolder order, valid
+    # from the seeded 27 / 3 split of train/
+    plain = transforms.ToTensor()
+    test_files = datasets.ImageFolder(shared_tmp / "test", transform=plain)
+    train_files = datasets.ImageFolder(shared_tmp / "train", transform=plain)
+    _, ref_valid = random_split(range(30), [27, 3], generator=torch.Generator().manual_seed(42))
+    for what, got, want in [("test[5]", dm.test[5], test_files[5]),
+                            *[(f"valid[{k}]", dm.valid[k], train_files[i])
+                              for k, i in enumerate(ref_valid.indices)]]:
+        assert int(got[1]) == want[1] and torch.equal(got[0], want[0]), (
+            f"dm.{what} is not the image the files hold there (read with ToTensor(), classes "
+            "from the folder names, valid = random_split(..., [27, 3], "
+            "generator=torch.Generator().manual_seed(42)) of train/)")
 
 
+@pytest.mark.reported
 def test_valid_uses_the_test_transform(shared_tmp):
     dm = dmod.Cifar10DataModule(_image_tree(shared_tmp), train_transform=Tag(1.0),
                                 test_transform=Tag(2.0))
@@ -45,6 +61,7 @@ def test_valid_uses_the_test_transform(shared_tmp):
     assert float(dm.test[0][0]) == 2.0, "test images must go through test_transform"
 
 
+@pytest.mark.reported
 def test_cifar10_split_is_45000_5000_seeded_42():
     root = locate("cifar10-jpg") / "cifar10-jpg"
     dm = dmod.Cifar10DataModule(root)

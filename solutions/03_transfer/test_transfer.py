@@ -61,6 +61,7 @@ def test_load_resnet18_without_weights_is_the_lecture_architecture():
               "torchvision's ResNet18 with its 1000-class ImageNet head")
 
 
+@pytest.mark.reported
 @pytest.mark.parametrize("variant,expected", [(1, 5130), (3, 11_181_642)])
 def test_resnet18_trainable_counts_from_the_lecture(variant, expected):
     model = _prepared("resnet18", variant)
