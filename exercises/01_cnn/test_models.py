@@ -7,7 +7,7 @@ import torch.nn as nn
 from grader.testkit import pinned
 from grader.testkit.architecture import compare_architectures
 from grader.testkit.checks import check_float, check_int, check_shape
-from grader.testkit.harness import exercise
+from grader.testkit.harness import exercise, reference
 
 models = exercise(__file__, "models")
 params = exercise(__file__, "params")
@@ -15,6 +15,23 @@ params = exercise(__file__, "params")
 # The lecture's figures, computed once from the reference networks (tools/pin_expected.py):
 # their learnable layers, and their outputs for fixed inputs and weights.
 PINNED = pinned.load(__file__, "models")
+# When grading, the reference network too: the pinned checks are then repeated on a
+# fresh random input (None in a student's own run).
+REFERENCE = reference(__file__, "models")
+
+
+def _ref(name):
+    return (lambda: getattr(REFERENCE, name)()) if REFERENCE else None
+
+
+def _ref_small_mlp():
+    if REFERENCE is None:
+        return None
+    with torch.device("meta"):
+        mlp = REFERENCE.MLP()
+    small = PINNED["mlp_small"]
+    pinned.shrink_linears(mlp, small["widths"], small["input_shape"])
+    return mlp
 
 
 @pytest.mark.reported
@@ -26,13 +43,15 @@ def test_ml_cnn_layers_match_the_slide():
 def test_ml_cnn_computes_the_slides_function():
     pinned.check_pinned_function(
         "ML_CNN()(x[2,1,12,12]) with fixed weights", models.ML_CNN(), PINNED["ml_cnn"],
-        "x1 = relu(conv1(x)), x2 = relu(conv2(x1)), x3 = relu(conv3(x2))")
+        "x1 = relu(conv1(x)), x2 = relu(conv2(x1)), x3 = relu(conv3(x2))",
+        reference=_ref("ML_CNN"))
 
 
 def test_ml_cnn_classifier_computes_the_slides_function():
     pinned.check_pinned_function(
         "ML_CNNClassifier()(x[2,1,28,28]) with fixed weights", models.ML_CNNClassifier(),
-        PINNED["classifier"], "the three ReLU convolutions, flatten x3, then Linear, ReLU, Linear")
+        PINNED["classifier"], "the three ReLU convolutions, flatten x3, then Linear, ReLU, Linear",
+        reference=_ref("ML_CNNClassifier"))
 
 
 @pytest.mark.reported
@@ -108,4 +127,4 @@ def test_mlp_has_relu_between_its_layers():
         f"MLP()(x[2,3,224,224]), its Linear layers made {small['widths']} wide to fit in memory",
         model, small, "flatten the image, then a ReLU after each hidden Linear layer and none "
         "after the output layer. Without the non-linearity, stacked Linear layers collapse into "
-        "one linear map")
+        "one linear map", reference=_ref_small_mlp if REFERENCE else None)

@@ -6,13 +6,14 @@ import torch
 from grader.testkit import pinned
 from grader.testkit.architecture import compare_architectures
 from grader.testkit.checks import check_int, check_shape
-from grader.testkit.harness import exercise
+from grader.testkit.harness import exercise, reference
 
 cnn = exercise(__file__, "cnn")
 
 # The slide's network, computed once by tools/pin_expected.py: its learnable layers, and its
 # outputs for fixed inputs and weights, in training and in evaluation mode.
 PINNED = pinned.load(__file__, "cnn")["cnn10"]
+REFERENCE = reference(__file__, "cnn")  # when grading: the pinned check again, fresh input
 
 
 @pytest.mark.reported
@@ -25,7 +26,8 @@ def test_computes_the_slides_function():
     pinned.check_pinned_function(
         "PyTorchCNN(10)(x[8,1,28,28]) with fixed weights", cnn.PyTorchCNN(10), PINNED,
         "each block is Conv2d -> BatchNorm2d -> ReLU -> MaxPool2d, in this order; then flatten "
-        "and fc_layers", modes=("train", "eval"))
+        "and fc_layers", modes=("train", "eval"),
+        reference=(lambda: REFERENCE.PyTorchCNN(10)) if REFERENCE else None)
 
 
 @pytest.mark.reported

@@ -132,3 +132,17 @@ def guarded(*names: str):
     from grader.remote import session
 
     return session.guarded(*names)
+
+
+def reference(test_file: str | Path, module: str):
+    """The reference solution's ``module``, imported in this (trusted) process, when
+    grading; None otherwise, or where the kit has no solutions (a student bundle)."""
+    from grader.core import paths
+    from grader.remote import session
+
+    if not session.enabled():
+        return None
+    folder = paths.solutions_dir() / topic_of(test_file)
+    if not (folder / f"{module}.py").is_file():
+        return None
+    return targets.import_exercise(folder, module)

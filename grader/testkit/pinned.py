@@ -159,8 +159,12 @@ def _fail(text: dict) -> None:
 
 
 def check_pinned_function(what: str, model, pinned: dict, concept: str,
-                          modes=("eval",)) -> None:
-    """The same learnable layers with the same weights must compute the same outputs."""
+                          modes=("eval",), reference=None) -> None:
+    """The same learnable layers with the same weights must compute the same outputs.
+
+    ``reference``: a callable giving the reference network, or None. When grading it gives
+    one (see ``harness.reference``), and the check is made again on a fresh random input
+    that no submission can know in advance."""
     __tracebackhide__ = True
     import torch
 
@@ -188,6 +192,37 @@ def check_pinned_function(what: str, model, pinned: dict, concept: str,
                 step = _first_wrong_step(model, inputs, layers, pinned)
                 check_close(f"{what} [{mode} mode, output {i}]", g, e,
                             concept + (f"\n  {step}" if step else ""), atol=1e-4)
+    model.eval()
+    ref = reference() if reference is not None else None
+    if ref is not None:
+        _check_on_fresh_input(what, model, layers, ref, tuple(inputs.shape), concept, modes)
+
+
+def _check_on_fresh_input(what, model, layers, ref, shape, concept, modes) -> None:
+    """The student's network and the reference, both with the pinned weights, on an input
+    drawn now."""
+    __tracebackhide__ = True
+    import torch
+
+    from grader.testkit.checks import check_close
+
+    x = torch.randn(shape, generator=torch.Generator().manual_seed(
+        int.from_bytes(__import__("os").urandom(4), "little")))
+    ref_layers, error = trace(ref, x)
+    if error is not None:  # pragma: no cover - the reference always runs
+        raise error
+    load_pinned_weights(ref_layers, ref)
+    load_pinned_weights(layers, model)
+    for mode in modes:
+        model.train(mode == "train")
+        ref.train(mode == "train")
+        with torch.no_grad():
+            got, expected = model(x), ref(x)
+        got = list(got) if isinstance(got, (tuple, list)) else [got]
+        expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
+        for i, (g, e) in enumerate(zip(got, expected)):
+            check_close(f"{what} on a fresh random input [{mode} mode, output {i}]", g, e,
+                        concept, atol=1e-4)
     model.eval()
 
 

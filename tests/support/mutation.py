@@ -76,6 +76,34 @@ def run_all(topic: str, mutants: list[Mutant], workers: int = 2, extra=()) -> di
         return outcomes
 
 
+# The two ways a test session reaches student code: in its own process (a student's
+# pytest), and through the isolated worker (the grader). A mutant must be caught in both.
+MODES = {"in-process": (), "worker": ("--cnnkit-worker",)}
+
+
+def run_both(topic: str, mutants: list[Mutant]) -> dict:
+    """{mode: {mutant id: result}}; the worker mode only where a box can start (always
+    on CI)."""
+    import os
+
+    from grader.grading import box
+
+    modes = dict(MODES)
+    why = box.available()
+    if why and os.environ.get("CI") != "true":
+        modes.pop("worker")
+    return {mode: run_all(topic, mutants, extra=extra) for mode, extra in modes.items()}
+
+
+def assert_caught_in_every_mode(mutant: Mutant, outcomes: dict) -> None:
+    __tracebackhide__ = True
+    for mode, results in outcomes.items():
+        try:
+            assert_caught(mutant, results[mutant.id])
+        except AssertionError as exc:
+            raise AssertionError(f"[{mode}] {exc}") from None
+
+
 def assert_caught(mutant: Mutant, result: TestResult) -> None:
     """The named test failed, and its message names the concept."""
     __tracebackhide__ = True
