@@ -220,7 +220,7 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
         extra=["-s", "--tb=short", f"--cnnkit-results-fd={channel.write_fd}",
                "--cnnkit-assertions-only", f"--cnnkit-test-timeout={limits.test_timeout_s}",
                "--cnnkit-no-network", "--cnnkit-strict-data", "--cnnkit-worker",
-               f"--cnnkit-box-uid={host_uid}", f"--cnnkit-memory-mb={limits.memory_mb}"])
+               f"--cnnkit-box-uid={host_uid}", f"--cnnkit-limits={_box_limits(limits)}"])
     state: dict = {}
     sink: list[str] = []
     try:
@@ -242,6 +242,13 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
                    for k, v in channel.results.items()}
     out.started = list(channel.started)
     return out, state
+
+
+def _box_limits(limits: Limits) -> str:
+    import json
+
+    keep = ("memory_mb", "file_size_mb", "scratch_mb", "max_processes", "test_timeout_s")
+    return json.dumps({k: getattr(limits, k) for k in keep})
 
 
 def _death_reason(out: RunOutcome, state: dict, limits: Limits, limit: float) -> str:

@@ -33,6 +33,9 @@ class WorkerClient:
         self.proc: subprocess.Popen | None = None
         self.inside = str(box)
         self.imported: set[str] = set()  # modules the running worker has imported
+        self.call_timeout: float | None = None  # seconds per call, enforced by a timer
+        self.expired = False
+        self.extra_env: dict[str, str] = {}  # e.g. CUDA_VISIBLE_DEVICES for a training run
         self.broken: dict[str, str] = {}  # modules whose import killed or hung the worker
         self.request_fd = self.reply_fd = None
 
@@ -44,7 +47,7 @@ class WorkerClient:
         rep_r, rep_w = os.pipe()
         argv = [sys.executable, "-I", "-m", "grader.remote.worker", self.topic_dir_inside,
                 str(req_r), str(rep_w)]
-        env = worker_env()
+        env = {**worker_env(), **self.extra_env}
         if self.boxed:
             cmd, staged = boxes.command(self.box, argv, self.limits, inside=self.inside)
             preexec = boxes.preexec(self.limits, self.host_uid, staged)
@@ -59,6 +62,13 @@ class WorkerClient:
             os.close(req_r)
             os.close(rep_w)
         self.request_fd, self.reply_fd = req_w, rep_r
+
+    def _expire(self) -> None:
+        self.expired = True
+        if self.proc is not None:
+            from grader.grading import box as boxes
+
+            boxes.kill(self.proc)
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -151,12 +161,24 @@ class WorkerClient:
             "device": str(torch.get_default_device()), "grad": torch.is_grad_enabled(),
             "rng": torch.get_rng_state(), "guards": list(_active_guards())}}
         payload = wire.dump_request(request, ref)
+        timer = None
+        if self.call_timeout:  # where no alarm can be used (a grader thread): kill the box
+            import threading
+
+            timer = threading.Timer(self.call_timeout, self._expire)
+            timer.daemon = True
+            timer.start()
         try:
             wire.send(self.request_fd, payload)
             reply = wire.load_reply(wire.receive(self.reply_fd, REPLY_CAP))
         except BaseException as exc:  # a timeout, a death, a broken reply: start afresh
             why = None
-            if isinstance(exc, (EOFError, BrokenPipeError, wire.WireError)):
+            if self.expired:
+                why = pick({"en": f"it ran past its time limit of {self.call_timeout:.0f} s "
+                                  "and was stopped",
+                            "vi": f"nó chạy quá giới hạn {self.call_timeout:.0f} giây nên đã "
+                                  "bị dừng"})
+            elif isinstance(exc, (EOFError, BrokenPipeError, wire.WireError)):
                 if self.proc is not None:
                     try:
                         self.proc.wait(timeout=2)
@@ -169,6 +191,10 @@ class WorkerClient:
             raise WorkerDied(pick({
                 "en": f"the student's code stopped answering during this call: {why}",
                 "vi": f"mã của sinh viên ngừng trả lời trong lần gọi này: {why}"})) from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+            self.expired = False
         value = self._unpack(reply)
         self._pull_states(reply, mirrors)
         return value
@@ -223,9 +249,9 @@ class WorkerClient:
         except BaseException as exc:
             if type(exc).__name__ == "TestTimeout":
                 self.broken[module] = pick({
-                    "en": f"importing {module}.py did not finish within a test's time limit: "
-                          "code at module level runs on import, and something there (a loop, "
-                          "or very slow work) never let it finish",
+                    "en": f"importing {module}.py ran longer than a test's time limit: code "
+                          "at module level runs on import, and something there (a loop, or "
+                          "very slow work) never let it finish",
                     "vi": f"việc import {module}.py không xong trong giới hạn thời gian của "
                           "một bài kiểm tra: code ở cấp module chạy ngay khi import, và có "
                           "thứ gì đó ở đó (một vòng lặp, hoặc việc rất chậm) khiến nó không "

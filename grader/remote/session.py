@@ -37,33 +37,39 @@ def configure(on: bool, limits: Limits = DEFAULTS, uid: int | None = None,
                     boxed=boxed)
 
 
+def stage_box(topic: str, topic_dir: Path | None) -> Path:
+    """A new box folder: the topic's exercise files (links refused) and the kit's sample
+    images, readable by the box's uid. The caller removes it (or ``shutdown`` does)."""
+    from grader.core.testfiles import kit_topic_dir
+    from grader.grading import box as boxes
+    from grader.grading import safefiles
+
+    box = Path(tempfile.mkdtemp(prefix="cnnkit-worker-")).resolve()
+    sub = box / "submission" / topic
+    sub.mkdir(parents=True)
+    info = manifest.load_topic(topic)
+    if topic_dir is not None and safefiles.is_plain_dir(topic_dir):
+        for name in info.files:
+            try:
+                safefiles.copy_file(topic_dir / name, sub / name)
+            except safefiles.UnsafeFile:
+                pass
+    data = box / "data" / topic
+    data.mkdir(parents=True)
+    for f in kit_topic_dir(topic).iterdir():
+        if f.is_file() and f.suffix in (".png", ".jpg", ".jpeg"):
+            shutil.copy2(f, data / f.name)
+    for folder in (box, *box.rglob("*")):
+        folder.chmod(0o755 if folder.is_dir() else 0o644)
+    boxes.prepare_folder(box)
+    return box
+
+
 def _box_for(topic: str, topic_dir: Path) -> Path:
     key = str(topic_dir)
     if key not in _boxes:
-        from grader.grading import box as boxes
-        from grader.grading import safefiles
-        from grader.core.testfiles import kit_topic_dir
-
-        box = Path(tempfile.mkdtemp(prefix="cnnkit-worker-")).resolve()
-        atexit.register(shutil.rmtree, box, True)
-        sub = box / "submission" / topic
-        sub.mkdir(parents=True)
-        info = manifest.load_topic(topic)
-        if safefiles.is_plain_dir(topic_dir):
-            for name in info.files:
-                try:
-                    safefiles.copy_file(topic_dir / name, sub / name)
-                except safefiles.UnsafeFile:
-                    pass
-        data = box / "data" / topic
-        data.mkdir(parents=True)
-        for f in kit_topic_dir(topic).iterdir():
-            if f.is_file() and f.suffix in (".png", ".jpg", ".jpeg"):
-                shutil.copy2(f, data / f.name)
-        for folder in (box, *box.rglob("*")):
-            folder.chmod(0o755 if folder.is_dir() else 0o644)
-        boxes.prepare_folder(box)
-        _boxes[key] = box
+        _boxes[key] = stage_box(topic, topic_dir)
+        atexit.register(shutil.rmtree, _boxes[key], True)
     return _boxes[key]
 
 

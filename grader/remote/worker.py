@@ -296,8 +296,7 @@ def describe_error(exc: BaseException) -> dict:
     kit = Path(__file__).resolve().parents[1]
     mine = [f for f in frames if not Path(f.filename).resolve().is_relative_to(kit)
             and "site-packages" not in f.filename]
-    where = [f"{Path(f.filename).name}:{f.lineno} in {f.name}: {(f.line or '').strip()}"
-             for f in mine[-3:]]
+    where = [f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in mine[-3:]]
     return {"type": "ExerciseImportError" if isinstance(exc, ImportFailed)
             else type(exc).__name__, "message": str(exc)[:8000], "where": where}
 

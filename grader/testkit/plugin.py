@@ -52,6 +52,8 @@ def pytest_addoption(parser):
                     help="host uid of the worker's box (when the grader runs as root)")
     group.addoption("--cnnkit-memory-mb", type=int, default=None,
                     help="address-space limit of the worker, in MB")
+    group.addoption("--cnnkit-limits", default=None,
+                    help="the worker's box limits, as JSON (the grader passes its own)")
     group.addoption("--lang", default=None, help="language of explanations: en or vi")
 
 
@@ -74,6 +76,10 @@ def pytest_configure(config):
         from grader.remote import session
 
         limits = DEFAULTS
+        if config.getoption("--cnnkit-limits"):
+            import json
+
+            limits = dataclasses.replace(limits, **json.loads(config.getoption("--cnnkit-limits")))
         if config.getoption("--cnnkit-memory-mb"):
             limits = dataclasses.replace(limits, memory_mb=config.getoption("--cnnkit-memory-mb"))
         session.configure(True, limits, config.getoption("--cnnkit-box-uid"),
