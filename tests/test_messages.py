@@ -27,6 +27,8 @@ def test_pytests_own_diff_lines_are_dropped():
     text = ("E   AssertionError: các ảnh validation không trùng\nE   assert [1, 2] == [3, 2]\n"
             "E     At index 0 diff: 1 != 3\nE     Use -v to get more diff")
     assert key_lines(text) == "AssertionError: các ảnh validation không trùng"
+    text = "E   AssertionError: ô 0 dùng cmap 'viridis'\nE     - gray\nE     + viridis"
+    assert key_lines(text) == "AssertionError: ô 0 dùng cmap 'viridis'"
 
 
 def test_the_explanation_of_a_raw_error_is_kept():

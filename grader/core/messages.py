@@ -5,7 +5,7 @@ from __future__ import annotations
 NOISE = ("+", "where", "assert ")
 # pytest's own explanation of a failed comparison, in English whatever the language: the
 # assertion's message above it already says what differs.
-PYTEST_DIFF = ("At index ", "Use -v to get", "Full diff:", "Left contains ", "Right contains ",
+PYTEST_DIFF = ("- ", "? ", "At index ", "Use -v to get", "Full diff:", "Left contains ", "Right contains ",
                "Omitting ", "Differing items:", "Extra items in ", "Matching items",
                "...Full output truncated", "Drill down into ")
 STOP = ("Failing test case", "Falsifying example")
