@@ -23,6 +23,23 @@ def test_pytest_noise_is_dropped_and_columns_kept():
     assert key_lines(text) == "AssertionError: shapes differ"
 
 
+def test_pytests_own_diff_lines_are_dropped():
+    text = ("E   AssertionError: các ảnh validation không trùng\nE   assert [1, 2] == [3, 2]\n"
+            "E     At index 0 diff: 1 != 3\nE     Use -v to get more diff")
+    assert key_lines(text) == "AssertionError: các ảnh validation không trùng"
+    text = "E   AssertionError: ô 0 dùng cmap 'viridis'\nE     - gray\nE     + viridis"
+    assert key_lines(text) == "AssertionError: ô 0 dùng cmap 'viridis'"
+
+
+def test_the_explanation_of_a_raw_error_is_kept():
+    text = ("E   TypeError: f() got an unexpected keyword argument 'x'\n\n"
+            "Ý nghĩa: f() được gọi theo đúng định nghĩa của bài tập")
+    assert key_lines(text).splitlines() == [
+        "TypeError: f() got an unexpected keyword argument 'x'",
+        "Ý nghĩa: f() được gọi theo đúng định nghĩa của bài tập"]
+    assert rank(text) > rank("E   TypeError: f() got an unexpected keyword argument 'x'")
+
+
 def test_a_precise_diagnosis_outranks_a_generic_one():
     generic = "E   AssertionError: parameters/buffers of other shapes"
     concept = "E   f(1)\nE     returned: 2\nE     expected: 3\nE     concept:  bias"

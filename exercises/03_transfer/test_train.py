@@ -4,6 +4,7 @@ import pytest
 import torch
 import torchvision.models as tvm
 
+from grader.core.i18n import msg
 from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")
@@ -18,10 +19,13 @@ def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
         transform = getattr(dm, side)
         out = transform(image) if transform is not None else None
         assert out is not None and out.shape == reference.shape and torch.allclose(
-            out, reference, atol=1e-5), (
+            out, reference, atol=1e-5), msg(
             f"the datamodule's {side} is not the weights' preprocessing: a pretrained network "
             "must see train and test images prepared the same way it saw ImageNet "
-            "(weights.transforms(): resize, crop 224, ImageNet mean/std)")
+            "(weights.transforms(): resize, crop 224, ImageNet mean/std)",
+            f"{side} của datamodule không phải bước tiền xử lý của bộ trọng số: mạng đã huấn "
+            "luyện trước phải thấy ảnh train và test được chuẩn bị giống hệt cách nó đã thấy "
+            "ImageNet (weights.transforms(): resize, crop 224, mean/std của ImageNet)")
 
 
 @pytest.mark.reported
@@ -29,8 +33,17 @@ def test_fast_dev_run_with_cached_features():
     result = probe("training_run", train, "train_transfer", dict(
         variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=64,
         n_val=32, n_test=32))["result"]
-    assert result["cached_features"] is True, "variant 1 should train the head on cached features"
-    assert result["trainable_params"] == 1280 * 10 + 10
-    assert 0.0 <= result["test_acc"] <= 1.0
+    assert result["cached_features"] is True, msg(
+        "variant 1 should train the head on cached features",
+        "biến thể 1 nên huấn luyện lớp đầu ra trên các đặc trưng đã tính sẵn (cached features)")
+    assert result["trainable_params"] == 1280 * 10 + 10, msg(
+        f"trainable_params is {result['trainable_params']}; expected 1280 * 10 + 10: only the "
+        "new head of MobileNetV2 trains in variant 1",
+        f"trainable_params là {result['trainable_params']}; cần 1280 * 10 + 10: ở biến thể 1 "
+        "chỉ lớp đầu ra mới của MobileNetV2 được huấn luyện")
+    assert 0.0 <= result["test_acc"] <= 1.0, msg(
+        f"test_acc is {result['test_acc']}; accuracy is a fraction between 0 and 1",
+        f"test_acc là {result['test_acc']}; độ chính xác là một tỉ lệ giữa 0 và 1")
     for key in ("device", "torch", "extract_seconds", "train_seconds"):
-        assert key in result, f"the result has no {key!r}"
+        assert key in result, msg(f"the result has no {key!r}",
+                                  f"kết quả trả về không có {key!r}")

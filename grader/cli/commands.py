@@ -70,8 +70,10 @@ def cmd_grade(args) -> int:
                           "điểm 0):"}, args.lang))
         for line in readiness.describe(not_graded, args.lang):
             print(f"  {line}")
-    print(f"gradebook: {out / 'gradebook.csv'}")
-    print(f"feedback and results.json per student: {out / 'students'}/<student>/")
+    print(pick({"en": "gradebook", "vi": "bảng điểm"}, args.lang) + f": {out / 'gradebook.csv'}")
+    print(pick({"en": "feedback and results.json per student",
+                "vi": "nhận xét và results.json của từng sinh viên"}, args.lang)
+          + f": {out / 'students'}/<student>/")
     return 0
 
 

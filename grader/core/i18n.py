@@ -30,3 +30,11 @@ def pick(texts: dict[str, str] | str, lang: str | None = None) -> str:
         return texts
     lang = current_lang(lang)
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
+
+
+def msg(en: str, vi: str) -> str:
+    """One message in the current language: ``msg("the loss", "hàm mất mát")``.
+
+    The short form for tests, whose messages are built when they fail, in the process
+    that runs them (``--lang`` / ``CNNKIT_LANG`` decide)."""
+    return pick({"en": en, "vi": vi})

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 NOISE = ("+", "where", "assert ")
+# pytest's own explanation of a failed comparison, in English whatever the language: the
+# assertion's message above it already says what differs.
+PYTEST_DIFF = ("- ", "? ", "At index ", "Use -v to get", "Full diff:", "Left contains ", "Right contains ",
+               "Omitting ", "Differing items:", "Extra items in ", "Matching items",
+               "...Full output truncated", "Drill down into ")
 STOP = ("Failing test case", "Falsifying example")
 MARK = ">>"  # the row an architecture table marks as the first difference
+EXPLAINED = ("What this means:", "Ý nghĩa:")  # the kit's note on a raw error (testkit.explain)
+
+
+def _notes(message: str) -> list[str]:
+    """The kit's explanation of a raw PyTorch or Python error, added after pytest's lines."""
+    return [line.strip() for line in message.splitlines()
+            if not line.startswith("E ") and line.strip().startswith(EXPLAINED)]
 
 
 def _error_lines(message: str) -> list[str]:
@@ -16,7 +28,7 @@ def _error_lines(message: str) -> list[str]:
         text = (line[4:] if line.startswith("E   ") else line[1:].lstrip()).rstrip()
         if text.strip().startswith(STOP):
             break
-        if text.strip() and not text.strip().startswith(NOISE):
+        if text.strip() and not text.strip().startswith(NOISE + PYTEST_DIFF):
             kept.append(text)
     return kept
 
@@ -24,17 +36,19 @@ def _error_lines(message: str) -> list[str]:
 def key_lines(message: str, limit: int = 8) -> str:
     """The ``E`` lines of a failure (the assertion's own message), without pytest's
     re-evaluation noise; the last line when there is no ``E`` line. A table's marked row
-    (``>>``) is always kept, with the header and the row before it."""
+    (``>>``) is always kept, with the header and the row before it, and so is the kit's
+    explanation of a raw error."""
     kept = _error_lines(message)
     if not kept:
         lines = [ln for ln in message.strip().splitlines() if ln.strip()]
         return lines[-1] if lines else ""
+    notes = [n for n in _notes(message) if n not in kept]
     marked = next((i for i, ln in enumerate(kept) if ln.startswith(MARK)), None)
     if marked is None or marked < limit:
-        return "\n".join(kept[:max(limit, (marked or 0) + 1)])
+        return "\n".join(kept[:max(limit, (marked or 0) + 1)] + notes)
     table = next((i for i, ln in enumerate(kept) if "|" in ln), marked)
     return "\n".join(kept[:limit - 3] + ["..."] + kept[table:table + 2]
-                     + kept[max(table + 2, marked - 1):marked + 1])
+                     + kept[max(table + 2, marked - 1):marked + 1] + notes)
 
 
 # How much a failure explains, most first. An import failure is the root cause of every
@@ -51,7 +65,7 @@ _RANKS = (
 
 def rank(message: str) -> int:
     """How much a failure message explains (higher is better)."""
-    text = "\n".join(_error_lines(message)) or message
+    text = "\n".join(_error_lines(message) + _notes(message)) or message
     for words, score in _RANKS:
         if any(w in text for w in words):
             return score

@@ -143,10 +143,12 @@ def locate(name: str, fetch_missing: bool = True) -> Path:
     for root in search_roots():
         if wanted.is_complete(root):
             return root
-    looked = "looked in " + " and ".join(map(str, search_roots()))
+    roots = list(map(str, search_roots()))
+    looked = "looked in " + " and ".join(roots)
     if not fetch_missing:
         raise DataMissing(name, {"en": f"it is not in the data folders ({looked})",
-                                 "vi": f"không có trong các thư mục dữ liệu ({looked})"})
+                                 "vi": f"không có trong các thư mục dữ liệu "
+                                       f"({', '.join(roots)})"})
     attempt = (name, looked, offline())
     if attempt in _failed:
         raise _failed[attempt]

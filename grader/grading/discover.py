@@ -72,13 +72,19 @@ def safe_extract(archive: Path, dest: Path) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         if len(infos) > ZIP_MAX_FILES:
-            raise BadInput(f"the zip holds {len(infos)} entries (limit {ZIP_MAX_FILES})")
+            raise BadInput(pick({
+                "en": f"the zip holds {len(infos)} entries (limit {ZIP_MAX_FILES})",
+                "vi": f"tệp zip chứa {len(infos)} mục (giới hạn {ZIP_MAX_FILES})"}))
         if sum(i.file_size for i in infos) > ZIP_MAX_BYTES:
-            raise BadInput(f"the zip unpacks to more than {ZIP_MAX_BYTES >> 20} MB")
+            raise BadInput(pick({
+                "en": f"the zip unpacks to more than {ZIP_MAX_BYTES >> 20} MB",
+                "vi": f"tệp zip giải nén ra hơn {ZIP_MAX_BYTES >> 20} MB"}))
         for info in infos:
             target = (dest / info.filename).resolve()
             if not target.is_relative_to(dest.resolve()) or (info.external_attr >> 28) == 0o12:
-                raise BadInput(f"the zip entry {info.filename!r} points outside the submission")
+                raise BadInput(pick({
+                    "en": f"the zip entry {info.filename!r} points outside the submission",
+                    "vi": f"mục {info.filename!r} trong tệp zip trỏ ra ngoài bài nộp"}))
         zf.extractall(dest)
 
 
@@ -107,10 +113,15 @@ def discover(folder: Path, workdir: Path) -> list[Submission]:
                 safe_extract(entry, dest)
                 found.append(Submission(sid, entry, find_topic_root(dest), name=shown))
             except (zipfile.BadZipFile, BadInput) as exc:
-                found.append(Submission(sid, entry, None, f"unusable zip: {exc}", shown))
+                found.append(Submission(sid, entry, None, pick({
+                    "en": f"unusable zip: {exc}",
+                    "vi": f"không dùng được tệp zip: {exc}"}), shown))
     for sub in found:
         if sub.root is None and not sub.problem:
-            sub.problem = "no topic folder (01_cnn, 02_training, ...) found in the submission"
+            sub.problem = pick({
+                "en": "no topic folder (01_cnn, 02_training, ...) found in the submission",
+                "vi": "không tìm thấy thư mục chủ đề nào (01_cnn, 02_training, ...) trong bài "
+                      "nộp"})
     return found
 
 

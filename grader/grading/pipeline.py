@@ -19,6 +19,7 @@ from pathlib import Path
 
 from grader.core import manifest, paths
 from grader.core.errors import NotFound
+from grader.core.i18n import pick
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, discover, readiness, records, report, safefiles, sandbox,
@@ -36,8 +37,10 @@ class Progress:
             self.done += 1
             elapsed = time.monotonic() - self.start
             eta = elapsed / self.done * (self.total - self.done)
-            print(f"[{self.done}/{self.total}] {line}   (elapsed {elapsed:.0f} s, "
-                  f"about {eta:.0f} s left)", file=self.stream, flush=True)
+            print(f"[{self.done}/{self.total}] {line}   " + pick({
+                "en": f"(elapsed {elapsed:.0f} s, about {eta:.0f} s left)",
+                "vi": f"(đã chạy {elapsed:.0f} giây, còn khoảng {eta:.0f} giây)"}),
+                file=self.stream, flush=True)
 
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
@@ -150,8 +153,12 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
                 skip_missing_data: bool = False) -> dict[str, dict]:
     """The local backend: a thread pool of ``jobs`` students at a time on this machine."""
     plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits)
-    print(f"cnnkit grade: {len(plan.subs)} submissions, topics {', '.join(plan.topic_names)}; "
-          f"{len(plan.results)} already graded, {len(plan.todo)} to grade with {jobs} job(s)",
+    print(pick({"en": f"cnnkit grade: {len(plan.subs)} submissions, topics "
+                      f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
+                      f"{len(plan.todo)} to grade with {jobs} job(s)",
+                "vi": f"cnnkit grade: {len(plan.subs)} bài nộp, chủ đề "
+                      f"{', '.join(plan.topic_names)}; {len(plan.results)} bài đã chấm, "
+                      f"{len(plan.todo)} bài cần chấm với {jobs} tiến trình"}, lang),
           file=sys.stderr)
     progress = Progress(len(plan.todo))
     uids = box.host_uids(limits, jobs)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import grader
 from grader.core import manifest, paths, runner
+from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
@@ -32,12 +33,19 @@ from grader.grading import safefiles
 from grader.grading.channel import ResultChannel
 from grader.grading.scrub import scrub
 
+_INI = {"en": "ini files are never used", "vi": "các tệp ini không bao giờ được dùng"}
 IGNORED_REASONS = {
-    "conftest.py": "conftest.py files are never used: they could change how tests run",
-    "pytest.ini": "ini files are never used", "setup.cfg": "ini files are never used",
-    "tox.ini": "ini files are never used", "pyproject.toml": "project files are never used",
-    "sitecustomize.py": "sitecustomize.py is never used: it would run before the tests",
-    "usercustomize.py": "usercustomize.py is never used",
+    "conftest.py": {"en": "conftest.py files are never used: they could change how tests run",
+                    "vi": "các tệp conftest.py không bao giờ được dùng: chúng có thể thay đổi "
+                          "cách các bài kiểm tra chạy"},
+    "pytest.ini": _INI, "setup.cfg": _INI, "tox.ini": _INI,
+    "pyproject.toml": {"en": "project files are never used",
+                       "vi": "các tệp cấu hình dự án không bao giờ được dùng"},
+    "sitecustomize.py": {"en": "sitecustomize.py is never used: it would run before the tests",
+                         "vi": "sitecustomize.py không bao giờ được dùng: nó sẽ chạy trước các "
+                               "bài kiểm tra"},
+    "usercustomize.py": {"en": "usercustomize.py is never used",
+                         "vi": "usercustomize.py không bao giờ được dùng"},
 }
 
 
@@ -85,9 +93,13 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
                         continue
                 except safefiles.UnsafeFile:
                     pass
-                reason = "test files from submissions are never used; the kit brings its own"
+                reason = {"en": "test files from submissions are never used; the kit brings "
+                                "its own",
+                          "vi": "tệp kiểm tra trong bài nộp không bao giờ được dùng; kit dùng "
+                                "bài kiểm tra của chính nó"}
             if reason:
-                notes.append(f"ignored {topic_dir.name}/{rel}: {reason}")
+                notes.append(pick({"en": f"ignored {topic_dir.name}/{rel}: {pick(reason)}",
+                                   "vi": f"bỏ qua {topic_dir.name}/{rel}: {pick(reason)}"}))
     return notes
 
 
@@ -112,7 +124,9 @@ def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[str]
                 raise safefiles.UnsafeFile(name)
             safefiles.copy_file(submission_topic_dir / name, sub / name)
         except safefiles.UnsafeFile:
-            notes.append(f"missing {topic}/{name}: its tests count as failed")
+            notes.append(pick({"en": f"missing {topic}/{name}: its tests count as failed",
+                               "vi": f"thiếu {topic}/{name}: các bài kiểm tra của tệp này bị "
+                                     "tính là chưa đạt"}))
     if usable:
         notes += ignored_files(submission_topic_dir, info.files)
     (box / "pytest.ini").write_text("[pytest]\n")
@@ -254,23 +268,39 @@ def _box_limits(limits: Limits) -> str:
 def _death_reason(out: RunOutcome, state: dict, limits: Limits, limit: float) -> str:
     memory_mb = limits.memory_mb
     if out.timed_out:
-        return f"the run passed its time limit of {limit:.0f} s and was stopped"
+        return pick({"en": f"the run passed its time limit of {limit:.0f} s and was stopped",
+                     "vi": f"lần chạy vượt quá giới hạn thời gian {limit:.0f} giây nên đã bị "
+                           "dừng"})
     if state.get("watchdog"):
-        return (f"this test ran longer than {limits.test_timeout_s:.0f} s; the grader's "
-                "watchdog stopped the run")
+        return pick({"en": f"this test ran longer than {limits.test_timeout_s:.0f} s; the "
+                           "grader's watchdog stopped the run",
+                     "vi": f"bài kiểm tra này chạy lâu hơn {limits.test_timeout_s:.0f} giây; bộ "
+                           "giám sát (watchdog) của trình chấm đã dừng lần chạy"})
     if state.get("overflow"):
-        return (f"the run sent more than {limits.result_channel_bytes >> 20} MB of results "
-                "and was stopped")
+        return pick({"en": f"the run sent more than {limits.result_channel_bytes >> 20} MB of "
+                           "results and was stopped",
+                     "vi": f"lần chạy gửi về hơn {limits.result_channel_bytes >> 20} MB kết quả "
+                           "nên đã bị dừng"})
     code = out.returncode
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
         if sig == "SIGXFSZ":
-            return "the process wrote a file past the size limit and was stopped"
-        return f"the process was killed by {sig} (crash, or memory cap of {memory_mb} MB)"
+            return pick({"en": "the process wrote a file past the size limit and was stopped",
+                         "vi": "tiến trình ghi một tệp vượt quá giới hạn kích thước nên đã bị "
+                               "dừng"})
+        return pick({"en": f"the process was killed by {sig} (crash, or memory cap of "
+                           f"{memory_mb} MB)",
+                     "vi": f"tiến trình bị dừng bởi tín hiệu {sig} (chương trình bị lỗi, hoặc "
+                           f"vượt giới hạn bộ nhớ {memory_mb} MB)"})
     if state.get("bytes", 0) > 50_000_000:
-        return f"the process flooded its output ({state['bytes'] >> 20} MB) and ended"
-    return (f"the process ended early with exit code {code} before reporting this test "
-            "(os._exit or sys.exit at import, or a crash)")
+        return pick({"en": f"the process flooded its output ({state['bytes'] >> 20} MB) and ended",
+                     "vi": f"tiến trình in ra quá nhiều ({state['bytes'] >> 20} MB) và đã kết "
+                           "thúc"})
+    return pick({"en": f"the process ended early with exit code {code} before reporting this "
+                       "test (os._exit or sys.exit at import, or a crash)",
+                 "vi": f"tiến trình kết thúc sớm với mã thoát {code} trước khi báo kết quả bài "
+                       "kiểm tra này (os._exit hoặc sys.exit khi import, hoặc chương trình bị "
+                       "lỗi)"})
 
 
 def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout: float,
@@ -302,8 +332,11 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
                                host_uid)
         outputs.append(out.output)
         if state.get("bytes", 0) > 1_000_000:
-            run.notes.append(f"{topic}: the run printed {state['bytes'] / 1e6:.0f} MB of output; "
-                             "only its start and end were kept")
+            run.notes.append(pick({
+                "en": f"{topic}: the run printed {state['bytes'] / 1e6:.0f} MB of output; only "
+                      "its start and end were kept",
+                "vi": f"{topic}: lần chạy in ra {state['bytes'] / 1e6:.0f} MB; chỉ giữ lại phần "
+                      "đầu và phần cuối"}))
         run.results.update({k: v for k, v in out.results.items() if k in expected})
         pending = [t for t in expected if t not in run.results]
         if not pending:
@@ -316,17 +349,24 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
             # The rest of that test file would most likely die the same way.
             same_file = [t for t in pending if t.split("::")[0] == culprit.split("::")[0]]
             for nodeid in same_file:
-                run.results[nodeid] = TestResult(
-                    nodeid, Outcome.FAILED, f"not run: {culprit.split('::')[-1]} in the same file "
-                    f"stopped the process ({reason})")
+                run.results[nodeid] = TestResult(nodeid, Outcome.FAILED, pick({
+                    "en": f"not run: {culprit.split('::')[-1]} in the same file stopped the "
+                          f"process ({reason})",
+                    "vi": f"không chạy: {culprit.split('::')[-1]} trong cùng tệp đã làm dừng "
+                          f"tiến trình ({reason})"}))
                 pending.remove(nodeid)
         elif attempt == 0 and not out.started:
-            run.notes.append(f"{topic}: {reason} before any test started")
-        run.notes.append(f"{topic}: run {attempt + 1}: {reason}")
+            run.notes.append(pick({"en": f"{topic}: {reason} before any test started",
+                                   "vi": f"{topic}: {reason} trước khi bài kiểm tra nào bắt "
+                                         "đầu"}))
+        run.notes.append(pick({"en": f"{topic}: run {attempt + 1}: {reason}",
+                               "vi": f"{topic}: lần chạy {attempt + 1}: {reason}"}))
     for nodeid in pending:
-        run.results[nodeid] = TestResult(
-            nodeid, Outcome.MISSING, "this test reported no result (the run died or ran out of "
-            "time before it); it counts as failed")
+        run.results[nodeid] = TestResult(nodeid, Outcome.MISSING, pick({
+            "en": "this test reported no result (the run died or ran out of time before it); it "
+                  "counts as failed",
+            "vi": "bài kiểm tra này không báo kết quả (lần chạy bị dừng hoặc hết thời gian trước "
+                  "khi tới nó); bài này bị tính là chưa đạt"}))
     run.seconds = time.monotonic() - start
     run.output = "\n".join(outputs)[-20000:]
     return run

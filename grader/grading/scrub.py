@@ -11,9 +11,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from grader.core import paths
+from grader.core.i18n import pick
 
 MIN_LINE = 16  # shorter lines ("return x") are too common to tell anything
 REMOVED = "[a line of the kit's source was removed]"
+_REMOVED = {"en": REMOVED, "vi": "[đã xoá một dòng mã nguồn của kit]"}
 
 
 @lru_cache(maxsize=1)
@@ -41,7 +43,7 @@ def scrub(message: str) -> str:
             text = text[1:].strip()
         if len(text) >= MIN_LINE and text in known:
             if not dropped:
-                out.append(REMOVED)
+                out.append(pick(_REMOVED))
             dropped = True
             continue
         dropped = False

@@ -173,12 +173,17 @@ def follow(job: str, count: int, poll_s: float = 3.0, stream=sys.stderr) -> dict
         running = sum(s.state == "RUNNING" for s in states.values())
         queued = count - len(final) - running
         elapsed = time.monotonic() - start
-        eta = f"about {elapsed / len(final) * (count - len(final)):.0f} s left" if final else ""
-        line = (f"slurm job {job}: {queued} queued, {running} running, {done} done, "
-                f"{failed} failed")
+        left = elapsed / len(final) * (count - len(final)) if final else None
+        line = pick({"en": f"slurm job {job}: {queued} queued, {running} running, {done} done, "
+                           f"{failed} failed",
+                     "vi": f"slurm job {job}: {queued} đang chờ, {running} đang chạy, {done} "
+                           f"xong, {failed} lỗi"})
         if line != last:
-            print(f"{line}   (elapsed {elapsed:.0f} s{', ' + eta if eta else ''})", file=stream,
-                  flush=True)
+            timing = pick({"en": f"elapsed {elapsed:.0f} s" + (
+                               f", about {left:.0f} s left" if left is not None else ""),
+                           "vi": f"đã chạy {elapsed:.0f} giây" + (
+                               f", còn khoảng {left:.0f} giây" if left is not None else "")})
+            print(f"{line}   ({timing})", file=stream, flush=True)
             last = line
         if len(final) >= count:
             return final
@@ -225,15 +230,20 @@ def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
     if shutil.which("sbatch") is None:
         _run(["sbatch"])  # raises SlurmUnavailable with the explanation
     plan = pipeline.plan_class(submissions, out, topics, force, skip_missing_data, lang, limits)
-    print(f"cnnkit grade (slurm): {len(plan.subs)} submissions, topics "
-          f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
-          f"{len(plan.todo)} to submit", file=sys.stderr)
+    print(pick({"en": f"cnnkit grade (slurm): {len(plan.subs)} submissions, topics "
+                      f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
+                      f"{len(plan.todo)} to submit",
+                "vi": f"cnnkit grade (slurm): {len(plan.subs)} bài nộp, chủ đề "
+                      f"{', '.join(plan.topic_names)}; {len(plan.results)} bài đã chấm, "
+                      f"{len(plan.todo)} bài cần gửi"}, lang), file=sys.stderr)
     if plan.todo:
         plan_file = write_plan(plan, limits, lang)
         job = submit(plan_file, len(plan.todo), time_limit_minutes(plan.infos, limits),
                      partition, gpus_per_task, array_parallelism)
-        print(f"submitted array job {job} ({len(plan.todo)} tasks); logs in "
-              f"{plan_file.parent / 'logs'}", file=sys.stderr)
+        print(pick({"en": f"submitted array job {job} ({len(plan.todo)} tasks); logs in "
+                          f"{plan_file.parent / 'logs'}",
+                    "vi": f"đã gửi array job {job} ({len(plan.todo)} tác vụ); log nằm trong "
+                          f"{plan_file.parent / 'logs'}"}, lang), file=sys.stderr)
         final = follow(job, len(plan.todo), poll_s)
         for i, (sub, fp) in enumerate(plan.todo):
             saved = pipeline.already_graded(plan.out, sub.student, fp, plan.key)

@@ -67,7 +67,7 @@ def no_weight_loading():
     def refuse(*a, **k):
         raise AssertionError(pick({
             "en": "weights=None must build the network without loading weights",
-            "vi": "weights=None phải tạo mạng mà không nạp trọng số nào"}))
+            "vi": "weights=None phải dựng mạng mà không tải trọng số nào"}))
     return _patched([(torch.hub, "load_state_dict_from_url", refuse)])
 
 

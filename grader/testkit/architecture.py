@@ -28,7 +28,8 @@ def _row(layer: Layer | None) -> str:
 def _full(layer: Layer | None) -> str:
     if layer is None:
         return "-"
-    return f"{layer.name}: {layer.describe()}, {layer.shapes()}, {layer.params:,} parameters"
+    return f"{layer.name}: {layer.describe()}, {layer.shapes()}, {layer.params:,} " + \
+        pick({"en": "parameters", "vi": "tham số"})
 
 
 def _cell(text: str) -> str:
@@ -114,7 +115,8 @@ def diagnose(actual: list[Layer], expected: list[Layer]) -> tuple[int, dict] | N
         if a is None:
             return i, {"en": f"a layer is missing at the end: the lecture's {e.name} "
                              f"({e.describe()}) after {actual[-1].name if actual else 'the input'}.",
-                       "vi": f"thiếu một lớp ở cuối: lớp {e.name} ({e.describe()}) của bài giảng."}
+                       "vi": f"thiếu một lớp ở cuối: lớp {e.name} ({e.describe()}) của bài giảng, "
+                             f"sau {actual[-1].name if actual else 'đầu vào'}."}
         if e is None:
             return i, {"en": f"your {a.name} ({a.describe()}) is an extra layer: the lecture's "
                              "network ends before it.",
@@ -178,6 +180,7 @@ def compare_architectures(model, reference, input_size, what: str, inputs=None) 
     __tracebackhide__ = True
     import torch
 
+    what = pick(what)
     expected = layers_of(reference, input_size)
     x = inputs if inputs is not None else torch.zeros(input_size)
     actual, error = trace(model, x)

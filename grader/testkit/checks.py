@@ -9,6 +9,12 @@ from __future__ import annotations
 
 import math
 
+from grader.core.i18n import msg, pick
+
+# The labels of a failure, in the student's language.
+_LABELS = {"en": ("returned:", "expected:", "concept:"),
+           "vi": ("trả về:", "mong đợi:", "khái niệm:")}
+
 
 def _exact_numbers():
     """Types whose equality can be trusted: Python's, and numpy's scalars if numpy is there."""
@@ -31,16 +37,20 @@ def _is_int(value) -> bool:
     return type(value) in INT_TYPES
 
 
-def _fail(call: str, got, expected, concept: str) -> None:
+def _fail(call, got, expected, concept) -> None:
+    """``call`` and ``concept``: a str, or {"en": ..., "vi": ...} (see ``msg``)."""
     __tracebackhide__ = True
+    returned, wanted, idea = pick(_LABELS)
     raise AssertionError(
-        f"{call}\n  returned: {got!r}\n  expected: {expected!r}\n  concept:  {concept}")
+        f"{pick(call)}\n  {returned:<10} {got!r}\n  {wanted:<10} {expected!r}\n"
+        f"  {idea:<10} {pick(concept)}")
 
 
 def check_int(call: str, got, expected: int, concept: str) -> None:
     __tracebackhide__ = True
     if not _is_int(got):
-        _fail(call, got, expected, f"the result must be a plain int ({concept})")
+        _fail(call, got, expected, msg(f"the result must be a plain int ({pick(concept)})",
+                                       f"kết quả phải là một int thuần ({pick(concept)})"))
     if int(got) != int(expected):
         _fail(call, got, expected, concept)
 
@@ -48,7 +58,8 @@ def check_int(call: str, got, expected: int, concept: str) -> None:
 def check_float(call: str, got, expected: float, concept: str, rel: float = 1e-9) -> None:
     __tracebackhide__ = True
     if type(got) not in FLOAT_TYPES | INT_TYPES:
-        _fail(call, got, expected, f"the result must be a float ({concept})")
+        _fail(call, got, expected, msg(f"the result must be a float ({pick(concept)})",
+                                       f"kết quả phải là một float ({pick(concept)})"))
     if not math.isclose(float(got), float(expected), rel_tol=rel, abs_tol=0.0):
         _fail(call, got, expected, concept)
 
@@ -56,9 +67,13 @@ def check_float(call: str, got, expected: float, concept: str, rel: float = 1e-9
 def check_int_pair(call: str, got, expected: tuple[int, int], concept: str) -> None:
     __tracebackhide__ = True
     if not isinstance(got, tuple) or len(got) != 2:
-        _fail(call, got, expected, f"the result must be a tuple (height, width) ({concept})")
+        _fail(call, got, expected, msg(
+            f"the result must be a tuple (height, width) ({pick(concept)})",
+            f"kết quả phải là một tuple (chiều cao, chiều rộng) ({pick(concept)})"))
     if not all(_is_int(g) for g in got):
-        _fail(call, got, expected, f"height and width must be plain ints ({concept})")
+        _fail(call, got, expected, msg(
+            f"height and width must be plain ints ({pick(concept)})",
+            f"chiều cao và chiều rộng phải là int thuần ({pick(concept)})"))
     if tuple(int(g) for g in got) != tuple(expected):
         _fail(call, got, expected, concept)
 
@@ -68,7 +83,9 @@ def check_shape(what: str, tensor, expected: tuple[int, ...], concept: str) -> N
     import torch
 
     if not isinstance(tensor, torch.Tensor):
-        _fail(what, type(tensor).__name__, f"a Tensor of shape {expected}", concept)
+        _fail(what, type(tensor).__name__, msg(f"a Tensor of shape {tuple(expected)}",
+                                               f"một Tensor có shape {tuple(expected)}"),
+              concept)
     if tuple(tensor.shape) != tuple(expected):
         _fail(what, f"shape {tuple(tensor.shape)}", f"shape {tuple(expected)}", concept)
 
@@ -81,8 +98,10 @@ def check_close(what: str, got, expected, concept: str, atol: float = 1e-4) -> N
     if not torch.allclose(got.detach().float(), expected.detach().float(), atol=atol, rtol=1e-4):
         diff = (got.detach().float() - expected.detach().float()).abs()
         where = tuple(int(i) for i in torch.nonzero(diff == diff.max())[0])
-        _fail(what, f"largest difference {diff.max().item():.4g} at index {where}",
-              f"equal to the reference within {atol}", concept)
+        _fail(what, msg(f"largest difference {diff.max().item():.4g} at index {where}",
+                        f"sai lệch lớn nhất {diff.max().item():.4g} tại chỉ số {where}"),
+              msg(f"equal to the reference within {atol}",
+                  f"bằng kết quả tham chiếu, sai số không quá {atol}"), concept)
 
 
 def check_same_function(what: str, model, reference, inputs, concept: str,
@@ -95,7 +114,9 @@ def check_same_function(what: str, model, reference, inputs, concept: str,
     mine = list(model.state_dict().values())
     theirs = reference.state_dict()
     if [tuple(t.shape) for t in mine] != [tuple(t.shape) for t in theirs.values()]:
-        _fail(what, "parameters/buffers of other shapes", "the lecture's layers", concept)
+        _fail(what, msg("parameters/buffers of other shapes",
+                        "tham số/buffer có shape khác"),
+              msg("the lecture's layers", "các lớp như trong bài giảng"), concept)
     reference.load_state_dict(dict(zip(theirs.keys(), mine)))
     for mode in modes:
         model.train(mode == "train")
@@ -105,6 +126,12 @@ def check_same_function(what: str, model, reference, inputs, concept: str,
         got = got if isinstance(got, (tuple, list)) else (got,)
         expected = expected if isinstance(expected, (tuple, list)) else (expected,)
         if len(got) != len(expected):
-            _fail(what, f"{len(got)} outputs", f"{len(expected)} outputs", concept)
+            _fail(what, msg(f"{len(got)} outputs", f"{len(got)} đầu ra"),
+                  msg(f"{len(expected)} outputs", f"{len(expected)} đầu ra"), concept)
         for i, (g, e) in enumerate(zip(got, expected)):
-            check_close(f"{what} [{mode} mode, output {i}]", g, e, concept, atol=1e-5)
+            check_close(f"{pick(what)} {output_label(mode, i)}", g, e, concept, atol=1e-5)
+
+
+def output_label(mode: str, index: int) -> str:
+    """``[eval mode, output 0]``, in the student's language."""
+    return msg(f"[{mode} mode, output {index}]", f"[chế độ {mode}, đầu ra {index}]")

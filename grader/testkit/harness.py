@@ -88,8 +88,8 @@ def describe_import_failure(path: Path, exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return pick({"en": f"importing {name} called exit ({exc.code!r}). Code at module level "
                            "runs on import; move scripts under `if __name__ == '__main__':`.",
-                     "vi": f"khi import {name}, chương trình gọi exit ({exc.code!r}) (called "
-                           "exit). Code ở cấp module chạy ngay khi import; hãy đưa phần chạy thử "
+                     "vi": f"khi import {name}, chương trình gọi exit ({exc.code!r}). Code ở "
+                           "cấp module chạy ngay khi import; hãy đưa phần chạy thử "
                            "vào `if __name__ == '__main__':`."})
     tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return pick({"en": f"importing {name} raised {tb}\nCode at module level runs as soon as the "

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from grader.core.i18n import pick
+
 # The hyper-parameters that define each kind of layer, in the order PyTorch prints them.
 CONFIG = {
     "Conv": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
@@ -105,7 +107,7 @@ class Layer:
         def fmt(shape):
             return "x".join(str(s) for s in shape) if shape is not None else "-"
         if self.input_shape is None:
-            return "not reached"
+            return pick({"en": "not reached", "vi": "không được gọi tới"})
         return f"{fmt(self.input_shape)} -> {fmt(self.output_shape) if self.output_shape else '!'}"
 
     def to_data(self) -> dict:

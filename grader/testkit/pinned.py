@@ -169,7 +169,7 @@ def check_pinned_function(what: str, model, pinned: dict, concept: str,
     import torch
 
     from grader.testkit.architecture import compare_architectures
-    from grader.testkit.checks import check_close
+    from grader.testkit.checks import check_close, output_label
 
     expected_layers = [Layer.from_data(x) for x in pinned["layers"]]
     inputs = pinned_input(pinned["input_shape"])
@@ -183,6 +183,7 @@ def check_pinned_function(what: str, model, pinned: dict, concept: str,
         got = list(got) if isinstance(got, (tuple, list)) else [got]
         expected = pinned["outputs"][mode]
         if len(got) != len(expected):
+            what = pick(what)
             _fail({"en": f"{what} returned {len(got)} outputs; expected {len(expected)}.",
                    "vi": f"{what} trả về {len(got)} đầu ra; mong đợi {len(expected)}."})
         for i, (g, e) in enumerate(zip(got, expected)):
@@ -190,8 +191,8 @@ def check_pinned_function(what: str, model, pinned: dict, concept: str,
                 g.float(), e, atol=1e-4, rtol=1e-4)
             if not close:
                 step = _first_wrong_step(model, inputs, layers, pinned)
-                check_close(f"{what} [{mode} mode, output {i}]", g, e,
-                            concept + (f"\n  {step}" if step else ""), atol=1e-4)
+                check_close(f"{pick(what)} {output_label(mode, i)}", g, e,
+                            pick(concept) + (f"\n  {step}" if step else ""), atol=1e-4)
     model.eval()
     ref = reference() if reference is not None else None
     if ref is not None:
@@ -226,6 +227,16 @@ def _check_on_fresh_input(what, model, layers, ref, shape, concept, modes) -> No
     model.eval()
 
 
+def _vi(step: str) -> str:
+    """An effect's name (``effect``) in Vietnamese, for display only: the stored names
+    stay English."""
+    if step == "nothing":
+        return "không có bước nào"
+    if step == "?":
+        return "không xác định"
+    return step.replace("another step", "một bước khác")
+
+
 def _first_wrong_step(model, inputs, layers: list[Layer], pinned: dict) -> str:
     """Between which two of the student's layers the weightless steps differ."""
     record = {"__input__": inputs}
@@ -239,8 +250,8 @@ def _first_wrong_step(model, inputs, layers: list[Layer], pinned: dict) -> str:
             return pick({
                 "en": f"between {names[k]} and {names[k + 1]} your network applies: {a}; the "
                       f"lecture's applies: {e}.",
-                "vi": f"giữa {names[k]} và {names[k + 1]} mạng của bạn áp dụng: {a}; bài giảng "
-                      f"áp dụng: {e}."})
+                "vi": f"giữa {names[k]} và {names[k + 1]} mạng của bạn áp dụng: {_vi(a)}; bài "
+                      f"giảng áp dụng: {_vi(e)}."})
     return ""
 
 

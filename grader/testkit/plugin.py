@@ -230,7 +230,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def _assertion_only(call, note: str) -> str:
     """The exception as pytest's ``E`` lines, plus the explanation: no source lines."""
     if call.excinfo is None:
-        return "E   the test failed"
+        return "E   " + pick({"en": "the test failed", "vi": "bài kiểm tra không đạt"})
     lines = [f"E   {line}" for line in call.excinfo.exconly().splitlines()]
     return "\n".join(lines) + (f"\n\n{note}" if note else "")
 
@@ -238,14 +238,17 @@ def _assertion_only(call, note: str) -> str:
 def _short(text: str) -> str:
     if len(text) <= OUTPUT_LIMIT:
         return text
-    return text[: OUTPUT_LIMIT // 2] + "\n[... output cut ...]\n" + text[-OUTPUT_LIMIT // 2:]
+    cut = pick({"en": "[... output cut ...]", "vi": "[... đã cắt bớt ...]"})
+    return text[: OUTPUT_LIMIT // 2] + f"\n{cut}\n" + text[-OUTPUT_LIMIT // 2:]
 
 
 def _block_network():
     import socket
 
     def refuse(*args, **kwargs):
-        raise PermissionError("network access is disabled while grading")
+        raise PermissionError(pick({"en": "network access is disabled while grading",
+                                    "vi": "không được truy cập mạng (network) khi chấm "
+                                          "bài"}))
 
     socket.socket.connect = refuse
     socket.socket.connect_ex = refuse

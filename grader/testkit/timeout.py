@@ -61,7 +61,7 @@ def message(test: str, limit: float, where: str) -> str:
         "en": f"{test} ran longer than {limit:.0f} s and was stopped: most likely an infinite "
               f"loop (a `while` whose condition never becomes false), or far too much work for "
               f"a test.{at['en']}",
-        "vi": f"{test} chạy quá {limit:.0f} giây nên đã bị dừng (longer than {limit:.0f} s): "
+        "vi": f"{test} chạy quá {limit:.0f} giây nên đã bị dừng: "
               f"nhiều khả năng là một vòng lặp vô hạn (vòng `while` có điều kiện không bao giờ "
               f"sai), hoặc khối lượng tính toán quá lớn.{at['vi']}"})
 

@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from grader.core.i18n import msg
 from grader.testkit.checks import check_int, check_int_pair
 from grader.testkit.harness import exercise
 
@@ -20,7 +21,8 @@ CASES = [
 def test_conv2d_param_count_fixed_cases(layer):
     expected = sum(p.numel() for p in nn.Conv2d(**layer, device="meta").parameters())
     check_int(f"conv2d_param_count(**{layer})", params.conv2d_param_count(**layer), expected,
-              "k_h*k_w*(C_in/groups)*C_out (+ C_out with bias)")
+              msg("k_h*k_w*(C_in/groups)*C_out (+ C_out with bias)",
+                  "k_h*k_w*(C_in/groups)*C_out (+ C_out nếu có bias)"))
 
 
 def test_conv2d_output_shape_mixed_pairs():
@@ -30,10 +32,14 @@ def test_conv2d_output_shape_mixed_pairs():
                       dilation=args["dilation"])
     real = tuple(layer(torch.zeros(1, 1, 31, 17)).shape[-2:])
     check_int_pair(f"conv2d_output_shape(**{args})", params.conv2d_output_shape(**args), real,
-                   "height and width use their own kernel, stride, padding and dilation")
+                   msg("height and width use their own kernel, stride, padding and dilation",
+                       "chiều cao và chiều rộng dùng kernel, stride, padding và dilation riêng "
+                       "của chúng"))
 
 
 def test_receptive_field_of_the_mnist_cnn():
     check_int("receptive_field([5, 2, 3, 2, 3, 2], [1, 2, 1, 2, 1, 2])",
               params.receptive_field([5, 2, 3, 2, 3, 2], [1, 2, 1, 2, 1, 2]), 24,
-              "poolings count as layers too; strides multiply the growth of later layers")
+              msg("poolings count as layers too; strides multiply the growth of later layers",
+                  "các lớp pooling cũng được tính là lớp; stride nhân lên phần mở rộng của các "
+                  "lớp phía sau"))

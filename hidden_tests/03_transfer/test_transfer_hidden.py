@@ -3,6 +3,7 @@
 import pytest
 import torch
 
+from grader.core.i18n import msg
 from grader.testkit.checks import check_int
 from grader.testkit.harness import exercise
 
@@ -12,7 +13,8 @@ tr = exercise(__file__, "transfer")
 @pytest.fixture(autouse=True)
 def no_downloads(monkeypatch):
     def refuse(*a, **k):
-        raise AssertionError("weights=None must not download")
+        raise AssertionError(msg("weights=None must not download",
+                                 "weights=None không được tải gì về"))
 
     monkeypatch.setattr(torch.hub, "load_state_dict_from_url", refuse)
 
@@ -20,9 +22,10 @@ def no_downloads(monkeypatch):
 @pytest.mark.reported
 def test_five_classes_last_layer():
     model = tr.prepare_finetuning(tr.load_resnet18(weights=None), 1, num_classes=5)
-    check_int("trainable parameters, resnet18, variant 1, 5 classes",
+    check_int("trainable_parameter_count(prepare_finetuning(resnet18, 1, num_classes=5))",
               tr.trainable_parameter_count(model), 512 * 5 + 5,
-              "only the new Linear(512, 5) head trains")
+              msg("only the new Linear(512, 5) head trains",
+                  "chỉ lớp đầu ra mới Linear(512, 5) được huấn luyện"))
 
 
 @pytest.mark.reported
@@ -30,6 +33,7 @@ def test_mobilenet_last_layers_with_two_classes():
     model = tr.prepare_finetuning(tr.load_backbone("mobilenet_v2", weights=None), 2,
                                   num_classes=2)
     stage = sum(p.numel() for p in model.features[-1].parameters())
-    check_int("trainable parameters, mobilenet_v2, variant 2, 2 classes",
+    check_int("trainable_parameter_count(prepare_finetuning(mobilenet_v2, 2, num_classes=2))",
               tr.trainable_parameter_count(model), stage + 1280 * 2 + 2,
-              "features[-1] and the new head train")
+              msg("features[-1] and the new head train",
+                  "features[-1] và lớp đầu ra mới được huấn luyện"))

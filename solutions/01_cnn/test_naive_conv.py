@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given
 
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 from grader.testkit import strategies as S
 from grader.testkit.checks import check_close, check_shape
 from grader.testkit.harness import exercise, guarded
@@ -34,10 +34,12 @@ def test_conv2d_naive_matches_f_conv2d(case):
     expected = F.conv2d(x, w, b, stride=case["stride"], padding=case["padding"])
     got = naive.conv2d_naive(x, w, b, stride=case["stride"], padding=case["padding"])
     check_close(f"conv2d_naive(x{tuple(x.shape)}, weight{tuple(w.shape)}, bias="
-                f"{'yes' if b is not None else None}, stride={case['stride']}, "
+                f"{'bias' if b is not None else None}, stride={case['stride']}, "
                 f"padding={case['padding']})", got, expected,
-                "the reference is F.conv2d: zero padding on every side, the window moves by "
-                "stride, each output channel adds its bias once")
+                msg("the reference is F.conv2d: zero padding on every side, the window moves "
+                    "by stride, each output channel adds its bias once",
+                    "kết quả tham chiếu là F.conv2d: đệm số 0 ở mọi phía, cửa sổ dịch đi "
+                    "stride bước, mỗi kênh ra cộng bias của nó đúng một lần"))
 
 
 @pytest.mark.reported
@@ -45,7 +47,8 @@ def test_conv2d_naive_calls_no_builtin_conv(no_builtin_conv):
     x, w = torch.randn(1, 2, 6, 6), torch.randn(3, 2, 3, 3)
     got = naive.conv2d_naive(x, w, None, stride=1, padding=1)
     check_shape("conv2d_naive(x[1,2,6,6], w[3,2,3,3], padding=1)", got, (1, 3, 6, 6),
-                "padding 1 keeps a 3x3 convolution's output the size of its input")
+                msg("padding 1 keeps a 3x3 convolution's output the size of its input",
+                    "padding 1 giữ đầu ra của phép tích chập 3x3 cùng kích thước với đầu vào"))
 
 
 def test_parameter_sharing_is_translation_equivariance():
@@ -55,10 +58,13 @@ def test_parameter_sharing_is_translation_equivariance():
     shifted = torch.roll(x, shifts=(2, 3), dims=(2, 3))
     out = naive.conv2d_naive(x, w, None, stride=1, padding=1)
     out_shifted = naive.conv2d_naive(shifted, w, None, stride=1, padding=1)
-    check_close("conv2d_naive(shifted image) vs. shifted conv2d_naive(image)", out_shifted,
-                torch.roll(out, shifts=(2, 3), dims=(2, 3)),
-                "parameter sharing: the same kernel is used at every position, so moving the "
-                "pattern moves the response by the same amount")
+    check_close(msg("conv2d_naive(shifted image) vs. shifted conv2d_naive(image)",
+                    "conv2d_naive(ảnh đã dịch) so với conv2d_naive(ảnh) rồi mới dịch"),
+                out_shifted, torch.roll(out, shifts=(2, 3), dims=(2, 3)),
+                msg("parameter sharing: the same kernel is used at every position, so moving "
+                    "the pattern moves the response by the same amount",
+                    "chia sẻ tham số (parameter sharing): cùng một kernel được dùng ở mọi vị "
+                    "trí, nên dịch mẫu hình đi bao nhiêu thì phản hồi cũng dịch đi bấy nhiêu"))
 
 
 def test_sparse_connectivity_is_local():

@@ -5,6 +5,7 @@ import torch.nn as nn
 import torchinfo
 from hypothesis import given
 
+from grader.core.i18n import msg
 from grader.testkit import strategies as S
 from grader.testkit.checks import check_float, check_int, check_int_pair
 from grader.testkit.harness import exercise
@@ -21,15 +22,20 @@ def test_conv2d_param_count_matches_nn_conv2d(layer):
     real = nn.Conv2d(**layer, device="meta")
     expected = sum(p.numel() for p in real.parameters())
     check_int(f"conv2d_param_count({_args(layer)})", params.conv2d_param_count(**layer), expected,
-              "weights = k_h*k_w*(C_in/groups)*C_out, plus C_out biases when bias=True; "
-              "the reference is a real nn.Conv2d")
+              msg("weights = k_h*k_w*(C_in/groups)*C_out, plus C_out biases when bias=True; "
+                  "the reference is a real nn.Conv2d",
+                  "số trọng số = k_h*k_w*(C_in/groups)*C_out, cộng thêm C_out bias khi "
+                  "bias=True; kết quả tham chiếu là một nn.Conv2d thật"))
 
 
 def test_conv2d_param_count_lecture_layers():
     for c_in, c_out in [(1, 4), (4, 8), (8, 16)]:
         check_int(f"conv2d_param_count({c_in}, {c_out}, 3)",
                   params.conv2d_param_count(c_in, c_out, 3), 3 * 3 * c_out * c_in + c_out,
-                  "the slide writes 3*3*C_out*C_in + C_out next to each conv layer (bias counted)")
+                  msg("the slide writes 3*3*C_out*C_in + C_out next to each conv layer "
+                      "(bias counted)",
+                      "slide ghi 3*3*C_out*C_in + C_out bên cạnh mỗi lớp tích chập (có tính "
+                      "bias)"))
 
 
 @given(S.sizes, S.sizes, S.st.booleans())
@@ -38,8 +44,10 @@ def test_linear_param_count_matches_nn_linear(n_in, n_out, bias):
     expected = sum(p.numel() for p in real.parameters())
     check_int(f"linear_param_count({n_in * 100}, {n_out}, bias={bias})",
               params.linear_param_count(n_in * 100, n_out, bias=bias), expected,
-              "a fully connected layer has in*out weights plus out biases: every input "
-              "connects to every output (no sparse connectivity)")
+              msg("a fully connected layer has in*out weights plus out biases: every input "
+                  "connects to every output (no sparse connectivity)",
+                  "một lớp kết nối đầy đủ (fully connected) có in*out trọng số cộng out bias: "
+                  "mỗi đầu vào nối với mọi đầu ra (không có kết nối thưa)"))
 
 
 @given(S.conv_geometries())
@@ -50,8 +58,12 @@ def test_conv2d_output_shape_matches_nn_conv2d(geometry):
         real = layer(torch.zeros(1, 1, *geometry["input_hw"])).shape[-2:]
     check_int_pair(f"conv2d_output_shape({_args(geometry)})",
                    params.conv2d_output_shape(**geometry), tuple(real),
-                   "out = floor((H + 2*padding - dilation*(k-1) - 1) / stride) + 1; padding adds "
-                   "to both sides, dilation spreads the kernel, the division rounds down")
+                   msg("out = floor((H + 2*padding - dilation*(k-1) - 1) / stride) + 1; "
+                       "padding adds to both sides, dilation spreads the kernel, the division "
+                       "rounds down",
+                       "out = floor((H + 2*padding - dilation*(k-1) - 1) / stride) + 1; "
+                       "padding thêm vào cả hai phía, dilation giãn kernel ra, phép chia làm "
+                       "tròn xuống"))
 
 
 @given(S.pool_geometries())
@@ -59,15 +71,20 @@ def test_conv2d_output_shape_matches_maxpool(geometry):
     pool = nn.MaxPool2d(geometry["kernel_size"], stride=geometry["stride"],
                         padding=geometry["padding"])
     real = pool(torch.zeros(1, 1, *geometry["input_hw"])).shape[-2:]
-    check_int_pair(f"conv2d_output_shape({_args(geometry)})  # as nn.MaxPool2d",
+    check_int_pair(msg(f"conv2d_output_shape({_args(geometry)})  # as nn.MaxPool2d",
+                       f"conv2d_output_shape({_args(geometry)})  # như nn.MaxPool2d"),
                    params.conv2d_output_shape(**geometry), tuple(real),
-                   "MaxPool2d uses the same formula with floor (ceil_mode=False): a window that "
-                   "does not fit is dropped")
+                   msg("MaxPool2d uses the same formula with floor (ceil_mode=False): a window "
+                       "that does not fit is dropped",
+                       "MaxPool2d dùng cùng công thức, làm tròn xuống (ceil_mode=False): cửa sổ "
+                       "nào không vừa thì bị bỏ"))
 
 
 def test_receptive_field_three_3x3_is_7():
     check_int("receptive_field([3, 3, 3])", params.receptive_field([3, 3, 3]), 7,
-              "many layers: each stacked 3x3 conv widens what one output pixel sees by 2")
+              msg("many layers: each stacked 3x3 conv widens what one output pixel sees by 2",
+                  "nhiều lớp (many layers): mỗi lớp tích chập 3x3 xếp chồng mở rộng vùng mà "
+                  "một pixel đầu ra nhìn thấy thêm 2"))
 
 
 def _measured_receptive_field(stack):
@@ -91,8 +108,12 @@ def test_receptive_field_matches_gradient_support(stack):
     kernels, strides = [k for k, _ in stack], [s for _, s in stack]
     check_int(f"receptive_field({kernels}, strides={strides})",
               params.receptive_field(kernels, strides), _measured_receptive_field(stack),
-              "each layer adds (k-1) input pixels, multiplied by the product of the strides "
-              "of the layers below it; measured here as the gradient support of one output pixel")
+              msg("each layer adds (k-1) input pixels, multiplied by the product of the "
+                  "strides of the layers below it; measured here as the gradient support of "
+                  "one output pixel",
+                  "mỗi lớp cộng thêm (k-1) pixel đầu vào, nhân với tích các stride của những "
+                  "lớp bên dưới nó; ở đây được đo bằng vùng mà gradient của một pixel đầu ra "
+                  "lan tới"))
 
 
 def _frozen_mix():
@@ -106,16 +127,23 @@ def test_count_parameters_matches_torchinfo():
     model = _frozen_mix()
     stats = torchinfo.summary(model, verbose=0)
     check_int("count_parameters(model)", params.count_parameters(model), stats.total_params,
-              "count every parameter tensor's numel(), frozen or not (torchinfo's total)")
+              msg("count every parameter tensor's numel(), frozen or not (torchinfo's total)",
+                  "cộng numel() của mọi tensor tham số, dù bị đóng băng hay không (tổng của "
+                  "torchinfo)"))
     check_int("count_parameters(model, trainable_only=True)",
               params.count_parameters(model, trainable_only=True), stats.trainable_params,
-              "trainable_only skips parameters with requires_grad=False (frozen weights)")
+              msg("trainable_only skips parameters with requires_grad=False (frozen weights)",
+                  "trainable_only bỏ qua các tham số có requires_grad=False (trọng số bị đóng "
+                  "băng)"))
 
 
 def test_storage_size_gb_uses_element_size_and_1024_cubed():
     for dtype in (torch.float32, torch.float16, torch.float64):
         model = _frozen_mix().to(dtype)
         expected = torchinfo.summary(model, verbose=0).total_param_bytes / 1024 ** 3
-        check_float(f"storage_size_gb(model in {dtype})", params.storage_size_gb(model), expected,
-                    "bytes = numel * element_size (4 for float32, 2 for float16), and the "
-                    "lecture divides by 1024**3, not 1e9", rel=1e-9)
+        check_float(f"storage_size_gb(model.to({dtype}))", params.storage_size_gb(model),
+                    expected,
+                    msg("bytes = numel * element_size (4 for float32, 2 for float16), and the "
+                        "lecture divides by 1024**3, not 1e9",
+                        "số byte = numel * element_size (4 với float32, 2 với float16), và bài "
+                        "giảng chia cho 1024**3, không phải 1e9"), rel=1e-9)

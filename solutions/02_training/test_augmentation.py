@@ -5,6 +5,7 @@ import numpy as np
 import torch
 from hypothesis import given
 
+from grader.core.i18n import msg
 from grader.testkit import pinned
 from grader.testkit import strategies as S
 from grader.testkit.checks import check_close, check_shape
@@ -30,11 +31,16 @@ def _half_image():
 @given(S.rgb_images())
 def test_train_output_is_3x128x128_in_minus1_1(image):
     out = aug.build_train_transform()(image)
-    check_shape(f"build_train_transform()(uint8 image {image.shape})", out, (3, 128, 128),
-                "Resize((150, 150)) then RandomCrop((128, 128)): every image ends 128x128")
-    assert -1.0 <= out.min() and out.max() <= 1.0, (
+    check_shape(msg(f"build_train_transform()(uint8 image {image.shape})",
+                    f"build_train_transform()(ảnh uint8 {image.shape})"), out, (3, 128, 128),
+                msg("Resize((150, 150)) then RandomCrop((128, 128)): every image ends 128x128",
+                    "Resize((150, 150)) rồi RandomCrop((128, 128)): ảnh nào cuối cùng cũng "
+                    "có kích thước 128x128"))
+    assert -1.0 <= out.min() and out.max() <= 1.0, msg(
         f"values span [{out.min():.3f}, {out.max():.3f}]; Normalize((0.5,)*3, (0.5,)*3) after "
-        "ToTensor maps [0, 1] to [-1, 1]")
+        "ToTensor maps [0, 1] to [-1, 1]",
+        f"giá trị nằm trong [{out.min():.3f}, {out.max():.3f}]; Normalize((0.5,)*3, (0.5,)*3) "
+        "sau ToTensor đưa [0, 1] về [-1, 1]")
 
 
 @given(S.rgb_images())
@@ -44,50 +50,69 @@ def test_test_output_is_3x128x128_and_deterministic(image):
     first = pipeline(image)
     torch.manual_seed(2)
     second = pipeline(image)
-    check_shape(f"build_test_transform()(uint8 image {image.shape})", first, (3, 128, 128),
-                "Resize((150, 150)) then CenterCrop((128, 128))")
-    assert torch.equal(first, second), (
+    check_shape(msg(f"build_test_transform()(uint8 image {image.shape})",
+                    f"build_test_transform()(ảnh uint8 {image.shape})"), first, (3, 128, 128),
+                msg("Resize((150, 150)) then CenterCrop((128, 128))",
+                    "Resize((150, 150)) rồi CenterCrop((128, 128))"))
+    assert torch.equal(first, second), msg(
         "the test transform gave two different tensors for the same image: validation and test "
         "data are never augmented (no random crop, flip or color jitter), otherwise the "
-        "measured accuracy changes from run to run")
+        "measured accuracy changes from run to run",
+        "transform của tập test cho ra hai tensor khác nhau với cùng một ảnh: dữ liệu "
+        "validation và test không bao giờ được tăng cường (không cắt ngẫu nhiên, không lật, "
+        "không ColorJitter), nếu không độ chính xác đo được sẽ thay đổi sau mỗi lần chạy")
 
 
 def _pinned_output(what, out, expected):
-    check_shape(what, out, (3, 128, 128), "every pipeline of the slide ends with 3x128x128")
+    check_shape(what, out, (3, 128, 128),
+                msg("every pipeline of the slide ends with 3x128x128",
+                    "mọi pipeline trên slide đều cho ra 3x128x128"))
     return pinned.pooled(out, PINNED["pool"]), expected
 
 
 def test_test_transform_equals_the_slides():
     for case in PINNED["test"]:
         h, w, salt = case["image"]
-        what = f"build_test_transform()(fixed uint8 image {h}x{w}x3)"
+        what = msg(f"build_test_transform()(fixed uint8 image {h}x{w}x3)",
+                   f"build_test_transform()(ảnh uint8 cố định {h}x{w}x3)")
         got, expected = _pinned_output(what, aug.build_test_transform()(
             pinned.pinned_image(h, w, salt)), case["pooled"])
-        check_close(what + ", means of 8x8 blocks", got, expected,
-                    "the slide's test pipeline: ToPILImage, Resize((150, 150)), "
-                    "CenterCrop((128, 128)), ToTensor, Normalize((0.5,)*3, (0.5,)*3)", atol=1e-5)
+        check_close(what + msg(", means of 8x8 blocks", ", trung bình của các khối 8x8"), got,
+                    expected,
+                    msg("the slide's test pipeline: ToPILImage, Resize((150, 150)), "
+                        "CenterCrop((128, 128)), ToTensor, Normalize((0.5,)*3, (0.5,)*3)",
+                        "pipeline cho tập test trên slide: ToPILImage, Resize((150, 150)), "
+                        "CenterCrop((128, 128)), ToTensor, Normalize((0.5,)*3, (0.5,)*3)"),
+                    atol=1e-5)
 
 
 def test_train_transform_equals_the_slides_under_one_seed():
     for case in PINNED["train"]:
         h, w, salt = case["image"]
         torch.manual_seed(case["seed"])
-        what = (f"build_train_transform()(fixed image {h}x{w}x3) after "
-                f"torch.manual_seed({case['seed']})")
+        what = msg(f"build_train_transform()(fixed image {h}x{w}x3) after "
+                   f"torch.manual_seed({case['seed']})",
+                   f"build_train_transform()(ảnh cố định {h}x{w}x3) sau "
+                   f"torch.manual_seed({case['seed']})")
         got, expected = _pinned_output(what, aug.build_train_transform()(
             pinned.pinned_image(h, w, salt)), case["pooled"])
-        check_close(what + ", means of 8x8 blocks", got, expected,
-                    f"the slide's steps in the slide's order: {TRAIN_STEPS}", atol=1e-5)
+        check_close(what + msg(", means of 8x8 blocks", ", trung bình của các khối 8x8"), got,
+                    expected,
+                    msg(f"the slide's steps in the slide's order: {TRAIN_STEPS}",
+                        f"đúng các bước của slide, theo đúng thứ tự: {TRAIN_STEPS}"), atol=1e-5)
 
 
 def test_normalisation_maps_0_1_to_minus1_1():
     black = aug.build_test_transform()(np.zeros((40, 40, 3), dtype=np.uint8))
     white = aug.build_test_transform()(np.full((40, 40, 3), 255, dtype=np.uint8))
     for value, out in ((-1.0, black), (1.0, white)):
-        assert torch.allclose(out, torch.full_like(out, value), atol=1e-5), (
+        assert torch.allclose(out, torch.full_like(out, value), atol=1e-5), msg(
             f"a {'black' if value < 0 else 'white'} image gives values from {out.min():.3f} to "
             f"{out.max():.3f} per channel; expected {value}: the lecture normalises with "
-            "mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), not ImageNet's statistics")
+            "mean (0.5, 0.5, 0.5) and std (0.5, 0.5, 0.5), not ImageNet's statistics",
+            f"ảnh {'đen' if value < 0 else 'trắng'} cho giá trị từ {out.min():.3f} đến "
+            f"{out.max():.3f} ở mỗi kênh; cần {value}: bài giảng chuẩn hoá với mean "
+            "(0.5, 0.5, 0.5) và std (0.5, 0.5, 0.5), không dùng thống kê của ImageNet")
 
 
 def test_train_transform_is_random():
@@ -97,9 +122,11 @@ def test_train_transform_is_random():
     for seed in range(4):
         torch.manual_seed(seed)
         outs.append(pipeline(image))
-    assert any(not torch.equal(outs[0], o) for o in outs[1:]), (
+    assert any(not torch.equal(outs[0], o) for o in outs[1:]), msg(
         "the train transform gave the same tensor four times: training augmentation must be "
-        "random (RandomCrop, RandomHorizontalFlip, ColorJitter)")
+        "random (RandomCrop, RandomHorizontalFlip, ColorJitter)",
+        "transform của tập train cho ra cùng một tensor cả bốn lần: tăng cường dữ liệu khi "
+        "huấn luyện phải ngẫu nhiên (RandomCrop, RandomHorizontalFlip, ColorJitter)")
 
 
 def test_flip_rate_is_near_0_2():
@@ -110,15 +137,20 @@ def test_flip_rate_is_near_0_2():
         out = pipeline(_half_image())
         flipped += int(out[:, :, :40].mean() > out[:, :, -40:].mean())
     rate = flipped / trials
-    assert 0.12 <= rate <= 0.28, (
+    assert 0.12 <= rate <= 0.28, msg(
         f"{flipped} of {trials} training images were flipped horizontally (rate {rate:.2f}); "
-        "expected about 0.2: RandomHorizontalFlip(p=0.2)")
+        "expected about 0.2: RandomHorizontalFlip(p=0.2)",
+        f"{flipped} trên {trials} ảnh huấn luyện bị lật ngang (tỉ lệ {rate:.2f}); cần khoảng "
+        "0.2: RandomHorizontalFlip(p=0.2)")
 
 
 @pytest.mark.reported
 def test_augmentation_grid_figure():
     images = [_half_image(), np.random.default_rng(1).integers(0, 256, (50, 40, 3), np.uint8)]
     facts = probe("figure_facts", aug, "augmentation_grid", images, aug.build_train_transform())
-    assert facts["is_figure"], f"augmentation_grid returned {facts['type']}; expected a Figure"
+    assert facts["is_figure"], msg(
+        f"augmentation_grid returned {facts['type']}; expected a Figure",
+        f"augmentation_grid trả về {facts['type']}; cần một Figure")
     shown = facts["panels"]
-    assert len(shown) == 4, f"expected 2 rows x 2 images, got {len(shown)} panels"
+    assert len(shown) == 4, msg(f"expected 2 rows x 2 images, got {len(shown)} panels",
+                                f"cần 2 hàng x 2 ảnh, nhận được {len(shown)} ô")

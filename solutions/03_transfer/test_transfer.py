@@ -6,6 +6,7 @@ import torch.nn as nn
 import torchvision.models as tvm
 from torchvision.transforms import InterpolationMode
 
+from grader.core.i18n import msg
 from grader.testkit.checks import check_close, check_int
 from grader.testkit.architecture import compare_architectures
 from grader.testkit.harness import exercise, guarded
@@ -15,10 +16,16 @@ tr = exercise(__file__, "transfer")
 
 HEADS = {"resnet18": "fc.", "mobilenet_v2": "classifier.1."}
 LAST_STAGE = {"resnet18": "layer4.", "mobilenet_v2": "features.18."}
-VARIANT_TEXT = {1: "variant 1 (last layer): freeze everything, then replace the head",
-                2: "variant 2 (last layers): freeze everything, unfreeze the last stage "
-                   "(layer4 of ResNet18, features[-1] of MobileNetV2), then replace the head",
-                3: "variant 3 (all layers): replace the head and freeze nothing"}
+VARIANT_TEXT = {
+    1: msg("variant 1 (last layer): freeze everything, then replace the head",
+           "biến thể 1 (lớp cuối cùng): đóng băng tất cả, rồi thay lớp đầu ra (head)"),
+    2: msg("variant 2 (last layers): freeze everything, unfreeze the last stage "
+           "(layer4 of ResNet18, features[-1] of MobileNetV2), then replace the head",
+           "biến thể 2 (các lớp cuối): đóng băng tất cả, bỏ đóng băng khối cuối "
+           "(layer4 của ResNet18, features[-1] của MobileNetV2), rồi thay lớp đầu ra (head)"),
+    3: msg("variant 3 (all layers): replace the head and freeze nothing",
+           "biến thể 3 (toàn bộ các lớp): thay lớp đầu ra và không đóng băng lớp nào"),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -52,13 +59,18 @@ def _expected_trainable(backbone, variant):
 
 def test_load_resnet18_without_weights_is_the_lecture_architecture():
     model = tr.load_resnet18(weights=None)
-    assert isinstance(model, tvm.ResNet), f"load_resnet18 returned {type(model).__name__}"
+    assert isinstance(model, tvm.ResNet), msg(
+        f"load_resnet18 returned {type(model).__name__}; expected torchvision's ResNet",
+        f"load_resnet18 trả về {type(model).__name__}; cần ResNet của torchvision")
     assert isinstance(model.fc, nn.Linear) and (model.fc.in_features, model.fc.out_features) \
-        == (512, 1000), f"ResNet18's ImageNet head is Linear(512, 1000), got {model.fc}"
-    check_int("parameters of load_resnet18(weights=None)",
+        == (512, 1000), msg(f"ResNet18's ImageNet head is Linear(512, 1000), got {model.fc}",
+                            f"lớp đầu ra ImageNet của ResNet18 là Linear(512, 1000), nhận được "
+                            f"{model.fc}")
+    check_int("sum(p.numel() for p in load_resnet18(weights=None).parameters())",
               sum(p.numel() for p in model.parameters()),
               sum(p.numel() for p in tvm.resnet18(weights=None).parameters()),
-              "torchvision's ResNet18 with its 1000-class ImageNet head")
+              msg("torchvision's ResNet18 with its 1000-class ImageNet head",
+                  "ResNet18 của torchvision với lớp đầu ra 1000 lớp của ImageNet"))
 
 
 @pytest.mark.reported
@@ -77,13 +89,19 @@ def test_trainable_count_matches_the_variant(backbone, variant):
     got = sum(p.numel() for p in model.parameters() if p.requires_grad)
     hint = ""
     if got == 0:
-        hint = (" - nothing is trainable: replacing the head *before* freezing freezes the new "
-                "head too. Freeze first, then replace the head")
-    check_int(f"trainable parameters of prepare_finetuning({backbone}, variant={variant})", got,
+        hint = msg(" - nothing is trainable: replacing the head *before* freezing freezes the "
+                   "new head too. Freeze first, then replace the head",
+                   " - không còn tham số nào được huấn luyện: thay lớp đầu ra *trước* khi đóng "
+                   "băng thì lớp mới cũng bị đóng băng. Hãy đóng băng trước, rồi mới thay lớp "
+                   "đầu ra")
+    check_int(msg(f"trainable parameters of prepare_finetuning({backbone}, variant={variant})",
+                  f"số tham số được huấn luyện của prepare_finetuning({backbone}, "
+                  f"variant={variant})"), got,
               expected, VARIANT_TEXT[variant] + hint)
-    check_int(f"trainable_parameter_count(...) for {backbone}, variant {variant}",
+    check_int(f"trainable_parameter_count(prepare_finetuning({backbone}, variant={variant}))",
               tr.trainable_parameter_count(model), expected,
-              "count numel() of the parameters with requires_grad=True")
+              msg("count numel() of the parameters with requires_grad=True",
+                  "cộng numel() của các tham số có requires_grad=True"))
 
 
 @pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
@@ -96,9 +114,12 @@ def test_requires_grad_mask_matches_the_variant(backbone, variant):
         should = (variant == 3 or name.startswith(head)
                   or (variant == 2 and name.startswith(stage)))
         if p.requires_grad != should:
-            wrong.append(f"{name}: requires_grad={p.requires_grad}, expected {should}")
-    assert not wrong, (f"{backbone}, {VARIANT_TEXT[variant]}. These parameters are wrong "
-                       f"({len(wrong)}):\n  " + "\n  ".join(wrong[:8]))
+            wrong.append(f"{name}: requires_grad={p.requires_grad}, "
+                         + msg(f"expected {should}", f"cần {should}"))
+    assert not wrong, (msg(f"{backbone}, {VARIANT_TEXT[variant]}. These parameters are wrong "
+                           f"({len(wrong)}):",
+                           f"{backbone}, {VARIANT_TEXT[variant]}. Các tham số sau bị sai "
+                           f"({len(wrong)}):") + "\n  " + "\n  ".join(wrong[:8]))
 
 
 @pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
@@ -106,15 +127,22 @@ def test_new_head_is_one_linear_layer_to_10_classes(backbone):
     model = _prepared(backbone, 1)
     head = model.get_submodule(HEADS[backbone][:-1])
     expected_in = 512 if backbone == "resnet18" else 1280
-    assert isinstance(head, nn.Linear), (
+    assert isinstance(head, nn.Linear), msg(
         f"the head of {backbone} is {head}; expected one Linear({expected_in}, 10) in place of "
-        "the ImageNet classifier, not a new layer stacked on the old 1000-class head")
-    assert (head.in_features, head.out_features) == (expected_in, 10), (
+        "the ImageNet classifier, not a new layer stacked on the old 1000-class head",
+        f"lớp đầu ra của {backbone} là {head}; cần một Linear({expected_in}, 10) thay cho bộ "
+        "phân loại ImageNet, chứ không phải một lớp mới xếp chồng (stacked) lên lớp đầu ra "
+        "1000 lớp cũ")
+    assert (head.in_features, head.out_features) == (expected_in, 10), msg(
         f"the new head is Linear({head.in_features}, {head.out_features}); expected "
-        f"Linear({expected_in}, 10): in_features must match the features that reach it")
+        f"Linear({expected_in}, 10): in_features must match the features that reach it",
+        f"lớp đầu ra mới là Linear({head.in_features}, {head.out_features}); cần "
+        f"Linear({expected_in}, 10): in_features phải bằng số đặc trưng đi vào lớp này")
     model.eval()
     out = model(torch.randn(2, 3, 64, 64))
-    assert tuple(out.shape) == (2, 10), f"the model outputs {tuple(out.shape)}; expected (2, 10)"
+    assert tuple(out.shape) == (2, 10), msg(
+        f"the model outputs {tuple(out.shape)}; expected (2, 10)",
+        f"mô hình cho đầu ra {tuple(out.shape)}; cần (2, 10)")
 
 
 @pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
@@ -139,11 +167,15 @@ def test_frozen_parameters_do_not_change_after_a_step(variant):
     for name, p in model.named_parameters():
         changed = not torch.equal(before[name], p.detach())
         if p.requires_grad and name.startswith("fc."):
-            assert changed, f"{name} is trainable but did not change after an SGD step"
+            assert changed, msg(
+                f"{name} is trainable but did not change after an SGD step",
+                f"{name} được huấn luyện nhưng không thay đổi sau một bước SGD")
         if not p.requires_grad:
-            assert not changed, f"{name} is frozen but changed after an SGD step"
-    assert not torch.equal(before["fc.weight"], model.fc.weight.detach()), (
-        "the head did not learn: it must stay trainable in every variant")
+            assert not changed, msg(f"{name} is frozen but changed after an SGD step",
+                                    f"{name} bị đóng băng nhưng lại thay đổi sau một bước SGD")
+    assert not torch.equal(before["fc.weight"], model.fc.weight.detach()), msg(
+        "the head did not learn: it must stay trainable in every variant",
+        "lớp đầu ra không học: nó phải luôn được huấn luyện, ở mọi biến thể")
 
 
 def test_preprocessing_is_the_weights_own_transforms():
@@ -152,14 +184,19 @@ def test_preprocessing_is_the_weights_own_transforms():
     image = torch.randint(0, 256, (3, 300, 280), dtype=torch.uint8)
     check_close("preprocessing(ResNet18_Weights.IMAGENET1K_V1)(image)", got(image),
                 weights.transforms()(image),
-                "a pretrained network expects its own preprocessing: resize 256 (bilinear), "
-                "center crop 224, ImageNet mean/std - not CIFAR-10's statistics", atol=1e-5)
+                msg("a pretrained network expects its own preprocessing: resize 256 "
+                    "(bilinear), center crop 224, ImageNet mean/std - not CIFAR-10's statistics",
+                    "mạng đã huấn luyện trước (pretrained) cần đúng bước tiền xử lý của nó: "
+                    "resize 256 (bilinear), center crop 224, mean/std của ImageNet - không dùng "
+                    "thống kê của CIFAR-10"), atol=1e-5)
     for attr, value in (("crop_size", [224]), ("resize_size", [256]),
                         ("mean", [0.485, 0.456, 0.406]), ("std", [0.229, 0.224, 0.225]),
                         ("interpolation", InterpolationMode.BILINEAR)):
-        assert getattr(got, attr, None) == value, (
+        assert getattr(got, attr, None) == value, msg(
             f"preprocessing(weights).{attr} is {getattr(got, attr, None)!r}; the weights' own "
-            f"transforms() have {value!r}")
+            f"transforms() have {value!r}",
+            f"preprocessing(weights).{attr} là {getattr(got, attr, None)!r}; transforms() của "
+            f"chính bộ trọng số có {value!r}")
 
 
 @pytest.mark.loads_weights
@@ -167,5 +204,6 @@ def test_pretrained_mobilenet_loads_real_weights():
     path = ensure_available("mobilenet_v2")
     model = tr.load_backbone("mobilenet_v2", "IMAGENET1K_V1")
     state = torch.load(path, map_location="cpu", weights_only=True)
-    assert torch.equal(model.features[0][0].weight, state["features.0.0.weight"]), (
-        "load_backbone('mobilenet_v2', 'IMAGENET1K_V1') did not load the ImageNet weights")
+    assert torch.equal(model.features[0][0].weight, state["features.0.0.weight"]), msg(
+        "load_backbone('mobilenet_v2', 'IMAGENET1K_V1') did not load the ImageNet weights",
+        "load_backbone('mobilenet_v2', 'IMAGENET1K_V1') không tải trọng số ImageNet")
