@@ -40,15 +40,15 @@ class LazyExercise:
     def _load(self):
         topic_dir = current_topic_dir(self._topic)
         key = (str(topic_dir), self._module)
-        if key in _failures:
-            raise ExerciseImportError(_failures[key])
-        try:
-            return targets.import_exercise(topic_dir, self._module)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # SyntaxError, SystemExit, anything at import
-            _failures[key] = describe_import_failure(topic_dir / f"{self._module}.py", exc)
-            raise ExerciseImportError(_failures[key]) from None
+        if key not in _failures:
+            try:
+                return targets.import_exercise(topic_dir, self._module)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # SyntaxError, SystemExit, anything at import
+                _failures[key] = describe_import_failure(topic_dir / f"{self._module}.py", exc)
+        # one place raises it, first time and later alike: hypothesis sees one error
+        raise ExerciseImportError(_failures[key]) from None
 
     def __getattr__(self, attr):
         if attr.startswith("_"):  # pytest probes objects at collection: never import then
