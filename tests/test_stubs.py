@@ -38,6 +38,25 @@ def test_no_todo_line_is_a_line_of_its_solution():
     assert not leaks, "TODOs that hand out the solution line:\n" + "\n".join(leaks)
 
 
+def test_no_hint_holds_a_line_of_a_solution():
+    """Hints may come near the code, never hand out a whole line of it: they reach the
+    feedback of graded work, where a solution line counts as leaked kit source."""
+    leaks = []
+    for topic in TOPICS:
+        answer = set()
+        for path in sorted((paths.solutions_dir() / topic).glob("*.py")):
+            if not path.name.startswith("test_"):
+                for region in markers.regions(path.read_text(encoding="utf-8"), str(path)):
+                    if region.solution:
+                        answer |= {line.strip() for line in region.lines
+                                   if len(line.strip()) >= 16 and "###" not in line}
+        for exercise in manifest.load_topic(topic).exercises:
+            for lang, hints in exercise.hints.items():
+                leaks += [f"{topic}/{exercise.name} ({lang}): {line!r}"
+                          for hint in hints for line in answer if line in hint]
+    assert not leaks, "hints that hand out a solution line:\n" + "\n".join(leaks)
+
+
 def test_todo_check_finds_a_copied_line():
     source = ("def f(x):\n    # TODO: return x * 2\n    ### BEGIN SOLUTION\n"
               "    return x*2\n    ### END SOLUTION\n")
