@@ -150,9 +150,18 @@ def reported_tests(topic: str) -> frozenset[str]:
     return frozenset(_collect(topic, marker="reported"))
 
 
+_COLLECTING = threading.Lock()  # parallel jobs ask at once; collect each list once
+
+
 def _collect(topic: str, marker: str | None = None) -> tuple[str, ...]:
-    box = Path(os.environ.get("TMPDIR", "/tmp")) / f"cnnkit-collect-{os.getpid()}-{topic}"
-    shutil.rmtree(box, ignore_errors=True)
+    with _COLLECTING:
+        return _collect_in(topic, marker)
+
+
+def _collect_in(topic: str, marker: str | None) -> tuple[str, ...]:
+    import tempfile
+
+    box = Path(tempfile.mkdtemp(prefix=f"cnnkit-collect-{topic}-"))
     build(topic, kit_topic_dir(topic), box)
     extra = ["--collect-only"] + (["-m", marker] if marker else [])
     proc = subprocess.run(
