@@ -139,9 +139,9 @@ CASES = {
                     "MemoryError", False),
     "os_exit": ("feature_maps.py", _prepend("import os\nos._exit(0)"), "ended early", False),
     "sys_exit": ("naive_conv.py", _prepend("import sys\nsys.exit(0)"), "called exit", False),
-    "always_equal": ("params.py", lambda t: t + ALWAYS_EQUAL, "returned: 0", False),
-    "inprocess_forger": ("params.py", lambda t: t + FORGE_IN_PROCESS, "returned: 7", False),
-    "reference_copier": ("params.py", lambda t: t + COPY_REFERENCE, "returned: 11", False),
+    "always_equal": ("params.py", lambda t: t + ALWAYS_EQUAL, "returned:  0", False),
+    "inprocess_forger": ("params.py", lambda t: t + FORGE_IN_PROCESS, "returned:  7", False),
+    "reference_copier": ("params.py", lambda t: t + COPY_REFERENCE, "returned:  11", False),
     "network": ("params.py", _prepend(
         "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=3)"),
         "network", False),
