@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import grader
-from grader.core import manifest, paths, runner
+from grader.core import manifest, runner
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, RunOutcome, TestResult
@@ -190,19 +190,11 @@ def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) ->
 
 
 def _clean_env() -> dict[str, str]:
-    """The box's whole environment: no secret, nothing from the grader's environment
-    but the language and the data folders."""
-    keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ")
-    env = {k: os.environ[k] for k in keep if k in os.environ}
-    # The box binds the data folders by their resolved paths: name them the same way (a
-    # mirror reached through a symbolic link would not exist inside).
-    env.update(CNNKIT_DATA=str(paths.data_root().resolve()),
-               CNNKIT_MIRROR=str(paths.shared_mirror().resolve()))
-    env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", TMPDIR="/tmp", USER="nobody",
-               MPLBACKEND="Agg", CNNKIT_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
-               PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MPLCONFIGDIR="/tmp/matplotlib",
-               TORCH_HOME="/tmp/torch", HYPOTHESIS_STORAGE_DIRECTORY="/tmp/hypothesis")
-    return env
+    """The trusted run's whole environment: the worker's (no secret, nothing from the
+    grader's environment but the language and the data folders)."""
+    from grader.remote.client import worker_env
+
+    return worker_env()
 
 
 def _watch(proc: subprocess.Popen, channel: ResultChannel, deadline: float, limits: Limits,
