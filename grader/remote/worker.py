@@ -8,7 +8,6 @@ trusted side checks behaviour on inputs it chose, so a worker that lies gains no
 from __future__ import annotations
 
 import collections
-import importlib
 import os
 import sys
 import traceback
