@@ -18,7 +18,7 @@ def _solution(topic, module):
 
 def test_mnist_quick_reaches_threshold(tmp_path):
     skip_unless_available("mnist")
-    threshold = manifest.load_topic("02_training").graded["mnist"]["quick"]
+    threshold = manifest.load_topic("02_training").training("mnist").threshold_for("quick", "cpu")
     result = _solution("02_training", "train").train_mnist(profile="quick", out_dir=tmp_path)
     print(f"\nMNIST quick: test_acc={result['test_acc']:.4f} (threshold {threshold}) "
           f"in {result['seconds']} s on {result['device']}")
@@ -28,7 +28,8 @@ def test_mnist_quick_reaches_threshold(tmp_path):
 
 def test_transfer_quick_reaches_threshold(tmp_path):
     skip_unless_available("cifar10-jpg", "mobilenet_v2-weights")
-    threshold = manifest.load_topic("03_transfer").graded["transfer"]["quick"]["1"]
+    threshold = manifest.load_topic("03_transfer").training("transfer", 1).threshold_for(
+        "quick", "cpu")
     result = _solution("03_transfer", "train").train_transfer(
         variant=1, profile="quick", backbone="mobilenet_v2", out_dir=tmp_path)
     print(f"\ntransfer quick (mobilenet_v2, variant 1): test_acc={result['test_acc']:.4f} "
