@@ -24,11 +24,13 @@ def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
 
 
 def test_fast_dev_run_with_cached_features():
+    images = torch.randint(0, 256, (5, 3, 32, 32), dtype=torch.uint8)
     result = probe("training_run", train, "train_transfer", dict(
         variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=64,
-        n_val=32, n_test=32))["result"]
+        n_val=32, n_test=32, eval_images=images))["result"]
     assert result["cached_features"] is True, "variant 1 should train the head on cached features"
     assert result["trainable_params"] == 1280 * 10 + 10
     assert 0.0 <= result["test_acc"] <= 1.0
-    for key in ("device", "torch", "extract_seconds", "train_seconds"):
+    for key in ("device", "torch", "extract_seconds", "train_seconds", "feature_key"):
         assert key in result, f"the result has no {key!r}"
+    assert result["eval_predictions"].shape == (5,), "one predicted class per held-out image"
