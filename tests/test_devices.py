@@ -88,3 +88,13 @@ def test_the_fake_gpu_count_is_checked(monkeypatch):
 def test_descriptions_are_bilingual():
     queue = devices.DeviceQueue(gpus=0, cpu_slots=2)
     assert "no GPU" in queue.describe("en") and "không có GPU" in queue.describe("vi")
+
+
+def test_the_train_flag_picks_a_profile_and_a_device_kind():
+    assert devices.training_plan("off", gpus=2) is None
+    assert devices.training_plan("auto", gpus=2) == ("full", "gpu")
+    assert devices.training_plan("auto", gpus=0) == ("quick", "cpu")
+    assert devices.training_plan("quick", gpus=2) == ("quick", "cpu")
+    assert devices.training_plan("full", gpus=0) == ("full", "cpu")
+    with pytest.raises(BadInput, match="--train must be one of"):
+        devices.training_plan("fast")

@@ -28,6 +28,7 @@ from grader.core.i18n import pick
 
 FAKE_GPUS = "CNNKIT_FAKE_GPUS"
 KINDS = ("auto", "gpu", "cpu")
+TRAIN_CHOICES = ("off", "quick", "full", "auto")  # `grade --train`
 
 
 def gpu_indices(gpus: int | list[int] | None = None) -> list[int]:
@@ -60,6 +61,23 @@ def gpu_indices(gpus: int | list[int] | None = None) -> list[int]:
 def device_class(gpus: int | list[int] | None = None) -> str:
     """``"gpu"`` where a GPU can be leased, else ``"cpu"``."""
     return "gpu" if gpu_indices(gpus) else "cpu"
+
+
+def training_plan(choice: str, gpus: int | list[int] | None = None) -> tuple[str, str] | None:
+    """What ``--train off|quick|full|auto`` means on this machine: ``None`` (no graded
+    training) or ``(profile, lease kind)``. ``auto`` is ``full`` on a GPU, ``quick`` on the
+    CPU; ``quick`` always trains on CPU slots (its profile is a CPU one), ``full`` on a GPU
+    when there is one, else on the CPU (slow, and judged by the ``cpu`` thresholds)."""
+    if choice not in TRAIN_CHOICES:
+        raise BadInput(f"--train must be one of {', '.join(TRAIN_CHOICES)}, not {choice!r}")
+    if choice == "off":
+        return None
+    has_gpu = bool(gpu_indices(gpus))
+    if choice == "auto":
+        choice = "full" if has_gpu else "quick"
+    if choice == "quick":
+        return "quick", "cpu"
+    return "full", "gpu" if has_gpu else "cpu"
 
 
 @dataclass(frozen=True)
