@@ -138,3 +138,18 @@ def test_predict_runs_the_model_in_eval_mode_on_its_device():
     assert pred.dtype == torch.long and pred.shape == (12,) and model.training
     with pytest.raises(TypeError, match="uint8"):
         evaluation.predict(model, images.float(), dataset=object())
+
+
+def test_torchvisions_cifar10_layout_gets_the_images_channels_last():
+    """torchvision's CIFAR10 stores N x 32 x 32 x 3 numpy pixels: the twin must too."""
+    from torchvision import datasets, transforms
+
+    cifar = object.__new__(datasets.CIFAR10)  # no files needed: only what __getitem__ reads
+    cifar.data = torch.zeros(4, 32, 32, 3, dtype=torch.uint8).numpy()
+    cifar.targets = [1, 2, 3, 4]
+    cifar.transform, cifar.target_transform = transforms.ToTensor(), None
+    images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    twin = evaluation.with_images(cifar, images)
+    x, y = twin[1]
+    assert y == 0 and len(twin) == 2 and len(cifar) == 4
+    assert torch.equal(x, images[1].float() / 255)

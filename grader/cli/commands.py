@@ -150,10 +150,13 @@ def cmd_train(args) -> int:
     seed = {} if args.seed is None else {"seed": args.seed}
     out = Path(args.out) / f"{args.task}-{profile}"
     backbone = args.backbone or spec.backbone.get(profile) or "resnet18"
-    what = args.task if variant is None else f"{args.task} {variant} ({backbone})"
-    print(pick({"en": f"training {what} ({profile} profile, {args.target}); results in {out}",
-                "vi": f"huấn luyện {what} (profile {profile}, {args.target}); kết quả trong {out}"},
-               args.lang), flush=True)
+    what = ({"en": "mnist", "vi": "mnist"} if variant is None else
+            {"en": f"transfer, variant {variant}, {backbone}",
+             "vi": f"transfer, biến thể {variant}, {backbone}"})
+    print(pick({"en": f"training {what['en']} ({profile} profile, {args.target}); results in "
+                      f"{out}",
+                "vi": f"huấn luyện {what['vi']} (profile {profile}, {args.target}); kết quả "
+                      f"trong {out}"}, args.lang), flush=True)
     if args.task == "mnist":
         result = module.train_mnist(profile=profile, out_dir=out, **seed)
     else:
@@ -171,11 +174,11 @@ def cmd_train(args) -> int:
     if spec.graded:
         points, top, _ = manifest.training_points(result["test_acc"], spec, profile, device_class)
         print(pick({"en": f"as a graded run: {points:g}/{top:g} points (the grader measures on "
-                          "held-out images, shifted by a few pixels; expect a slightly lower "
-                          "accuracy there)",
-                    "vi": f"nếu được chấm: {points:g}/{top:g} điểm (bộ chấm đo trên ảnh giữ "
-                          "riêng, dịch đi vài pixel; độ chính xác ở đó thường thấp hơn một chút)"},
-                   args.lang))
+                          "held-out test images, each moved by one pixel; expect a slightly "
+                          "lower accuracy there)",
+                    "vi": f"nếu được chấm: {points:g}/{top:g} điểm (bộ chấm đo trên ảnh test giữ "
+                          "riêng, mỗi ảnh dịch một pixel; độ chính xác ở đó thường thấp hơn một "
+                          "chút)"}, args.lang))
     if result.get("curves_png"):
         print(pick({"en": f"learning curves: {result['curves_png']}",
                     "vi": f"đồ thị học: {result['curves_png']}"}, args.lang))
