@@ -42,7 +42,7 @@ def _edit(path, old, new):
 
 
 BROKEN_MANIFESTS = {
-    "no format version": ("format = 1\n", "", "no format version"),
+    "no format version": ("format = 2\n", "", "no format version"),
     "unused field": ("timeout_s = 180\n", "timeout_s = 180\ndata_files = []\n",
                      "'data_files' is declared but the kit never reads it"),
     "unused exercise field": ('name = "params"\n', 'name = "params"\nweight = 2\n',

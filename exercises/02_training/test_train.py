@@ -1,6 +1,7 @@
 """train_mnist: a short smoke run that writes what a graded run writes."""
 
 import pytest
+import torch
 
 from grader.core.i18n import msg
 from grader.testkit.harness import exercise, probe
@@ -12,7 +13,10 @@ SMOKE = dict(max_epochs=1, limit_train_batches=40, limit_val_batches=5, limit_te
 
 @pytest.mark.reported
 def test_smoke_run_returns_and_writes_results():
-    run = probe("training_run", train, "train_mnist", dict(profile="quick", seed=7, **SMOKE))
+    images = torch.randint(0, 256, (30, 28, 28), dtype=torch.uint8, generator=torch.Generator()
+                           .manual_seed(0))
+    run = probe("training_run", train, "train_mnist", dict(profile="quick", seed=7,
+                                                           eval_images=images, **SMOKE))
     result = run["result"]
     for key in ("test_acc", "val_acc", "profile", "seed", "device", "torch", "seconds"):
         assert key in result, msg(
@@ -43,6 +47,17 @@ def test_smoke_run_returns_and_writes_results():
     assert run["saved"]["test_acc"] == result["test_acc"], msg(
         "result.json holds another test_acc than the one returned",
         "result.json chứa test_acc khác với giá trị được trả về")
+    predictions = result.get("eval_predictions")
+    assert isinstance(predictions, torch.Tensor) and predictions.shape == (30,) and int(
+        predictions.min()) >= 0 and int(predictions.max()) <= 9, msg(
+        "train_mnist(..., eval_images=30 images) should return one class per image in "
+        f"result['eval_predictions'], not {predictions!r}: the grader measures accuracy this "
+        "way. The code after your TODOs classifies them with `model` and `dm`: keep those names "
+        "for the LightningModel and the datamodule",
+        "train_mnist(..., eval_images=30 ảnh) phải trả về một lớp cho mỗi ảnh trong "
+        f"result['eval_predictions'], chứ không phải {predictions!r}: trình chấm đo độ chính xác "
+        "theo cách này. Đoạn mã sau các TODO phân loại ảnh bằng `model` và `dm`: hãy giữ đúng "
+        "các tên đó cho LightningModel và datamodule")
 
 
 @pytest.mark.reported

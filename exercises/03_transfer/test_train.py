@@ -30,9 +30,10 @@ def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
 
 @pytest.mark.reported
 def test_fast_dev_run_with_cached_features():
+    images = torch.randint(0, 256, (5, 3, 32, 32), dtype=torch.uint8)
     result = probe("training_run", train, "train_transfer", dict(
         variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=64,
-        n_val=32, n_test=32))["result"]
+        n_val=32, n_test=32, eval_images=images))["result"]
     assert result["cached_features"] is True, msg(
         "variant 1 should train the head on cached features",
         "biến thể 1 nên huấn luyện lớp đầu ra trên các đặc trưng đã tính sẵn (cached features)")
@@ -44,6 +45,8 @@ def test_fast_dev_run_with_cached_features():
     assert 0.0 <= result["test_acc"] <= 1.0, msg(
         f"test_acc is {result['test_acc']}; accuracy is a fraction between 0 and 1",
         f"test_acc là {result['test_acc']}; độ chính xác là một tỉ lệ giữa 0 và 1")
-    for key in ("device", "torch", "extract_seconds", "train_seconds"):
+    for key in ("device", "torch", "extract_seconds", "train_seconds", "feature_key"):
         assert key in result, msg(f"the result has no {key!r}",
                                   f"kết quả trả về không có {key!r}")
+    assert result["eval_predictions"].shape == (5,), msg(
+        "one predicted class per held-out image", "mỗi ảnh kiểm tra ẩn cần một lớp dự đoán")

@@ -140,31 +140,50 @@ def cmd_watch(args) -> int:
 
 def cmd_train(args) -> int:
     from grader.core import manifest
+    from grader.core.i18n import pick
     from grader.testkit import targets
     from grader.course import training
 
     topic = "02_training" if args.task == "mnist" else "03_transfer"
     module = targets.import_exercise(targets.target_topic_dir(args.target, topic), "train")
     profile = training.resolve_profile(args.profile)
+    variant = None if args.task == "mnist" else args.variant
+    spec = manifest.load_topic(topic).training(args.task, variant)
     seed = {} if args.seed is None else {"seed": args.seed}
     out = Path(args.out) / f"{args.task}-{profile}"
-    print(f"training {args.task} ({profile} profile, {args.target}); results in {out}",
-          flush=True)
+    backbone = args.backbone or spec.backbone.get(profile) or "resnet18"
+    what = ({"en": "mnist", "vi": "mnist"} if variant is None else
+            {"en": f"transfer, variant {variant}, {backbone}",
+             "vi": f"transfer, biến thể {variant}, {backbone}"})
+    print(pick({"en": f"training {what['en']} ({profile} profile, {args.target}); results in "
+                      f"{out}",
+                "vi": f"huấn luyện {what['vi']} (profile {profile}, {args.target}); kết quả "
+                      f"trong {out}"}, args.lang), flush=True)
     if args.task == "mnist":
         result = module.train_mnist(profile=profile, out_dir=out, **seed)
-        graded = manifest.load_topic(topic).graded["mnist"]
     else:
-        result = module.train_transfer(variant=args.variant, profile=profile,
-                                       backbone=args.backbone or "resnet18", out_dir=out, **seed)
-        graded = manifest.load_topic(topic).graded["transfer"]
-    threshold = graded[profile]
-    if isinstance(threshold, dict):  # per variant
-        threshold = threshold[str(args.variant)]
+        result = module.train_transfer(variant=variant, profile=profile, backbone=backbone,
+                                       out_dir=out, **seed)
+    device_class = "cpu" if result.get("device", "cpu") == "cpu" else "gpu"
+    threshold = spec.threshold_for(profile, device_class)
     ok = result["test_acc"] >= threshold
-    print(f"test accuracy {result['test_acc']:.4f}  (threshold {threshold}: "
-          f"{'PASS' if ok else 'FAIL'})  in {result['seconds']} s on {result['device']}")
+    verdict = "PASS" if ok else "FAIL"
+    print(pick({"en": f"test accuracy {result['test_acc']:.4f}  (threshold {threshold:g}: "
+                      f"{verdict})  in {result['seconds']} s on {result['device']}",
+                "vi": f"độ chính xác trên tập test {result['test_acc']:.4f}  (ngưỡng {threshold:g}: "
+                      f"{'ĐẠT' if ok else 'CHƯA ĐẠT'})  trong {result['seconds']} giây trên "
+                      f"{result['device']}"}, args.lang))
+    if spec.graded:
+        points, top, _ = manifest.training_points(result["test_acc"], spec, profile, device_class)
+        print(pick({"en": f"as a graded run: {points:g}/{top:g} points (the grader measures on "
+                          "held-out test images, each moved by one pixel; expect a slightly "
+                          "lower accuracy there)",
+                    "vi": f"nếu được chấm: {points:g}/{top:g} điểm (bộ chấm đo trên ảnh test giữ "
+                          "riêng, mỗi ảnh dịch một pixel; độ chính xác ở đó thường thấp hơn một "
+                          "chút)"}, args.lang))
     if result.get("curves_png"):
-        print(f"learning curves: {result['curves_png']}")
+        print(pick({"en": f"learning curves: {result['curves_png']}",
+                    "vi": f"đồ thị học: {result['curves_png']}"}, args.lang))
     return 0 if ok else 1
 
 

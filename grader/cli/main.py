@@ -104,8 +104,10 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     s.add_argument("--profile", default="auto", choices=["auto", "quick", "full"])
     s.add_argument("--variant", type=int, default=1, choices=[1, 2, 3])
     s.add_argument("--backbone", default=None,
-                   help=h("resnet18 (lecture) or mobilenet_v2", "resnet18 (bài giảng) hoặc "
-                          "mobilenet_v2"))
+                   help=h("resnet18 (lecture) or mobilenet_v2; default: the topic's backbone "
+                          "for the profile (quick: mobilenet_v2, full: resnet18)",
+                          "resnet18 (bài giảng) hoặc mobilenet_v2; mặc định: backbone của chủ đề "
+                          "cho profile (quick: mobilenet_v2, full: resnet18)"))
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--target", default="exercises",
                    help=h("whose train.py: exercises or solutions",

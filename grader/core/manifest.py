@@ -2,8 +2,23 @@
 
 It holds the format version, titles, points, hints (English and Vietnamese), the
 data sets and weights each exercise's tests need (names in ``datasets/manifest.toml``), the
-time limit the grader gives one submission of the topic, and the accuracy
-thresholds of the graded training tasks. ``cnnkit dev check`` validates it.
+time limit the grader gives one submission of the topic, and the graded training tasks
+(``[graded.<task>]``: points, accuracy floor and threshold per profile and device class,
+time budget). ``cnnkit dev check`` validates it.
+
+Format 2 (this kit) describes each graded training as a gradebook column::
+
+    [graded.mnist]
+    points = 40                                  # 0 or absent: self-study only, no column
+    budget_s = { quick = 240, full = 1800 }      # one run's time limit, per profile
+    floor = { quick = 0.90, full = 0.95 }        # no points at or below
+    threshold = { quick = 0.97, full = { cpu = 0.98, gpu = 0.985 } }   # full points from
+
+A number holds for both device classes (``cpu``, ``gpu``); a table gives each its own.
+Between the floor and the threshold the points grow linearly (``training_points``). A
+task with variants lists them under ``[graded.<task>.variant.<n>]``; what the task table
+itself sets (``budget_s``, ``backbone``, ...) is the default of each variant. Format 1's
+``[graded]`` (bare thresholds per profile) is still read: its tasks carry no points.
 """
 
 from __future__ import annotations
@@ -16,11 +31,16 @@ from grader.core import paths
 from grader.core.errors import BadInput, NotFound, UnknownName
 
 MANIFEST_NAME = "topic.toml"
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 # Every key the kit reads; anything else in a topic.toml is a mistake (dev check says so).
 TOPIC_KEYS = {"format", "title", "timeout_s"}
 EXERCISE_KEYS = {"name", "file", "points", "title", "hints", "data"}
 TOP_KEYS = {"topic", "exercises", "graded"}
+GRADED_ITEM_KEYS = {"points", "floor", "threshold", "budget_s", "backbone"}
+GRADED_TASK_KEYS = GRADED_ITEM_KEYS | {"variant"}
+PROFILES = ("quick", "full")
+DEVICE_CLASSES = ("cpu", "gpu")
 
 
 @dataclass(frozen=True)
@@ -43,14 +63,69 @@ class Exercise:
 
 
 @dataclass(frozen=True)
+class GradedTraining:
+    """One graded training task (or one variant of it): a gradebook column when
+    ``points > 0``. Accuracies are fractions in [0, 1]."""
+
+    topic: str
+    task: str  # "mnist", "transfer": what `cnnkit train TASK` runs
+    variant: int | None
+    points: float
+    threshold: dict[str, dict[str, float]]  # profile -> device class -> full points from
+    floor: dict[str, dict[str, float]]  # profile -> device class -> no points at or below
+    budget_s: dict[str, float] = field(default_factory=dict)  # profile -> one run's limit
+    backbone: dict[str, str] = field(default_factory=dict)  # profile -> backbone to use
+
+    @property
+    def name(self) -> str:
+        """``mnist``, ``transfer_v1``: unique within the topic."""
+        return self.task if self.variant is None else f"{self.task}_v{self.variant}"
+
+    @property
+    def graded(self) -> bool:
+        return self.points > 0
+
+    def threshold_for(self, profile: str, device_class: str) -> float:
+        return _lookup(self.threshold, profile, device_class, self.name)
+
+    def floor_for(self, profile: str, device_class: str) -> float:
+        return _lookup(self.floor, profile, device_class, self.name)
+
+
+def _lookup(table, profile, device_class, name):
+    try:
+        return table[profile][device_class]
+    except KeyError:
+        raise UnknownName(f"graded {name}: no value for profile {profile!r} on device class "
+                          f"{device_class!r} (profiles {', '.join(PROFILES)}; classes "
+                          f"{', '.join(DEVICE_CLASSES)})") from None
+
+
+@dataclass(frozen=True)
 class Topic:
     name: str
     title: dict[str, str]
     timeout_s: int
     exercises: tuple[Exercise, ...]
-    graded: dict = field(default_factory=dict)
+    graded: dict = field(default_factory=dict)  # the raw [graded] table
     format: int | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    trainings: tuple[GradedTraining, ...] = ()  # [graded], parsed
+
+    def training(self, task: str, variant: int | None = None) -> GradedTraining:
+        """The graded training ``task`` (and ``variant``, for tasks that have variants)."""
+        for t in self.trainings:
+            if t.task == task and (t.variant is None or t.variant == variant):
+                return t
+        have = ", ".join(t.name for t in self.trainings) or "none"
+        raise UnknownName(f"topic {self.name} has no graded training {task!r}"
+                          + (f" variant {variant}" if variant is not None else "")
+                          + f"; it has {have}")
+
+    @property
+    def graded_trainings(self) -> tuple[GradedTraining, ...]:
+        """The trainings that are gradebook columns (``points > 0``)."""
+        return tuple(t for t in self.trainings if t.graded)
 
     @property
     def files(self) -> list[str]:
@@ -86,6 +161,105 @@ def topic_folder(topic: str) -> Path:
     raise NotFound(f"no {MANIFEST_NAME} for topic {topic}")
 
 
+def _fraction(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f"{where} must be an accuracy between 0 and 1, not {value!r}")
+    return float(value)
+
+
+def _per_profile_class(value, where: str) -> dict[str, dict[str, float]]:
+    """``0.97``, ``{quick = 0.97, full = 0.985}`` or ``{full = {cpu = .., gpu = ..}}``:
+    profile -> device class -> fraction, every profile and class present."""
+    if not isinstance(value, dict):
+        value = {p: value for p in PROFILES}
+    if set(value) != set(PROFILES):
+        raise ValueError(f"{where} needs exactly the profiles {', '.join(PROFILES)}, "
+                         f"not {', '.join(sorted(value)) or 'none'}")
+    out = {}
+    for profile in PROFILES:
+        per = value[profile]
+        if not isinstance(per, dict):
+            per = {c: per for c in DEVICE_CLASSES}
+        if set(per) != set(DEVICE_CLASSES):
+            raise ValueError(f"{where}.{profile} needs exactly the device classes "
+                             f"{', '.join(DEVICE_CLASSES)}, not {', '.join(sorted(per))}")
+        out[profile] = {c: _fraction(per[c], f"{where}.{profile}.{c}") for c in DEVICE_CLASSES}
+    return out
+
+
+def _per_profile(value, where: str, kind) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        value = {p: value for p in PROFILES}
+    unknown = set(value) - set(PROFILES)
+    if unknown:
+        raise ValueError(f"{where}: unknown profile {', '.join(sorted(unknown))}")
+    return {p: kind(v) for p, v in value.items()}
+
+
+def _positive(value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(f"a positive number of seconds, not {value!r}")
+    return float(value)
+
+
+def _training(topic: str, task: str, variant: int | None, item: dict) -> GradedTraining:
+    where = f"[graded.{task}" + (f".variant.{variant}]" if variant is not None else "]")
+    points = item.get("points", 0)
+    if isinstance(points, bool) or not isinstance(points, (int, float)) or points < 0:
+        raise ValueError(f"{where} points must be a number >= 0, not {points!r}")
+    if "threshold" not in item:
+        raise KeyError(f"{where} threshold")
+    threshold = _per_profile_class(item["threshold"], f"{where} threshold")
+    floor = _per_profile_class(item.get("floor", item["threshold"]), f"{where} floor")
+    for p in PROFILES:
+        for c in DEVICE_CLASSES:
+            if floor[p][c] > threshold[p][c]:
+                raise ValueError(f"{where} the floor {floor[p][c]} of {p}/{c} lies above its "
+                                 f"threshold {threshold[p][c]}")
+    return GradedTraining(
+        topic=topic, task=task, variant=variant, points=float(points), threshold=threshold,
+        floor=floor, budget_s=_per_profile(item.get("budget_s"), f"{where} budget_s", _positive),
+        backbone=_per_profile(item.get("backbone"), f"{where} backbone", str))
+
+
+def _legacy_trainings(topic: str, graded: dict) -> tuple[GradedTraining, ...]:
+    """Format 1: ``quick = 0.975`` or ``quick = { 1 = 0.64, ... }``: thresholds only."""
+    out = []
+    for task, table in graded.items():
+        quick = table.get("quick")
+        variants = sorted(int(v) for v in quick) if isinstance(quick, dict) else [None]
+        for v in variants:
+            thresholds = {p: (table[p][str(v)] if v is not None else table[p]) for p in PROFILES}
+            out.append(_training(topic, task, v, {"threshold": thresholds}))
+    return tuple(out)
+
+
+def parse_trainings(topic: str, graded: dict, format: int | None = FORMAT
+                    ) -> tuple[GradedTraining, ...]:
+    """The graded trainings of a ``[graded]`` table (see the module's docstring)."""
+    legacy = not any(isinstance(t, dict) and ({"threshold", "variant"} & set(t))
+                     for t in graded.values())
+    if format == 1 and legacy:
+        return _legacy_trainings(topic, graded)
+    out = []
+    for task, table in graded.items():
+        if not isinstance(table, dict):
+            raise ValueError(f"[graded.{task}] must be a table")
+        defaults = {k: v for k, v in table.items() if k != "variant"}
+        variants = table.get("variant")
+        if variants is None:
+            out.append(_training(topic, task, None, defaults))
+            continue
+        if not isinstance(variants, dict) or not variants:
+            raise ValueError(f"[graded.{task}.variant] must hold tables such as "
+                             f"[graded.{task}.variant.1]")
+        for key in sorted(variants, key=lambda k: int(k)):
+            out.append(_training(topic, task, int(key), {**defaults, **variants[key]}))
+    return tuple(out)
+
+
 def parse(raw: dict, topic: str) -> Topic:
     """A ``Topic`` from the parsed TOML; a missing required field is a ``BadInput``."""
     try:
@@ -95,11 +269,51 @@ def parse(raw: dict, topic: str) -> Topic:
                      title=e.get("title", {"en": e["name"]}), hints=e.get("hints", {}),
                      data=tuple(e.get("data", ())))
             for e in raw["exercises"])
+        graded = raw.get("graded", {})
         return Topic(name=topic, title=head["title"], timeout_s=int(head.get("timeout_s", 300)),
-                     exercises=exercises, graded=raw.get("graded", {}),
-                     format=head.get("format"), raw=raw)
+                     exercises=exercises, graded=graded, format=head.get("format"), raw=raw,
+                     trainings=parse_trainings(topic, graded, head.get("format")))
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(f"{topic}/{MANIFEST_NAME}: missing or malformed field {exc}") from None
+
+
+def training_points(accuracy, spec: GradedTraining, profile: str, device_class: str
+                    ) -> tuple[float, float, dict[str, str]]:
+    """``(points, max_points, reason)`` for a graded run that reached ``accuracy``.
+
+    Full points at or above the threshold of ``profile`` on ``device_class``, none at or
+    below the floor, linear in between, rounded down to a multiple of 1/64 (so totals stay
+    exact and partial credit never reaches full points). ``reason`` is ``{"en", "vi"}``.
+    """
+    import math
+
+    top = spec.points
+    threshold = spec.threshold_for(profile, device_class)
+    floor = spec.floor_for(profile, device_class)
+    where = f"{profile}, {device_class}"
+    if accuracy is None or not isinstance(accuracy, (int, float)) or math.isnan(accuracy):
+        return 0.0, top, {"en": f"no accuracy was measured ({where}): 0/{top:g}",
+                          "vi": f"không đo được độ chính xác ({where}): 0/{top:g}"}
+    acc = float(accuracy)
+    if acc >= threshold:
+        return top, top, {
+            "en": f"accuracy {acc:.4f} reaches the threshold {threshold:g} ({where}): "
+                  f"{top:g}/{top:g}",
+            "vi": f"độ chính xác {acc:.4f} đạt ngưỡng {threshold:g} ({where}): {top:g}/{top:g}"}
+    if acc <= floor:
+        return 0.0, top, {
+            "en": f"accuracy {acc:.4f} is at or below the floor {floor:g} ({where}; full points "
+                  f"from {threshold:g}): 0/{top:g}",
+            "vi": f"độ chính xác {acc:.4f} không vượt mức sàn {floor:g} ({where}; đủ điểm từ "
+                  f"{threshold:g}): 0/{top:g}"}
+    share = (acc - floor) / (threshold - floor)
+    points = min(math.floor(top * share / POINT_STEP) * POINT_STEP, top - POINT_STEP)
+    points = max(points, 0.0)
+    return points, top, {
+        "en": f"accuracy {acc:.4f} lies between the floor {floor:g} and the threshold "
+              f"{threshold:g} ({where}): {points:g}/{top:g}, linear from the floor",
+        "vi": f"độ chính xác {acc:.4f} nằm giữa mức sàn {floor:g} và ngưỡng {threshold:g} "
+              f"({where}): {points:g}/{top:g}, tăng tuyến tính từ mức sàn"}
 
 
 def load_file(path: Path, topic: str | None = None) -> Topic:

@@ -20,6 +20,7 @@ from grader.course import data
 from grader.export import stubgen
 
 GRADED_TASKS = {"mnist", "transfer"}  # read by `cnnkit train` (grader/cli/commands.py)
+GRADED_VARIANTS = {"mnist": set(), "transfer": {1, 2, 3}}  # the lecture's fine-tuning variants
 DATA_NAMES = tuple(data.load_manifest())  # what an exercise's `data = [...]` may name
 
 
@@ -41,6 +42,7 @@ def check_manifest(topic_dir: Path, hidden_dir: Path | None = None) -> list[str]
     problems = _unknown(raw, manifest.TOP_KEYS, where)
     problems += _unknown(raw["topic"], manifest.TOPIC_KEYS, f"{where} [topic]")
     problems += _unknown(raw.get("graded", {}), GRADED_TASKS, f"{where} [graded]")
+    problems += check_graded(raw.get("graded", {}), topic, where)
     if topic.format is None:
         problems.append(f"{where}: no format version (add `format = {manifest.FORMAT}` to "
                         "[topic])")
@@ -77,6 +79,39 @@ def check_manifest(topic_dir: Path, hidden_dir: Path | None = None) -> list[str]
         if topic.exercise_for_test_file(test.name) is None:
             problems.append(f"{name}/{test.name}: belongs to no exercise, so it would score "
                             f"nothing (name it test_<exercise>.py or test_<exercise>_hidden.py)")
+    return problems
+
+
+def check_graded(graded: dict, topic: manifest.Topic, where: str) -> list[str]:
+    """The ``[graded]`` tables: known keys and variants, and what a gradebook column needs
+    (``parse`` has already checked the values' types and ranges)."""
+    problems = []
+    for task, table in graded.items():
+        if task not in GRADED_TASKS or not isinstance(table, dict):
+            continue
+        label = f"{where} [graded.{task}]"
+        problems += _unknown(table, manifest.GRADED_TASK_KEYS, label)
+        variants = table.get("variant", {})
+        for key, item in (variants.items() if isinstance(variants, dict) else ()):
+            if not str(key).isdigit() or int(key) not in GRADED_VARIANTS[task]:
+                known = ", ".join(map(str, sorted(GRADED_VARIANTS[task]))) or "none"
+                problems.append(f"{label}: variant {key!r} does not exist (known: {known})")
+            elif isinstance(item, dict):
+                problems += _unknown(item, manifest.GRADED_ITEM_KEYS,
+                                     f"{where} [graded.{task}.variant.{key}]")
+    for spec in topic.trainings:
+        label = f"{where} [graded] {spec.name}"
+        if not spec.graded:
+            continue
+        for profile in manifest.PROFILES:
+            if profile not in spec.budget_s:
+                problems.append(f"{label}: a gradebook column needs budget_s for {profile} "
+                                "(the time limit of one graded run)")
+            for cls in manifest.DEVICE_CLASSES:
+                if spec.floor_for(profile, cls) >= spec.threshold_for(profile, cls):
+                    problems.append(f"{label}: floor {spec.floor_for(profile, cls):g} must lie "
+                                    f"below the threshold {spec.threshold_for(profile, cls):g} "
+                                    f"({profile}/{cls}) for partial credit")
     return problems
 
 

@@ -4,7 +4,9 @@
     ./kit train transfer --variant 1 --profile full                            # GPU, ResNet18
 
 With the backbone frozen (variant 1) its features are computed once and only
-the head is trained on them: the same result, many times faster.
+the head is trained on them: the same result, many times faster. A grader may hand in
+features computed once for the whole class (``features=``, see
+``grader/course/feature_cache.py``): the same result again, without the extraction.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import torch.nn.functional as F
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Subset, TensorDataset
 
-from grader.course import training
+from grader.course import evaluation, feature_cache, training
 from grader.course import weights as kit_weights
 from grader.course.data import locate
 
@@ -28,11 +30,15 @@ from .transfer import head_name, load_backbone, prepare_finetuning, preprocessin
 
 PROFILES = {
     # CPU, minutes: a seeded subset at 96 px. Variants 2 and 3 run the backbone every step.
+    # One thread: the robust choice on shared cores (see training.make_deterministic).
     "quick": dict(image_size=96, n_train=5000, n_val=1000, n_test=2000, max_epochs=20,
-                  batch_size=64, learning_rate=0.05, accelerator="cpu", cache_features=True),
-    # The lecture's settings: all of CIFAR-10 at 224 px, 50 epochs, SGD lr 0.1, on a GPU.
+                  batch_size=64, learning_rate=0.05, accelerator="cpu", cache_features=True,
+                  threads=1, num_workers=0),
+    # The lecture's settings: all of CIFAR-10 at 224 px, 50 epochs, SGD lr 0.1, on a GPU;
+    # 8 loader processes decode and resize the JPEGs, or the GPU would wait for them.
     "full": dict(image_size=224, n_train=None, n_val=None, n_test=None, max_epochs=50,
-                 batch_size=64, learning_rate=0.1, accelerator="auto", cache_features=True),
+                 batch_size=64, learning_rate=0.1, accelerator="auto", cache_features=True,
+                 threads=2, num_workers=8),
 }
 # Variants 2 and 3 run the backbone at every step: on the CPU, fewer images and epochs.
 QUICK_FINETUNE = dict(n_train=2000, n_val=500, max_epochs=2, learning_rate=0.01)
@@ -102,20 +108,25 @@ def _subset(dataset, n, seed):
     return Subset(dataset, order[:n].tolist())
 
 
-def extract_features(extractor, dataset, batch_size=128, label=""):
+def extract_features(extractor, dataset, batch_size=128, label="", num_workers=0):
     """Run the frozen backbone once over ``dataset``: a TensorDataset of (features, labels)."""
     extractor.eval()
     feats, labels = [], []
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
-    done = 0
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    device = next(extractor.parameters()).device
+    done, last = 0, time.perf_counter()
+    tty = training.show_progress()
     with torch.no_grad():
         for x, y in loader:
-            feats.append(extractor(x))
+            feats.append(extractor(x.to(device)).cpu())
             labels.append(y)
             done += len(y)
-            if training.show_progress():
+            if tty:
                 print(f"\r  features {label}: {done}/{len(dataset)}", end="", file=sys.stderr)
-    if training.show_progress():
+            elif time.perf_counter() - last >= 5:  # a line every few seconds, never silent
+                last = time.perf_counter()
+                print(f"  features {label}: {done}/{len(dataset)}", file=sys.stderr, flush=True)
+    if tty:
         print(file=sys.stderr)
     return TensorDataset(torch.cat(feats), torch.cat(labels))
 
@@ -126,27 +137,59 @@ def _head(model):
     return parent, attr
 
 
+def _images_id(data_path, settings, seed):
+    """What a feature set's images are: the data, the subsets, the seed that drew them."""
+    return (f"{Path(data_path).name} size={settings['image_size']} train={settings['n_train']} "
+            f"valid={settings['n_val']} test={settings['n_test']} seed={seed}")
+
+
+def _setup(variant, profile, backbone, seed, data_path, overrides):
+    profile = training.resolve_profile(profile)
+    settings = {**PROFILES[profile], **(QUICK_FINETUNE if profile == "quick" and variant != 1
+                                         else {}), **overrides}
+    kit_weights.ensure_available(backbone)  # never fall back to random weights in silence
+    weights = kit_weights.weights_enum(backbone)
+    data_path = data_path or (locate("cifar10-jpg") / "cifar10-jpg")
+    dm = build_datamodule(data_path, weights, settings["batch_size"], settings["image_size"])
+    return profile, settings, data_path, dm
+
+
+def feature_key(backbone="resnet18", profile="auto", seed=123, data_path=None, **overrides):
+    """The class-shared cache key of variant 1's features in this run (see
+    ``grader/course/feature_cache.py``): the backbone's weights without the head, what
+    this datamodule's preprocessing makes of probe images, and which images."""
+    _, settings, data_path, dm = _setup(1, profile, backbone, seed, data_path, overrides)
+    model = prepare_finetuning(load_backbone(backbone, "IMAGENET1K_V1"), 1, num_classes=10)
+    parent, attr = _head(model)
+    setattr(parent, attr, torch.nn.Identity())
+    return feature_cache.cache_key(model, dm.test_transform,
+                                   _images_id(data_path, settings, seed))
+
+
 def train_transfer(variant=1, profile="auto", backbone="resnet18", seed=123, data_path=None,
-                   out_dir="runs/transfer", **overrides):
+                   out_dir="runs/transfer", features=None, save_features=None, eval_images=None,
+                   **overrides):
     """Fine-tune an ImageNet ``backbone`` on CIFAR-10 with the lecture's ``variant``.
 
     Returns ``test_acc``, ``val_acc``, the trainable parameter count, timings (the
     feature extraction separately), the settings, versions and device; writes
     ``metrics.csv``, ``learning_curves.png`` and ``result.json`` into ``out_dir``.
     ``fast_dev_run=True`` runs one batch of each stage.
-    """
-    profile = training.resolve_profile(profile)
-    settings = {**PROFILES[profile], **(QUICK_FINETUNE if profile == "quick" and variant != 1
-                                         else {}), **overrides}
-    fast = settings.pop("fast_dev_run", False)
-    training.make_deterministic(seed)
-    out_dir = Path(out_dir)
-    kit_weights.ensure_available(backbone)  # never fall back to random weights in silence
-    weights = kit_weights.weights_enum(backbone)
-    data_path = data_path or (locate("cifar10-jpg") / "cifar10-jpg")
-    start = time.perf_counter()
 
-    dm = build_datamodule(data_path, weights, settings["batch_size"], settings["image_size"])
+    Variant 1 only: ``features`` (a dict ``{"train": (x, y), "valid": .., "test": ..}`` or
+    a folder written by ``feature_cache.save``) replaces the extraction with features
+    computed before for the same key (``result["feature_key"]``); ``save_features`` (a
+    folder) keeps the extracted ones. ``eval_images`` (uint8, N x 3 x 32 x 32, e.g. a
+    grader's held-out set) are classified after training by the whole model, each through
+    the test set's own transform: ``result["eval_predictions"]``.
+    """
+    start = time.perf_counter()
+    profile, settings, data_path, dm = _setup(variant, profile, backbone, seed, data_path,
+                                              overrides)
+    fast = settings.pop("fast_dev_run", False)
+    training.make_deterministic(seed, threads=settings["threads"])
+    out_dir = Path(out_dir)
+
     dm.setup("fit")
     train_set = _subset(dm.train, settings["n_train"], seed)
     val_set = _subset(dm.valid, settings["n_val"], seed)
@@ -154,39 +197,66 @@ def train_transfer(variant=1, profile="auto", backbone="resnet18", seed=123, dat
     model = prepare_finetuning(load_backbone(backbone, "IMAGENET1K_V1"), variant, num_classes=10)
     trainable = int(sum(p.numel() for p in model.parameters() if p.requires_grad))
 
-    extract_seconds = 0.0
+    extract_seconds, key = 0.0, None
     cached = variant == 1 and settings["cache_features"]
     if cached:
         parent, attr = _head(model)
         head = getattr(parent, attr)
         setattr(parent, attr, torch.nn.Identity())
         t0 = time.perf_counter()
-        train_set, val_set, test_set = (extract_features(model, s, label=n) for s, n in (
-            (train_set, "train"), (val_set, "valid"), (test_set, "test")))
+        key = feature_cache.cache_key(model, dm.test_transform,
+                                      _images_id(data_path, settings, seed))
+        sizes = {"train": len(train_set), "valid": len(val_set), "test": len(test_set)}
+        if features is not None:
+            given = feature_cache.load(features)
+            for split, (x, _) in given.items():
+                if len(x) != sizes[split]:
+                    raise ValueError(f"the features given hold {len(x)} {split} images; this "
+                                     f"run uses {sizes[split]}")
+            train_set, val_set, test_set = (TensorDataset(*given[s]) for s in
+                                            ("train", "valid", "test"))
+        else:
+            if settings["accelerator"] != "cpu" and torch.cuda.is_available():
+                model.to("cuda")  # the one pass over the images, on the GPU when there is one
+            train_set, val_set, test_set = (
+                extract_features(model, s, label=n, num_workers=settings["num_workers"])
+                for s, n in ((train_set, "train"), (val_set, "valid"), (test_set, "test")))
+            model.to("cpu")
+        if save_features is not None:
+            feature_cache.save(save_features, {
+                "train": train_set.tensors, "valid": val_set.tensors, "test": test_set.tensors},
+                {"backbone": backbone, "images": _images_id(data_path, settings, seed)})
         extract_seconds = time.perf_counter() - t0
         setattr(parent, attr, head)
         module = Classifier(head, settings["learning_rate"])
+    elif features is not None:
+        raise ValueError("features can only replace the extraction of variant 1 (frozen "
+                         "backbone, cache_features=True)")
     else:
         module = Classifier(model, settings["learning_rate"])
 
-    batch = settings["batch_size"]
+    training.reseed(seed)  # the same shuffling whether features were extracted or handed in
+    workers = 0 if cached else settings["num_workers"]  # features in memory need no workers
+    loader = dict(batch_size=settings["batch_size"], num_workers=workers,
+                  persistent_workers=workers > 0)
     trainer = L.Trainer(max_epochs=settings["max_epochs"], accelerator=settings["accelerator"],
                         devices=1, logger=CSVLogger(save_dir=out_dir, name="", version=""),
                         deterministic=True, log_every_n_steps=10, enable_checkpointing=False,
                         enable_model_summary=False, enable_progress_bar=training.show_progress(),
-                        fast_dev_run=fast)
+                        callbacks=[training.progress_line()], fast_dev_run=fast)
     t0 = time.perf_counter()
-    trainer.fit(module, DataLoader(train_set, batch_size=batch, shuffle=True, drop_last=True),
-                DataLoader(val_set, batch_size=batch))
+    trainer.fit(module, DataLoader(train_set, shuffle=True, drop_last=True, **loader),
+                DataLoader(val_set, **loader))
     train_seconds = time.perf_counter() - t0
     val_acc = float(trainer.callback_metrics.get("val_acc", float("nan")))
-    test_acc = float(trainer.test(module, DataLoader(test_set, batch_size=batch),
+    test_acc = float(trainer.test(module, DataLoader(test_set, **loader),
                                   verbose=False)[0]["test_acc"])
     metrics_csv = Path(trainer.logger.log_dir) / "metrics.csv" if not fast else None
     result = {
         "task": "transfer", "variant": variant, "backbone": backbone, "profile": profile,
         "seed": seed, "test_acc": test_acc, "val_acc": val_acc, "trainable_params": trainable,
-        "cached_features": cached, "extract_seconds": round(extract_seconds, 1),
+        "cached_features": cached, "features_given": features is not None,
+        "feature_key": key, "extract_seconds": round(extract_seconds, 1),
         "train_seconds": round(train_seconds, 1),
         "seconds": round(time.perf_counter() - start, 1),
         "sizes": {"train": len(train_set), "valid": len(val_set), "test": len(test_set)},
@@ -198,4 +268,7 @@ def train_transfer(variant=1, profile="auto", backbone="resnet18", seed=123, dat
             metrics_csv, out_dir / "learning_curves.png",
             f"{backbone} -> CIFAR-10, variant {variant} ({profile})"))
     training.save_result(result, out_dir)
+    if eval_images is not None:  # not in result.json: a grader scores them
+        model.to("cpu" if result["device"] == "cpu" else "cuda")
+        result["eval_predictions"] = evaluation.predict(model, eval_images, dm.test)
     return result

@@ -236,7 +236,8 @@ TRAINING_02_A = [
       "        optimizer = torch.optim.SGD(params=self.parameters(), lr=self.learning_rate)\n"
       "        return [optimizer]"),
     # the lecture's Trainer: Lightning's default log_every_n_steps (50)
-    E("trainer_default_logging", "train.py", "        log_every_n_steps=10,\n", ""),
+    E("trainer_default_logging", "train.py",
+      "        log_every_n_steps=training.log_interval(),\n", ""),
 ]
 
 TRAINING_02_B = [

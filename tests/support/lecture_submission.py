@@ -251,9 +251,8 @@ TRAINING_02 = [
     A("lecture_train", "train.py", (
         """    dm = MnistDataModule(data_path=data_path, batch_size=settings["batch_size"])
     pytorch_model = PyTorchCNN(num_classes=10)
-    lightning_model = LightningModel(model=pytorch_model,
-                                     learning_rate=settings["learning_rate"])
-    trainer = L.Trainer(
+    model = LightningModel(model=pytorch_model, learning_rate=settings["learning_rate"])""",
+        """    trainer = L.Trainer(
         max_epochs=settings["max_epochs"],
         accelerator=settings["accelerator"],
         devices="auto",
@@ -261,10 +260,10 @@ TRAINING_02 = [
         deterministic=True,
         **limits,
     )
-    trainer.fit(model=lightning_model, datamodule=dm)
-    val_acc = trainer.validate(model=lightning_model, datamodule=dm)[0]["val_acc"]
-    test_acc = trainer.test(model=lightning_model, datamodule=dm)[0]["test_acc"]
-    metrics_csv = Path(trainer.logger.log_dir) / "metrics.csv\"""",)),
+    trainer.fit(model=model, datamodule=dm)
+    val_acc = trainer.validate(model=model, datamodule=dm)[0]["val_acc"]
+    test_acc = trainer.test(model=model, datamodule=dm)[0]["test_acc"]
+    metrics_csv = Path(trainer.logger.log_dir) / "metrics.csv\"""")),
 ]
 
 TRANSFER_03 = [
