@@ -2,7 +2,9 @@
 
 alice.zip  - complete: the reference solutions of every topic;
 bao.zip    - partial: some exercises solved, some stubs, two typical mistakes;
-chi/       - broken: a syntax error, a conftest.py that tries to pass everything.
+chi/       - broken: a syntax error, a conftest.py that tries to pass everything;
+dung.zip   - complete, but trains MNIST with a learning rate of 1e-5: the code is right,
+             the graded training falls short of its threshold.
 """
 
 from __future__ import annotations
@@ -52,6 +54,15 @@ def build(out: Path = OUT) -> list[Path]:
         aug.write_text(aug.read_text().replace("RandomHorizontalFlip(p=0.2)",
                                                "RandomHorizontalFlip(p=0.5)"))
         _zip_folder(bao, out / "bao.zip")
+
+        dung = tmp / "dung"
+        shutil.copytree(alice, dung)
+        train = dung / "02_training" / "train.py"  # a learning rate far too small
+        text = train.read_text()
+        slow = text.replace('learning_rate=settings["learning_rate"])', "learning_rate=1e-5)")
+        assert slow != text, "the sample dung: the reference's learning rate line moved"
+        train.write_text(slow)
+        _zip_folder(dung, out / "dung.zip")
 
     chi = out / "chi" / "01_cnn"
     if chi.parent.exists():

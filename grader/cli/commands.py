@@ -52,11 +52,12 @@ def cmd_grade(args) -> int:
                                     force=args.force, limits=limits, lang=args.lang,
                                     partition=args.partition, gpus_per_task=args.gpus_per_task,
                                     array_parallelism=args.array_parallelism,
-                                    skip_missing_data=args.skip_missing_data)
+                                    skip_missing_data=args.skip_missing_data, train=args.train)
     else:
         results = pipeline.grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
                                        topics=args.topics, force=args.force, limits=limits,
-                                       lang=args.lang, skip_missing_data=args.skip_missing_data)
+                                       lang=args.lang, skip_missing_data=args.skip_missing_data,
+                                       train=args.train)
     out = Path(args.out).resolve()
     width = max(len(s) for s in results)
     for student in sorted(results):

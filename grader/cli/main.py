@@ -144,6 +144,15 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                    help=h(f"memory cap per student run (default {DEFAULTS.memory_mb})",
                           f"giới hạn bộ nhớ cho mỗi lần chạy (mặc định {DEFAULTS.memory_mb})"))
 
+    s.add_argument("--train", choices=["off", "quick", "full", "auto"], default="off",
+                   help=h("graded training runs, each a gradebook column: off; quick (CPU "
+                          "minutes per student); full (the lecture's settings, a GPU when "
+                          "there is one); auto (full on a GPU, else quick). The grader measures "
+                          "the accuracy itself on held-out images",
+                          "các lần huấn luyện có chấm điểm, mỗi lần một cột trong bảng điểm: "
+                          "off (tắt); quick (vài phút CPU mỗi sinh viên); full (cấu hình của "
+                          "bài giảng, dùng GPU nếu có); auto (full khi có GPU, nếu không thì "
+                          "quick). Bộ chấm tự đo độ chính xác trên ảnh kiểm tra ẩn"))
     s.add_argument("--backend", choices=["local", "slurm"], default="local",
                    help=h("local: a pool of -j students on this machine; slurm: one array job, "
                           "a task per student (DIR must be on storage the nodes share)",

@@ -122,10 +122,21 @@ def dropping_uid() -> bool:
     return os.getuid() == 0
 
 
+def gpu_device_binds() -> list[str]:
+    """The NVIDIA device nodes, for a box that trains on a GPU (the lease's
+    ``CUDA_VISIBLE_DEVICES`` then says which GPU the run may use)."""
+    args = []
+    for node in sorted(Path("/dev").glob("nvidia*")):
+        if not node.is_dir():
+            args += ["--dev-bind-try", str(node), str(node)]
+    return args
+
+
 def command(box: Path, argv: list[str], limits: Limits,
-            inside: str = BOX_DIR) -> tuple[list[str], list]:
+            inside: str = BOX_DIR, gpu: bool = False) -> tuple[list[str], list]:
     """The bwrap command line that runs ``argv`` inside ``box`` (seen as ``inside``), and
-    the binds to stage before it starts (give both to ``preexec``)."""
+    the binds to stage before it starts (give both to ``preexec``). ``gpu``: the GPU
+    device nodes are bound in too."""
     for name, text in (("passwd", PASSWD), ("group", GROUP)):
         (box / f".{name}").write_text(text)
     binds, staged = _binds(dropping_uid())
@@ -135,7 +146,7 @@ def command(box: Path, argv: list[str], limits: Limits,
         "--hostname", "cnnkit-box", *_system_binds(), *binds,
         "--ro-bind", str(box / ".passwd"), "/etc/passwd",
         "--ro-bind", str(box / ".group"), "/etc/group",
-        "--proc", "/proc", "--dev", "/dev",
+        "--proc", "/proc", "--dev", "/dev", *(gpu_device_binds() if gpu else []),
         "--size", str(limits.scratch_mb * 1024 * 1024), "--tmpfs", "/tmp",
         "--ro-bind", str(box), inside, "--chdir", inside,
         "--", *argv,
@@ -156,14 +167,16 @@ def _stage(staged: list[tuple[str, str]]) -> None:
             raise OSError(ctypes.get_errno(), f"cannot stage {source}")
 
 
-def preexec(limits: Limits, host_uid: int, staged: list[tuple[str, str]]):
+def preexec(limits: Limits, host_uid: int, staged: list[tuple[str, str]], gpu: bool = False):
     """In the child, before exec: a new session, resource limits, the staged binds, then
-    (for root) the unprivileged uid, under which RLIMIT_NPROC holds."""
+    (for root) the unprivileged uid, under which RLIMIT_NPROC holds. A GPU run keeps no
+    address-space cap: CUDA reserves far more virtual memory than it uses."""
     def apply():
         os.setsid()
         memory = limits.memory_mb * 1024 * 1024
         fsize = limits.file_size_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if not gpu:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if dropping_uid():

@@ -23,7 +23,7 @@ from grader.core.i18n import pick
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, discover, readiness, records, report, safefiles, sandbox,
-                            score)
+                            score, training_grade)
 
 
 class Progress:
@@ -45,12 +45,16 @@ class Progress:
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                   limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
-                  uids=None, ready: readiness.DataPlan | None = None) -> dict:
-    """One student, topic by topic, each in a fresh box; the sealed result is written."""
+                  uids=None, ready: readiness.DataPlan | None = None,
+                  training: training_grade.TrainingPlan | None = None) -> dict:
+    """One student, topic by topic, each in a fresh box, then (with ``training``) each
+    graded training run; the sealed result is written."""
     ready = ready or readiness.DataPlan()
     all_scores: list[score.TestScore] = []
     notes = [sub.problem] if sub.problem else []
     seconds = 0.0
+    trainings: dict[str, dict] = {}
+    curves: dict[str, bytes] = {}
     host_uid = uids.get() if uids else limits.box_uid  # one box uid per parallel job
     try:
         for topic in topics:
@@ -69,14 +73,25 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
             seconds += run.seconds
             notes += run.notes
             all_scores += score.score_topic(topic, run.results)
+            if training is not None and "train" in graded:
+                for spec in topic.graded_trainings:
+                    done = training_grade.run_one(topic.name, spec, topic_dir, training,
+                                                  limits, host_uid)
+                    all_scores.append(done.score)
+                    name = training_grade.column(topic.name, spec)
+                    trainings[name] = done.record
+                    if done.curves_png:
+                        curves[name] = done.curves_png
+                        done.record["curves"] = report.curves_file(name)
     finally:
         if uids:
             uids.put(host_uid)
     result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
-                                 not_graded=ready.not_graded, name=sub.name)
+                                 not_graded=ready.not_graded, name=sub.name,
+                                 training=trainings if training is not None else None)
     if key:
         result = records.seal(result, key)
-    report.write_student(out, sub.student, result, lang)
+    report.write_student(out, sub.student, result, lang, curves)
     return result
 
 
@@ -97,6 +112,7 @@ class ClassPlan:
     todo: list[tuple[discover.Submission, str]]  # (submission, fingerprint)
     ready: readiness.DataPlan  # which exercises this machine has the data to grade
     key: bytes  # the grader's sealing key, kept in the output folder (0600)
+    training: training_grade.TrainingPlan | None = None  # `grade --train`, None when off
 
     @property
     def topic_names(self) -> list[str]:
@@ -105,7 +121,7 @@ class ClassPlan:
 
 def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
                force: bool = False, skip_missing_data: bool = False, lang: str = "en",
-               limits: Limits = DEFAULTS) -> ClassPlan:
+               limits: Limits = DEFAULTS, train: str = "off") -> ClassPlan:
     """Check the box and the data, discover the submissions, find those whose results
     are missing or stale. A missing data set stops everything here, before anyone is
     graded, unless ``skip_missing_data``: then the exercises that need it are 'not graded'
@@ -122,7 +138,8 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     out.mkdir(parents=True, exist_ok=True)
     key = records.grader_key(out)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
-    digest = sandbox.kit_digest(names) + ready.digest()
+    training = training_grade.plan(train)
+    digest = sandbox.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs
         if ready.graded_exercises(t):
             sandbox.expected_tests(t.name)
@@ -138,7 +155,7 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
             results[sub.student] = saved
         else:
             todo.append((sub, fp))
-    return ClassPlan(out, infos, subs, results, todo, ready, key)
+    return ClassPlan(out, infos, subs, results, todo, ready, key, training)
 
 
 def finish_class(plan: ClassPlan) -> dict[str, dict]:
@@ -150,9 +167,15 @@ def finish_class(plan: ClassPlan) -> dict[str, dict]:
 
 def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
                 force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
-                skip_missing_data: bool = False) -> dict[str, dict]:
-    """The local backend: a thread pool of ``jobs`` students at a time on this machine."""
-    plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits)
+                skip_missing_data: bool = False, train: str = "off") -> dict[str, dict]:
+    """The local backend: a thread pool of ``jobs`` students at a time on this machine.
+    ``train``: ``off|quick|full|auto``, the graded training runs (``training_grade.py``)."""
+    plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits, train)
+    if plan.training is not None:
+        print(pick({"en": f"cnnkit grade: graded training, {plan.training.profile} profile; ",
+                    "vi": f"cnnkit grade: huấn luyện có chấm điểm, cấu hình "
+                          f"{plan.training.profile}; "}, lang)
+              + plan.training.queue.describe(lang), file=sys.stderr)
     print(pick({"en": f"cnnkit grade: {len(plan.subs)} submissions, topics "
                       f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
                       f"{len(plan.todo)} to grade with {jobs} job(s)",
@@ -164,7 +187,7 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
     uids = box.host_uids(limits, jobs)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang,
-                               plan.key, uids, plan.ready): sub
+                               plan.key, uids, plan.ready, plan.training): sub
                    for sub, fp in plan.todo}
         for future in as_completed(futures):
             sub = futures[future]

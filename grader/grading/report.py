@@ -18,11 +18,13 @@ from grader.grading.score import TestScore, exercise_totals
 
 def results_json(student: str, scores: list[TestScore], notes: list[str], seconds: float,
                  fingerprint: str, not_graded: dict[str, list[str]] | None = None,
-                 name: str = "") -> dict:
+                 name: str = "", training: dict[str, dict] | None = None) -> dict:
     """``not_graded``: "topic/exercise" -> the data the grading machine lacked for it; those
     exercises have no tests here and count in neither score nor max_score. ``name``: the
-    student's name as handed in (escaped wherever it is shown)."""
-    return {
+    student's name as handed in (escaped wherever it is shown). ``training``: the graded
+    training runs ("topic/training_<name>" -> profile, device, measured accuracy,
+    threshold, points, reason), absent when grading ran with ``--train off``."""
+    result = {
         "score": round(sum(s.score for s in scores), 2),
         "max_score": round(sum(s.max_score for s in scores), 2),
         "execution_time": round(seconds, 1),
@@ -38,6 +40,9 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
                                  for k, v in exercise_totals(scores).items()},
                    "not_graded": dict(not_graded or {})},
     }
+    if training is not None:
+        result["cnnkit"]["training"] = training
+    return result
 
 
 def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
@@ -61,7 +66,9 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
                   "chấm và không tính vào điểm của bạn lẫn điểm tối đa: đây không phải điểm 0."),
                 ""]
         out += [f"- {name} ({', '.join(needs)})" for name, needs in not_graded.items()]
-    failed = [x for x in result["tests"] if x["status"] != "passed"]
+    out += training_markdown(result["cnnkit"].get("training") or {}, lang)
+    failed = [x for x in result["tests"] if x["status"] != "passed"
+              and x["name"] not in _training_tests(result)]
     if failed:
         out += ["", f"## {t('What failed and why', 'Những gì chưa đạt và lý do')}"]
     shown: set[str] = set()
@@ -102,6 +109,53 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
     return "\n".join(out) + "\n"
 
 
+def curves_file(column: str) -> str:
+    """The learning-curve PNG kept beside feedback.md for one graded training."""
+    return "curves_" + column.replace("/", "_") + ".png"
+
+
+def _training_tests(result: dict) -> set[str]:
+    return {x["name"] for x in result["tests"]
+            if x["name"].split(": ", 1)[0] in (result["cnnkit"].get("training") or {})}
+
+
+def training_markdown(training: dict[str, dict], lang: str) -> list[str]:
+    """The graded training runs: what the grader measured, the threshold, the points, the
+    reason, the student's own figure (shown, not scored) and the learning curves."""
+    if not training:
+        return []
+    t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
+    out = ["", f"## {t('Graded training', 'Huấn luyện có chấm điểm')}", "",
+           t("The grader trained your code in its box and measured the accuracy itself, on "
+             "test images you never saw in this form (secretly ordered, each moved by one "
+             "pixel). The test_acc your code reports is shown, but earns nothing.",
+             "Bộ chấm đã huấn luyện mã của bạn trong hộp cách ly và tự đo độ chính xác trên "
+             "các ảnh test ở dạng bạn chưa từng thấy (thứ tự bí mật, mỗi ảnh dịch một điểm "
+             "ảnh). test_acc do mã của bạn báo cáo chỉ được hiển thị, không được tính điểm.")]
+    for column, rec in training.items():
+        acc = rec.get("accuracy")
+        reported = (rec.get("reported") or {}).get("test_acc")
+        measured = f"{acc:.4f}" if isinstance(acc, (int, float)) else "—"
+        out += ["", f"### {column}", "",
+                f"| {t('measured accuracy', 'độ chính xác đo được')} | "
+                f"{t('threshold', 'ngưỡng')} | {t('floor', 'mức sàn')} | "
+                f"{t('points', 'điểm')} | {t('your reported test_acc', 'test_acc bạn báo cáo')}"
+                f" | {t('profile, device', 'cấu hình, thiết bị')} |",
+                "|---|---|---|---|---|---|",
+                f"| {measured} | {rec.get('threshold')} | {rec.get('floor')} | "
+                f"{rec.get('points', 0):g} / {rec.get('max_points', 0):g} | "
+                f"{reported if isinstance(reported, (int, float)) else '—'} | "
+                f"{rec.get('profile')}, {rec.get('device')} |", ""]
+        reason = rec.get("reason") or {}
+        out.append(names.markdown(str(reason.get(lang) or reason.get("en", ""))))
+        if rec.get("accuracy") is None and rec.get("log_tail"):
+            out += ["", t("The last lines your run printed:", "Những dòng cuối lần chạy in ra:")]
+            out += names.code_block(rec["log_tail"])
+        if rec.get("curves"):
+            out += ["", f"![{t('learning curves', 'đường cong học')}]({rec['curves']})"]
+    return out
+
+
 def _by_exercise(tests: list[dict]) -> dict[str, list[dict]]:
     """Failed tests grouped by "topic/exercise", in report order."""
     groups: dict[str, list[dict]] = {}
@@ -123,23 +177,40 @@ def matching_hint(hints: list[str], message: str) -> str:
 
 
 def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str:
+    """One row per student, one column per exercise and, when any student's training was
+    graded, one per graded training (with the profile it ran in)."""
     columns = [f"{t.name}/{e.name}" for t in topics for e in t.exercises]
+    trained = [res["cnnkit"].get("training") or {} for res in results.values()]
+    from grader.grading.training_grade import column
+
+    training_columns = [column(t.name, spec) for t in topics for spec in t.graded_trainings
+                        if any(column(t.name, spec) in tr for tr in trained)]
+    columns += training_columns
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["student", *columns, "total", "max_score", "notes"])
+    profiles = [f"{c} profile" for c in training_columns]
+    writer.writerow(["student", *columns, "total", "max_score", *profiles, "notes"])
     for student in sorted(results):
         res = results[student]
         ex = res["cnnkit"]["exercises"]
         skipped = res["cnnkit"].get("not_graded", {})
+        runs = res["cnnkit"].get("training") or {}
         writer.writerow([names.csv_cell(student),
-                         *["not graded" if c in skipped else ex.get(c, {}).get("score", 0)
-                           for c in columns],
+                         *["not graded" if c in skipped else
+                           "off" if c in training_columns and c not in runs else
+                           ex.get(c, {}).get("score", 0) for c in columns],
                          res["score"], res["max_score"],
+                         *[f"{runs[c]['profile']} ({runs[c].get('device_class')})" if c in runs
+                           else "off" for c in training_columns],
                          names.csv_cell(" | ".join(res["output"].splitlines()[:3]))])
     return buf.getvalue()
 
 
-def write_student(out: Path, student: str, result: dict, lang: str) -> None:
+def write_student(out: Path, student: str, result: dict, lang: str,
+                  curves: dict[str, bytes] | None = None) -> None:
+    """feedback.md, the learning curves of graded training runs beside it, results.json."""
     folder = out / "students" / student
+    for column, png in (curves or {}).items():
+        atomic_write(folder / curves_file(column), png)
     atomic_write(folder / "feedback.md", feedback_markdown(student, result, lang))
     atomic_write(folder / "results.json", json.dumps(result, indent=2))  # last: marks done

@@ -28,7 +28,7 @@ from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, TestResult
 from grader.grading import (box, discover, pipeline, readiness, records, report, sandbox,
-                            score)
+                            score, training_grade)
 
 FINAL_OK = {"COMPLETED"}
 FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
@@ -69,12 +69,15 @@ def _run(cmd: list[str]) -> subprocess.CompletedProcess:
 
 # --- the plan: what each array task grades ----------------------------------------
 
-def write_plan(plan: pipeline.ClassPlan, limits: Limits, lang: str) -> Path:
+def write_plan(plan: pipeline.ClassPlan, limits: Limits, lang: str, train: str = "off") -> Path:
+    """The plan every array task reads. ``train`` is the choice as given (``auto`` is
+    resolved on the node, which may have GPUs where the driver has none)."""
     folder = plan.out / ".slurm"
     path = folder / f"plan-{time.strftime('%Y%m%d-%H%M%S')}-{len(plan.todo)}.json"
     atomic_write(path, json.dumps({
         "out": str(plan.out.resolve()), "topics": plan.topic_names, "lang": lang,
         "limits": limits.__dict__, "skip_missing_data": bool(plan.ready.missing),
+        "train": train,
         "students": [{"student": s.student, "source": str(s.source),
                       "root": str(s.root) if s.root else None, "problem": s.problem,
                       "fingerprint": fp} for s, fp in plan.todo]}, indent=1))
@@ -95,15 +98,21 @@ def grade_one(plan_file: Path, index: int) -> dict:
     limits = Limits(**plan["limits"])
     # Tasks may share a node: each gets its own host uid, so process caps stay per box.
     uids = box.host_uids(replace(limits, box_uid=limits.box_uid - index % 64), 1)
+    # graded training on the task's own devices (its --gpus-per-task), its own secret
+    training = training_grade.plan(plan.get("train", "off"), cpu_slots=1)
     return pipeline.grade_student(sub, infos, out, limits, entry["fingerprint"], plan["lang"],
-                                  records.grader_key(out), uids, ready)
+                                  records.grader_key(out), uids, ready, training)
 
 
 # --- submitting and following the array job ---------------------------------------
 
-def time_limit_minutes(infos: list[manifest.Topic], limits: Limits) -> int:
-    """Every topic's time, with room for restarts and the start of Python."""
+def time_limit_minutes(infos: list[manifest.Topic], limits: Limits,
+                       train_profile: str | None = None) -> int:
+    """Every topic's time and training budget, with room for restarts and Python's start."""
     seconds = sum(limits.topic_timeout_s or t.timeout_s for t in infos)
+    if train_profile:
+        seconds += sum(spec.budget_s.get(train_profile, 0) for t in infos
+                       for spec in t.graded_trainings)
     return max(5, math.ceil(seconds * 1.5 / 60) + 5)
 
 
@@ -225,11 +234,13 @@ def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
                 force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
                 partition: str | None = None, gpus_per_task: int = 0,
                 array_parallelism: int | None = None, poll_s: float = 3.0,
-                skip_missing_data: bool = False) -> dict[str, dict]:
-    """The Slurm backend: the same plan, results and gradebook as the local one."""
+                skip_missing_data: bool = False, train: str = "off") -> dict[str, dict]:
+    """The Slurm backend: the same plan, results and gradebook as the local one. With
+    ``train``, each task trains on the devices Slurm gives it (``gpus_per_task``)."""
     if shutil.which("sbatch") is None:
         _run(["sbatch"])  # raises SlurmUnavailable with the explanation
-    plan = pipeline.plan_class(submissions, out, topics, force, skip_missing_data, lang, limits)
+    plan = pipeline.plan_class(submissions, out, topics, force, skip_missing_data, lang, limits,
+                               train)
     print(pick({"en": f"cnnkit grade (slurm): {len(plan.subs)} submissions, topics "
                       f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
                       f"{len(plan.todo)} to submit",
@@ -237,8 +248,9 @@ def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
                       f"{', '.join(plan.topic_names)}; {len(plan.results)} bài đã chấm, "
                       f"{len(plan.todo)} bài cần gửi"}, lang), file=sys.stderr)
     if plan.todo:
-        plan_file = write_plan(plan, limits, lang)
-        job = submit(plan_file, len(plan.todo), time_limit_minutes(plan.infos, limits),
+        plan_file = write_plan(plan, limits, lang, train)
+        job = submit(plan_file, len(plan.todo), time_limit_minutes(
+            plan.infos, limits, plan.training.profile if plan.training else None),
                      partition, gpus_per_task, array_parallelism)
         print(pick({"en": f"submitted array job {job} ({len(plan.todo)} tasks); logs in "
                           f"{plan_file.parent / 'logs'}",

@@ -36,6 +36,8 @@ class WorkerClient:
         self.call_timeout: float | None = None  # seconds per call, enforced by a timer
         self.expired = False
         self.extra_env: dict[str, str] = {}  # e.g. CUDA_VISIBLE_DEVICES for a training run
+        self.gpu = False  # bind the GPU device nodes into the box (a GPU training lease)
+        self.log = None  # a file for the worker's stdout and stderr (default: inherited)
         self.broken: dict[str, str] = {}  # modules whose import killed or hung the worker
         self.request_fd = self.reply_fd = None
 
@@ -49,14 +51,16 @@ class WorkerClient:
                 str(req_r), str(rep_w)]
         env = {**worker_env(), **self.extra_env}
         if self.boxed:
-            cmd, staged = boxes.command(self.box, argv, self.limits, inside=self.inside)
-            preexec = boxes.preexec(self.limits, self.host_uid, staged)
+            cmd, staged = boxes.command(self.box, argv, self.limits, inside=self.inside,
+                                        gpu=self.gpu)
+            preexec = boxes.preexec(self.limits, self.host_uid, staged, gpu=self.gpu)
         else:  # the kit's own tests of the protocol, without a box
             cmd, preexec = argv, os.setsid
         for fd in (req_r, rep_w):
             os.set_inheritable(fd, True)
         try:
             self.proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=self.log, stderr=self.log,
                                          pass_fds=(req_r, rep_w), preexec_fn=preexec)
         finally:
             os.close(req_r)

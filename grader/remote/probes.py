@@ -159,11 +159,12 @@ def training_run(module, function: str, kwargs: dict):
     return facts
 
 
-def graded_training(module, function: str, kwargs: dict, images, batch_size: int = 256):
-    """A graded run: ``module.function(out_dir=..., **kwargs)`` trains; then the returned
-    ``model`` (with the returned ``transform``, if any, applied to each image) predicts
-    the classes of ``images``, which the grader chose. Only the predictions earn points;
-    what the run reports about itself is shown, never scored."""
+def graded_training(module, function: str, kwargs: dict, images):
+    """A graded run: ``module.function(out_dir=..., eval_images=images, **kwargs)`` trains,
+    then classifies ``images``, which the grader chose (the kit's code after the student's
+    TODOs does this with the trained model and the student's own test transform). Only
+    the predictions earn points, scored where the labels are; what the run reports about
+    itself is shown, never scored."""
     import tempfile
     import time
     from pathlib import Path
@@ -172,28 +173,24 @@ def graded_training(module, function: str, kwargs: dict, images, batch_size: int
 
     start = time.monotonic()
     out_dir = Path(tempfile.mkdtemp(prefix="cnnkit-graded-"))
-    result = getattr(module, function)(out_dir=out_dir, **kwargs)
-    trained = time.monotonic() - start
-    facts = {"reported": {k: result.get(k) for k in ("test_acc", "val_acc", "profile")
+    result = getattr(module, function)(out_dir=out_dir, eval_images=images, **kwargs)
+    if not isinstance(result, dict):
+        return {"error": f"{function} returned {type(result).__name__}, not a dict"}
+    facts = {"reported": {k: result.get(k) for k in ("test_acc", "val_acc", "profile",
+                                                       "device", "feature_key")
                           if isinstance(result.get(k), (int, float, str))},
-             "train_seconds": trained, "png": b"", "predictions": None}
+             "train_seconds": round(time.monotonic() - start, 1), "png": b""}
     try:
         with open(result["curves_png"], "rb") as fh:
             facts["png"] = fh.read(4 << 20)
     except (OSError, KeyError, TypeError):
         pass
-    model = result.get("model")
-    if model is None:
-        facts["error"] = "no_model"
-        return facts
-    transform = result.get("transform")
-    model.eval()
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    predictions = []
-    with torch.no_grad():
-        for chunk in torch.split(images, batch_size):
-            x = torch.stack([transform(img) for img in chunk]) if transform else chunk
-            out = model(x.to(device))
-            predictions.append(out.argmax(dim=1).cpu())
-    facts["predictions"] = torch.cat(predictions)
+    predictions = result.get("eval_predictions")
+    facts["predictions"] = predictions.detach().cpu() if isinstance(
+        predictions, torch.Tensor) else predictions
     return facts
+
+
+def feature_key(module, kwargs: dict):
+    """``module.feature_key(**kwargs)``: which class-shared features this run would use."""
+    return module.feature_key(**kwargs)

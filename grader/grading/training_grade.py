@@ -1,0 +1,169 @@
+"""Step 3b of grading: the graded training runs, each a gradebook column.
+
+For each graded training of a topic (``[graded]`` in ``topic.toml``), the student's own
+``train_mnist`` / ``train_transfer`` runs in a boxed worker on a leased device, within the
+profile's time budget. The worker gets held-out images only (``heldout.py``: a secret
+order, each moved by a secret pixel); the labels never leave this process, which scores
+the returned predictions and turns the accuracy into points (``manifest.training_points``).
+What the student's code reports about itself (its ``test_acc``) is shown, never scored.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.core import manifest
+from grader.core.i18n import pick
+from grader.core.limits import Limits
+from grader.core.results import Outcome
+from grader.grading import devices, heldout
+from grader.grading.score import TestScore
+
+DATASET = {"mnist": "mnist", "transfer": "cifar10"}
+FUNCTION = {"mnist": "train_mnist", "transfer": "train_transfer"}
+
+
+@dataclass
+class TrainingPlan:
+    """What ``grade --train`` means for this grading run: one profile, one device queue,
+    one secret (held-out sets drawn once, shared by every student of the run)."""
+
+    profile: str
+    kind: str  # the lease kind: "gpu" or "cpu"
+    queue: devices.DeviceQueue
+    secret: bytes = field(default_factory=heldout.new_secret, repr=False)
+    _sets: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def heldout(self, dataset: str) -> heldout.HeldOut:
+        with self._lock:
+            if dataset not in self._sets:
+                self._sets[dataset] = heldout.build(dataset, self.secret)
+            return self._sets[dataset]
+
+    @property
+    def device_class(self) -> str:
+        return self.kind
+
+    def digest(self) -> str:
+        """Part of every student's fingerprint: results from another profile are stale."""
+        return f"train={self.profile}/{self.kind}"
+
+
+def plan(choice: str, gpus=None, cpu_slots: int | None = None) -> TrainingPlan | None:
+    """``--train off|quick|full|auto`` on this machine (``None``: no graded training)."""
+    chosen = devices.training_plan(choice, gpus)
+    if chosen is None:
+        return None
+    profile, kind = chosen
+    return TrainingPlan(profile, kind, devices.DeviceQueue(gpus, cpu_slots=cpu_slots))
+
+
+def column(topic: str, spec: manifest.GradedTraining) -> str:
+    """The gradebook column (and the exercise key in results.json) of a graded training."""
+    return f"{topic}/training_{spec.name}"
+
+
+@dataclass
+class TrainingOutcome:
+    score: TestScore
+    record: dict  # what results.json keeps: accuracy, threshold, points, reason, timing
+    curves_png: bytes = b""
+
+
+def _kwargs(spec: manifest.GradedTraining, profile: str) -> dict:
+    kwargs = {"profile": profile}
+    if spec.variant is not None:
+        kwargs["variant"] = spec.variant
+    if profile in spec.backbone:
+        kwargs["backbone"] = spec.backbone[profile]
+    return kwargs
+
+
+def _score(topic: str, spec: manifest.GradedTraining, profile: str, lease_class: str,
+           points: float, top: float, reason: dict) -> TestScore:
+    text = pick(reason)
+    return TestScore(topic=topic, exercise=f"training_{spec.name}",
+                     test=f"graded training ({profile}, {lease_class})",
+                     status=Outcome.PASSED if points >= top else Outcome.FAILED,
+                     score=points, max_score=top, output="" if points >= top else text,
+                     hidden=False)
+
+
+def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
+            training: TrainingPlan, limits: Limits, host_uid: int) -> TrainingOutcome:
+    """Train one student's run in a boxed worker and score it here."""
+    from grader.remote import session
+    from grader.remote.client import WorkerClient
+
+    profile = training.profile
+    held = training.heldout(DATASET[spec.task])
+    record = {"profile": profile, "task": spec.task, "variant": spec.variant,
+              "threshold": None, "floor": None, "accuracy": None, "reported": {},
+              "train_seconds": None, "images": len(held)}
+    facts, problem = None, None
+    with training.queue.lease(training.kind) as lease:
+        record.update(device=lease.describe("en"), device_class=lease.device_class,
+                      waited_s=lease.waited_s)
+        box = session.stage_box(topic, topic_dir)
+        client = WorkerClient(box, str(box / "submission" / topic), limits, host_uid)
+        client.inside = str(box)
+        client.extra_env = dict(lease.env)
+        client.gpu = lease.kind == "gpu"
+        client.log = log = tempfile.TemporaryFile()  # the run's output: its tail on a failure
+        try:
+            client.ensure_started()  # start-up (python, import torch) is not the run's time
+            client.call_timeout = spec.budget_s.get(profile)
+            client.import_module("train")
+            facts = client.probe("graded_training", [("module", "train"), FUNCTION[spec.task],
+                                                     _kwargs(spec, profile), held.images], {})
+        except Exception as exc:  # noqa: BLE001 - any failure of student code: 0 points
+            problem = _problem(exc)
+        finally:
+            client.stop()
+            shutil.rmtree(box, ignore_errors=True)
+            record["log_tail"] = _tail(log)
+    device_class = record["device_class"]
+    record["threshold"] = spec.threshold_for(profile, device_class)
+    record["floor"] = spec.floor_for(profile, device_class)
+    png = b""
+    if problem is None and isinstance(facts, dict) and facts.get("error"):
+        problem = {"en": str(facts["error"])[:300], "vi": str(facts["error"])[:300]}
+    if problem is None:
+        record["reported"] = facts.get("reported") if isinstance(facts.get("reported"),
+                                                                 dict) else {}
+        record["train_seconds"] = facts.get("train_seconds")
+        png = facts.get("png") if isinstance(facts.get("png"), bytes) else b""
+        try:
+            record["accuracy"] = round(heldout.score(facts.get("predictions"), held.labels), 4)
+        except heldout.BadPredictions as exc:
+            problem = exc.why
+    points, top, reason = manifest.training_points(record["accuracy"], spec, profile,
+                                                   device_class)
+    if problem is not None:
+        reason = {lang: f"{problem[lang]}; {reason[lang]}" for lang in ("en", "vi")}
+    record.update(points=points, max_points=top, reason=reason)
+    return TrainingOutcome(_score(topic, spec, profile, device_class, points, top, reason),
+                           record, png[:4 << 20] if png.startswith(b"\x89PNG") else b"")
+
+
+def _tail(log, lines: int = 15, most: int = 4000) -> str:
+    """The last lines the run printed (progress, a traceback), for the feedback."""
+    try:
+        log.seek(max(0, log.seek(0, 2) - most))
+        text = log.read().decode("utf-8", "replace")
+    finally:
+        log.close()
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _problem(exc: Exception) -> dict[str, str]:
+    text = str(exc).strip().splitlines()
+    first = (text[0] if text else type(exc).__name__)[:300]
+    return {"en": f"the training run failed: {type(exc).__name__}: {first}",
+            "vi": f"lần huấn luyện bị lỗi: {type(exc).__name__}: {first}"}
+

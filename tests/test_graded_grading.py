@@ -1,0 +1,151 @@
+"""Graded training in `cnnkit grade`: the student's run trains in a boxed worker, the grader
+scores the predictions on its own held-out images; what the run reports earns nothing."""
+
+import json
+import shutil
+import threading
+import zipfile
+
+import pytest
+
+from grader.core import manifest, paths
+from grader.core.limits import DEFAULTS
+from grader.core.results import Outcome
+from grader.grading import box, report, training_grade
+from grader.grading import score as scoring
+from support.data_needs import skip_unless_available
+
+SAMPLES = paths.KIT_ROOT / "samples" / "submissions"
+TOPIC = "02_training"
+
+FORGER = '''
+"""Reports a perfect run without training, and guesses."""
+import torch
+
+
+def train_mnist(out_dir=None, eval_images=None, **kwargs):
+    guesses = torch.zeros(len(eval_images), dtype=torch.long) if eval_images is not None else None
+    return {"test_acc": 1.0, "val_acc": 1.0, "profile": kwargs.get("profile"),
+            "eval_predictions": guesses}
+'''
+
+
+def _topic_dir(tmp_path, sample: str):
+    with zipfile.ZipFile(SAMPLES / f"{sample}.zip") as zf:
+        zf.extractall(tmp_path / sample)
+    return tmp_path / sample / "exercises" / TOPIC
+
+
+def _spec():
+    return manifest.load_topic(TOPIC).training("mnist")
+
+
+@pytest.fixture
+def boxed():
+    reason = box.available(DEFAULTS)
+    if reason:
+        pytest.skip(reason)
+
+
+def test_reported_perfect_accuracy_without_training_earns_nothing(tmp_path, boxed):
+    skip_unless_available("mnist")
+    topic_dir = _topic_dir(tmp_path, "alice")
+    (topic_dir / "train.py").write_text(FORGER)
+    plan = training_grade.plan("quick")
+    done = training_grade.run_one(TOPIC, _spec(), topic_dir, plan, DEFAULTS, DEFAULTS.box_uid)
+    assert done.record["reported"]["test_acc"] == 1.0  # shown ...
+    assert done.score.score == 0.0 and done.record["points"] == 0.0  # ... never scored
+    assert done.record["accuracy"] < 0.2, done.record
+    assert "floor" in done.record["reason"]["en"] and "mức sàn" in done.record["reason"]["vi"]
+
+
+def test_predictions_that_cannot_be_scored_earn_nothing_with_the_reason(tmp_path, boxed):
+    skip_unless_available("mnist")
+    topic_dir = _topic_dir(tmp_path, "alice")
+    (topic_dir / "train.py").write_text(FORGER.replace(
+        "torch.zeros(len(eval_images), dtype=torch.long)", "torch.zeros(3)"))
+    done = training_grade.run_one(TOPIC, _spec(), topic_dir, training_grade.plan("quick"),
+                                  DEFAULTS, DEFAULTS.box_uid)
+    assert done.score.score == 0.0 and done.record["accuracy"] is None
+    assert "one class number per image" in done.record["reason"]["en"], done.record["reason"]
+    assert "mỗi ảnh" in done.record["reason"]["vi"]
+
+
+def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, boxed,
+                                                                        monkeypatch):
+    skip_unless_available("mnist")
+    monkeypatch.setenv("CNNKIT_FAKE_GPUS", "2")
+    plan = training_grade.plan("auto")
+    assert (plan.profile, plan.kind) == ("full", "gpu")
+    dirs = []
+    for name in ("a", "b"):
+        topic_dir = _topic_dir(tmp_path / name, "alice")
+        (topic_dir / "train.py").write_text(FORGER.replace(
+            "import torch\n", "import time\nimport torch\n").replace(
+            "    guesses =", "    time.sleep(4)\n    guesses ="))
+        dirs.append(topic_dir)
+    done = []
+    threads = [threading.Thread(target=lambda d=d: done.append(training_grade.run_one(
+        TOPIC, _spec(), d, plan, DEFAULTS, DEFAULTS.box_uid - i))) for i, d in enumerate(dirs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(d.record["device"] for d in done) == ["GPU 0", "GPU 1"]
+    assert plan.queue.peak["gpu"] == 2  # both held at once
+    assert all(d.record["threshold"] == _spec().threshold_for("full", "gpu") for d in done)
+
+
+@pytest.mark.slow
+def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
+    """The sample dung trains with a learning rate of 1e-5; alice is the reference. Both
+    quick runs share the machine's CPU slots, as in `grade -j 2 --train quick`."""
+    skip_unless_available("mnist")
+    plan = training_grade.plan("quick")
+    done = {}
+
+    def grade(name, uid):
+        done[name] = training_grade.run_one(TOPIC, _spec(), _topic_dir(tmp_path, name), plan,
+                                            DEFAULTS, uid)
+
+    threads = [threading.Thread(target=grade, args=(n, DEFAULTS.box_uid - i))
+               for i, n in enumerate(("alice", "dung"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    alice, dung = done["alice"].record, done["dung"].record
+    print(f"\nquick MNIST through the grader: alice {alice['accuracy']} in "
+          f"{alice['train_seconds']} s, dung {dung['accuracy']} in {dung['train_seconds']} s")
+    assert alice["points"] == alice["max_points"] == _spec().points, alice
+    assert alice["accuracy"] >= alice["threshold"]
+    assert dung["points"] == 0.0 and dung["accuracy"] <= dung["floor"], dung
+    assert done["alice"].curves_png.startswith(b"\x89PNG")
+
+
+def test_feedback_and_gradebook_show_the_measured_run(tmp_path):
+    topic = manifest.load_topic(TOPIC)
+    spec = topic.training("mnist")
+    column = training_grade.column(TOPIC, spec)
+    points, top, reason = manifest.training_points(0.9, spec, "quick", "cpu")
+    record = {"profile": "quick", "device": "CPU (slot 0)", "device_class": "cpu",
+              "accuracy": 0.9, "threshold": 0.93, "floor": 0.85, "points": points,
+              "max_points": top, "reason": reason, "reported": {"test_acc": 0.99},
+              "curves": report.curves_file(column)}
+    score = scoring.TestScore(TOPIC, f"training_{spec.name}", "graded training (quick, cpu)",
+                      Outcome.FAILED, points, top, reason["en"], False)
+    result = report.results_json("an", [score], [], 1.0, "fp", training={column: record})
+    report.write_student(tmp_path, "an", result, "vi", {column: b"\x89PNG\r\n\x1a\nfake"})
+    folder = tmp_path / "students" / "an"
+    feedback = (folder / "feedback.md").read_text()
+    assert "Huấn luyện có chấm điểm" in feedback and "0.9000" in feedback and "0.99" in feedback
+    assert f"]({report.curves_file(column)})" in feedback
+    assert (folder / report.curves_file(column)).read_bytes().startswith(b"\x89PNG")
+    assert json.loads((folder / "results.json").read_text())["cnnkit"]["training"][column][
+        "profile"] == "quick"
+    rows = report.gradebook_csv({"an": result}, [topic]).splitlines()
+    assert column in rows[0] and f"{column} profile" in rows[0]
+    assert f"{points}" in rows[1] and "quick (cpu)" in rows[1]
+    off = report.results_json("bo", [], [], 1.0, "fp")
+    assert column not in report.gradebook_csv({"bo": off}, [topic])  # --train off: no column
+    shutil.rmtree(folder)
