@@ -1,7 +1,6 @@
 """Graded training: the reference solution reaches its published thresholds (quick profile),
 measured as the grader measures them: on held-out, secretly shifted test images."""
 
-from pathlib import Path
 
 import pytest
 
