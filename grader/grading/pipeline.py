@@ -138,7 +138,7 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     out.mkdir(parents=True, exist_ok=True)
     key = records.grader_key(out)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
-    training = training_grade.plan(train)
+    training = training_grade.plan(train, cache_root=Path(out) / ".cache" / "features")
     digest = sandbox.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs
         if ready.graded_exercises(t):
@@ -171,11 +171,6 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
     """The local backend: a thread pool of ``jobs`` students at a time on this machine.
     ``train``: ``off|quick|full|auto``, the graded training runs (``training_grade.py``)."""
     plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits, train)
-    if plan.training is not None:
-        print(pick({"en": f"cnnkit grade: graded training, {plan.training.profile} profile; ",
-                    "vi": f"cnnkit grade: huấn luyện có chấm điểm, cấu hình "
-                          f"{plan.training.profile}; "}, lang)
-              + plan.training.queue.describe(lang), file=sys.stderr)
     print(pick({"en": f"cnnkit grade: {len(plan.subs)} submissions, topics "
                       f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
                       f"{len(plan.todo)} to grade with {jobs} job(s)",
@@ -183,6 +178,11 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
                       f"{', '.join(plan.topic_names)}; {len(plan.results)} bài đã chấm, "
                       f"{len(plan.todo)} bài cần chấm với {jobs} tiến trình"}, lang),
           file=sys.stderr)
+    if plan.training is not None:
+        print(pick({"en": f"cnnkit grade: graded training, {plan.training.profile} profile; ",
+                    "vi": f"cnnkit grade: huấn luyện có chấm điểm, cấu hình "
+                          f"{plan.training.profile}; "}, lang)
+              + plan.training.queue.describe(lang), file=sys.stderr)
     progress = Progress(len(plan.todo))
     uids = box.host_uids(limits, jobs)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -35,9 +35,12 @@ class TrainingPlan:
     profile: str
     kind: str  # the lease kind: "gpu" or "cpu"
     queue: devices.DeviceQueue
+    cache_root: Path | None = None  # the class's shared features (variant 1), kept between runs
     secret: bytes = field(default_factory=heldout.new_secret, repr=False)
     _sets: dict = field(default_factory=dict, repr=False)
+    _shared: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _features_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def heldout(self, dataset: str) -> heldout.HeldOut:
         with self._lock:
@@ -49,18 +52,95 @@ class TrainingPlan:
     def device_class(self) -> str:
         return self.kind
 
+    def class_features(self, kwargs: dict) -> tuple[str, Path] | None:
+        """The frozen backbone's features for the run ``kwargs`` describes, computed here
+        once per class by the reference solution (trusted code, the weights' own
+        preprocessing) and cached under ``cache_root``: ``(key, folder)``, or ``None``
+        when there is no cache or no reference. Students whose key matches reuse them."""
+        if self.cache_root is None:
+            return None
+        with self._features_lock:  # one extraction; the others wait for it
+            wanted = tuple(sorted(kwargs.items()))
+            if wanted not in self._shared:
+                self._shared[wanted] = _reference_features(self, kwargs)
+            return self._shared[wanted]
+
     def digest(self) -> str:
         """Part of every student's fingerprint: results from another profile are stale."""
         return f"train={self.profile}/{self.kind}"
 
 
-def plan(choice: str, gpus=None, cpu_slots: int | None = None) -> TrainingPlan | None:
-    """``--train off|quick|full|auto`` on this machine (``None``: no graded training)."""
+def plan(choice: str, gpus=None, cpu_slots: int | None = None,
+         cache_root: Path | None = None) -> TrainingPlan | None:
+    """``--train off|quick|full|auto`` on this machine (``None``: no graded training).
+    ``cache_root``: where the class's shared features live (``None``: no sharing)."""
     chosen = devices.training_plan(choice, gpus)
     if chosen is None:
         return None
     profile, kind = chosen
-    return TrainingPlan(profile, kind, devices.DeviceQueue(gpus, cpu_slots=cpu_slots))
+    return TrainingPlan(profile, kind, devices.DeviceQueue(gpus, cpu_slots=cpu_slots),
+                        Path(cache_root) if cache_root else None)
+
+
+def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path] | None:
+    """Extract (or find) the reference's variant-1 features on a leased device."""
+    import sys
+
+    from grader.core import paths
+    from grader.course.feature_cache import FeatureCache
+    from grader.testkit import targets
+
+    folder = paths.solutions_dir() / "03_transfer"
+    if not (folder / "train.py").is_file():
+        return None  # a student bundle: no reference, no sharing
+    reference = targets.import_exercise(folder, "train")
+    cache = FeatureCache(training.cache_root)
+    settings = {k: v for k, v in kwargs.items() if k != "variant"}
+    key = reference.feature_key(**settings)
+    if cache.lookup(key) is None:
+        print(pick({"en": "cnnkit grade: extracting the class's shared features once "
+                          f"({settings}), with the reference's preprocessing",
+                    "vi": "cnnkit grade: trích xuất đặc trưng dùng chung cho cả lớp một lần "
+                          f"({settings}), với bước tiền xử lý của lời giải mẫu"}),
+              file=sys.stderr, flush=True)
+        with training.queue.lease(training.kind) as lease, \
+                tempfile.TemporaryDirectory(prefix="cnnkit-features-") as tmp:
+            if lease.kind == "gpu":
+                import torch
+
+                if torch.cuda.is_available():
+                    torch.cuda.set_device(lease.index)
+            run = reference.train_transfer(variant=1, out_dir=Path(tmp) / "run",
+                                           save_features=Path(tmp) / "features", max_epochs=1,
+                                           **settings)
+            if run.get("feature_key") != key:
+                return None
+            cache.store(key, Path(tmp) / "features", {"settings": repr(settings)})
+    return key, cache.lookup(key)
+
+
+def _offer_features(shared: tuple[str, Path] | None, client, box: Path, kwargs: dict,
+                    record: dict) -> None:
+    """Variant 1: when the student's run would extract the same features as the class
+    cache holds (same weights, same preprocessing output, same images), copy them into
+    the box and pass ``features=``; otherwise the student's run extracts its own."""
+    record["features"] = "own extraction"
+    if shared is None:
+        return
+    key, folder = shared
+    settings = {k: v for k, v in kwargs.items() if k != "variant"}
+    try:
+        theirs = client.probe("feature_key", [("module", "train"), settings], {})
+    except Exception:  # noqa: BLE001 - no key: the run extracts its own features
+        return
+    if not isinstance(theirs, str) or theirs != key:
+        return
+    inside = box / "exchange" / "features"
+    shutil.copytree(folder, inside)
+    for path in (inside.parent, inside, *inside.rglob("*")):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    kwargs["features"] = str(inside)
+    record["features"] = "class cache"
 
 
 def column(topic: str, spec: manifest.GradedTraining) -> str:
@@ -106,6 +186,9 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
               "threshold": None, "floor": None, "accuracy": None, "reported": {},
               "train_seconds": None, "images": len(held)}
     facts, problem = None, None
+    kwargs = _kwargs(spec, profile)
+    shares = spec.task == "transfer" and spec.variant == 1
+    shared = training.class_features(kwargs) if shares else None  # before our own lease
     with training.queue.lease(training.kind) as lease:
         record.update(device=lease.describe("en"), device_class=lease.device_class,
                       waited_s=lease.waited_s)
@@ -119,8 +202,10 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
             client.ensure_started()  # start-up (python, import torch) is not the run's time
             client.call_timeout = spec.budget_s.get(profile)
             client.import_module("train")
+            if shares:
+                _offer_features(shared, client, box, kwargs, record)
             facts = client.probe("graded_training", [("module", "train"), FUNCTION[spec.task],
-                                                     _kwargs(spec, profile), held.images], {})
+                                                     kwargs, held.images], {})
         except Exception as exc:  # noqa: BLE001 - any failure of student code: 0 points
             problem = _problem(exc)
         finally:
