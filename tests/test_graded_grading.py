@@ -149,3 +149,40 @@ def test_feedback_and_gradebook_show_the_measured_run(tmp_path):
     off = report.results_json("bo", [], [], 1.0, "fp")
     assert column not in report.gradebook_csv({"bo": off}, [topic])  # --train off: no column
     shutil.rmtree(folder)
+
+
+class _KeyClient:
+    """Stands in for a worker: answers the feature_key probe with a fixed key."""
+
+    def __init__(self, key):
+        self.key, self.calls = key, []
+
+    def probe(self, name, args, kwargs):
+        self.calls.append((name, args))
+        return self.key
+
+
+def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
+    from grader.course import feature_cache
+
+    import torch
+
+    key = "ab" * 32
+    cache = feature_cache.FeatureCache(tmp_path / "cache")
+    split = (torch.zeros(4, 3), torch.zeros(4, dtype=torch.long))
+    folder = cache.store(key, {"train": split, "valid": split, "test": split})
+    for theirs, expected in ((key, "class cache"), ("cd" * 32, "own extraction"),
+                             (None, "own extraction")):
+        box = tmp_path / f"box-{expected.replace(' ', '-')}-{theirs is None}"
+        box.mkdir()
+        kwargs, record = {"variant": 1, "profile": "quick"}, {}
+        client = _KeyClient(theirs)
+        training_grade._offer_features((key, folder), client, box, kwargs, record)
+        assert record["features"] == expected
+        assert client.calls[0][1][1] == {"profile": "quick"}  # no variant in the key's call
+        if expected == "class cache":
+            given = feature_cache.load(kwargs["features"])
+            assert torch.equal(given["train"][0], split[0])
+            assert kwargs["features"].startswith(str(box))
+        else:
+            assert "features" not in kwargs
