@@ -30,6 +30,27 @@ def train_mnist(out_dir=None, eval_images=None, **kwargs):
 '''
 
 
+LOOKUP = '''
+"""Trains nothing: looks every image up in the public test set, under every 1-pixel shift."""
+import torch
+from torchvision import datasets
+
+from grader.course.data import locate
+from grader.grading import heldout
+
+
+def train_mnist(out_dir=None, eval_images=None, **kwargs):
+    test = datasets.MNIST(str(locate("mnist")), train=False, download=False)
+    table = {}
+    for shift in heldout.offsets().tolist():
+        moved = heldout.shift(test.data, torch.tensor([shift] * len(test.data)))
+        for image, label in zip(moved, test.targets.tolist()):
+            table[image.numpy().tobytes()] = label
+    guesses = torch.tensor([table.get(image.numpy().tobytes(), 0) for image in eval_images])
+    return {"test_acc": float(len(test.data)), "eval_predictions": guesses}
+'''
+
+
 def _topic_dir(tmp_path, sample: str):
     with zipfile.ZipFile(SAMPLES / f"{sample}.zip") as zf:
         zf.extractall(tmp_path / sample)
@@ -57,6 +78,19 @@ def test_reported_perfect_accuracy_without_training_earns_nothing(tmp_path, boxe
     assert done.score.score == 0.0 and done.record["points"] == 0.0  # ... never scored
     assert done.record["accuracy"] < 0.2, done.record
     assert "floor" in done.record["reason"]["en"] and "mức sàn" in done.record["reason"]["vi"]
+
+
+def test_a_lookup_of_the_public_test_set_finds_no_held_out_image(tmp_path, boxed):
+    """The held-out images are not in the box: the test set it reads is the rest."""
+    skip_unless_available("mnist")
+    topic_dir = _topic_dir(tmp_path, "alice")
+    (topic_dir / "train.py").write_text(LOOKUP)
+    plan = training_grade.plan("quick")
+    done = training_grade.run_one(TOPIC, _spec(), topic_dir, plan, DEFAULTS, DEFAULTS.box_uid)
+    held = plan.heldout("mnist")
+    assert done.record["reported"]["test_acc"] == 10000 - len(held)  # it saw the rest only
+    assert done.record["accuracy"] < 0.2, done.record  # zeros: no image was found
+    assert done.score.score == 0.0
 
 
 def test_predictions_that_cannot_be_scored_earn_nothing_with_the_reason(tmp_path, boxed):

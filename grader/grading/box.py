@@ -132,11 +132,12 @@ def gpu_device_binds() -> list[str]:
     return args
 
 
-def command(box: Path, argv: list[str], limits: Limits,
-            inside: str = BOX_DIR, gpu: bool = False) -> tuple[list[str], list]:
+def command(box: Path, argv: list[str], limits: Limits, inside: str = BOX_DIR,
+            gpu: bool = False, cover: list[tuple[str, str]] = ()) -> tuple[list[str], list]:
     """The bwrap command line that runs ``argv`` inside ``box`` (seen as ``inside``), and
     the binds to stage before it starts (give both to ``preexec``). ``gpu``: the GPU
-    device nodes are bound in too."""
+    device nodes are bound in too. ``cover``: ``(source, target)`` read-only binds laid
+    over what is already bound (a training box's view of the test set)."""
     for name, text in (("passwd", PASSWD), ("group", GROUP)):
         (box / f".{name}").write_text(text)
     binds, staged = _binds(dropping_uid())
@@ -144,6 +145,7 @@ def command(box: Path, argv: list[str], limits: Limits,
         bwrap(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
         "--new-session", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID),
         "--hostname", "cnnkit-box", *_system_binds(), *binds,
+        *[arg for source, target in cover for arg in ("--ro-bind", source, target)],
         "--ro-bind", str(box / ".passwd"), "/etc/passwd",
         "--ro-bind", str(box / ".group"), "/etc/group",
         "--proc", "/proc", "--dev", "/dev", *(gpu_device_binds() if gpu else []),

@@ -137,8 +137,8 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     key = records.grader_key(out)
+    training = training_grade.plan(train, cache_root=out / ".cache" / "features", key=key)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
-    training = training_grade.plan(train, cache_root=Path(out) / ".cache" / "features")
     digest = sandbox.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs
         if ready.graded_exercises(t):

@@ -100,7 +100,8 @@ def grade_one(plan_file: Path, index: int) -> dict:
     uids = box.host_uids(replace(limits, box_uid=limits.box_uid - index % 64), 1)
     # graded training on the task's own devices (its --gpus-per-task), its own secret
     training = training_grade.plan(plan.get("train", "off"), cpu_slots=1,
-                                   cache_root=out / ".cache" / "features")
+                                   cache_root=out / ".cache" / "features",
+                                   key=records.grader_key(out))
     return pipeline.grade_student(sub, infos, out, limits, entry["fingerprint"], plan["lang"],
                                   records.grader_key(out), uids, ready, training)
 

@@ -10,6 +10,8 @@ What the student's code reports about itself (its ``test_acc``) is shown, never 
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import shutil
 import tempfile
 import threading
@@ -20,10 +22,11 @@ from grader.core import manifest
 from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.core.results import Outcome
-from grader.grading import devices, heldout
+from grader.grading import devices, heldout, hidden_test_set
 from grader.grading.score import TestScore
 
 DATASET = {"mnist": "mnist", "transfer": "cifar10"}
+HELD_OUT = {"mnist": 5000, "cifar10": 2000}  # images held out of the box, of 10,000
 FUNCTION = {"mnist": "train_mnist", "transfer": "train_transfer"}
 
 
@@ -38,6 +41,7 @@ class TrainingPlan:
     cache_root: Path | None = None  # the class's shared features (variant 1), kept between runs
     secret: bytes = field(default_factory=heldout.new_secret, repr=False)
     _sets: dict = field(default_factory=dict, repr=False)
+    _views: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _features_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -45,8 +49,19 @@ class TrainingPlan:
     def heldout(self, dataset: str) -> heldout.HeldOut:
         with self._lock:
             if dataset not in self._sets:
-                self._sets[dataset] = heldout.build(dataset, self.secret)
+                self._sets[dataset] = heldout.build(dataset, self.secret, HELD_OUT[dataset])
             return self._sets[dataset]
+
+    def view(self, dataset: str) -> hidden_test_set.TestSetView:
+        """What a training box sees of ``dataset``'s test set: the rest, not the held-out."""
+        held = self.heldout(dataset)
+        with self._lock:
+            if dataset not in self._views:
+                folder = Path(tempfile.mkdtemp(prefix=f"cnnkit-{dataset}-view-"))
+                folder.chmod(0o755)
+                atexit.register(shutil.rmtree, folder, True)
+                self._views[dataset] = hidden_test_set.build(held, folder)
+            return self._views[dataset]
 
     @property
     def device_class(self) -> str:
@@ -71,15 +86,20 @@ class TrainingPlan:
 
 
 def plan(choice: str, gpus=None, cpu_slots: int | None = None,
-         cache_root: Path | None = None) -> TrainingPlan | None:
+         cache_root: Path | None = None, key: bytes | None = None) -> TrainingPlan | None:
     """``--train off|quick|full|auto`` on this machine (``None``: no graded training).
-    ``cache_root``: where the class's shared features live (``None``: no sharing)."""
+    ``cache_root``: where the class's shared features live (``None``: no sharing).
+    ``key``: the grader's key for this output folder; the held-out sets are derived from
+    it, so every student of a class (resumed runs and Slurm tasks too) is measured on the
+    same images. Without it, a fresh secret."""
     chosen = devices.training_plan(choice, gpus)
     if chosen is None:
         return None
     profile, kind = chosen
+    secret = hashlib.sha256(b"cnnkit held-out\0" + key).digest() if key else \
+        heldout.new_secret()
     return TrainingPlan(profile, kind, devices.DeviceQueue(gpus, cpu_slots=cpu_slots),
-                        Path(cache_root) if cache_root else None)
+                        Path(cache_root) if cache_root else None, secret)
 
 
 def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path] | None:
@@ -95,8 +115,10 @@ def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path
         return None  # a student bundle: no reference, no sharing
     reference = targets.import_exercise(folder, "train")
     cache = FeatureCache(training.cache_root)
+    # the images the boxes see: the test set without the held-out images
     settings = {k: v for k, v in kwargs.items() if k != "variant"}
-    key = reference.feature_key(**settings)
+    data_path = training.view("cifar10").cifar10_root
+    key = reference.feature_key(data_path=data_path, **settings)
     if cache.lookup(key) is None:
         print(pick({"en": "cnnkit grade: extracting the class's shared features once "
                           f"({settings}), with the reference's preprocessing",
@@ -111,6 +133,7 @@ def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path
                 if torch.cuda.is_available():
                     torch.cuda.set_device(lease.index)
             run = reference.train_transfer(variant=1, out_dir=Path(tmp) / "run",
+                                           data_path=data_path,
                                            save_features=Path(tmp) / "features", max_epochs=1,
                                            **settings)
             if run.get("feature_key") != key:
@@ -198,6 +221,7 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
         client.extra_env = dict(lease.env)
         client.gpu = lease.kind == "gpu"
         client.log = log = tempfile.TemporaryFile()  # the run's output: its tail on a failure
+        client.cover = training.view(DATASET[spec.task]).binds  # no held-out image inside
         try:
             client.ensure_started()  # start-up (python, import torch) is not the run's time
             client.call_timeout = spec.budget_s.get(profile)

@@ -38,6 +38,7 @@ class WorkerClient:
         self.extra_env: dict[str, str] = {}  # e.g. CUDA_VISIBLE_DEVICES for a training run
         self.gpu = False  # bind the GPU device nodes into the box (a GPU training lease)
         self.log = None  # a file for the worker's stdout and stderr (default: inherited)
+        self.cover: list[tuple[str, str]] = []  # binds laid over the data (hidden test images)
         self.broken: dict[str, str] = {}  # modules whose import killed or hung the worker
         self.request_fd = self.reply_fd = None
 
@@ -52,7 +53,7 @@ class WorkerClient:
         env = {**worker_env(), **self.extra_env}
         if self.boxed:
             cmd, staged = boxes.command(self.box, argv, self.limits, inside=self.inside,
-                                        gpu=self.gpu)
+                                        gpu=self.gpu, cover=self.cover)
             preexec = boxes.preexec(self.limits, self.host_uid, staged, gpu=self.gpu)
         else:  # the kit's own tests of the protocol, without a box
             cmd, preexec = argv, os.setsid
