@@ -20,11 +20,11 @@ MNIST ``uint8 N x 28 x 28``, CIFAR-10 ``uint8 N x 3 x 32 x 32``. ``labels`` (and
 shifts and indices) stay here; ``score`` compares the returned predictions with them.
 The secret is drawn per grading run (``new_secret``) and never written into a box.
 
-What this does not stop: the box holds the public test set with its labels (the
-exercise tests need it), so a student who searched it for the nearest image under every
-small shift could still recover labels. It stops copying, lookup and answering by
-position; the accuracy also drops a little for an honest model, which is why the
-thresholds in ``topic.toml`` are set on these sets (see the topics' READMEs).
+A training box never holds the held-out images either: ``hidden_test_set.py`` lays the
+public rest of the test set over every copy the box could read, so a search of the box's
+test set for the nearest image under every small shift finds nothing to copy. The shift
+costs an honest model a little accuracy, which is why the thresholds in ``topic.toml``
+are set on these sets (see the topics' READMEs).
 """
 
 from __future__ import annotations
