@@ -220,3 +220,19 @@ def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
             assert kwargs["features"].startswith(str(box))
         else:
             assert "features" not in kwargs
+
+
+def test_missing_backbone_weights_leave_the_column_not_graded(monkeypatch):
+    """The full profile's ResNet18 weights are the machine's problem, never a student's."""
+    from grader.course import data
+
+    topics = [manifest.load_topic("03_transfer")]
+    monkeypatch.setattr(data, "missing", lambda names: {n: None for n in names
+                                                        if n == "resnet18-weights"})
+    assert training_grade.missing_data(topics, "full") == {
+        "03_transfer/training_transfer_v1": ["resnet18-weights"]}
+    assert training_grade.missing_data(topics, "quick") == {}
+    from grader.grading import readiness
+
+    line, = readiness.describe({"03_transfer/training_transfer_v1": ["resnet18-weights"]}, "en")
+    assert "not graded: training_transfer_v1" in line and "whole topic" not in line

@@ -75,6 +75,8 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
             all_scores += score.score_topic(topic, run.results)
             if training is not None and "train" in graded:
                 for spec in topic.graded_trainings:
+                    if training_grade.column(topic.name, spec) in ready.not_graded:
+                        continue
                     done = training_grade.run_one(topic.name, spec, topic_dir, training,
                                                   limits, host_uid)
                     all_scores.append(done.score)
@@ -138,6 +140,14 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     out.mkdir(parents=True, exist_ok=True)
     key = records.grader_key(out)
     training = training_grade.plan(train, cache_root=out / ".cache" / "features", key=key)
+    if training is not None:  # e.g. the full profile's ResNet18 weights
+        lacking = training_grade.missing_data(infos, training.profile)
+        ready.not_graded.update(lacking)
+        for column, names in lacking.items():
+            print(pick({"en": f"cnnkit grade: {column}: not graded - missing {', '.join(names)} "
+                              f"(./kit data fetch {names[0]})",
+                        "vi": f"cnnkit grade: {column}: chưa chấm - thiếu {', '.join(names)} "
+                              f"(./kit data fetch {names[0]})"}, lang), file=sys.stderr)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
     digest = sandbox.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs

@@ -183,8 +183,9 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
     trained = [res["cnnkit"].get("training") or {} for res in results.values()]
     from grader.grading.training_grade import column
 
+    skipped_anywhere = [res["cnnkit"].get("not_graded", {}) for res in results.values()]
     training_columns = [column(t.name, spec) for t in topics for spec in t.graded_trainings
-                        if any(column(t.name, spec) in tr for tr in trained)]
+                        if any(column(t.name, spec) in tr for tr in trained + skipped_anywhere)]
     columns += training_columns
     buf = io.StringIO()
     writer = csv.writer(buf)
@@ -201,7 +202,8 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
                            ex.get(c, {}).get("score", 0) for c in columns],
                          res["score"], res["max_score"],
                          *[f"{runs[c]['profile']} ({runs[c].get('device_class')})" if c in runs
-                           else "off" for c in training_columns],
+                           else "not graded" if c in skipped else "off"
+                           for c in training_columns],
                          names.csv_cell(" | ".join(res["output"].splitlines()[:3]))])
     return buf.getvalue()
 

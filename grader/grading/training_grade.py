@@ -166,6 +166,24 @@ def _offer_features(shared: tuple[str, Path] | None, client, box: Path, kwargs: 
     record["features"] = "class cache"
 
 
+def data_needs(spec: manifest.GradedTraining, profile: str) -> list[str]:
+    """The data a graded run needs beyond its topic's exercises (the profile's backbone)."""
+    backbone = spec.backbone.get(profile)
+    return [f"{backbone}-weights"] if backbone else []
+
+
+def missing_data(topics: list[manifest.Topic], profile: str) -> dict[str, list[str]]:
+    """Column -> the data this machine lacks for it: such a column is 'not graded', for
+    everyone (the machine's problem, never a student's)."""
+    from grader.course import data
+
+    wanted = {column(t.name, spec): data_needs(spec, profile)
+              for t in topics for spec in t.graded_trainings}
+    lacking = data.missing(n for names in wanted.values() for n in names)
+    return {c: [n for n in names if n in lacking] for c, names in wanted.items()
+            if any(n in lacking for n in names)}
+
+
 def column(topic: str, spec: manifest.GradedTraining) -> str:
     """The gradebook column (and the exercise key in results.json) of a graded training."""
     return f"{topic}/training_{spec.name}"
