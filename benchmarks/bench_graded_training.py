@@ -73,6 +73,9 @@ def main() -> None:
             plan = training_grade.plan("quick", cache_root=cache)
             seconds, records = _grade_all("03_transfer", transfer, dirs, plan)
             accs = ", ".join(f"{r['accuracy']}" for r in records)
+            for r in records:
+                if r["accuracy"] is None:
+                    print(f"    a run failed: {r['reason']['en']}\n{r.get('log_tail', '')}")
             rows.append((f"transfer v1 x{n}, {label}",
                          f"{seconds:6.1f} s in all, {seconds / n:5.1f} s per student; "
                          f"held-out accuracy {accs}; features: "
@@ -89,6 +92,9 @@ def main() -> None:
                                       training_grade.plan("quick"))
         rows.append(("MNIST plain loop (floor), one process", f"{floor:6.1f} s"))
         for i, r in enumerate(records):
+            if r["train_seconds"] is None:  # the run failed: say why, never a made-up time
+                rows.append((f"MNIST quick, student {i + 1}", f"failed: {r['reason']['en']}"))
+                continue
             rows.append((f"MNIST quick, student {i + 1} (in its box)",
                          f"{r['train_seconds']:6.1f} s  {r['train_seconds'] / floor:4.2f}x floor"
                          f"  held-out accuracy {r['accuracy']}  points {r['points']:g}"))

@@ -122,6 +122,13 @@ def dropping_uid() -> bool:
     return os.getuid() == 0
 
 
+def python() -> str:
+    """This interpreter by a path the box can follow: ``..`` removed (a relative start
+    such as ``../.venv/bin/python`` names folders the box does not hold), links kept (a
+    venv's python is a link, and resolving it would lose the venv)."""
+    return os.path.abspath(sys.executable)
+
+
 def gpu_device_binds() -> list[str]:
     """The NVIDIA device nodes, for a box that trains on a GPU (the lease's
     ``CUDA_VISIBLE_DEVICES`` then says which GPU the run may use)."""
@@ -228,7 +235,7 @@ def _probe(limits: Limits) -> str:
     with tempfile.TemporaryDirectory(prefix="cnnkit-probe-") as tmp:
         box = Path(tmp)
         prepare_folder(box)
-        cmd, staged = command(box, [sys.executable, "-I", "-c", "pass"], limits)
+        cmd, staged = command(box, [python(), "-I", "-c", "pass"], limits)
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
                                   preexec_fn=preexec(limits, limits.box_uid, staged))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import torch
@@ -48,7 +47,7 @@ class WorkerClient:
 
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        argv = [sys.executable, "-I", "-m", "grader.remote.worker", self.topic_dir_inside,
+        argv = [boxes.python(), "-I", "-m", "grader.remote.worker", self.topic_dir_inside,
                 str(req_r), str(rep_w)]
         env = {**worker_env(), **self.extra_env}
         if self.boxed:
