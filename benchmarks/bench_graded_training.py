@@ -70,7 +70,7 @@ def main() -> None:
         for label, cache in (("with the shared feature cache", tmp / "cache"),
                              ("without it (each extracts its own)", None)):
             print(f"  transfer variant 1, {n} submissions, {label} (load {_load()})", flush=True)
-            plan = training_grade.plan("quick", cache_root=cache)
+            plan = training_grade.plan("quick", cache_root=cache, key=b"bench")  # same images
             seconds, records = _grade_all("03_transfer", transfer, dirs, plan)
             accs = ", ".join(f"{r['accuracy']}" for r in records)
             for r in records:
