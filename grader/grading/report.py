@@ -127,10 +127,10 @@ def training_markdown(training: dict[str, dict], lang: str) -> list[str]:
     t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
     out = ["", f"## {t('Graded training', 'Huấn luyện có chấm điểm')}", "",
            t("The grader trained your code in its box and measured the accuracy itself, on "
-             "test images you never saw in this form (secretly ordered, each moved by one "
-             "pixel). The test_acc your code reports is shown, but earns nothing.",
+             "test images held out of that box (secretly ordered, each moved by one pixel). "
+             "The test_acc your code reports is shown, but earns nothing.",
              "Bộ chấm đã huấn luyện mã của bạn trong hộp cách ly và tự đo độ chính xác trên "
-             "các ảnh test ở dạng bạn chưa từng thấy (thứ tự bí mật, mỗi ảnh dịch một điểm "
+             "các ảnh test được giữ bên ngoài hộp đó (thứ tự bí mật, mỗi ảnh dịch một điểm "
              "ảnh). test_acc do mã của bạn báo cáo chỉ được hiển thị, không được tính điểm.")]
     for column, rec in training.items():
         acc = rec.get("accuracy")
@@ -144,7 +144,7 @@ def training_markdown(training: dict[str, dict], lang: str) -> list[str]:
                 "|---|---|---|---|---|---|",
                 f"| {measured} | {rec.get('threshold')} | {rec.get('floor')} | "
                 f"{rec.get('points', 0):g} / {rec.get('max_points', 0):g} | "
-                f"{reported if isinstance(reported, (int, float)) else '—'} | "
+                f"{f'{reported:.4f}' if isinstance(reported, (int, float)) else '—'} | "
                 f"{rec.get('profile')}, {rec.get('device')} |", ""]
         reason = rec.get("reason") or {}
         out.append(names.markdown(str(reason.get(lang) or reason.get("en", ""))))
