@@ -46,8 +46,9 @@ def test_demo_grades_what_it_can_and_names_what_it_skipped(bare_env, tmp_path):
     without_data = sum(e.points for t in topics for e in t.exercises if not e.data)
     alice = json.loads((out / "students" / "alice" / "results.json").read_text())
     assert alice["score"] == alice["max_score"] == without_data, alice["output"]
-    assert set(alice["cnnkit"]["not_graded"]) == {
-        f"{t.name}/{e.name}" for t in topics for e in t.exercises if e.data}
+    trainings = {f"{t.name}/training_{s.name}" for t in topics for s in t.graded_trainings}
+    assert set(alice["cnnkit"]["not_graded"]) == {  # the demo grades training too
+        f"{t.name}/{e.name}" for t in topics for e in t.exercises if e.data} | trainings
     assert all(not name.startswith("03_transfer") for name in alice["cnnkit"]["exercises"])
     gradebook = (out / "gradebook.csv").read_text()
     assert gradebook.count("not graded") >= 3 * len(alice["cnnkit"]["not_graded"])

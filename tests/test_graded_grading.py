@@ -231,6 +231,10 @@ def test_missing_backbone_weights_leave_the_column_not_graded(monkeypatch):
                                                         if n == "resnet18-weights"})
     assert training_grade.missing_data(topics, "full") == {
         "03_transfer/training_transfer_v1": ["resnet18-weights"]}
+    monkeypatch.setattr(data, "missing", lambda names: {n: None for n in names
+                                                        if n == "mnist"})
+    assert training_grade.missing_data([manifest.load_topic(TOPIC)], "quick") == {
+        "02_training/training_mnist": ["mnist"]}  # the train exercise's own data
     assert training_grade.missing_data(topics, "quick") == {}
     from grader.grading import readiness
 

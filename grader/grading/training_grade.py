@@ -172,12 +172,17 @@ def data_needs(spec: manifest.GradedTraining, profile: str) -> list[str]:
     return [f"{backbone}-weights"] if backbone else []
 
 
+def _train_exercise_data(topic: manifest.Topic) -> list[str]:
+    """What the topic's ``train`` exercise needs: the graded run needs it too."""
+    return [n for e in topic.exercises if e.name == "train" for n in e.data]
+
+
 def missing_data(topics: list[manifest.Topic], profile: str) -> dict[str, list[str]]:
     """Column -> the data this machine lacks for it: such a column is 'not graded', for
     everyone (the machine's problem, never a student's)."""
     from grader.course import data
 
-    wanted = {column(t.name, spec): data_needs(spec, profile)
+    wanted = {column(t.name, spec): [*_train_exercise_data(t), *data_needs(spec, profile)]
               for t in topics for spec in t.graded_trainings}
     lacking = data.missing(n for names in wanted.values() for n in names)
     return {c: [n for n in names if n in lacking] for c, names in wanted.items()
