@@ -143,11 +143,11 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     if training is not None:  # e.g. the full profile's ResNet18 weights
         lacking = training_grade.missing_data(infos, training.profile)
         ready.not_graded.update(lacking)
-        for column, names in lacking.items():
-            print(pick({"en": f"cnnkit grade: {column}: not graded - missing {', '.join(names)} "
-                              f"(./kit data fetch {names[0]})",
-                        "vi": f"cnnkit grade: {column}: chưa chấm - thiếu {', '.join(names)} "
-                              f"(./kit data fetch {names[0]})"}, lang), file=sys.stderr)
+        for column, needs in lacking.items():
+            print(pick({"en": f"cnnkit grade: {column}: not graded - missing {', '.join(needs)} "
+                              f"(./kit data fetch {needs[0]})",
+                        "vi": f"cnnkit grade: {column}: chưa chấm - thiếu {', '.join(needs)} "
+                              f"(./kit data fetch {needs[0]})"}, lang), file=sys.stderr)
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
     digest = sandbox.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs

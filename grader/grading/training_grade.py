@@ -182,7 +182,8 @@ def missing_data(topics: list[manifest.Topic], profile: str) -> dict[str, list[s
     everyone (the machine's problem, never a student's)."""
     from grader.course import data
 
-    wanted = {column(t.name, spec): [*_train_exercise_data(t), *data_needs(spec, profile)]
+    wanted = {column(t.name, spec): list(dict.fromkeys([*_train_exercise_data(t),
+                                                        *data_needs(spec, profile)]))
               for t in topics for spec in t.graded_trainings}
     lacking = data.missing(n for names in wanted.values() for n in names)
     return {c: [n for n in names if n in lacking] for c, names in wanted.items()
