@@ -93,6 +93,40 @@ def test_a_lookup_of_the_public_test_set_finds_no_held_out_image(tmp_path, boxed
     assert done.score.score == 0.0
 
 
+FORGED_FACTS = '''
+"""Replaces the kit's probe in its own process: the grader must not trust what comes back."""
+import torch
+
+from grader.remote import probes
+
+
+def train_mnist(**kwargs):
+    return {}
+
+
+def _forged(module, function, kwargs, images):
+    return {"reported": {"test_acc": torch.ones(3), "note": "x" * 10_000},
+            "train_seconds": torch.tensor(1.0), "predictions": None, "png": b"not a png"}
+
+
+probes.graded_training = _forged
+'''
+
+
+def test_a_forged_probe_answer_is_scored_zero_and_saved_as_plain_data(tmp_path, boxed):
+    skip_unless_available("mnist")
+    topic_dir = _topic_dir(tmp_path, "alice")
+    (topic_dir / "train.py").write_text(FORGED_FACTS)
+    done = training_grade.run_one(TOPIC, _spec(), topic_dir, training_grade.plan("quick"),
+                                  DEFAULTS, DEFAULTS.box_uid)
+    assert done.score.score == 0.0 and done.record["accuracy"] is None
+    assert done.record["train_seconds"] is None and done.curves_png == b""
+    assert done.record["reported"] == {"note": "x" * 80}
+    json.dumps(done.record)  # results.json can hold it
+    for answer in ([1, 2], "ok", None):
+        assert training_grade._unusable(answer)["vi"]
+
+
 def test_predictions_that_cannot_be_scored_earn_nothing_with_the_reason(tmp_path, boxed):
     skip_unless_available("mnist")
     topic_dir = _topic_dir(tmp_path, "alice")

@@ -63,10 +63,6 @@ class TrainingPlan:
                 self._views[dataset] = hidden_test_set.build(held, folder)
             return self._views[dataset]
 
-    @property
-    def device_class(self) -> str:
-        return self.kind
-
     def class_features(self, kwargs: dict) -> tuple[str, Path] | None:
         """The frozen backbone's features for the run ``kwargs`` describes, computed here
         once per class by the reference solution (trusted code, the weights' own
@@ -264,12 +260,12 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
     record["threshold"] = spec.threshold_for(profile, device_class)
     record["floor"] = spec.floor_for(profile, device_class)
     png = b""
-    if problem is None and isinstance(facts, dict) and facts.get("error"):
-        problem = {"en": str(facts["error"])[:300], "vi": str(facts["error"])[:300]}
+    if problem is None:  # what the worker sent is the student's process's word: check it all
+        problem = _unusable(facts)
     if problem is None:
-        record["reported"] = facts.get("reported") if isinstance(facts.get("reported"),
-                                                                 dict) else {}
-        record["train_seconds"] = facts.get("train_seconds")
+        record["reported"] = _shown(facts.get("reported"))
+        seconds = facts.get("train_seconds")
+        record["train_seconds"] = round(float(seconds), 1) if _number(seconds) else None
         png = facts.get("png") if isinstance(facts.get("png"), bytes) else b""
         try:
             record["accuracy"] = round(heldout.score(facts.get("predictions"), held.labels), 4)
@@ -282,6 +278,29 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
     record.update(points=points, max_points=top, reason=reason)
     return TrainingOutcome(_score(topic, spec, profile, device_class, points, top, reason),
                            record, png[:4 << 20] if png.startswith(b"\x89PNG") else b"")
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _shown(reported) -> dict:
+    """What the run says of itself, kept for the feedback only: numbers and short words."""
+    if not isinstance(reported, dict):
+        return {}
+    return {str(k)[:40]: (float(v) if _number(v) else v[:80]) for k, v in
+            list(reported.items())[:8] if _number(v) or isinstance(v, str)}
+
+
+def _unusable(facts) -> dict[str, str] | None:
+    if not isinstance(facts, dict):
+        return {"en": f"the training run answered with {type(facts).__name__}, not its results",
+                "vi": f"lần huấn luyện trả về {type(facts).__name__}, không phải kết quả"}
+    if facts.get("error"):
+        why = str(facts["error"])[:300]
+        return {"en": f"the training run gave no usable result: {why}",
+                "vi": f"lần huấn luyện không cho kết quả dùng được: {why}"}
+    return None
 
 
 def _tail(log, lines: int = 15, most: int = 4000) -> str:
