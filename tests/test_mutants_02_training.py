@@ -82,6 +82,9 @@ MUTANTS = [
     Mutant("train_loss_not_logged", "lightning_model.py",
            'self.log("train_loss", loss, batch_size=n)', "pass",
            "test_fast_dev_run_logs_the_four_metrics", "train_loss"),
+    Mutant("learning_rate_tiny", "train.py",  # the sample dung: right code, no learning
+           'learning_rate=settings["learning_rate"])', "learning_rate=1e-5)",
+           "test_trained_model_classifies_the_graders_images", "chance"),
     Mutant("optimizer_adam", "lightning_model.py",
            "return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
            "return torch.optim.Adam(self.parameters(), lr=self.learning_rate)",
