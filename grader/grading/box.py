@@ -75,15 +75,48 @@ def _system_binds() -> list[str]:
 
 
 def _bind_sources() -> list[Path]:
-    """The interpreter's prefixes, the kit's ``grader`` package and the data folders."""
+    """Everything the worker reads: the interpreter's prefixes and every folder on its
+    import path (a course environment may add site folders through ``.pth`` files or
+    ``PYTHONPATH``), the kit's ``grader`` package and its data manifest, the data folders,
+    the torch hub cache and, for a GPU, the CUDA driver's library folders."""
     wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(grader.__file__).parent,
-              paths.data_root(), paths.shared_mirror()}
+              paths.data_root(), paths.shared_mirror(), paths.KIT_ROOT / "datasets"}
     for key in ("purelib", "platlib"):
         wanted.add(Path(sysconfig.get_paths()[key]))
+    wanted.update(_site_folders())
+    torch_home = os.environ.get("TORCH_HOME")
+    if torch_home:
+        wanted.add(Path(torch_home))
+    wanted.update(cuda_library_dirs())
     found = sorted({p.resolve() for p in wanted if p.is_dir()})
     # a folder inside another one is bound with it (site-packages inside the venv)
     return [p for p in found if not p.is_relative_to("/usr")
             and not any(p != q and p.is_relative_to(q) for q in found)]
+
+
+def _site_folders() -> list[Path]:
+    """Folders of installed packages on the import path, however they got there (``.pth``
+    files, ``PYTHONPATH``). Only site folders: a script's folder or the kit's root on
+    ``sys.path`` would show the box what it must not see."""
+    kit = paths.KIT_ROOT.resolve()
+    found = []
+    for entry in sys.path:
+        path = Path(entry) if entry else None
+        if path is None or not path.is_absolute() or not path.is_dir():
+            continue
+        if path.name in ("site-packages", "dist-packages") and \
+                not kit.is_relative_to(path.resolve()):
+            found.append(path)
+    return found
+
+
+def cuda_library_dirs() -> list[Path]:
+    """Where this node keeps the CUDA driver's libraries, outside ``/usr`` (for example
+    ``/usr/local/nvidia`` on a GPU node, or a folder named in ``LD_LIBRARY_PATH``)."""
+    found = [Path(p) for p in os.environ.get("LD_LIBRARY_PATH", "").split(":")
+             if p and Path(p).is_absolute()]
+    found += [Path("/usr/local/nvidia"), Path("/usr/local/cuda")]
+    return [p for p in found if p.is_dir()]
 
 
 def _reachable_by_others(path: Path) -> bool:
@@ -148,16 +181,22 @@ def command(box: Path, argv: list[str], limits: Limits, inside: str = BOX_DIR,
     for name, text in (("passwd", PASSWD), ("group", GROUP)):
         (box / f".{name}").write_text(text)
     binds, staged = _binds(dropping_uid())
+    shm = limits.scratch_mb * 1024 * 1024 // 8  # /tmp and /dev/shm share one scratch cap
+    scratch = str(limits.scratch_mb * 1024 * 1024 - shm)
+    # The scratch tmpfs comes first and the binds are laid over it, so a bind under
+    # /tmp (a venv, a kit or a data folder there) stays visible. The box's root is made
+    # read-only at the end: /tmp and /dev/shm are its only writable places, both capped.
     return [
         bwrap(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
         "--new-session", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID),
-        "--hostname", "cnnkit-box", *_system_binds(), *binds,
+        "--hostname", "cnnkit-box", "--size", scratch, "--tmpfs", "/tmp",
+        *_system_binds(), *binds,
         *[arg for source, target in cover for arg in ("--ro-bind", source, target)],
         "--ro-bind", str(box / ".passwd"), "/etc/passwd",
         "--ro-bind", str(box / ".group"), "/etc/group",
         "--proc", "/proc", "--dev", "/dev", *(gpu_device_binds() if gpu else []),
-        "--size", str(limits.scratch_mb * 1024 * 1024), "--tmpfs", "/tmp",
-        "--ro-bind", str(box), inside, "--chdir", inside,
+        "--size", str(shm), "--tmpfs", "/dev/shm",
+        "--remount-ro", "/dev", "--ro-bind", str(box), inside, "--remount-ro", "/", "--chdir", inside,
         "--", *argv,
     ], staged
 

@@ -194,7 +194,9 @@ def _clean_env() -> dict[str, str]:
     grader's environment but the language and the data folders)."""
     from grader.remote.client import worker_env
 
-    return worker_env()
+    # pytest plugins of the environment (pytest-cov, xdist, ...) never join a trusted run:
+    # the kit names the two it needs.
+    return {**worker_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def _watch(proc: subprocess.Popen, channel: ResultChannel, deadline: float, limits: Limits,
@@ -235,6 +237,7 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
         extra=["-s", "--tb=short", f"--cnnkit-results-fd={channel.write_fd}",
                "--cnnkit-assertions-only", f"--cnnkit-test-timeout={limits.test_timeout_s}",
                "--cnnkit-no-network", "--cnnkit-strict-data", "--cnnkit-worker",
+               "-p", "_hypothesis_pytestplugin",
                f"--cnnkit-box-uid={host_uid}", f"--cnnkit-limits={_box_limits(limits)}"])
     state: dict = {}
     sink: list[str] = []
@@ -283,6 +286,12 @@ def _death_reason(out: RunOutcome, state: dict, limits: Limits, limit: float) ->
                      "vi": f"lần chạy gửi về hơn {limits.result_channel_bytes >> 20} MB kết quả "
                            "nên đã bị dừng"})
     code = out.returncode
+    if code in (3, 4):  # pytest's internal or usage error: the trusted side broke
+        tail = " | ".join(ln.strip() for ln in out.output.strip().splitlines()[-4:])[-600:]
+        return pick({"en": f"the grader's own test run failed (pytest exit code {code}): a "
+                           f"problem of this machine, not of the student's code ({tail})",
+                     "vi": f"lần chạy kiểm tra của chính trình chấm bị lỗi (pytest mã thoát "
+                           f"{code}): lỗi của máy chấm, không phải của mã sinh viên ({tail})"})
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
         if sig == "SIGXFSZ":

@@ -329,7 +329,7 @@ def restore(value):
 def worker_env() -> dict[str, str]:
     from grader.core import paths
 
-    keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ")
+    keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ", "LD_LIBRARY_PATH")  # CUDA's libraries
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update(CNNKIT_DATA=str(paths.data_root().resolve()),
                CNNKIT_MIRROR=str(paths.shared_mirror().resolve()))

@@ -300,8 +300,16 @@ def describe_error(exc: BaseException) -> dict:
             else type(exc).__name__, "message": str(exc)[:8000], "where": where}
 
 
+def insulate() -> None:
+    """Keep the host's accidents out of the box. Lightning asks mpi4py for the world size
+    when mpi4py is installed, and Open MPI then tries to start a daemon, which a box with
+    no network cannot: the import fails, and Lightning takes it as "no MPI here"."""
+    sys.modules["mpi4py"] = None  # type: ignore[assignment]
+
+
 def main(argv: list[str]) -> int:
     topic_dir, request_fd, reply_fd = Path(argv[0]), int(argv[1]), int(argv[2])
+    insulate()
     worker = Worker(topic_dir)
     while True:
         try:
