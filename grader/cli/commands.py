@@ -78,6 +78,18 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from grader.core import manifest, paths
+    from grader.core.limits import Limits
+    from grader.grading import canary
+
+    limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout)
+    names = [paths.resolve_topic(t) for t in args.topics] if args.topics else paths.topics()
+    code, summary = canary.doctor([manifest.load_topic(t) for t in names], limits, args.lang)
+    print(summary)
+    return code
+
+
 def cmd_grade_one(args) -> int:
     from grader.grading import slurm
 

@@ -167,6 +167,13 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     s.add_argument("--array-parallelism", type=int, default=None,
                    help=h("slurm: at most N tasks at once", "slurm: tối đa N tác vụ cùng lúc"))
 
+    s = command("doctor", "check this machine: grade the reference solution as students would "
+                "be graded", "kiểm tra máy: chấm lời giải mẫu đúng như chấm sinh viên")
+    s.add_argument("--topics", nargs="+", help=h("topics to check (default: all)",
+                                                 "các chủ đề cần kiểm tra (mặc định: tất cả)"))
+    s.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
+    s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s)
+
     s = command("grade-one", "grade one student of a plan (what each Slurm array task runs)",
                 "chấm một sinh viên trong kế hoạch (việc mỗi tác vụ Slurm chạy)")
     s.add_argument("plan")

@@ -74,7 +74,7 @@ def _system_binds() -> list[str]:
     return args
 
 
-def _bind_sources() -> list[Path]:
+def bind_sources() -> list[Path]:
     """Everything the worker reads: the interpreter's prefixes and every folder on its
     import path (a course environment may add site folders through ``.pth`` files or
     ``PYTHONPATH``), the kit's ``grader`` package and its data manifest, the data folders,
@@ -140,7 +140,7 @@ def _binds(dropping: bool) -> tuple[list[str], list[tuple[str, str]]]:
     """bwrap's binds of the Python environment, the kit and the data; and, when the uid
     is dropped, the (source, staging folder) pairs to bind as root beforehand."""
     args, staged = [], []
-    for i, path in enumerate(_bind_sources()):
+    for i, path in enumerate(bind_sources()):
         source = str(path)
         if dropping and not _reachable_by_others(path):
             stage = _stage_dir() / str(i)

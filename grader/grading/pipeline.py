@@ -22,8 +22,8 @@ from grader.core.errors import NotFound
 from grader.core.i18n import pick
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import (box, discover, readiness, records, report, safefiles, sandbox,
-                            score, training_grade)
+from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
+                            sandbox, score, training_grade)
 
 
 class Progress:
@@ -115,6 +115,7 @@ class ClassPlan:
     ready: readiness.DataPlan  # which exercises this machine has the data to grade
     key: bytes  # the grader's sealing key, kept in the output folder (0600)
     training: training_grade.TrainingPlan | None = None  # `grade --train`, None when off
+    machine: list[canary.TopicCheck] | None = None  # the reference's check on this machine
 
     @property
     def topic_names(self) -> list[str]:
@@ -148,6 +149,7 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
                               f"(./kit data fetch {needs[0]})",
                         "vi": f"cnnkit grade: {column}: chưa chấm - thiếu {', '.join(needs)} "
                               f"(./kit data fetch {needs[0]})"}, lang), file=sys.stderr)
+    machine = canary.check(infos, ready, limits, lang)  # the reference first, or nobody
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
     digest = sandbox.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs
@@ -165,7 +167,7 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
             results[sub.student] = saved
         else:
             todo.append((sub, fp))
-    return ClassPlan(out, infos, subs, results, todo, ready, key, training)
+    return ClassPlan(out, infos, subs, results, todo, ready, key, training, machine)
 
 
 def finish_class(plan: ClassPlan) -> dict[str, dict]:
