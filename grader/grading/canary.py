@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -41,7 +42,7 @@ CAUSES = [  # (words in the runs' output, the likely cause)
             "files readable by their owner only)",
       "vi": "người dùng không đặc quyền trong hộp không đọc được một tệp cần thiết (dữ liệu "
             "hoặc môi trường chỉ chủ sở hữu mới đọc được)"}),
-    (("MPI", "mpi4py", "orte", "PMIx"),
+    (("MPI_Init", "Open MPI", "mpi4py", "PMIx", "ORTE"),
      {"en": "MPI: Open MPI or mpi4py tried to start inside the box, which has no network",
       "vi": "MPI: Open MPI hoặc mpi4py cố khởi động trong hộp, nơi không có mạng"}),
     (("libcuda", "libnvidia", "CUDA driver", "cudaGetDevice", "NVML"),
@@ -112,13 +113,34 @@ def _packages() -> str:
                            for d in metadata.distributions() if d.metadata["Name"]))
 
 
+def _data_stat(root: Path, depth: int = 3) -> str:
+    """Names, sizes, modes and times of the data folder's top levels: a data set added,
+    replaced or made unreadable changes it."""
+    if not root.is_dir():
+        return ""
+    lines, level = [], [root]
+    for _ in range(depth):
+        nxt = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            for e in entries:
+                st = e.stat(follow_symlinks=False)
+                lines.append(f"{e.path}:{st.st_mode:o}:{st.st_size}:{st.st_mtime_ns}")
+                if e.is_dir(follow_symlinks=False):
+                    nxt.append(Path(e.path))
+        level = nxt
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
 def fingerprint(topic: str, limits: Limits, ready: readiness.DataPlan) -> str:
     """Changes with anything that could change the reference's verdicts on this machine."""
     parts = [_kit_source_digest(), sandbox.kit_digest([topic]), sys.executable, sys.version,
              _packages(), str(paths.data_root()), str(paths.shared_mirror()), ready.digest(),
              repr(limits), os.environ.get("LD_LIBRARY_PATH", ""), str(box.python()),
-             str(os.path.getmtime(paths.data_root())) if paths.data_root().exists() else "",
-             *(str(p) for p in box.bind_sources())]
+             _data_stat(paths.data_root()), *sys.path, *(str(p) for p in box.bind_sources())]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 
@@ -147,12 +169,18 @@ def check_topic(topic: manifest.Topic, ready: readiness.DataPlan, limits: Limits
             if s.score < s.max_score]
     result = TopicCheck(topic.name, not lost, sum(s.score for s in scores),
                         sum(s.max_score for s in scores), time.monotonic() - start,
-                        lost=lost, output_tail="\n".join(run.output.splitlines()[-15:]),
-                        notes=run.notes)
+                        lost=lost, output_tail=_worth_showing(run.output), notes=run.notes)
     if result.passed:
         cached.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(cached, json.dumps(asdict(result)))
     return result
+
+
+def _worth_showing(output: str, keep: int = 40) -> str:
+    """The runs' last lines, pytest's own INTERNALERROR traceback left out: what the worker
+    printed before it died says more."""
+    lines = [ln for ln in output.splitlines() if not ln.startswith("INTERNALERROR>")]
+    return "\n".join(lines[-keep:])
 
 
 def check(topics: list[manifest.Topic], ready: readiness.DataPlan, limits: Limits,
@@ -183,8 +211,10 @@ def describe_check(c: TopicCheck, lang: str | None = None) -> str:
 
 
 def likely_cause(text: str) -> dict:
+    """The first cause whose words stand in ``text`` as words (``ORTE`` is not in
+    ``reported``)."""
     for words, cause in CAUSES:
-        if any(w in text for w in words):
+        if any(re.search(rf"(?<![\w]){re.escape(w)}", text) for w in words):
             return cause
     return UNKNOWN
 
@@ -212,7 +242,7 @@ def describe_failure(checks: list[TopicCheck], lang: str | None = None) -> str:
     if tail:
         lines.append(t("  last lines of the trusted run and the worker:",
                        "  các dòng cuối của lần chạy tin cậy và của worker:"))
-        lines += [f"    | {ln[:200]}" for ln in tail.splitlines()[-10:]]
+        lines += [f"    | {ln[:200]}" for ln in tail.splitlines()[-12:]]
     lines.append(t("likely cause: ", "nguyên nhân có thể: ") + pick(likely_cause(text), lang))
     lines.append(t("Fix the machine, then check it alone with: ./kit doctor",
                    "Hãy sửa máy, rồi kiểm tra riêng bằng: ./kit doctor"))
