@@ -148,7 +148,8 @@ def cmd_solution(args) -> int:
 def cmd_watch(args) -> int:
     from grader.student import watch
 
-    return watch.watch(args.topic, args.target, args.lang, args.interval, args.poll)
+    return watch.watch(args.topic, args.target, args.lang, args.interval, args.poll,
+                       args.cold)
 
 
 def cmd_train(args) -> int:

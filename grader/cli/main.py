@@ -86,6 +86,9 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     s.add_argument("--poll", action="store_true",
                    help=h("poll file times instead of file events",
                           "kiểm tra thời gian sửa tệp thay vì dùng sự kiện tệp"))
+    s.add_argument("--cold", action="store_true",
+                   help=h("run each check as a fresh process (slower; no warm process)",
+                          "chạy mỗi lần kiểm tra bằng một tiến trình mới (chậm hơn)"))
     s.add_argument("--target", help=argparse.SUPPRESS)
 
     s = command("solution", "the reference solution of each exercise that passes",

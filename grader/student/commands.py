@@ -52,6 +52,13 @@ def cmd_check(topic_name: str | None, target: str | None, lang: str, full: bool)
     topic = manifest.load_topic(topic_name)
     print(say("checking", lang, topic=topic_name, title=pick(topic.title, lang)), flush=True)
     results, output = run_topic_tests(topic_name, target, None, lang, full)
+    return show_check(topic, target, lang, full, results, output)
+
+
+def show_check(topic: manifest.Topic, target: str | None, lang: str, full: bool,
+               results: dict, output: str) -> int:
+    """Record and print a topic's verdict from its tests' results (``check``, ``watch``)."""
+    topic_name = topic.name
     record(topic, target, results)
     if full:
         print(output)

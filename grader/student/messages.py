@@ -54,6 +54,12 @@ MSG = {
     "events": {"en": "file events", "vi": "sự kiện tệp"},
     "polling": {"en": "polling every {s:g} s", "vi": "kiểm tra mỗi {s:g} giây"},
     "stopped": {"en": "stopped watching", "vi": "đã dừng theo dõi"},
+    "warming": {"en": "first check: a cold start (Python imports PyTorch and the kit, a few "
+                      "seconds); after that each save is answered in about a second",
+                "vi": "lần kiểm tra đầu: khởi động nguội (Python nạp PyTorch và kit, vài giây); "
+                      "sau đó mỗi lần lưu được trả lời trong khoảng một giây"},
+    "restarting": {"en": "the kit's tests or code changed: starting afresh (cold)",
+                   "vi": "bài kiểm tra hoặc mã của kit đã thay đổi: khởi động lại (nguội)"},
     "figure": {"en": "wrote {path}", "vi": "đã vẽ {path}"},
     "figure_skipped": {"en": "skipped {name}: {why}", "vi": "bỏ qua {name}: {why}"},
     "not_done": {"en": "{file} is not done yet ({error})",

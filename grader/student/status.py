@@ -71,15 +71,16 @@ def untouched(path: Path, topic: str | None = None) -> bool:
 
 
 def run_topic_tests(topic: str, target: str | None, exercises=None, lang: str = "en",
-                    full: bool = False) -> tuple[dict[str, TestResult], str]:
-    """The kit's visible tests of ``topic`` (of ``exercises`` only, if given) on ``target``."""
+                    full: bool = False, run=runner.run_tests) -> tuple[dict[str, TestResult], str]:
+    """The kit's visible tests of ``topic`` (of ``exercises`` only, if given) on ``target``.
+    ``run``: how to run pytest (a fresh process, or ``watch``'s child of a warm one)."""
     files = visible_test_files(topic)
     if exercises is not None:
         files = [f for f in files if any(ex.owns_test_file(f.name) for ex in exercises)]
     if not files:
         return {}, ""
     extra = ["--tb=short", f"--lang={lang}"] + ([] if full else ["-rN"])
-    out = runner.run_tests(files, target=str(target_root(target)), extra=extra)
+    out = run(files, target=str(target_root(target)), extra=extra)
     return out.results, out.output
 
 

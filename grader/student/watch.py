@@ -15,10 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-from grader.core import paths
-from grader.student.commands import cmd_check, next_topic
+from grader.core import manifest, paths
+from grader.core.i18n import pick
+from grader.student import warm
+from grader.student.commands import cmd_check, next_topic, show_check
 from grader.student.messages import say
-from grader.student.status import target_root
+from grader.student.status import run_topic_tests, target_root
 
 IN_CLOSE_WRITE, IN_MOVED_TO, IN_CREATE = 0x008, 0x080, 0x100
 
@@ -74,8 +76,43 @@ def _relevant(names: list[str]) -> bool:
     return any(n.endswith(".py") and not n.startswith(("test_", ".")) for n in names)
 
 
+class Checker:
+    """The topic's verdict after each save. Warm: the changed exercise's tests alone, in a
+    child forked from this process (``warm.py``), merged with the last results of the
+    others. Cold (``--cold``, or where ``fork`` is missing): ``check`` as a fresh process."""
+
+    def __init__(self, topic: str, target: str | None, lang: str, warm_mode: bool):
+        self.topic, self.target, self.lang = manifest.load_topic(topic), target, lang
+        self.warm = warm_mode and hasattr(os, "fork")
+        self.results: dict = {}
+        if self.warm:
+            print(say("warming", lang), flush=True)
+            warm.warm_up()
+            self.stamp = warm.kit_stamp(topic)
+
+    def stale(self) -> bool:
+        return self.warm and warm.kit_stamp(self.topic.name) != self.stamp
+
+    def check(self, changed: list[str] | None = None) -> None:
+        if not self.warm:
+            cmd_check(self.topic.name, self.target, self.lang, full=False)
+            return
+        mine = [ex for ex in self.topic.exercises if ex.file in (changed or ())]
+        only = mine if changed and mine and self.results else None
+        print(say("checking", self.lang, topic=self.topic.name,
+                  title=pick(self.topic.title, self.lang)), flush=True)
+        fresh, output = run_topic_tests(self.topic.name, self.target, only, self.lang,
+                                        run=warm.run_tests_forked)
+        if only is not None:
+            kept = {k: v for k, v in self.results.items()
+                    if not any(ex.owns_test_file(v.file) for ex in only)}
+            fresh = {**kept, **fresh}
+        self.results = fresh
+        show_check(self.topic, self.target, self.lang, False, fresh, output)
+
+
 def watch(topic: str | None, target: str | None, lang: str, interval: float = 0.5,
-          poll: bool = False) -> int:
+          poll: bool = False, cold: bool = False) -> int:
     topic = paths.resolve_topic(topic) if topic else (next_topic(target, lang) or "01_cnn")
     folder = target_root(target) / topic
     watcher = None
@@ -88,14 +125,22 @@ def watch(topic: str | None, target: str | None, lang: str, interval: float = 0.
         watcher, how = Poller(folder, interval), say("polling", lang, s=interval)
     print(say("watching", lang, folder=folder, how=how), flush=True)
     try:
-        cmd_check(topic, target, lang, full=False)
+        checker = Checker(topic, target, lang, warm_mode=not cold)
+        checker.check()
         sys.stdout.flush()
         while True:
-            if _relevant(watcher.wait(1.0)):
-                time.sleep(0.1)  # let editors finish writing
-                print("\n" + "-" * 60, flush=True)
-                cmd_check(topic, target, lang, full=False)
-                sys.stdout.flush()
+            names = watcher.wait(1.0)
+            if not _relevant(names):
+                continue
+            time.sleep(0.05)  # let editors finish writing
+            names += watcher.wait(0.0)
+            print("\n" + "-" * 60, flush=True)
+            if checker.stale():  # the kit changed under us: start afresh, cold
+                print(say("restarting", lang), flush=True)
+                watcher.close()
+                os.execv(sys.executable, [sys.executable, "-m", "grader", *sys.argv[1:]])
+            checker.check([n for n in names if n.endswith(".py")])
+            sys.stdout.flush()
     except KeyboardInterrupt:
         print("\n" + say("stopped", lang), flush=True)
         return 0
