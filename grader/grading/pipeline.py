@@ -55,7 +55,9 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
     seconds = 0.0
     trainings: dict[str, dict] = {}
     curves: dict[str, bytes] = {}
-    host_uid = uids.get() if uids else limits.box_uid  # one box uid per parallel job
+    if uids is None:  # on its own: a pool of one node-wide locked uid
+        uids = box.host_uids(limits, 1)
+    host_uid = uids.get()  # one box uid per parallel job
     try:
         for topic in topics:
             graded = ready.graded_exercises(topic)

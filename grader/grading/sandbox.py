@@ -321,8 +321,10 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
 
     ``host_uid``: the unprivileged uid this box runs as (one per parallel job).
     """
+    if host_uid is None:  # a box of its own: lease a uid no other box on this node holds
+        with boxes.leased_uid(limits) as uid:
+            return run_topic(topic, submission_topic_dir, box, timeout, limits, uid, exercises)
     start = time.monotonic()
-    host_uid = limits.box_uid if host_uid is None else host_uid
     boxes.prepare_folder(box)
     run = SandboxRun(notes=build(topic, submission_topic_dir, box))
     expected = list(expected_tests(topic))

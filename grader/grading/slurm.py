@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import manifest
@@ -97,7 +97,7 @@ def grade_one(plan_file: Path, index: int) -> dict:
     out = Path(plan["out"])
     limits = Limits(**plan["limits"])
     # Tasks may share a node: each gets its own host uid, so process caps stay per box.
-    uids = box.host_uids(replace(limits, box_uid=limits.box_uid - index % 64), 1)
+    uids = box.host_uids(limits, 1)  # a uid no other box on the node holds
     # graded training on the task's own devices (its --gpus-per-task), its own secret
     training = training_grade.plan(plan.get("train", "off"), cpu_slots=1,
                                    cache_root=out / ".cache" / "features",

@@ -1,0 +1,81 @@
+"""The box itself: what a run inside can see and write, and whose uid it runs as."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from grader.core.limits import Limits
+from grader.grading import box
+
+LIMITS = Limits(scratch_mb=64)
+_why = box.available(LIMITS)
+pytestmark = pytest.mark.skipif(bool(_why), reason=_why)
+
+
+@pytest.fixture
+def folder():
+    path = Path(tempfile.mkdtemp(prefix="cnnkit-boxtest-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _inside(folder: Path, code: str) -> subprocess.CompletedProcess:
+    box.prepare_folder(folder)
+    cmd, staged = box.command(folder, [box.python(), "-I", "-c", code], LIMITS,
+                              inside=str(folder))
+    with box.leased_uid(LIMITS) as uid:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                              preexec_fn=box.preexec(LIMITS, uid, staged))
+
+
+WRITE = """
+import os
+for path in ("/new", "/dev/new", "/etc/new", "/usr/new", "{folder}/new"):
+    try:
+        open(path, "w").write("x")
+        print("WROTE", path)
+    except OSError:
+        pass
+written = 0
+try:
+    with open("/tmp/fill", "wb") as f:
+        while written < 200 * 2**20:
+            f.write(b"x" * 2**20); f.flush(); written += 2**20
+except OSError:
+    pass
+print("SCRATCH", written >> 20)
+"""
+
+
+def test_only_the_capped_scratch_is_writable(folder):
+    done = _inside(folder, WRITE.format(folder=folder))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "WROTE" not in done.stdout, done.stdout  # the root, /dev, /etc, /usr, the folder
+    assert int(done.stdout.split("SCRATCH")[1]) < 64, "the scratch cap must hold"
+
+
+def test_binds_under_tmp_stay_visible(folder):
+    """The kit, its environment and the data may all live under /tmp (issue: the box's
+    /tmp must not hide them): the box's own folder here is under /tmp too."""
+    (folder / "seen.txt").write_text("yes")
+    done = _inside(folder, f"import torch; print(open('{folder}/seen.txt').read())")
+    assert done.returncode == 0 and done.stdout.strip() == "yes", done.stderr[-2000:]
+
+
+def test_uids_are_unique_across_pools_and_processes():
+    pool = box.host_uids(LIMITS, 2)
+    try:
+        mine = {pool.get(), pool.get()}
+        other = subprocess.run([sys.executable, "-c", (
+            "from grader.grading import box; from grader.core.limits import Limits; "
+            "print(box.lease_uid(Limits(scratch_mb=64))[0])")],
+            capture_output=True, text=True, check=True)
+        assert len(mine) == 2 and int(other.stdout) not in mine
+    finally:
+        pool.close()
