@@ -79,3 +79,15 @@ def test_uids_are_unique_across_pools_and_processes():
         assert len(mine) == 2 and int(other.stdout) not in mine
     finally:
         pool.close()
+
+
+def test_a_box_that_cannot_start_names_the_path_not_bubblewrap():
+    said = box.explain_start_failure(
+        "bwrap: execvp /tmp/field/courseenv/bin/python: No such file or directory")
+    assert "/tmp/field/courseenv/bin/python is not visible inside the box" in said
+    assert "install" not in said and "user namespaces" not in said
+    said = box.explain_start_failure(
+        "bwrap: Can't find source path /home/x/.venv: Permission denied")
+    assert "cannot reach /home/x/.venv (Permission denied)" in said
+    said = box.explain_start_failure("bwrap: No permissions to creating new namespace")
+    assert "apt-get install bubblewrap" in said and "user namespaces" in said

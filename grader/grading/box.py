@@ -350,12 +350,41 @@ def _probe(limits: Limits) -> str:
     return lines[-1] if lines else f"exit code {proc.returncode}"
 
 
+def explain_start_failure(problem: str) -> str:
+    """bwrap's complaint in words that name the real cause: a path the box cannot see or
+    reach, or (only then) bubblewrap and user namespaces themselves."""
+    import re
+
+    missing = re.search(r"execvp (\S+): No such file", problem)
+    if missing:
+        return pick({
+            "en": f"cannot grade: {missing.group(1)} is not visible inside the box (the box "
+                  f"binds {', '.join(map(str, bind_sources()))} and /usr; this path is outside "
+                  "them, or a link out of them). Run the grader with an interpreter inside a "
+                  f"bound folder. bwrap said: {problem}",
+            "vi": f"không thể chấm: {missing.group(1)} không nhìn thấy được trong hộp (hộp gắn "
+                  f"{', '.join(map(str, bind_sources()))} và /usr; đường dẫn này nằm ngoài "
+                  "chúng, hoặc là liên kết ra ngoài). Hãy chạy trình chấm bằng trình thông dịch "
+                  f"nằm trong một thư mục được gắn. bwrap báo: {problem}"})
+    unreachable = re.search(r"Can't find source path (\S+?):? (Permission denied|No such file)",
+                            problem)
+    if unreachable:
+        return pick({
+            "en": f"cannot grade: the box cannot reach {unreachable.group(1)} "
+                  f"({unreachable.group(2)}): the grading user must be able to enter every "
+                  f"folder above it. bwrap said: {problem}",
+            "vi": f"không thể chấm: hộp không truy cập được {unreachable.group(1)} "
+                  f"({unreachable.group(2)}): người dùng chấm phải vào được mọi thư mục phía "
+                  f"trên nó. bwrap báo: {problem}"})
+    return _unavailable(f"bubblewrap cannot start a box here ({problem})")
+
+
 def require(limits: Limits) -> None:
     """Raise ``BoxUnavailable`` (one line, in the user's language) unless a box starts."""
     bwrap()
     problem = _probe(limits)
     if problem:
-        raise BoxUnavailable(_unavailable(f"bubblewrap cannot start a box here ({problem})"))
+        raise BoxUnavailable(explain_start_failure(problem))
 
 
 def available(limits: Limits | None = None) -> str:
