@@ -33,6 +33,29 @@ def warm_up() -> None:
 
     import grader.testkit.plugin  # noqa: F401
 
+    _import_pytest_plugins()
+
+
+def _import_pytest_plugins() -> None:
+    """pytest's own modules and the environment's plugins (entry points), imported here
+    once rather than in each child."""
+    import importlib
+    import pkgutil
+    from importlib import metadata
+
+    import _pytest
+
+    for info in pkgutil.iter_modules(_pytest.__path__, "_pytest."):
+        try:
+            importlib.import_module(info.name)
+        except Exception:  # noqa: BLE001 - an optional part of pytest: the child imports it
+            pass
+    for entry in metadata.entry_points(group="pytest11"):
+        try:
+            importlib.import_module(entry.module)
+        except Exception:  # noqa: BLE001 - a broken plugin breaks the child as it would check
+            pass
+
 
 def run_tests_forked(test_paths, target=None, extra=(), timeout=None) -> RunOutcome:
     """``runner.run_tests`` in a child of this process (Linux ``fork``)."""
