@@ -245,7 +245,7 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
         proc = subprocess.Popen([pytest[0], "-I", *pytest[1:]], cwd=box, env=_clean_env(),
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, pass_fds=(channel.write_fd,),
-                                start_new_session=True)
+                                start_new_session=True, preexec_fn=_trusted_cap(limits))
     finally:
         channel.start()  # the grader keeps only the read end
     reader = threading.Thread(target=_drain, daemon=True, args=(
@@ -260,6 +260,17 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
                    for k, v in channel.results.items()}
     out.started = list(channel.started)
     return out, state
+
+
+def _trusted_cap(limits: Limits):
+    """The trusted run's own memory cap: whatever a worker's reply makes it build (a
+    mirror of the student's module, say), it cannot take the grading machine with it."""
+    import resource
+
+    def apply():
+        cap = limits.memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    return apply
 
 
 def _box_limits(limits: Limits) -> str:
