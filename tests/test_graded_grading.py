@@ -97,7 +97,7 @@ FORGED_FACTS = '''
 """Replaces the kit's probe in its own process: the grader must not trust what comes back."""
 import torch
 
-from grader.remote import probes
+from grader.testkit import probes
 
 
 def train_mnist(**kwargs):

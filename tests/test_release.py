@@ -1,8 +1,6 @@
 """The student bundle: stubs fail as they should, and no solution text is inside."""
 
-import os
-import subprocess
-import sys
+from support.bundle import RUN, in_bundle
 
 from grader.export import release
 
@@ -16,10 +14,9 @@ def test_bundle_has_no_solutions_and_stubs_fail(tmp_path):
         holders = [p.name for p in (bundle / "exercises").rglob("test_*.py")
                    if name in p.read_text(encoding="utf-8")]
         assert not holders, f"{name} is in the bundle's tests {holders}"
-    env = {**os.environ, "PYTHONPATH": str(bundle), "MPLBACKEND": "Agg"}
-    proc = subprocess.run([sys.executable, "-m", "pytest", "exercises/01_cnn", "-q",
-                           "-p", "no:cacheprovider"], cwd=bundle, env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = in_bundle(bundle, "-c", RUN, "exercises/01_cnn", "-q", "-p", "no:cacheprovider",
+                     timeout=300)
+    assert f"GRADER_AT {bundle}" in proc.stdout, proc.stdout[:2000]
     last = proc.stdout.strip().splitlines()[-1]
     assert "failed" in last and "passed" not in last and "error" not in last, proc.stdout[-3000:]
     assert proc.returncode == 1, proc.stdout[-2000:]

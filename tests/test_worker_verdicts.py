@@ -10,6 +10,7 @@ import pytest
 from grader.core import paths
 from grader.core.runner import run_tests
 from grader.grading import box
+from grader.grading.worker import PYTEST_ARGS
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +28,7 @@ def _verdicts(target: str, worker: bool) -> dict[str, str]:
     files = [paths.solutions_dir() / t for t in TOPICS] + \
         [paths.hidden_tests_dir() / t for t in TOPICS]
     out = run_tests(files, target=target, timeout=1500,
-                    extra=["--cnnkit-worker"] if worker else [],
+                    extra=list(PYTEST_ARGS) if worker else [],
                     env={**os.environ, "CNNKIT_LANG": "en"})
     return {nodeid.split("::", 1)[1] if "::" in nodeid else nodeid: r.outcome.value
             for nodeid, r in out.results.items()}

@@ -8,21 +8,6 @@ from grader.core import paths
 from grader.core.errors import BadInput
 
 
-def cmd_dev(args) -> int:
-    from grader.dev import check, sync
-
-    if args.action == "sync":
-        written = sync.sync(force=args.force)
-        print(f"regenerated {len(written)} files in {paths.exercises_dir()}")
-        return 0
-    problems = check.run_all()
-    for line in problems:
-        print(f"  ✗ {line}")
-    print(f"cnnkit dev check: {len(problems)} problem(s)" if problems
-          else "cnnkit dev check: manifests, test files and stubs are consistent")
-    return 1 if problems else 0
-
-
 def cmd_data(args) -> int:
     from grader.course import data
 
@@ -37,86 +22,6 @@ def cmd_data(args) -> int:
         raise BadInput("data fetch needs a NAME: " + ", ".join(data.load_manifest()))
     where = data.fetch(args.name, Path(args.mirror) if args.mirror else None)
     print(f"{args.name}: ready in {where}")
-    return 0
-
-
-def cmd_grade(args) -> int:
-    from grader.core.i18n import pick
-    from grader.core.limits import Limits
-    from grader.grading import pipeline, readiness, slurm
-
-    limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout,
-                    topic_timeout_s=args.timeout)
-    if args.backend == "slurm":
-        results = slurm.grade_class(Path(args.submissions), Path(args.out), topics=args.topics,
-                                    force=args.force, limits=limits, lang=args.lang,
-                                    partition=args.partition, gpus_per_task=args.gpus_per_task,
-                                    array_parallelism=args.array_parallelism,
-                                    skip_missing_data=args.skip_missing_data, train=args.train)
-    else:
-        results = pipeline.grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
-                                       topics=args.topics, force=args.force, limits=limits,
-                                       lang=args.lang, skip_missing_data=args.skip_missing_data,
-                                       train=args.train)
-    out = Path(args.out).resolve()
-    width = max(len(s) for s in results)
-    for student in sorted(results):
-        r = results[student]
-        print(f"  {student:<{width}}  {r['score']:>6g} / {r['max_score']:g}")
-    not_graded = next(iter(results.values()))["cnnkit"].get("not_graded", {})
-    if not_graded:
-        print(pick({"en": "not graded on this machine (data missing; marked 'not graded', "
-                          "not zero):",
-                    "vi": "chưa chấm trên máy này (thiếu dữ liệu; ghi 'chưa chấm', không phải "
-                          "điểm 0):"}, args.lang))
-        for line in readiness.describe(not_graded, args.lang):
-            print(f"  {line}")
-    print(pick({"en": "gradebook", "vi": "bảng điểm"}, args.lang) + f": {out / 'gradebook.csv'}")
-    print(pick({"en": "feedback and results.json per student",
-                "vi": "nhận xét và results.json của từng sinh viên"}, args.lang)
-          + f": {out / 'students'}/<student>/")
-    return 0
-
-
-def cmd_doctor(args) -> int:
-    from grader.core import manifest, paths
-    from grader.core.limits import Limits
-    from grader.grading import canary
-
-    limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout)
-    names = [paths.resolve_topic(t) for t in args.topics] if args.topics else paths.topics()
-    code, summary = canary.doctor([manifest.load_topic(t) for t in names], limits, args.lang)
-    print(summary)
-    return code
-
-
-def cmd_grade_one(args) -> int:
-    from grader.grading import slurm
-
-    result = slurm.grade_one(Path(args.plan), args.index)
-    print(f"{result['cnnkit']['student']}: {result['score']:g} / {result['max_score']:g}")
-    return 0
-
-
-def cmd_release(args) -> int:
-    from grader.export import release
-
-    out = release.build(Path(args.out))
-    problems = release.leaks(out)
-    if problems:
-        print("cnnkit release: solution text found in the bundle:\n  " + "\n  ".join(problems))
-        return 1
-    print(f"student bundle written to {out.resolve()} (no solutions, no hidden tests)")
-    return 0
-
-
-def cmd_nbgrader(args) -> int:
-    from grader.export import nbgrader as nbgrader_export
-
-    topics = [paths.resolve_topic(t) for t in args.topics] if args.topics else None
-    for nb in nbgrader_export.export(Path(args.out), topics):
-        print(f"wrote {nb}")
-    print(f"next: cd {Path(args.out).resolve()} && nbgrader generate_assignment 01_cnn")
     return 0
 
 

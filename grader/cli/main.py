@@ -1,5 +1,10 @@
 """The ``cnnkit`` command (``./kit ...`` from the kit's root). Each sub-command lives in
-its own module; this file parses, in the user's language, and reports errors."""
+its own module; this file parses, in the user's language, and reports errors.
+
+The students' commands are defined here and always present. Instructors' and
+maintainers' commands are registered by their own packages (``grader/*/subcommands.py``,
+see ``audiences``), so a student bundle, which lacks those packages, lists only what
+works there."""
 
 from __future__ import annotations
 
@@ -7,9 +12,9 @@ import argparse
 import os
 import sys
 
+from grader.cli import audiences
 from grader.core.errors import CnnkitError
 from grader.core.i18n import current_lang, pick
-from grader.core.limits import DEFAULTS
 
 PROG = os.environ.get("CNNKIT_PROG", "cnnkit")  # ./kit sets "./kit"
 
@@ -18,10 +23,8 @@ HELP = {"en": """\
 
 Students:     {prog} list | check [TOPIC] | hint TOPIC [EXERCISE] | watch [TOPIC] | solution TOPIC
 Self-study:   {prog} train mnist|transfer [--profile quick|full|auto] | figures --out DIR
-Instructors:  {prog} grade SUBMISSIONS --out DIR | release --out DIR | nbgrader export --out DIR
 Data:         {prog} data status | data fetch NAME [--from MIRROR]
-Maintainers:  {prog} dev check | dev sync [--force]
-
+{audiences}
 Topics are 01_cnn, 02_training, 03_transfer (or just 1, 2, 3). Add --lang vi for Vietnamese,
 before or after the command. Plain pytest works too, inside the kit's environment:
   source .venv/bin/activate && pytest exercises/01_cnn
@@ -30,10 +33,8 @@ before or after the command. Plain pytest works too, inside the kit's environmen
 
 Sinh viên:    {prog} list | check [CHỦ_ĐỀ] | hint CHỦ_ĐỀ [BÀI] | watch [CHỦ_ĐỀ] | solution CHỦ_ĐỀ
 Tự học:       {prog} train mnist|transfer [--profile quick|full|auto] | figures --out THƯ_MỤC
-Giảng viên:   {prog} grade BÀI_NỘP --out THƯ_MỤC | release --out THƯ_MỤC | nbgrader export --out THƯ_MỤC
 Dữ liệu:      {prog} data status | data fetch TÊN [--from BẢN_SAO]
-Bảo trì:      {prog} dev check | dev sync [--force]
-
+{audiences}
 Các chủ đề: 01_cnn, 02_training, 03_transfer (hoặc 1, 2, 3). Thêm --lang en để xem tiếng Anh,
 trước hoặc sau lệnh. Có thể chạy pytest trực tiếp, trong môi trường của kit:
   source .venv/bin/activate && pytest exercises/01_cnn
@@ -48,7 +49,10 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     lang_opt.add_argument("--lang", choices=["en", "vi"], default=argparse.SUPPRESS,
                           help=h("language (default: $CNNKIT_LANG or the locale)",
                                  "ngôn ngữ (mặc định: $CNNKIT_LANG hoặc locale)"))
-    p = argparse.ArgumentParser(prog=PROG, description=pick(HELP, lang).format(prog=PROG),
+    rooms = audiences.available()
+    usage = "".join(pick(room.USAGE, lang).format(prog=PROG) + "\n" for room in rooms)
+    p = argparse.ArgumentParser(prog=PROG, description=pick(HELP, lang).format(
+                                    prog=PROG, audiences=usage),
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 parents=[lang_opt])
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -118,95 +122,11 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     s.add_argument("--out", default="runs", help=h("folder for metrics, curves and results",
                                                    "thư mục lưu số liệu, đồ thị và kết quả"))
 
-    s = command("grade", "grade a folder of submissions into a gradebook",
-                "chấm một thư mục bài nộp thành bảng điểm")
-    s.add_argument("submissions", help=h("folder with one sub-folder or .zip per student",
-                                         "thư mục chứa một thư mục con hoặc .zip cho mỗi "
-                                         "sinh viên"))
-    s.add_argument("--out", required=True, help=h("output folder for the gradebook and reports",
-                                                  "thư mục ghi bảng điểm và nhận xét"))
-    s.add_argument("-j", "--jobs", type=int, default=1,
-                   help=h("students graded in parallel", "số sinh viên chấm song song"))
-    s.add_argument("--topics", nargs="+", help=h("topics to grade (default: all)",
-                                                 "các chủ đề cần chấm (mặc định: tất cả)"))
-    s.add_argument("--force", action="store_true",
-                   help=h("grade again what was already graded", "chấm lại cả bài đã chấm"))
-    s.add_argument("--skip-missing-data", action="store_true",
-                   help=h("grade what this machine has the data for; mark the rest 'not graded' "
-                          "(default: stop before grading if any data is missing)",
-                          "chấm phần máy này có đủ dữ liệu; phần còn lại ghi 'chưa chấm' (mặc "
-                          "định: dừng trước khi chấm nếu thiếu dữ liệu)"))
-    s.add_argument("--timeout", type=float, default=DEFAULTS.topic_timeout_s,
-                   help=h("seconds per student and topic (default: each topic.toml's timeout_s)",
-                          "số giây cho mỗi sinh viên và chủ đề (mặc định: timeout_s trong "
-                          "topic.toml)"))
-    s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s,
-                   help=h(f"seconds per test (default {DEFAULTS.test_timeout_s:g})",
-                          f"số giây cho mỗi bài kiểm tra (mặc định {DEFAULTS.test_timeout_s:g})"))
-    s.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb,
-                   help=h(f"memory cap per student run (default {DEFAULTS.memory_mb})",
-                          f"giới hạn bộ nhớ cho mỗi lần chạy (mặc định {DEFAULTS.memory_mb})"))
-
-    s.add_argument("--train", choices=["off", "quick", "full", "auto"], default="off",
-                   help=h("graded training runs, each a gradebook column: off; quick (CPU "
-                          "minutes per student); full (the lecture's settings, a GPU when "
-                          "there is one); auto (full on a GPU, else quick). The grader measures "
-                          "the accuracy itself on held-out images",
-                          "các lần huấn luyện có chấm điểm, mỗi lần một cột trong bảng điểm: "
-                          "off (tắt); quick (vài phút CPU mỗi sinh viên); full (cấu hình của "
-                          "bài giảng, dùng GPU nếu có); auto (full khi có GPU, nếu không thì "
-                          "quick). Bộ chấm tự đo độ chính xác trên ảnh kiểm tra ẩn"))
-    s.add_argument("--backend", choices=["local", "slurm"], default="local",
-                   help=h("local: a pool of -j students on this machine; slurm: one array job, "
-                          "a task per student (DIR must be on storage the nodes share)",
-                          "local: chấm -j sinh viên song song trên máy này; slurm: một array "
-                          "job, mỗi sinh viên một tác vụ (THƯ_MỤC phải nằm trên ổ dùng chung "
-                          "với các node)"))
-    s.add_argument("--partition", help=h("slurm: the partition to submit to",
-                                         "slurm: partition để nộp job"))
-    s.add_argument("--gpus-per-task", type=int, default=0,
-                   help=h("slurm: GPUs per task (for graded training)",
-                          "slurm: số GPU cho mỗi tác vụ (cho bài huấn luyện có chấm điểm)"))
-    s.add_argument("--array-parallelism", type=int, default=None,
-                   help=h("slurm: at most N tasks at once", "slurm: tối đa N tác vụ cùng lúc"))
-
-    s = command("doctor", "check this machine: grade the reference solution as students would "
-                "be graded", "kiểm tra máy: chấm lời giải mẫu đúng như chấm sinh viên")
-    s.add_argument("--topics", nargs="+", help=h("topics to check (default: all)",
-                                                 "các chủ đề cần kiểm tra (mặc định: tất cả)"))
-    s.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
-    s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s)
-
-    s = command("grade-one", "grade one student of a plan (what each Slurm array task runs)",
-                "chấm một sinh viên trong kế hoạch (việc mỗi tác vụ Slurm chạy)")
-    s.add_argument("plan")
-    s.add_argument("index", type=int)
-
-    s = command("release", "write the student bundle (no solutions, no hidden tests)",
-                "tạo gói cho sinh viên (không có lời giải, không có bài kiểm tra ẩn)")
-    s.add_argument("--out", required=True)
-
-    s = command("nbgrader", "export the exercises as an nbgrader course",
-                "xuất bài tập thành một khoá học nbgrader")
-    s.add_argument("action", choices=["export"])
-    s.add_argument("--out", required=True)
-    s.add_argument("--topics", nargs="+")
-
     s = command("figures", "draw the lecture's figures with your code (PNG)",
                 "vẽ các hình của bài giảng bằng code của bạn (PNG)")
     s.add_argument("--target", default=None, help=h("exercises (default) or solutions",
                                                     "exercises (mặc định) hoặc solutions"))
     s.add_argument("--out", default="figures")
-
-    s = command("dev", "maintainers: validate the kit, regenerate the stubs",
-                "bảo trì: kiểm tra kit, sinh lại các tệp bài tập")
-    s.add_argument("action", choices=["check", "sync"],
-                   help=h("check: manifests, tests and stubs; sync: rewrite exercises/ from "
-                          "solutions/", "check: manifest, bài kiểm tra và tệp bài tập; sync: "
-                          "viết lại exercises/ từ solutions/"))
-    s.add_argument("--force", action="store_true",
-                   help=h("sync: overwrite exercises/ even where it holds edits",
-                          "sync: ghi đè exercises/ kể cả khi đã có chỉnh sửa"))
 
     s = command("data", "data sets and weights: status, fetch",
                 "dữ liệu và trọng số: trạng thái, tải về")
@@ -216,6 +136,8 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                                                   "sao chép từ thư mục bản sao này"))
     s.add_argument("--verify", action="store_true",
                    help=h("check MD5 sums (status)", "kiểm tra tổng MD5 (status)"))
+    for room in rooms:  # instructors' and maintainers' commands, where their code is
+        room.register(command, h)
     return p
 
 
@@ -242,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     from grader.cli import commands
 
     try:
-        code = getattr(commands, f"cmd_{args.command.replace('-', '_')}")(args) or 0
+        handler = getattr(args, "handler", None) or \
+            getattr(commands, f"cmd_{args.command.replace('-', '_')}")
+        code = handler(args) or 0
         sys.stdout.flush()  # a closed pipe shows here, inside the try
         return code
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from grader.export import stubgen
 
 # Whole sub-packages of grader/ that serve instructors and maintainers only.
 INSTRUCTOR_ONLY = ("grading", "export", "dev")
-TOP_FILES = ["pyproject.toml", "kit", ".gitignore"]
+# conftest.py loads the testkit's plugin for a plain `pytest exercises/...` (the --target
+# option, time limits, the data-missing skips, the shared_tmp fixture).
+TOP_FILES = ["pyproject.toml", "kit", ".gitignore", "conftest.py"]
 
 STUDENT_README = """\
 # cnnkit - exercises on deep convolutional networks
@@ -57,9 +60,34 @@ def solution_lines_in_tests(bundle: Path, min_length: int = 30) -> list[str]:
     return found
 
 
-def _instructor_only(folder: str, names: list[str]) -> set[str]:
-    top = Path(folder) == paths.KIT_ROOT / "grader"
-    return {n for n in names if n == "__pycache__" or (top and n in INSTRUCTOR_ONLY)}
+def _instructor_only(folder: str, names: list[str], top: Path | None = None) -> set[str]:
+    top = (paths.KIT_ROOT if top is None else top) / "grader"
+    at_top = Path(folder) == top
+    return {n for n in names if n == "__pycache__" or (at_top and n in INSTRUCTOR_ONLY)}
+
+
+def shipped_packages(root: Path | None = None) -> list[str]:
+    """The sub-packages of ``grader/`` that the bundle ships (``grader.core``, ...)."""
+    grader = (paths.KIT_ROOT if root is None else root) / "grader"
+    names = [p.name for p in grader.iterdir() if (p / "__init__.py").is_file()]
+    dropped = _instructor_only(str(grader), names, grader.parent)
+    return sorted(f"grader.{n}" for n in names if n not in dropped)
+
+
+def shipped_python_files(root: Path | None = None) -> list[Path]:
+    """The Python files a bundle built from the kit at ``root`` ships, as they are there:
+    ``grader/`` less the instructors' packages, the top files, ``exercises/`` (the stubs
+    and the visible tests) and the solutions' test files the visible tests come from."""
+    root = paths.KIT_ROOT if root is None else Path(root)
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root / "grader"):
+        dropped = _instructor_only(folder, dirs + files, root)
+        dirs[:] = sorted(d for d in dirs if d not in dropped)
+        found += [Path(folder) / f for f in sorted(files) if f.endswith(".py")]
+    found += [root / n for n in TOP_FILES if n.endswith(".py") and (root / n).is_file()]
+    found += sorted(p for p in (root / "exercises").rglob("*.py") if "__pycache__" not in p.parts)
+    found += sorted((root / "solutions").glob("*/test_*.py"))
+    return found
 
 
 def build(out: Path) -> Path:

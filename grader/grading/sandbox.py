@@ -4,7 +4,7 @@ The run folder holds the kit's tests (visible and hidden) and the whitelisted
 exercise files of the submission, copied without following links. A trusted pytest
 runs the tests there; it never imports the submission. The tests reach the student's
 code only through a worker process that the plugin starts inside a bubblewrap box
-(``box.py``, ``grader/remote``): an unprivileged uid, no network, its own pid
+(``box.py``, ``grader/grading/worker``): an unprivileged uid, no network, its own pid
 namespace, a read-only view of the student's files alone. Results come back on a
 pipe (``channel.py``); a watchdog here stops a run whose test overruns its limit. A
 run that dies is restarted on the tests it did not finish.
@@ -32,6 +32,7 @@ from grader.grading import box as boxes
 from grader.grading import safefiles
 from grader.grading.channel import ResultChannel
 from grader.grading.scrub import scrub
+from grader.grading.worker import PYTEST_ARGS as WORKER_ARGS
 
 _INI = {"en": "ini files are never used", "vi": "các tệp ini không bao giờ được dùng"}
 IGNORED_REASONS = {
@@ -192,7 +193,7 @@ def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) ->
 def _clean_env() -> dict[str, str]:
     """The trusted run's whole environment: the worker's (no secret, nothing from the
     grader's environment but the language and the data folders)."""
-    from grader.remote.client import worker_env
+    from grader.grading.worker.client import worker_env
 
     # pytest plugins of the environment (pytest-cov, xdist, ...) never join a trusted run:
     # the kit names the two it needs.
@@ -236,7 +237,7 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
         selection, target=str(box / "submission"), ini=box / "pytest.ini", rootdir=box,
         extra=["-s", "--tb=short", f"--cnnkit-results-fd={channel.write_fd}",
                "--cnnkit-assertions-only", f"--cnnkit-test-timeout={limits.test_timeout_s}",
-               "--cnnkit-no-network", "--cnnkit-strict-data", "--cnnkit-worker",
+               "--cnnkit-no-network", "--cnnkit-strict-data", *WORKER_ARGS,
                "-p", "_hypothesis_pytestplugin",
                f"--cnnkit-box-uid={host_uid}", f"--cnnkit-limits={_box_limits(limits)}"])
     state: dict = {}

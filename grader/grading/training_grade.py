@@ -220,8 +220,8 @@ def _score(topic: str, spec: manifest.GradedTraining, profile: str, lease_class:
 def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
             training: TrainingPlan, limits: Limits, host_uid: int) -> TrainingOutcome:
     """Train one student's run in a boxed worker and score it here."""
-    from grader.remote import session
-    from grader.remote.client import WorkerClient
+    from grader.grading.worker import session
+    from grader.grading.worker.client import WorkerClient
 
     profile = training.profile
     held = training.heldout(DATASET[spec.task])

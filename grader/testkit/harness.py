@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from grader.core.i18n import pick
-from grader.testkit import targets
+from grader.testkit import isolation, targets
 
 # Filled in by the pytest plugin at configure time.
 STATE = {"target": None, "root": None}
@@ -99,48 +99,67 @@ def describe_import_failure(path: Path, exc: BaseException) -> str:
 
 
 def exercise(test_file: str | Path, module: str):
-    """The student's module: imported here, or, when grading, living in the worker."""
-    from grader.remote import session
-
+    """The student's module: imported here, or, when a runner is installed (grading), served
+    by the runner (a worker process)."""
     topic = topic_of(test_file)
-    if session.enabled():
-        return session.RemoteExercise(topic, module, lambda: current_topic_dir(topic))
+    runner = isolation.current()
+    if runner is not None:
+        return runner.exercise(topic, module, lambda: current_topic_dir(topic))
     return LazyExercise(topic, module)
 
 
 def topic_data(test_file: str | Path, name: str) -> Path:
     """A data file shipped with the tests (for example the sample image); when grading, its
-    copy in the worker's box, at a path both sides read."""
-    from grader.remote import session
-
-    if session.enabled():
+    copy where the student's side reads it, at a path both sides read."""
+    runner = isolation.current()
+    if runner is not None:
         topic = topic_of(test_file)
-        return session.data_file(topic, current_topic_dir(topic), name)
+        return runner.data_file(topic, current_topic_dir(topic), name)
     return Path(test_file).resolve().parent / name
 
 
-def probe(name: str, *args, **kwargs):
-    """Run the kit's probe ``name`` beside the student's code (see ``grader.remote.probes``)."""
-    from grader.remote import session
+def shared_dir(test_file: str | Path, fallback: Path) -> Path:
+    """A fresh folder the student's code can read: ``fallback`` in-process; when grading, a
+    folder the runner makes readable on the student's side."""
+    runner = isolation.current()
+    if runner is None:
+        return fallback
+    topic = topic_of(test_file)
+    return runner.shared_dir(topic, current_topic_dir(topic))
 
-    return session.probe(name, *args, **kwargs)
+
+def probe(name: str, *args, **kwargs):
+    """Run the kit's probe ``name`` beside the student's code (see ``grader.testkit.probes``).
+
+    Arguments that are exercises (``exercise(...)``) reach the probe as the student's
+    module. In-process (a student's own pytest) the probe simply runs here.
+    """
+    runner = isolation.current()
+    if runner is not None:
+        return runner.probe(name, args, kwargs)
+    from grader.testkit import probes
+
+    local = [a._load() if isinstance(a, LazyExercise) else a for a in args]
+    return getattr(probes, name)(*local, **kwargs)
 
 
 def guarded(*names: str):
-    """A context manager: the named guards of ``grader.remote.guards`` hold for every call
-    to the student's code inside it, here or in the worker."""
-    from grader.remote import session
+    """A context manager: the named guards of ``grader.testkit.guards`` hold for every call
+    to the student's code inside it, here or where the runner runs it."""
+    runner = isolation.current()
+    if runner is not None:
+        return runner.guarded(names)
+    from grader.testkit import guards
 
-    return session.guarded(*names)
+    return guards.applied(names)
 
 
 def reference(test_file: str | Path, module: str):
     """The reference solution's ``module``, imported in this (trusted) process, when
     grading; None otherwise, or where the kit has no solutions (a student bundle)."""
     from grader.core import paths
-    from grader.remote import session
 
-    if not session.enabled():
+    if isolation.current() is None:
         return None
     folder = paths.solutions_dir() / topic_of(test_file)
     if not (folder / f"{module}.py").is_file():

@@ -143,10 +143,11 @@ def trace(model, inputs, record=None) -> tuple[list[Layer], BaseException | None
     """
     import torch
 
-    from grader.remote.objects import RemoteModule
+    from grader.testkit import isolation
 
-    if isinstance(model, RemoteModule):
-        return _remote_trace(model, inputs, record)
+    runner = isolation.current()
+    if runner is not None and runner.serves(model):
+        return _remote_trace(runner, model, inputs, record)
     layers: dict[str, Layer] = {}
     hooks = []
     calls = [0]
@@ -190,9 +191,8 @@ def trace(model, inputs, record=None) -> tuple[list[Layer], BaseException | None
     return ordered, error
 
 
-def _remote_trace(model, inputs, record):
+def _remote_trace(runner, model, inputs, record):
     """The trace made beside the student's code (feedback only: it is their side's word)."""
-    from grader.remote.objects import rebuild_error
     from grader.testkit.harness import probe
 
     found = probe("trace", model, inputs, record is not None)
@@ -200,5 +200,5 @@ def _remote_trace(model, inputs, record):
         record.update(found["record"])
     error = found.get("error")
     if isinstance(error, dict):
-        error = rebuild_error(str(error.get("type")), str(error.get("message")))
+        error = runner.error(str(error.get("type")), str(error.get("message")))
     return [Layer.from_data(x) for x in found["layers"]], error

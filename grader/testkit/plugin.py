@@ -11,6 +11,8 @@
   the data set and the fetch command; under ``CI=true`` or ``--cnnkit-strict-data``
   (the grader) it fails instead;
 * ``--cnnkit-no-network``: sockets refuse to connect;
+* when grading, the grader's own plugin (``grader.grading.worker.plugin``, not shipped to
+  students) adds ``--cnnkit-worker`` and installs a runner in ``isolation``;
 * raw PyTorch errors get a sentence that explains them.
 """
 
@@ -24,7 +26,7 @@ import pytest
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.course.data import DataMissing
-from grader.testkit import explain, harness, timeout
+from grader.testkit import explain, harness, isolation, timeout
 
 OUTPUT_LIMIT = 4000
 
@@ -45,15 +47,6 @@ def pytest_addoption(parser):
                     help="missing data fails a test instead of skipping it (always so on CI)")
     group.addoption("--cnnkit-no-network", action="store_true",
                     help="make every socket connection fail")
-    group.addoption("--cnnkit-worker", action="store_true",
-                    help="run student code only in an isolated worker process (in a box); "
-                         "the tests here call it and check what comes back")
-    group.addoption("--cnnkit-box-uid", type=int, default=None,
-                    help="host uid of the worker's box (when the grader runs as root)")
-    group.addoption("--cnnkit-memory-mb", type=int, default=None,
-                    help="address-space limit of the worker, in MB")
-    group.addoption("--cnnkit-limits", default=None,
-                    help="the worker's box limits, as JSON (the grader passes its own)")
     group.addoption("--lang", default=None, help="language of explanations: en or vi")
 
 
@@ -69,21 +62,8 @@ def pytest_configure(config):
         os.environ["CNNKIT_LANG"] = config.getoption("--lang")
     if config.getoption("--cnnkit-no-network"):
         _block_network()
-    worker = config.getoption("--cnnkit-worker")
-    if worker:
-        import dataclasses
-
-        from grader.remote import session
-
-        limits = DEFAULTS
-        if config.getoption("--cnnkit-limits"):
-            import json
-
-            limits = dataclasses.replace(limits, **json.loads(config.getoption("--cnnkit-limits")))
-        if config.getoption("--cnnkit-memory-mb"):
-            limits = dataclasses.replace(limits, memory_mb=config.getoption("--cnnkit-memory-mb"))
-        session.configure(True, limits, config.getoption("--cnnkit-box-uid"),
-                          boxed=os.environ.get("CNNKIT_WORKER_UNBOXED") != "1")
+    # A runner is installed (before this hook) only when grading: see ``isolation``.
+    worker = isolation.current() is not None
     try:
         from hypothesis import HealthCheck, settings
 
@@ -108,19 +88,11 @@ def pytest_configure(config):
 @pytest.fixture
 def shared_tmp(request, tmp_path):
     """A fresh folder the student's code can read: ``tmp_path`` in-process; when grading, a
-    folder inside the worker's box (read-only there)."""
-    from grader.remote import session
-
-    if not session.enabled():
-        return tmp_path
-    topic = harness.topic_of(request.path)
-    return session.exchange_dir(topic, harness.current_topic_dir(topic))
+    folder the worker can read (read-only there)."""
+    return harness.shared_dir(request.path, tmp_path)
 
 
 def pytest_unconfigure(config):
-    from grader.remote import session
-
-    session.shutdown()
     fh = getattr(config, "_cnnkit_results", None)
     if fh:
         fh.close()
@@ -138,19 +110,6 @@ def _emit(config, record):
         fh.flush()
         if config._cnnkit_fsync:
             os.fsync(fh.fileno())
-
-
-def pytest_collection_finish(session):
-    """When grading, start each topic's worker before the first test: its start-up (a box,
-    Python, torch) is no test's time."""
-    from grader.remote import session as remote
-
-    if not remote.enabled():
-        return
-    topics = sorted({harness.topic_of(item.path) for item in session.items
-                     if timeout.is_exercise_test(item.path)})
-    for topic in topics:
-        remote.client_for(topic, harness.current_topic_dir(topic)).ensure_started()
 
 
 @pytest.hookimpl(hookwrapper=True)

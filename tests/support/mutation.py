@@ -78,7 +78,7 @@ def run_all(topic: str, mutants: list[Mutant], workers: int = 2, extra=()) -> di
 
 # The two ways a test session reaches student code: in its own process (a student's
 # pytest), and through the isolated worker (the grader). A mutant must be caught in both.
-MODES = {"in-process": (), "worker": ("--cnnkit-worker",)}
+MODES = {"in-process": (), "worker": ("-p", "grader.grading.worker.plugin", "--cnnkit-worker")}
 
 
 def run_both(topic: str, mutants: list[Mutant]) -> dict:

@@ -1,6 +1,6 @@
 """The untrusted worker: imports one topic folder of a student and does what it is asked.
 
-Run as ``python -I -m grader.remote.worker TOPIC_DIR REQUEST_FD REPLY_FD`` inside the
+Run as ``python -I -m grader.grading.worker.worker TOPIC_DIR REQUEST_FD REPLY_FD`` inside the
 box. It answers each request with data only (see ``wire``); whatever it answers, the
 trusted side checks behaviour on inputs it chose, so a worker that lies gains nothing.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from grader.remote import objects, wire
+from grader.grading.worker import objects, wire
 
 HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
               "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
@@ -228,7 +228,7 @@ class Worker:
             self.module(request["module"])
             return None
         if op == "probe":
-            from grader.remote import probes
+            from grader.testkit import probes
 
             func = getattr(probes, request["name"])
             args = [self._student(a) for a in request["args"]]
@@ -263,7 +263,7 @@ class Worker:
         rng = options.get("rng")
         if isinstance(rng, torch.Tensor):
             torch.set_rng_state(rng)
-        from grader.remote import guards
+        from grader.testkit import guards
 
         with torch.device(options.get("device", "cpu")), \
                 torch.set_grad_enabled(options.get("grad", True)), \
@@ -292,7 +292,7 @@ def _same_shapes(a: nn.Module, b: nn.Module) -> bool:
 
 def describe_error(exc: BaseException) -> dict:
     frames = traceback.extract_tb(exc.__traceback__)
-    kit = Path(__file__).resolve().parents[1]
+    kit = Path(__file__).resolve().parents[2]  # grader/
     mine = [f for f in frames if not Path(f.filename).resolve().is_relative_to(kit)
             and "site-packages" not in f.filename]
     where = [f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in mine[-3:]]

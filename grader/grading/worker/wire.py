@@ -110,7 +110,7 @@ def _allowed_classes() -> list:
 
     from torchvision.transforms import InterpolationMode
 
-    from grader.remote import objects
+    from grader.grading.worker import objects
 
     return [objects.RemoteModule, objects.Handle, collections.OrderedDict, set,
             InterpolationMode, torch.Size, *library_modules(), *library_transforms()]

@@ -15,7 +15,7 @@ import torch
 
 from grader.core.i18n import pick
 from grader.core.limits import Limits
-from grader.remote import objects, wire
+from grader.grading.worker import objects, wire
 
 REPLY_CAP = 2 << 30
 
@@ -39,6 +39,7 @@ class WorkerClient:
         self.log = None  # a file for the worker's stdout and stderr (default: inherited)
         self.cover: list[tuple[str, str]] = []  # binds laid over the data (hidden test images)
         self.broken: dict[str, str] = {}  # modules whose import killed or hung the worker
+        self.guards: list[str] = []  # guards in force for each call (the session's list)
         self.request_fd = self.reply_fd = None
 
     # --- the process -----------------------------------------------------------------
@@ -47,7 +48,7 @@ class WorkerClient:
 
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        argv = [boxes.python(), "-I", "-m", "grader.remote.worker", self.topic_dir_inside,
+        argv = [boxes.python(), "-I", "-m", "grader.grading.worker.worker", self.topic_dir_inside,
                 str(req_r), str(rep_w)]
         env = {**worker_env(), **self.extra_env}
         if self.boxed:
@@ -163,7 +164,7 @@ class WorkerClient:
                 "_modules": dict(mirror._modules), "training": mirror.training}))
         request = {**request, "sync": sync, "options": {
             "device": str(torch.get_default_device()), "grad": torch.is_grad_enabled(),
-            "rng": torch.get_rng_state(), "guards": list(_active_guards())}}
+            "rng": torch.get_rng_state(), "guards": list(self.guards)}}
         payload = wire.dump_request(request, ref)
         timer = None
         if self.call_timeout:  # where no alarm can be used (a grader thread): kill the box
@@ -286,12 +287,6 @@ class WorkerClient:
     def probe(self, name: str, args, kwargs):
         return self.request({"op": "probe", "name": name, "args": tuple(args),
                              "kwargs": dict(kwargs)})
-
-
-def _active_guards():
-    from grader.remote import session
-
-    return session.ACTIVE_GUARDS
 
 
 def raise_remote(err: dict):

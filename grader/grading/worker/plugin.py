@@ -1,0 +1,77 @@
+"""The grader's pytest plugin: student code runs only in a boxed worker.
+
+Loaded beside the testkit's plugin in a trusted run (``-p grader.grading.worker.plugin``,
+see ``PYTEST_ARGS``). With ``--cnnkit-worker`` it makes one ``WorkerSession``, keeps it in
+``config.stash`` and installs it as the testkit's runner; at the end it stops every
+worker and removes their boxes. The student bundle has no such plugin, and its tests run
+in-process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+
+import pytest
+
+from grader.core.limits import DEFAULTS
+from grader.testkit import harness, isolation, timeout
+
+SESSION = pytest.StashKey["object"]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("cnnkit-grading")
+    group.addoption("--cnnkit-worker", action="store_true",
+                    help="run student code only in an isolated worker process (in a box); "
+                         "the tests here call it and check what comes back")
+    group.addoption("--cnnkit-box-uid", type=int, default=None,
+                    help="host uid of the worker's box (when the grader runs as root)")
+    group.addoption("--cnnkit-memory-mb", type=int, default=None,
+                    help="address-space limit of the worker, in MB")
+    group.addoption("--cnnkit-limits", default=None,
+                    help="the worker's box limits, as JSON (the grader passes its own)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before the testkit's configure, which asks isolation
+def pytest_configure(config):
+    if not config.getoption("--cnnkit-worker"):
+        return
+    from grader.grading.worker.session import WorkerSession
+
+    limits = DEFAULTS
+    if config.getoption("--cnnkit-limits"):
+        limits = dataclasses.replace(limits, **json.loads(config.getoption("--cnnkit-limits")))
+    if config.getoption("--cnnkit-memory-mb"):
+        limits = dataclasses.replace(limits, memory_mb=config.getoption("--cnnkit-memory-mb"))
+    session = WorkerSession(limits, config.getoption("--cnnkit-box-uid"),
+                            boxed=os.environ.get("CNNKIT_WORKER_UNBOXED") != "1")
+    config.stash[SESSION] = session
+    isolation.install(session)
+
+
+def session_of(config):
+    """The worker session of this run, or None when student code runs in-process."""
+    return config.stash.get(SESSION, None)
+
+
+def pytest_collection_finish(session):
+    """Start each topic's worker before the first test: its start-up (a box, Python,
+    torch) is no test's time."""
+    workers = session_of(session.config)
+    if workers is None:
+        return
+    topics = sorted({harness.topic_of(item.path) for item in session.items
+                     if timeout.is_exercise_test(item.path)})
+    for topic in topics:
+        workers.client_for(topic, harness.current_topic_dir(topic)).ensure_started()
+
+
+def pytest_unconfigure(config):
+    workers = session_of(config)
+    if workers is None:
+        return
+    workers.shutdown()
+    isolation.uninstall(workers)
+    del config.stash[SESSION]
