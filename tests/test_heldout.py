@@ -133,3 +133,24 @@ def test_predict_runs_the_model_in_eval_mode():
     assert pred.dtype == torch.long and pred.shape == (12,)
     with pytest.raises(ValueError, match="uint8"):
         reference_eval.mnist_inputs(torch.rand(3, 28, 28))
+
+
+def test_the_shipped_layer_list_builds_the_reference_network(monkeypatch, tmp_path):
+    """Where the kit has no solutions (a student bundle), the lecture's CNN is built from
+    expected_cnn.pt: the same network, so the same weights give the same outputs."""
+    from grader.core import paths
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        reference = reference_eval.mnist_network()
+    monkeypatch.setattr(paths, "solutions_dir", lambda: tmp_path / "no-solutions")
+    built = reference_eval.mnist_network()
+    assert not isinstance(built, type(reference))  # really built from the list
+    with torch.no_grad():
+        for t in reference.state_dict().values():
+            if t.is_floating_point():
+                t.uniform_(0.1, 0.9)  # positive: running variances too
+    reference_eval.load_by_order(built, reference.state_dict())
+    reference.eval()
+    x = torch.rand(6, 1, 28, 28)
+    assert torch.allclose(built(x), reference(x), atol=1e-6)
