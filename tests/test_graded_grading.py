@@ -1,5 +1,6 @@
-"""Graded training in `cnnkit grade`: the student's run trains in a boxed worker, the grader
-scores the predictions on its own held-out images; what the run reports earns nothing."""
+"""Graded training in `cnnkit grade`: the student's run trains in a boxed worker and hands
+back its weights; the grader evaluates them in the lecture's network on its own held-out
+images; what the run reports earns nothing."""
 
 import json
 import shutil
@@ -19,35 +20,28 @@ SAMPLES = paths.KIT_ROOT / "samples" / "submissions"
 TOPIC = "02_training"
 
 FORGER = '''
-"""Reports a perfect run without training, and guesses."""
+"""Reports a perfect run without training, and hands back untrained weights."""
 import torch
 
+from .cnn import PyTorchCNN
 
-def train_mnist(out_dir=None, eval_images=None, **kwargs):
-    guesses = torch.zeros(len(eval_images), dtype=torch.long) if eval_images is not None else None
+
+def train_mnist(out_dir=None, **kwargs):
     return {"test_acc": 1.0, "val_acc": 1.0, "profile": kwargs.get("profile"),
-            "eval_predictions": guesses}
+            "weights": PyTorchCNN(10).state_dict()}
 '''
 
 
 LOOKUP = '''
-"""Trains nothing: looks every image up in the public test set, under every 1-pixel shift."""
-import torch
+"""Trains nothing: reports how many public test images the box can read."""
 from torchvision import datasets
 
 from grader.course.data import locate
-from grader.grading import heldout
 
 
-def train_mnist(out_dir=None, eval_images=None, **kwargs):
+def train_mnist(out_dir=None, **kwargs):
     test = datasets.MNIST(str(locate("mnist")), train=False, download=False)
-    table = {}
-    for shift in heldout.offsets().tolist():
-        moved = heldout.shift(test.data, torch.tensor([shift] * len(test.data)))
-        for image, label in zip(moved, test.targets.tolist()):
-            table[image.numpy().tobytes()] = label
-    guesses = torch.tensor([table.get(image.numpy().tobytes(), 0) for image in eval_images])
-    return {"test_acc": float(len(test.data)), "eval_predictions": guesses}
+    return {"test_acc": float(len(test.data))}
 '''
 
 
@@ -80,7 +74,7 @@ def test_reported_perfect_accuracy_without_training_earns_nothing(tmp_path, boxe
     assert "floor" in done.record["reason"]["en"] and "mức sàn" in done.record["reason"]["vi"]
 
 
-def test_a_lookup_of_the_public_test_set_finds_no_held_out_image(tmp_path, boxed):
+def test_the_box_reads_only_the_public_rest_of_the_test_set(tmp_path, boxed):
     """The held-out images are not in the box: the test set it reads is the rest."""
     skip_unless_available("mnist")
     topic_dir = _topic_dir(tmp_path, "alice")
@@ -89,8 +83,8 @@ def test_a_lookup_of_the_public_test_set_finds_no_held_out_image(tmp_path, boxed
     done = training_grade.run_one(TOPIC, _spec(), topic_dir, plan, DEFAULTS, DEFAULTS.box_uid)
     held = plan.heldout("mnist")
     assert done.record["reported"]["test_acc"] == 10000 - len(held)  # it saw the rest only
-    assert done.record["accuracy"] < 0.2, done.record  # zeros: no image was found
-    assert done.score.score == 0.0
+    assert done.record["accuracy"] is None and done.score.score == 0.0  # no weights
+    assert "NoneType, not a state dict" in done.record["reason"]["en"], done.record["reason"]
 
 
 FORGED_FACTS = '''
@@ -104,12 +98,12 @@ def train_mnist(**kwargs):
     return {}
 
 
-def _forged(module, function, kwargs, images):
-    return {"reported": {"test_acc": torch.ones(3), "note": "x" * 10_000},
-            "train_seconds": torch.tensor(1.0), "predictions": None, "png": b"not a png"}
+def _forged(module, function, kwargs):
+    return {"result": {"test_acc": torch.ones(3), "device": "x" * 10_000, "weights": [1, 2],
+                       "curves_png_bytes": b"not a png"}}
 
 
-probes.graded_training = _forged
+probes.training_run = _forged
 '''
 
 
@@ -120,23 +114,40 @@ def test_a_forged_probe_answer_is_scored_zero_and_saved_as_plain_data(tmp_path, 
     done = training_grade.run_one(TOPIC, _spec(), topic_dir, training_grade.plan("quick"),
                                   DEFAULTS, DEFAULTS.box_uid)
     assert done.score.score == 0.0 and done.record["accuracy"] is None
-    assert done.record["train_seconds"] is None and done.curves_png == b""
-    assert done.record["reported"] == {"note": "x" * 80}
+    assert done.curves_png == b""
+    assert done.record["reported"] == {"device": "x" * 80}
+    assert "not a state dict" in done.record["reason"]["en"], done.record["reason"]
     json.dumps(done.record)  # results.json can hold it
-    for answer in ([1, 2], "ok", None):
-        assert training_grade._unusable(answer)["vi"]
 
 
-def test_predictions_that_cannot_be_scored_earn_nothing_with_the_reason(tmp_path, boxed):
+def test_weights_that_do_not_fit_the_lecture_network_earn_nothing_with_the_reason(
+        tmp_path, boxed):
     skip_unless_available("mnist")
     topic_dir = _topic_dir(tmp_path, "alice")
     (topic_dir / "train.py").write_text(FORGER.replace(
-        "torch.zeros(len(eval_images), dtype=torch.long)", "torch.zeros(3)"))
+        "PyTorchCNN(10).state_dict()", "{'w': torch.zeros(3)}"))
     done = training_grade.run_one(TOPIC, _spec(), topic_dir, training_grade.plan("quick"),
                                   DEFAULTS, DEFAULTS.box_uid)
     assert done.score.score == 0.0 and done.record["accuracy"] is None
-    assert "one class number per image" in done.record["reason"]["en"], done.record["reason"]
-    assert "mỗi ảnh" in done.record["reason"]["vi"]
+    assert "lecture's network" in done.record["reason"]["en"], done.record["reason"]
+    assert "mạng của bài giảng" in done.record["reason"]["vi"]
+
+
+def test_the_import_and_the_run_share_one_time_budget(tmp_path, boxed):
+    """4 s at import and 4 s in the call: each fits a budget of 6 s, both together do not."""
+    import dataclasses
+
+    skip_unless_available("mnist")
+    topic_dir = _topic_dir(tmp_path, "alice")
+    (topic_dir / "train.py").write_text(
+        "import time\ntime.sleep(4)\n" + FORGER.replace(
+            "    return {", "    time.sleep(4)\n    return {"))
+    spec = dataclasses.replace(_spec(), budget_s={"quick": 6, "full": 6})
+    done = training_grade.run_one(TOPIC, spec, topic_dir, training_grade.plan("quick"),
+                                  DEFAULTS, DEFAULTS.box_uid)
+    assert done.score.score == 0.0
+    assert "time budget of 6 s" in done.record["reason"]["en"], done.record["reason"]
+    assert "6 giây" in done.record["reason"]["vi"]
 
 
 def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, boxed,
@@ -150,7 +161,7 @@ def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, 
         topic_dir = _topic_dir(tmp_path / name, "alice")
         (topic_dir / "train.py").write_text(FORGER.replace(
             "import torch\n", "import time\nimport torch\n").replace(
-            "    guesses =", "    time.sleep(4)\n    guesses ="))
+            "    return {", "    time.sleep(4)\n    return {"))
         dirs.append(topic_dir)
     done = []
     threads = [threading.Thread(target=lambda d=d: done.append(training_grade.run_one(
@@ -232,6 +243,7 @@ class _KeyClient:
 
 def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
     from grader.course import feature_cache
+    from grader.grading import training_exchange
 
     import torch
 
@@ -245,7 +257,7 @@ def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
         box.mkdir()
         kwargs, record = {"variant": 1, "profile": "quick"}, {}
         client = _KeyClient(theirs)
-        training_grade._offer_features((key, folder), client, box, kwargs, record)
+        training_exchange._offer_features(client, box, (key, folder), kwargs, record)
         assert record["features"] == expected
         assert client.calls[0][1][1] == {"profile": "quick"}  # no variant in the key's call
         if expected == "class cache":

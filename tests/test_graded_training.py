@@ -1,11 +1,13 @@
 """Graded training: the reference solution reaches its published thresholds (quick profile),
-measured as the grader measures them: on held-out, secretly shifted test images."""
+measured as the grader measures them: the run's weights in the lecture's architecture, on
+held-out, secretly shifted test images."""
 
 
 import pytest
 
 from grader.core import manifest
 from grader.core import paths
+from grader.course import reference_eval, weights_io
 from grader.grading import heldout
 from grader.testkit import targets
 from support.data_needs import skip_unless_available
@@ -27,9 +29,11 @@ def test_transfer_quick_reaches_threshold_on_held_out_images(tmp_path):
     spec, threshold = _graded("03_transfer", "transfer", 1)
     held = heldout.cifar10(heldout.new_secret(), n=2000)
     result = _solution("03_transfer", "train").train_transfer(
-        variant=1, profile="quick", backbone=spec.backbone["quick"], out_dir=tmp_path,
-        eval_images=held.images)
-    accuracy = heldout.score(result["eval_predictions"], held.labels)
+        variant=1, profile="quick", backbone=spec.backbone["quick"], out_dir=tmp_path)
+    image_size = _solution("03_transfer", "train").PROFILES["quick"]["image_size"]
+    features = reference_eval.backbone_features(spec.backbone["quick"], held.images, image_size)
+    state = weights_io.checked_state_dict(result["weights"])
+    accuracy = heldout.score(reference_eval.head_predictions(state, features), held.labels)
     print(f"\ntransfer quick ({spec.backbone['quick']}, variant 1): test_acc="
           f"{result['test_acc']:.4f}, held-out {accuracy:.4f} (threshold {threshold}); features "
           f"{result['extract_seconds']} s, head {result['train_seconds']} s, total "

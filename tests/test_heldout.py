@@ -1,5 +1,5 @@
-"""Held-out evaluation: secretly shifted test images go to the worker, labels stay, and the
-student's own preprocessing prepares them exactly as it prepares its test set."""
+"""Held-out evaluation: secretly shifted test images that never enter a box, and the
+trusted side's reference network that classifies them with a run's weights."""
 
 from pathlib import Path
 
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from grader.core.errors import BadInput
-from grader.course import evaluation
-from grader.grading import heldout
+from grader.course import reference_eval
+from grader.course import heldout_images as heldout
 from support.data_needs import skip_unless_available
 
 SECRET = bytes(range(32))
@@ -85,27 +85,24 @@ def test_another_secret_gives_another_set_and_the_same_secret_the_same(mnist_set
     assert not torch.equal(other.indices, again.indices)
 
 
-def test_the_students_test_set_prepares_grader_images_as_its_own(mnist_sets):
-    """Through ``evaluation.with_images`` the public test images come out of the student's
-    MNIST test set (ToTensor + Normalize here) exactly as its own items do."""
+def test_the_reference_network_takes_mnist_pixels_as_the_lecture_test_set_gives_them(
+        mnist_sets):
+    """``mnist_inputs`` is what the lecture's datamodule (``ToTensor()``) makes of an image."""
     from torchvision import datasets, transforms
 
     from grader.course.data import locate
 
     public, _, _ = mnist_sets
-    transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.13,), (0.3,))])
-    test = datasets.MNIST(str(locate("mnist")), train=False, transform=transform)
-    subset = torch.utils.data.Subset(test, [5, 3, 9])
-    twin = evaluation.with_images(subset, public[:7])
-    assert len(twin) == 7 and len(test) == 10000  # the original is untouched
-    for i in range(7):
-        x, y = twin[i]
-        assert torch.equal(x, test[i][0]) and y == 0  # no label travels
+    test = datasets.MNIST(str(locate("mnist")), train=False, transform=transforms.ToTensor())
+    inputs = reference_eval.mnist_inputs(public[:5])
+    for i in range(5):
+        assert torch.equal(inputs[i], test[i][0])
 
 
 def test_cifar10_images_are_the_decoded_jpegs_an_image_folder_gives(tmp_path):
     skip_unless_available("cifar10-jpg")
-    from torchvision import datasets, transforms
+    import numpy as np
+    from torchvision import datasets
 
     held = heldout.cifar10(SECRET, n=50)
     assert held.images.shape == (50, 3, 32, 32) and held.images.dtype == torch.uint8
@@ -113,15 +110,13 @@ def test_cifar10_images_are_the_decoded_jpegs_an_image_folder_gives(tmp_path):
     assert held.labels.tolist() == [samples[i][1] for i in held.indices.tolist()]
     public = torch.stack([heldout._read_rgb(samples[i][0]) for i in held.indices.tolist()])
     assert not any(torch.equal(a, b) for a, b in zip(public, held.images))
-    # the ImageFolder path: the student's transform sees the same PIL image it would read
-    test_dir = Path(samples[0][0]).parents[1]  # test/<class>/<file>.jpg
-    folder = datasets.ImageFolder(str(test_dir), transform=transforms.ToTensor())
-    twin = evaluation.with_images(folder, public[:3])
-    for i in range(3):
-        assert torch.equal(twin[i][0], folder[held.indices[i].item()][0])
+    folder = datasets.ImageFolder(str(Path(samples[0][0]).parents[1]))  # test/<class>/*.jpg
+    for i in range(3):  # the pixels an ImageFolder hands its transform
+        image = np.array(folder[held.indices[i].item()][0])
+        assert torch.equal(public[i].permute(1, 2, 0), torch.from_numpy(image))
 
 
-def test_predict_runs_the_model_in_eval_mode_on_its_device():
+def test_predict_runs_the_model_in_eval_mode():
     class Count(torch.nn.Module):
         def __init__(self):
             super().__init__()
@@ -133,23 +128,29 @@ def test_predict_runs_the_model_in_eval_mode_on_its_device():
             return self.fc(self.bn(x.flatten(1)))
 
     model = Count().train()
-    images = torch.randint(0, 256, (12, 28, 28), dtype=torch.uint8)
-    pred = evaluation.predict(model, images, dataset=object(), batch_size=5)
-    assert pred.dtype == torch.long and pred.shape == (12,) and model.training
-    with pytest.raises(TypeError, match="uint8"):
-        evaluation.predict(model, images.float(), dataset=object())
+    inputs = torch.rand(12, 784)
+    pred = reference_eval.predict(model, inputs, batch_size=5)
+    assert pred.dtype == torch.long and pred.shape == (12,)
+    with pytest.raises(ValueError, match="uint8"):
+        reference_eval.mnist_inputs(torch.rand(3, 28, 28))
 
 
-def test_torchvisions_cifar10_layout_gets_the_images_channels_last():
-    """torchvision's CIFAR10 stores N x 32 x 32 x 3 numpy pixels: the twin must too."""
-    from torchvision import datasets, transforms
+def test_the_shipped_layer_list_builds_the_reference_network(monkeypatch, tmp_path):
+    """Where the kit has no solutions (a student bundle), the lecture's CNN is built from
+    expected_cnn.pt: the same network, so the same weights give the same outputs."""
+    from grader.core import paths
 
-    cifar = object.__new__(datasets.CIFAR10)  # no files needed: only what __getitem__ reads
-    cifar.data = torch.zeros(4, 32, 32, 3, dtype=torch.uint8).numpy()
-    cifar.targets = [1, 2, 3, 4]
-    cifar.transform, cifar.target_transform = transforms.ToTensor(), None
-    images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
-    twin = evaluation.with_images(cifar, images)
-    x, y = twin[1]
-    assert y == 0 and len(twin) == 2 and len(cifar) == 4
-    assert torch.equal(x, images[1].float() / 255)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        reference = reference_eval.mnist_network()
+    monkeypatch.setattr(paths, "solutions_dir", lambda: tmp_path / "no-solutions")
+    built = reference_eval.mnist_network()
+    assert not isinstance(built, type(reference))  # really built from the list
+    with torch.no_grad():
+        for t in reference.state_dict().values():
+            if t.is_floating_point():
+                t.uniform_(0.1, 0.9)  # positive: running variances too
+    reference_eval.load_by_order(built, reference.state_dict())
+    reference.eval()
+    x = torch.rand(6, 1, 28, 28)
+    assert torch.allclose(built(x), reference(x), atol=1e-6)

@@ -84,7 +84,12 @@ MUTANTS = [
            "test_fast_dev_run_logs_the_four_metrics", "train_loss"),
     Mutant("learning_rate_tiny", "train.py",  # the sample dung: right code, no learning
            'learning_rate=settings["learning_rate"])', "learning_rate=1e-5)",
-           "test_trained_model_classifies_the_graders_images", "chance"),
+           "test_trained_weights_classify_held_out_images", "chance"),
+    Mutant("nearest_neighbour_weights", "train.py",  # no CNN: a lookup table handed back
+           'result["weights"] = training.weights_of(model.model)',
+           'result["weights"] = {"train_images": model.model.cnn_layers[0].weight.new_zeros('
+           '500, 784), "train_labels": model.model.cnn_layers[0].weight.new_zeros(500)}',
+           "test_trained_weights_classify_held_out_images", "lecture's network"),
     Mutant("optimizer_adam", "lightning_model.py",
            "return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
            "return torch.optim.Adam(self.parameters(), lr=self.learning_rate)",

@@ -131,7 +131,7 @@ def test_the_detector_lets_vietnamese_and_code_pass(line):
 # --- wrong submissions, checked in Vietnamese ----------------------------------------------
 
 # Breakages the mutant lists lack: (file, old, new).
-SIGNATURE_CHANGED = ("train.py", "eval_images=None, **overrides):", "eval_images=None):")
+SIGNATURE_CHANGED = ("train.py", "out_dir=\"runs/mnist\", **overrides):", "out_dir=\"runs/mnist\"):")
 CLASS_RENAMED = ("models.py", "class MLP(nn.Module):", "class Mlp(nn.Module):")
 NOT_SCALED = ("feature_maps.py", "array = np.asarray(gray, dtype=np.float64) / 255.0",
               "array = np.asarray(gray, dtype=np.float64)")

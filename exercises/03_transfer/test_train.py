@@ -5,6 +5,7 @@ import torch
 import torchvision.models as tvm
 
 from grader.core.i18n import msg
+from grader.course import reference_eval, weights_io
 from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")
@@ -30,10 +31,9 @@ def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
 
 @pytest.mark.reported
 def test_fast_dev_run_with_cached_features():
-    images = torch.randint(0, 256, (5, 3, 32, 32), dtype=torch.uint8)
     result = probe("training_run", train, "train_transfer", dict(
         variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=64,
-        n_val=32, n_test=32, eval_images=images))["result"]
+        n_val=32, n_test=32))["result"]
     assert result["cached_features"] is True, msg(
         "variant 1 should train the head on cached features",
         "biến thể 1 nên huấn luyện lớp đầu ra trên các đặc trưng đã tính sẵn (cached features)")
@@ -48,5 +48,16 @@ def test_fast_dev_run_with_cached_features():
     for key in ("device", "torch", "extract_seconds", "train_seconds", "feature_key"):
         assert key in result, msg(f"the result has no {key!r}",
                                   f"kết quả trả về không có {key!r}")
-    assert result["eval_predictions"].shape == (5,), msg(
-        "one predicted class per held-out image", "mỗi ảnh kiểm tra ẩn cần một lớp dự đoán")
+    features = torch.zeros(4, 1280)
+    try:
+        state = weights_io.checked_state_dict(result.get("weights"))
+        predictions = reference_eval.head_predictions(state, features)
+    except weights_io.BadWeights as exc:
+        pytest.fail(msg(
+            f"result['weights'] is not the new head's state dict: {exc.why['en']}. The grader "
+            "puts your trained head on the frozen reference backbone and measures it itself",
+            f"result['weights'] không phải state dict của lớp đầu ra mới: {exc.why['vi']}. "
+            "Trình chấm đặt lớp đầu ra bạn đã huấn luyện lên mạng nền tham chiếu (đóng băng) "
+            "và tự đo nó"))
+    assert predictions.shape == (4,), msg("one predicted class per image",
+                                          "mỗi ảnh cần một lớp dự đoán")

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Subset, TensorDataset
 
-from grader.course import evaluation, feature_cache, training
+from grader.course import feature_cache, training
 from grader.course import weights as kit_weights
 from grader.course.data import locate
 
@@ -162,8 +162,7 @@ def feature_key(backbone="resnet18", profile="auto", seed=123, data_path=None, *
 
 
 def train_transfer(variant=1, profile="auto", backbone="resnet18", seed=123, data_path=None,
-                   out_dir="runs/transfer", features=None, save_features=None, eval_images=None,
-                   **overrides):
+                   out_dir="runs/transfer", features=None, save_features=None, **overrides):
     """Fine-tune an ImageNet ``backbone`` on CIFAR-10 with the lecture's ``variant``.
 
     Returns ``test_acc``, ``val_acc``, the trainable parameter count, timings (the
@@ -174,9 +173,9 @@ def train_transfer(variant=1, profile="auto", backbone="resnet18", seed=123, dat
     Variant 1 only: ``features`` (a dict ``{"train": (x, y), "valid": .., "test": ..}`` or
     a folder written by ``feature_cache.save``) replaces the extraction with features
     computed before for the same key (``result["feature_key"]``); ``save_features`` (a
-    folder) keeps the extracted ones. ``eval_images`` (uint8, N x 3 x 32 x 32, e.g. a
-    grader's held-out set) are classified after training by the whole model, each through
-    the test set's own transform: ``result["eval_predictions"]``.
+    folder) keeps the extracted ones. ``result["weights"]`` is what trained: the new head's
+    state dict in variant 1 (a grader puts it on the reference backbone and measures the
+    accuracy itself, on images this run never sees), the whole model's otherwise.
     """
     start = time.perf_counter()
     profile, settings, data_path, dm = _setup(variant, profile, backbone, seed, data_path,
@@ -263,7 +262,9 @@ def train_transfer(variant=1, profile="auto", backbone="resnet18", seed=123, dat
             metrics_csv, out_dir / "learning_curves.png",
             f"{backbone} -> CIFAR-10, variant {variant} ({profile})"))
     training.save_result(result, out_dir)
-    if eval_images is not None:  # not in result.json: a grader scores them
-        model.to("cpu" if result["device"] == "cpu" else "cuda")
-        result["eval_predictions"] = evaluation.predict(model, eval_images, dm.test)
+    # not in result.json: what a grader evaluates, and the figure for its feedback
+    parent, attr = _head(model)
+    result["weights"] = training.weights_of(getattr(parent, attr) if variant == 1 else model)
+    result["weights_of"] = "head" if variant == 1 else "model"
+    result["curves_png_bytes"] = training.read_png(result.get("curves_png"))
     return result

@@ -14,9 +14,9 @@ A grader extracts the features once with the reference (trusted code), stores th
 here, and hands them to every student whose key matches: their run trains only the head,
 in seconds. A student whose backbone or preprocessing differs pays for their own
 extraction. Entries are written atomically and read with ``torch.load(weights_only=True)``.
-The held-out evaluation still runs each student's whole model on images prepared by
-their own preprocessing, so a key that matches by accident (or by a lie) cannot hide a
-wrong preprocessing.
+The held-out evaluation does not depend on these features: the grader puts the student's
+trained head on the frozen reference backbone and computes the held-out images' features
+itself, with the weights' own preprocessing (``grader/course/reference_eval.py``).
 """
 
 from __future__ import annotations

@@ -114,6 +114,22 @@ def save_result(result: dict, out_dir: Path) -> Path:
     return atomic_write(Path(out_dir) / "result.json", json.dumps(result, indent=2, default=str))
 
 
+def weights_of(module) -> dict:
+    """``module``'s trained state dict, as CPU tensors detached from the graph: what a
+    graded run hands back for the grader to evaluate."""
+    return {name: t.detach().cpu().clone() for name, t in module.state_dict().items()}
+
+
+def read_png(path, most: int = 4 << 20) -> bytes:
+    """The bytes of a PNG the run wrote (its learning curves), or ``b""``."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(most)
+    except (OSError, TypeError):
+        return b""
+    return data if data.startswith(b"\x89PNG") else b""
+
+
 def show_progress() -> bool:
     """Progress bars only where someone watches a terminal."""
     import sys

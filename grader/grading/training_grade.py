@@ -2,17 +2,28 @@
 
 For each graded training of a topic (``[graded]`` in ``topic.toml``), the student's own
 ``train_mnist`` / ``train_transfer`` runs in a boxed worker on a leased device, within the
-profile's time budget. The worker gets held-out images only (``heldout.py``: a secret
-order, each moved by a secret pixel); the labels never leave this process, which scores
-the returned predictions and turns the accuracy into points (``manifest.training_points``).
-What the student's code reports about itself (its ``test_acc``) is shown, never scored.
+profile's time budget (the import of ``train.py`` and the run share it). The run hands back
+its trained weights; a capped child process holds the conversation with the worker
+(``training_exchange.py``), so no answer decides what this process allocates. This process
+then loads the weights into the architecture the lecture fixes (the reference
+``PyTorchCNN``; the reference backbone with the student's head) and classifies held-out
+images the box never held (``heldout.py``: a secret order, each moved by a secret pixel)
+with the lecture's test preprocessing (``grader/course/reference_eval.py``); no student
+code runs during that evaluation. The accuracy becomes points
+(``manifest.training_points``). What the run reports about itself (its ``test_acc``) is
+shown, never scored.
 """
 
 from __future__ import annotations
 
 import atexit
 import hashlib
+import json
+import os
+import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -22,12 +33,16 @@ from grader.core import manifest
 from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.core.results import Outcome
+from grader.course import weights_io
 from grader.grading import devices, heldout, hidden_test_set
 from grader.grading.score import TestScore
 
 DATASET = {"mnist": "mnist", "transfer": "cifar10"}
 HELD_OUT = {"mnist": 5000, "cifar10": 2000}  # images held out of the box, of 10,000
 FUNCTION = {"mnist": "train_mnist", "transfer": "train_transfer"}
+EXCHANGE_MEMORY_MB = 1536  # what reading one run's answer may add to the child's memory
+EXCHANGE_START_S = 180  # the child's own start and the worker's, beyond the run's budget
+IMAGE_SIZE = {"quick": 96, "full": 224}  # the reference's transfer profiles (fallback)
 
 
 @dataclass
@@ -43,6 +58,7 @@ class TrainingPlan:
     _sets: dict = field(default_factory=dict, repr=False)
     _views: dict = field(default_factory=dict, repr=False)
     _shared: dict = field(default_factory=dict, repr=False)
+    _features: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _features_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -75,6 +91,18 @@ class TrainingPlan:
             if wanted not in self._shared:
                 self._shared[wanted] = _reference_features(self, kwargs)
             return self._shared[wanted]
+
+    def heldout_features(self, backbone: str):
+        """The frozen reference backbone's features of the held-out CIFAR-10 images, at
+        the profile's image size, computed here once per class (trusted code)."""
+        from grader.course import reference_eval
+
+        held = self.heldout("cifar10")
+        with self._features_lock:
+            if backbone not in self._features:
+                self._features[backbone] = reference_eval.backbone_features(
+                    backbone, held.images, _image_size(self.profile))
+            return self._features[backbone]
 
     def digest(self) -> str:
         """Part of every student's fingerprint: results from another profile are stale."""
@@ -138,30 +166,6 @@ def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path
     return key, cache.lookup(key)
 
 
-def _offer_features(shared: tuple[str, Path] | None, client, box: Path, kwargs: dict,
-                    record: dict) -> None:
-    """Variant 1: when the student's run would extract the same features as the class
-    cache holds (same weights, same preprocessing output, same images), copy them into
-    the box and pass ``features=``; otherwise the student's run extracts its own."""
-    record["features"] = "own extraction"
-    if shared is None:
-        return
-    key, folder = shared
-    settings = {k: v for k, v in kwargs.items() if k != "variant"}
-    try:
-        theirs = client.probe("feature_key", [("module", "train"), settings], {})
-    except Exception:  # noqa: BLE001 - no key: the run extracts its own features
-        return
-    if not isinstance(theirs, str) or theirs != key:
-        return
-    inside = box / "exchange" / "features"
-    shutil.copytree(folder, inside)
-    for path in (inside.parent, inside, *inside.rglob("*")):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    kwargs["features"] = str(inside)
-    record["features"] = "class cache"
-
-
 def data_needs(spec: manifest.GradedTraining, profile: str) -> list[str]:
     """The data a graded run needs beyond its topic's exercises (the profile's backbone)."""
     backbone = spec.backbone.get(profile)
@@ -219,65 +223,161 @@ def _score(topic: str, spec: manifest.GradedTraining, profile: str, lease_class:
 
 def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
             training: TrainingPlan, limits: Limits, host_uid: int) -> TrainingOutcome:
-    """Train one student's run in a boxed worker and score it here."""
+    """Train one student's run in a boxed worker; evaluate its weights here."""
     from grader.grading.worker import session
-    from grader.grading.worker.client import WorkerClient
 
     profile = training.profile
     held = training.heldout(DATASET[spec.task])
     record = {"profile": profile, "task": spec.task, "variant": spec.variant,
               "threshold": None, "floor": None, "accuracy": None, "reported": {},
-              "train_seconds": None, "images": len(held)}
-    facts, problem = None, None
+              "train_seconds": None, "images": len(held), "evaluated": _evaluated(spec, profile)}
     kwargs = _kwargs(spec, profile)
     shares = spec.task == "transfer" and spec.variant == 1
     shared = training.class_features(kwargs) if shares else None  # before our own lease
-    with training.queue.lease(training.kind) as lease:
+    with training.queue.lease(training.kind) as lease, \
+            tempfile.TemporaryDirectory(prefix="cnnkit-exchange-") as tmp:
         record.update(device=lease.describe("en"), device_class=lease.device_class,
                       waited_s=lease.waited_s)
         box = session.stage_box(topic, topic_dir)
-        client = WorkerClient(box, str(box / "submission" / topic), limits, host_uid)
-        client.inside = str(box)
-        client.extra_env = dict(lease.env)
-        client.gpu = lease.kind == "gpu"
-        client.log = log = tempfile.TemporaryFile()  # the run's output: its tail on a failure
-        client.cover = training.view(DATASET[spec.task]).binds  # no held-out image inside
         try:
-            client.ensure_started()  # start-up (python, import torch) is not the run's time
-            client.call_timeout = spec.budget_s.get(profile)
-            client.import_module("train")
-            if shares:
-                _offer_features(shared, client, box, kwargs, record)
-            facts = client.probe("graded_training", [("module", "train"), FUNCTION[spec.task],
-                                                     kwargs, held.images], {})
-        except Exception as exc:  # noqa: BLE001 - any failure of student code: 0 points
-            problem = _problem(exc)
+            facts, state, png = _exchange(Path(tmp), {
+                "box": str(box), "topic": topic, "limits": limits, "host_uid": host_uid,
+                "env": dict(lease.env), "gpu": lease.kind == "gpu",
+                "cover": training.view(DATASET[spec.task]).binds,
+                "budget_s": spec.budget_s.get(profile) or 600, "function": FUNCTION[spec.task],
+                "kwargs": kwargs, "memory_mb": EXCHANGE_MEMORY_MB,
+                "shared": (shared[0], str(shared[1])) if shared else None,
+                "log": str(Path(tmp) / "run.log")})
         finally:
-            client.stop()
             shutil.rmtree(box, ignore_errors=True)
-            record["log_tail"] = _tail(log)
+            record["log_tail"] = _tail_of(Path(tmp) / "run.log")
     device_class = record["device_class"]
     record["threshold"] = spec.threshold_for(profile, device_class)
     record["floor"] = spec.floor_for(profile, device_class)
-    png = b""
-    if problem is None:  # what the worker sent is the student's process's word: check it all
-        problem = _unusable(facts)
+    record["reported"] = facts.get("reported") or {}
+    record["train_seconds"] = facts.get("train_seconds")
+    if facts.get("features"):
+        record["features"] = facts["features"]
+    problem = facts.get("problem")
     if problem is None:
-        record["reported"] = _shown(facts.get("reported"))
-        seconds = facts.get("train_seconds")
-        record["train_seconds"] = round(float(seconds), 1) if _number(seconds) else None
-        png = facts.get("png") if isinstance(facts.get("png"), bytes) else b""
         try:
-            record["accuracy"] = round(heldout.score(facts.get("predictions"), held.labels), 4)
-        except heldout.BadPredictions as exc:
-            problem = exc.why
+            predictions = _evaluate(training, spec, profile, state, held)
+            record["accuracy"] = round(heldout.score(predictions, held.labels), 4)
+        except (weights_io.BadWeights, heldout.BadPredictions) as exc:
+            problem = {
+                "en": f"the trained weights cannot be evaluated in the lecture's network: "
+                      f"{exc.why['en']}",
+                "vi": f"không đánh giá được trọng số đã huấn luyện trong mạng của bài giảng: "
+                      f"{exc.why['vi']}"}
     points, top, reason = manifest.training_points(record["accuracy"], spec, profile,
                                                    device_class)
     if problem is not None:
         reason = {lang: f"{problem[lang]}; {reason[lang]}" for lang in ("en", "vi")}
     record.update(points=points, max_points=top, reason=reason)
     return TrainingOutcome(_score(topic, spec, profile, device_class, points, top, reason),
-                           record, png[:4 << 20] if png.startswith(b"\x89PNG") else b"")
+                           record, png)
+
+
+def _evaluated(spec: manifest.GradedTraining, profile: str) -> str:
+    """What the trusted side evaluates, in words, for results.json."""
+    if spec.task == "mnist":
+        return "the run's weights in the reference PyTorchCNN"
+    return f"the run's head on the frozen reference {spec.backbone.get(profile, 'resnet18')}"
+
+
+def _image_size(profile: str) -> int:
+    """The transfer profile's image size, as the reference solution sets it."""
+    from grader.core import paths
+    from grader.testkit import targets
+
+    folder = paths.solutions_dir() / "03_transfer"
+    if (folder / "train.py").is_file():
+        return int(targets.import_exercise(folder, "train").PROFILES[profile]["image_size"])
+    return IMAGE_SIZE[profile]
+
+
+def _evaluate(training: TrainingPlan, spec: manifest.GradedTraining, profile: str, state,
+              held: heldout.HeldOut):
+    """The classes the lecture's architecture, with the run's weights, gives the
+    held-out images: computed here, with no student code."""
+    from grader.course import reference_eval
+
+    if state is None:
+        raise weights_io.BadWeights({"en": "the run handed back no weights",
+                                     "vi": "lần chạy không trả về trọng số"})
+    if spec.task == "mnist":
+        return reference_eval.mnist_predictions(state, held.images)
+    backbone = spec.backbone.get(profile, "resnet18")
+    return reference_eval.head_predictions(state, training.heldout_features(backbone))
+
+
+def _exchange(folder: Path, request: dict) -> tuple[dict, dict | None, bytes]:
+    """Run ``training_exchange`` as a child process on ``request``; read back, with caps,
+    what it kept: ``(facts, weights or None, png)``."""
+    from grader.course import weights_io
+
+    request_path = folder / "request.pkl"
+    request_path.write_bytes(pickle.dumps(request))
+    out = folder / "out"
+    out.mkdir()
+    timeout = float(request["budget_s"]) + EXCHANGE_START_S
+    try:
+        done = subprocess.run([sys.executable, "-m", "grader.grading.training_exchange",
+                               str(request_path), str(out)], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=timeout, env=_child_env())
+        failure = done.stderr.decode("utf-8", "replace")[-300:] if done.returncode else ""
+    except subprocess.TimeoutExpired:
+        failure = f"no answer within {timeout:.0f} s"
+    facts = _read_facts(out / "facts.json")
+    if facts is None:
+        return {"problem": {
+            "en": f"the grader could not read the training run's answer ({failure.strip() or 'none'})",
+            "vi": f"trình chấm không đọc được câu trả lời của lần huấn luyện "
+                  f"({failure.strip() or 'không có'})"}}, None, b""
+    state = None
+    weights = out / "weights.pt"
+    if facts.get("problem") is None and weights.is_file():
+        try:
+            state = weights_io.read_state_dict(_read_at_most(weights, weights_io.MAX_BYTES
+                                                              + (2 << 20)))
+        except weights_io.BadWeights as exc:
+            facts["problem"] = exc.why
+    png = _read_at_most(out / "curves.png", 4 << 20) if (out / "curves.png").is_file() else b""
+    return facts, state, png if png.startswith(b"\x89PNG") else b""
+
+
+def _child_env() -> dict:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def _read_at_most(path: Path, most: int) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(most + 1)
+
+
+def _read_facts(path: Path) -> dict | None:
+    """The child's facts: plain JSON, checked field by field."""
+    try:
+        facts = json.loads(_read_at_most(path, 1 << 20).decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(facts, dict):
+        return None
+    problem = facts.get("problem")
+    if problem is not None and not (isinstance(problem, dict) and all(
+            isinstance(problem.get(k), str) for k in ("en", "vi"))):
+        problem = {"en": "the training run gave no usable result",
+                   "vi": "lần huấn luyện không cho kết quả dùng được"}
+    seconds = facts.get("train_seconds")
+    reported = facts.get("reported") if isinstance(facts.get("reported"), dict) else {}
+    return {"problem": problem, "reported": _shown(reported),
+            "train_seconds": round(float(seconds), 1) if _number(seconds) else None,
+            "features": facts.get("features") if isinstance(facts.get("features"), str)
+            else None}
 
 
 def _number(value) -> bool:
@@ -292,15 +392,13 @@ def _shown(reported) -> dict:
             list(reported.items())[:8] if _number(v) or isinstance(v, str)}
 
 
-def _unusable(facts) -> dict[str, str] | None:
-    if not isinstance(facts, dict):
-        return {"en": f"the training run answered with {type(facts).__name__}, not its results",
-                "vi": f"lần huấn luyện trả về {type(facts).__name__}, không phải kết quả"}
-    if facts.get("error"):
-        why = str(facts["error"])[:300]
-        return {"en": f"the training run gave no usable result: {why}",
-                "vi": f"lần huấn luyện không cho kết quả dùng được: {why}"}
-    return None
+def _tail_of(path: Path, lines: int = 15, most: int = 4000) -> str:
+    """The last lines the run printed (progress, a traceback), for the feedback."""
+    try:
+        with open(path, "rb") as log:
+            return _tail(log, lines, most)
+    except OSError:
+        return ""
 
 
 def _tail(log, lines: int = 15, most: int = 4000) -> str:
@@ -311,11 +409,3 @@ def _tail(log, lines: int = 15, most: int = 4000) -> str:
     finally:
         log.close()
     return "\n".join(text.splitlines()[-lines:])
-
-
-def _problem(exc: Exception) -> dict[str, str]:
-    text = str(exc).strip().splitlines()
-    first = (text[0] if text else type(exc).__name__)[:300]
-    return {"en": f"the training run failed: {type(exc).__name__}: {first}",
-            "vi": f"lần huấn luyện bị lỗi: {type(exc).__name__}: {first}"}
-

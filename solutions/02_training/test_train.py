@@ -3,7 +3,7 @@
 import pytest
 
 from grader.core.i18n import msg
-from grader.grading import heldout
+from grader.course import heldout_images, reference_eval, weights_io
 from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")
@@ -13,40 +13,45 @@ _RUN: dict = {}
 
 
 def _smoke_run():
-    """One smoke run for this file (40 SGD steps), asked to classify 300 test images that
-    the grader picked and moved by a secret pixel; their labels stay here."""
+    """One smoke run for this file (40 SGD steps). Its trained weights are judged here, in
+    the lecture's network, on 300 test images this test picked and moved by a secret
+    pixel: the run never sees them."""
     if "run" not in _RUN:
-        held = heldout.mnist(heldout.new_secret(), n=300)
-        run = probe("training_run", train, "train_mnist", dict(
-            profile="quick", seed=7, eval_images=held.images, **SMOKE))
-        _RUN["run"] = (run, held.labels)
+        held = heldout_images.mnist(heldout_images.new_secret(), n=300)
+        run = probe("training_run", train, "train_mnist", dict(profile="quick", seed=7,
+                                                               **SMOKE))
+        _RUN["run"] = (run, held)
     return _RUN["run"]
 
 
-def test_trained_model_classifies_the_graders_images():
-    run, labels = _smoke_run()
-    predictions = run["result"].get("eval_predictions")
+def test_trained_weights_classify_held_out_images():
+    run, held = _smoke_run()
+    result = run["result"]
     try:
-        accuracy = heldout.score(predictions, labels)
-    except heldout.BadPredictions as exc:
+        state = weights_io.checked_state_dict(result.get("weights"))
+        predictions = reference_eval.mnist_predictions(state, held.images)
+    except weights_io.BadWeights as exc:
         pytest.fail(msg(
-            f"train_mnist(..., eval_images=300 images) returned result['eval_predictions'] that "
-            f"cannot be scored: {exc.why['en']}. The grader measures accuracy this way; the code "
-            "after your TODOs classifies them with `model` and `dm`: keep those names for the "
-            "LightningModel and the datamodule",
-            f"train_mnist(..., eval_images=300 ảnh) trả về result['eval_predictions'] không "
-            f"chấm được: {exc.why['vi']}. Trình chấm đo độ chính xác theo cách này; đoạn mã sau "
-            "các TODO phân loại ảnh bằng `model` và `dm`: hãy giữ đúng các tên đó cho "
-            "LightningModel và datamodule"))
+            f"train_mnist(...) returned result['weights'] that the lecture's PyTorchCNN cannot "
+            f"take: {exc.why['en']}. The grader loads your trained weights into the slide's "
+            "network and measures the accuracy itself; the code after your TODOs hands back "
+            "`model.model.state_dict()`: keep the name `model` for the LightningModel around "
+            "PyTorchCNN(10)",
+            f"train_mnist(...) trả về result['weights'] mà mạng PyTorchCNN của bài giảng không "
+            f"nhận được: {exc.why['vi']}. Trình chấm nạp trọng số đã huấn luyện của bạn vào "
+            "mạng trong slide và tự đo độ chính xác; đoạn mã sau các TODO trả về "
+            "`model.model.state_dict()`: hãy giữ tên `model` cho LightningModel bọc "
+            "PyTorchCNN(10)"))
+    accuracy = heldout_images.score(predictions, held.labels)
     assert accuracy > 0.5, msg(
-        f"after 40 SGD steps the model classifies {accuracy:.0%} of 300 test images right "
-        "(measured by the grader, on images moved by one pixel); a working model beats chance "
-        "(10%) by far: check the loss, the optimizer, that fit() runs, and that the images are "
-        "prepared for prediction as for training",
-        f"sau 40 bước SGD mô hình phân loại đúng {accuracy:.0%} trong 300 ảnh test (trình chấm "
-        "tự đo, trên ảnh dịch một điểm ảnh); mô hình chạy đúng vượt xa mức đoán ngẫu nhiên "
-        "(10%): hãy kiểm tra hàm loss, optimizer, fit() có chạy không, và ảnh có được chuẩn bị "
-        "khi dự đoán giống như khi huấn luyện")
+        f"after 40 SGD steps your trained weights, in the lecture's network, classify "
+        f"{accuracy:.0%} of 300 held-out test images right (measured by the test, on images "
+        "moved by one pixel); a working run beats chance (10%) by far: check the loss, the "
+        "optimizer and its learning rate, and that fit() runs",
+        f"sau 40 bước SGD, trọng số bạn huấn luyện, đặt trong mạng của bài giảng, phân loại "
+        f"đúng {accuracy:.0%} trong 300 ảnh test giữ riêng (bài kiểm tra tự đo, trên ảnh dịch "
+        "một điểm ảnh); lần chạy đúng vượt xa mức đoán ngẫu nhiên (10%): hãy kiểm tra hàm "
+        "loss, optimizer và learning rate của nó, và fit() có chạy không")
 
 
 @pytest.mark.reported
