@@ -22,13 +22,7 @@ NAMED_MODULE = re.compile(r"^(?:-p\s*)?(grader(?:\.[A-Za-z_]\w*)+)$")
 
 # Known offenders, each with why and who removes it. An entry whose file no longer
 # offends fails the test below: delete the entry then.
-KNOWN_OFFENDERS = {
-    # 02's graded-training test reads the held-out helpers of grading/; the rewrite of
-    # test_train.py and the held-out helpers on branch wt-training removes the import.
-    # Lead: delete these two entries when that branch lands.
-    "exercises/02_training/test_train.py": "grader.grading.heldout (until wt-training lands)",
-    "solutions/02_training/test_train.py": "grader.grading.heldout (until wt-training lands)",
-}
+KNOWN_OFFENDERS: dict[str, str] = {}
 
 
 IMPORTERS = ("import_module", "__import__", "find_spec")
