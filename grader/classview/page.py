@@ -273,7 +273,7 @@ class Page:
 <title>{self.t('Class report', 'Báo cáo lớp')} - cnnkit</title>
 <style>{CSS}</style></head><body>
 <header><h1>{self.t('Class report', 'Báo cáo lớp')}</h1>
-<p>{self.t('Made from the students\' results.json files in this folder.', 'Được tạo từ các tệp results.json của sinh viên trong thư mục này.')}</p></header>
+<p>{self.t("Made from the students' results.json files in this folder.", 'Được tạo từ các tệp results.json của sinh viên trong thư mục này.')}</p></header>
 <nav>{links}</nav>
 <main>
 {self.overview()}

@@ -58,3 +58,15 @@ def write_report(out: Path, lang: str | None = None, submissions: Path | None = 
                           "trong DIR/.work; thêm --submissions THƯ_MỤC)"}, lang),
               file=sys.stderr)
     return target
+
+
+def after_grading(out: Path, subs: list[discover.Submission]) -> None:
+    """What ``grade`` calls at the end of every run: the report, never at the cost of the
+    gradebook (a failure here is one warning line)."""
+    try:
+        write_report(out, None, subs=subs)
+    except Exception as exc:  # noqa: BLE001 - the grades are written; the page can wait
+        print(pick({"en": f"cnnkit grade: the class report was not written ({exc}); run "
+                          f"cnnkit report {out} --submissions SUBMISSIONS",
+                    "vi": f"cnnkit grade: chưa ghi được báo cáo lớp ({exc}); hãy chạy "
+                          f"cnnkit report {out} --submissions BÀI_NỘP"}), file=sys.stderr)

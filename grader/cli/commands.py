@@ -78,6 +78,31 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from grader.classview.report import write_report
+
+    target = write_report(Path(args.dir), args.lang,
+                          Path(args.submissions) if args.submissions else None)
+    print(target)
+    return 0
+
+
+def cmd_export(args) -> int:
+    import sys
+
+    from grader.classview import lms
+    from grader.classview.load import load_class
+    from grader.core.files import atomic_write
+
+    students, _ = load_class(Path(args.dir))
+    text, lines = lms.export(students, args.format,
+                             Path(args.roster) if args.roster else None, args.lang)
+    for line in lines:
+        print(f"cnnkit export: {line}", file=sys.stderr)
+    print(atomic_write(Path(args.out), text.encode("utf-8")))
+    return 0
+
+
 def cmd_doctor(args) -> int:
     from grader.core import manifest, paths
     from grader.core.limits import Limits

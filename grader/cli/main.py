@@ -167,6 +167,21 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
     s.add_argument("--array-parallelism", type=int, default=None,
                    help=h("slurm: at most N tasks at once", "slurm: tối đa N tác vụ cùng lúc"))
 
+    s = command("report", "the class report page (DIR/report.html) from a graded folder",
+                "trang báo cáo lớp (THƯ_MỤC/report.html) từ một thư mục đã chấm")
+    s.add_argument("dir", help=h("the --out folder of cnnkit grade", "thư mục --out của cnnkit grade"))
+    s.add_argument("--submissions", help=h("the submissions folder, for similar pairs",
+                                           "thư mục bài nộp, để tìm các cặp tương đồng"))
+
+    s = command("export", "the gradebook as Moodle's or Canvas's CSV import, or plain CSV",
+                "xuất bảng điểm theo định dạng nhập CSV của Moodle, Canvas hoặc CSV thường")
+    s.add_argument("dir", help=h("the --out folder of cnnkit grade", "thư mục --out của cnnkit grade"))
+    s.add_argument("--format", required=True, choices=["moodle", "canvas", "csv"])
+    s.add_argument("--out", required=True, help=h("the file to write", "tệp cần ghi"))
+    s.add_argument("--roster", help=h("roster.csv: student id, name, email (needed by moodle "
+                                      "and canvas)", "roster.csv: mã sinh viên, họ tên, email "
+                                      "(cần cho moodle và canvas)"))
+
     s = command("doctor", "check this machine: grade the reference solution as students would "
                 "be graded", "kiểm tra máy: chấm lời giải mẫu đúng như chấm sinh viên")
     s.add_argument("--topics", nargs="+", help=h("topics to check (default: all)",
