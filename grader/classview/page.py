@@ -53,7 +53,7 @@ h2{margin:.2rem 0 .8rem;font-size:1.2rem} h3{font-size:1rem;margin:1rem 0 .4rem}
 .card span{color:var(--muted);font-size:.85rem}
 .plot{display:flex;gap:1.2rem;align-items:flex-start;flex-wrap:wrap;margin:.6rem 0}
 .plot img{border:1px solid var(--line);border-radius:4px;background:#fff}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(34rem,1fr));gap:.8rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(33rem,1fr));gap:.8rem}
 table{border-collapse:collapse;font-size:.85rem}
 th,td{border-bottom:1px solid var(--line);padding:.25rem .6rem;text-align:left;vertical-align:top}
 th{color:var(--muted);font-weight:600}
@@ -63,7 +63,7 @@ pre{background:#f4f5f7;padding:.5rem .7rem;border-radius:4px;font-size:.78rem;wh
 .muted{color:var(--muted)} .bad{color:var(--bad)} .ok{color:var(--ok)}
 .notice{background:#fff7e0;border-left:4px solid #e0a800;padding:.5rem 1rem}
 details summary{cursor:pointer;color:var(--accent);white-space:nowrap}
-table.wide{width:100%}
+a.pair{white-space:nowrap} table.wide{width:100%} table.wide td:first-child{width:72%}
 .plot table td,.plot table th{padding:.15rem .6rem}
 """
 
@@ -94,8 +94,8 @@ class Page:
         rows = [[f"{_num(h.edges[i])}–{_num(h.edges[i + 1])}", str(c)]
                 for i, c in enumerate(h.counts)]
         table = _table([self.t("points", "điểm"), self.t("students", "sinh viên")], rows, {1})
-        return (f'<div class="plot"><img src="{h.png_uri}" alt="{esc(alt)}" width="403" '
-                f'height="230">{table}</div>')
+        return (f'<div class="plot"><img src="{h.png_uri}" alt="{esc(alt)}" width="346" '
+                f'height="211">{table}</div>')
 
     # -- sections -------------------------------------------------------------------------
 
@@ -238,7 +238,7 @@ class Page:
         if not self.d.pairs:
             return head + f"<p class='ok'>{self.t('No pair above the threshold.', 'Không có cặp nào vượt ngưỡng.')}</p></section>"
         shown = {s.sid: s.name for s in self.d.students}
-        rows = [[f"<a href='similar/{esc(p.page)}'>{esc(shown.get(p.a, p.a))} &amp; {esc(shown.get(p.b, p.b))}</a>",
+        rows = [[f"<a class='pair' href='similar/{esc(p.page)}'>{esc(shown.get(p.a, p.a))} &amp; {esc(shown.get(p.b, p.b))}</a>",
                  f"{p.score:.0%}", esc(", ".join(f"{f} ({v:.0%})" for f, v in sorted(p.files.items())))]
                 for p in self.d.pairs]
         return head + _table([self.t("pair", "cặp"), self.t("highest", "cao nhất"),

@@ -30,7 +30,7 @@ def histogram(values: list[float], top: float, title: str, xlabel: str, ylabel: 
 
     edges = bins_for(top, bins)
     clipped = [min(max(v, 0.0), edges[-1]) for v in values]
-    fig = Figure(figsize=(4.2, 2.4), dpi=96)
+    fig = Figure(figsize=(3.6, 2.2), dpi=96)
     ax = fig.subplots()
     counts, _, _ = ax.hist(clipped, bins=edges, color="#3b6ea8", edgecolor="white")
     ax.set_title(title, fontsize=10)

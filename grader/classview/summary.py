@@ -126,11 +126,14 @@ class AtRisk:
     trouble: list[str]  # notes about limits or the machine, training failures
 
 
-def at_risk(students: list[Student], lowest: int = 5, below: float = 0.5) -> list[AtRisk]:
-    """The lowest totals (the ``lowest`` last, and everyone under ``below`` of the maximum),
-    and anyone whose grading hit a limit, a crash or a machine problem."""
+def at_risk(students: list[Student], lowest: int | None = None,
+            below: float = 0.5) -> list[AtRisk]:
+    """The lowest totals (the last tenth, at least one and at most ten, short of full
+    points; and everyone under ``below`` of the maximum), and anyone whose grading hit a
+    limit, a crash or a machine problem."""
     ranked = sorted(students, key=lambda s: (s.score / s.max_score if s.max_score else 0, s.sid))
-    low = {s.sid for s in ranked[:lowest]}
+    lowest = lowest if lowest is not None else min(10, max(1, len(students) // 10))
+    low = {s.sid for s in ranked[:lowest] if s.score < s.max_score}
     low |= {s.sid for s in students if s.max_score and s.score / s.max_score < below}
     found = []
     for st in ranked:
