@@ -261,3 +261,33 @@ def test_pair_pages_from_submission_folders(tmp_path):
     assert "similar/an__binh.html" in page and "never a penalty" in pair
     assert "01_cnn/params.py" in pair and "receptive_field" in pair
     assert not (out / "similar" / "an__cuong.html").exists()
+
+
+def test_what_much_of_the_class_writes_is_not_a_copy():
+    """Twelve students with the same right answer and each a helper of their own: no pair."""
+    helpers = [f"\n\ndef own_{i}(a, b):\n" + "".join(
+        f"    a = a {op} b\n" for op in ("+-*/%"[i % 5], "+-*/%"[(i // 5) % 5], "+-*/%"[i % 4]) * (i % 3 + 3))
+        + "    return a\n" for i in range(12)]
+    sources = {f"s{i:02d}": CODE + helpers[i] for i in range(12)}
+    # a copy of s03 with names changed and its helper moved first
+    sources["copy"] = helpers[3].replace("a", "x") + "\n\n" + CODE.replace("field", "rf")
+    found = similarity.compare_file(sources, frozenset())
+    assert set(found) == {("copy", "s03")}, found
+    old = similarity.COMMON_SHARE, similarity.COMMON_MIN
+    try:  # without the filter, the shared answer alone pairs everyone
+        similarity.COMMON_SHARE, similarity.COMMON_MIN = 1.0, 10**6
+        assert len(similarity.compare_file(sources, frozenset())) > 10
+    finally:
+        similarity.COMMON_SHARE, similarity.COMMON_MIN = old
+
+
+def test_grade_writes_the_report_when_it_finishes(tmp_path):
+    from grader.grading import pipeline, readiness
+
+    out = build_class(tmp_path)
+    students, _ = load_class(out)
+    plan = pipeline.ClassPlan(out, [], [], {s.sid: s.result for s in students}, [],
+                              readiness.DataPlan(), b"")
+    pipeline.finish_class(plan)
+    assert "Concepts missed most" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "gradebook.csv").exists()

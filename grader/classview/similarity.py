@@ -5,8 +5,8 @@ layout dropped, every name and literal abstracted (renaming a variable changes n
 keywords and operators kept. k-grams of tokens are hashed and winnowed (Schleimer et al.,
 "Winnowing", 2003): the minimum hash of each window is kept, so a set of fingerprints
 stands for the file whatever the order of its functions. Fingerprints of the exercise's
-own stub (the scaffolding everyone starts from) and fingerprints most of the class shares
-are dropped; two files' similarity is the Jaccard index of what remains.
+own stub (the scaffolding everyone starts from) and fingerprints much of the class shares
+(the one right answer) are dropped; two files' similarity is the Jaccard index of what remains.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ K = 12  # tokens per k-gram
 WINDOW = 4  # k-grams per winnowing window
 THRESHOLD = 0.6  # Jaccard at or above which a pair is listed
 MIN_FINGERPRINTS = 8  # fewer (after the stub is removed): too little own code to compare
-COMMON_SHARE = 0.5  # a fingerprint held by more of the class than this is shared scaffolding
+# A fingerprint held by more than COMMON_SHARE of the class (and by more than COMMON_MIN
+# students) is what everyone writes: the one right answer, not a copy (as MOSS's -m).
+COMMON_SHARE = 0.1
+COMMON_MIN = 5
 MAX_SOURCE_BYTES = 512 * 1024
 
 
@@ -116,13 +119,13 @@ def compare_file(sources: dict[str, str], stub: frozenset[int],
                  threshold: float = THRESHOLD) -> dict[tuple[str, str], float]:
     """Every pair of students (of ``sources``: id -> text) at or above ``threshold``."""
     prints = {sid: fingerprints(tokens(text)) - stub for sid, text in sources.items()}
-    if len(prints) >= 10:  # what most of the class shares is scaffolding, not copying
-        counts: dict[int, int] = {}
-        for fp in prints.values():
-            for h in fp:
-                counts[h] = counts.get(h, 0) + 1
-        common = {h for h, c in counts.items() if c > COMMON_SHARE * len(prints)}
-        prints = {sid: fp - common for sid, fp in prints.items()}
+    counts: dict[int, int] = {}
+    for fp in prints.values():
+        for h in fp:
+            counts[h] = counts.get(h, 0) + 1
+    limit = max(COMMON_MIN, COMMON_SHARE * len(prints))
+    common = {h for h, c in counts.items() if c > limit}
+    prints = {sid: fp - common for sid, fp in prints.items()}
     usable = sorted((sid, fp) for sid, fp in prints.items() if len(fp) >= MIN_FINGERPRINTS)
     found = {}
     for (a, fa), (b, fb) in itertools.combinations(usable, 2):
