@@ -175,6 +175,10 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
 def finish_class(plan: ClassPlan) -> dict[str, dict]:
     """Write the gradebook from every student's results and drop the unpacked zips."""
     atomic_write(plan.out / "gradebook.csv", report.gradebook_csv(plan.results, plan.infos))
+
+    from grader.classview.report import after_grading  # the class view (report.html)
+    after_grading(plan.out, plan.subs)  # before .work, which holds the unzipped submissions, goes
+
     shutil.rmtree(plan.out / ".work", ignore_errors=True)
     return plan.results
 

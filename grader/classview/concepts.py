@@ -1,0 +1,128 @@
+"""What the class misunderstood: each failing test's message reduced to the concept it names.
+
+The kit's checks end a failure with ``concept: ...`` (``khái niệm: ...`` in Vietnamese,
+``grader.testkit.checks``); architecture tables, import errors, unfinished TODOs and the
+kit's explanations of raw errors have their own fixed wording (``grader.core.messages``).
+Anything else is grouped by its first error line with numbers and quoted values masked,
+so "after 40 steps 0.109" and "after 40 steps 0.113" are one misunderstanding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from grader.classview.load import Student, exercise_of
+from grader.core.i18n import pick
+from grader.core.messages import key_lines
+
+_CONCEPT = re.compile(r"(?:concept|khái niệm):\s*(.+)$", re.IGNORECASE)
+_EXPLAINED = re.compile(r"^(?:What this means|Ý nghĩa):\s*(.+)$")
+_NUMBER = re.compile(r"(?<![A-Za-z_])[-+]?\d[\d,_]*(?:\.\d+)?(?:e[-+]?\d+)?")
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_EXCEPTION = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)):\s*")
+
+# Fixed kinds, most telling first: (key, words that mark it, label en, label vi).
+_KINDS = (
+    ("missing_file", ("does not exist", "không có tệp", "không tồn tại"),
+     "the exercise file is missing", "thiếu tệp bài tập"),
+    ("syntax_error", ("syntax error", "lỗi cú pháp", "SyntaxError", "IndentationError"),
+     "the file does not parse (syntax error)", "tệp có lỗi cú pháp"),
+    ("import_error", ("could not even read the file", "ExerciseImportError", "khi import ",
+                      "importing "),
+     "the file fails when imported", "tệp bị lỗi khi import"),
+    ("not_attempted", ("NotImplementedError",),
+     "not attempted yet (the TODO is still there)", "chưa làm (vẫn còn TODO)"),
+    ("architecture", ("architecture differs", "kiến trúc khác", "First difference",
+                      "Khác biệt đầu tiên"),
+     "the network's layers differ from the lecture's", "các lớp của mạng khác bài giảng"),
+    ("self_report", ("rests on what your code reports", "dựa trên những gì mã của bạn"),
+     "waits for the exercise's other tests (its point rests on the code's own report)",
+     "chờ các bài kiểm tra khác của bài (điểm dựa trên điều mã tự báo cáo)"),
+    ("stopped", ("time limit", "watchdog", "reported no result", "giới hạn thời gian",
+                 "không báo kết quả", "killed by", "bị dừng bởi tín hiệu", "ended early",
+                 "kết thúc sớm"),
+     "the run was stopped or died before a result", "lần chạy bị dừng hoặc chết trước khi có "
+     "kết quả"),
+)
+
+
+def mask(text: str) -> str:
+    """Numbers and quoted values out, spaces collapsed: the shape of a message."""
+    text = _QUOTED.sub("'…'", text)
+    text = _NUMBER.sub("#", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _error_lines(output: str) -> list[str]:
+    lines = [ln[1:].strip() for ln in output.splitlines() if ln.startswith("E ")]
+    return [ln for ln in lines if ln] or [ln.strip() for ln in output.splitlines() if ln.strip()]
+
+
+def concept_of(output: str) -> tuple[str, dict[str, str]]:
+    """``(key, label)`` of one failure: ``key`` groups failures, ``label`` is
+    ``{"en", "vi"}`` (a stated concept is shown as the kit wrote it, in one language)."""
+    lines = _error_lines(str(output or ""))
+    for line in lines:
+        found = _CONCEPT.search(line)
+        if found:
+            text = found.group(1).strip()
+            return "concept:" + mask(text).lower(), {"en": text, "vi": text}
+    joined = "\n".join(lines)
+    for key, words, en, vi in _KINDS:
+        if any(w in joined for w in words):
+            return key, {"en": en, "vi": vi}
+    for line in lines:
+        found = _EXPLAINED.match(line)
+        if found:
+            text = found.group(1).strip()
+            return "explained:" + mask(text).lower(), {"en": text, "vi": text}
+    if not lines:
+        return "no_message", {"en": "(no message)", "vi": "(không có thông báo)"}
+    first = _EXCEPTION.sub(lambda m: "" if m.group(1) == "AssertionError" else m.group(1) + ": ",
+                           lines[0])
+    shape = mask(first)
+    return "message:" + shape.lower(), {"en": shape, "vi": shape}
+
+
+def anonymise(text: str, student: Student) -> str:
+    """The message with the student's id and name (and any path through them) masked."""
+    for word in sorted({student.sid, student.name} - {""}, key=len, reverse=True):
+        if len(word) >= 2:
+            text = re.sub(re.escape(word), "<student>", text, flags=re.IGNORECASE)
+    return re.sub(r"(/[^\s/:'\"]+)+/(?=[\w.-]+\.py)", ".../", text)  # absolute folders
+
+
+@dataclass
+class Missed:
+    """One concept missed in one exercise."""
+
+    key: str
+    label: dict[str, str]
+    tests: int = 0  # failing tests that name it
+    students: set[str] = field(default_factory=set)
+    example: str = ""
+
+    def text(self, lang: str) -> str:
+        return pick(self.label, lang)
+
+
+def missed_by_exercise(students: list[Student]) -> dict[str, list[Missed]]:
+    """For each "topic/exercise": the concepts its failing tests name, most students first."""
+    groups: dict[str, dict[str, Missed]] = {}
+    for student in students:
+        training = set(student.training)
+        for test in student.tests:
+            if test.get("status") == "passed":
+                continue
+            exercise = exercise_of(test.get("name", ""))
+            if exercise in training:  # graded training has its own section
+                continue
+            key, label = concept_of(test.get("output", ""))
+            missed = groups.setdefault(exercise, {}).setdefault(key, Missed(key, label))
+            missed.tests += 1
+            missed.students.add(student.sid)
+            if not missed.example:
+                missed.example = anonymise(key_lines(str(test.get("output") or ""), 8), student)
+    return {ex: sorted(found.values(), key=lambda m: (-len(m.students), -m.tests, m.key))
+            for ex, found in sorted(groups.items())}

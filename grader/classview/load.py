@@ -1,0 +1,80 @@
+"""Read a graded class back from its ``students/<id>/results.json`` files alone."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.core.errors import NotFound
+from grader.core.i18n import pick
+
+
+@dataclass
+class Student:
+    sid: str  # the grader's ASCII id (the folder under students/)
+    name: str  # the name as handed in: student-provided, escape wherever shown
+    result: dict
+
+    @property
+    def cnnkit(self) -> dict:
+        return self.result.get("cnnkit") or {}
+
+    @property
+    def score(self) -> float:
+        return float(self.result.get("score") or 0)
+
+    @property
+    def max_score(self) -> float:
+        return float(self.result.get("max_score") or 0)
+
+    @property
+    def exercises(self) -> dict[str, dict]:
+        return self.cnnkit.get("exercises") or {}
+
+    @property
+    def not_graded(self) -> dict[str, list]:
+        return self.cnnkit.get("not_graded") or {}
+
+    @property
+    def training(self) -> dict[str, dict]:
+        return self.cnnkit.get("training") or {}
+
+    @property
+    def notes(self) -> list[str]:
+        return [ln for ln in str(self.result.get("output") or "").splitlines() if ln.strip()]
+
+    @property
+    def tests(self) -> list[dict]:
+        return [t for t in self.result.get("tests") or [] if isinstance(t, dict)]
+
+
+def load_class(folder: Path) -> tuple[list[Student], list[str]]:
+    """Every readable results.json under ``folder/students``, by id, and the ids whose file
+    could not be read (named, never silently dropped)."""
+    root = Path(folder) / "students"
+    if not root.is_dir():
+        raise NotFound(pick({"en": f"no graded class at {folder} (no students/ folder)",
+                             "vi": f"không có lớp đã chấm ở {folder} (không có thư mục "
+                                   "students/)"}))
+    students, unreadable = [], []
+    for path in sorted(root.glob("*/results.json")):
+        sid = path.parent.name
+        try:
+            result = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(result, dict) or not isinstance(result.get("cnnkit"), dict):
+                raise ValueError("not a cnnkit result")
+        except (OSError, ValueError):
+            unreadable.append(sid)
+            continue
+        students.append(Student(sid, str(result["cnnkit"].get("name") or sid), result))
+    return students, unreadable
+
+
+def exercise_of(test_name: str) -> str:
+    """ "01_cnn/params: test_x" -> "01_cnn/params"."""
+    return str(test_name).split(": ", 1)[0]
+
+
+def topic_of(exercise: str) -> str:
+    return exercise.split("/", 1)[0]

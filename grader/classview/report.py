@@ -1,0 +1,72 @@
+"""``cnnkit report DIR``: DIR/report.html (and DIR/similar/*.html) from the results alone."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.classview import similarity
+from grader.classview.load import load_class
+from grader.classview.page import Page, ReportInput
+from grader.core.files import atomic_write
+from grader.core.i18n import current_lang, pick
+from grader.grading import discover, safefiles
+
+
+def roots_from_work(out: Path) -> dict[str, Path | None]:
+    """The submissions a grading run unpacked into DIR/.work (zips only; empty after the run
+    has finished and cleaned up)."""
+    unzipped = out / ".work" / "unzipped"
+    if not safefiles.is_plain_dir(unzipped):
+        return {}
+    return {p.name: discover.find_topic_root(p) for p in sorted(unzipped.iterdir())
+            if safefiles.is_plain_dir(p)}
+
+
+def write_report(out: Path, lang: str | None = None, submissions: Path | None = None,
+                 subs: list[discover.Submission] | None = None,
+                 threshold: float = similarity.THRESHOLD) -> Path:
+    """Write DIR/report.html. Similar pairs come from ``subs`` (a grading run's own
+    submissions), else the folders DIR/.work still holds, else ``submissions`` (folders or
+    zips, unpacked safely into a temporary folder)."""
+    from grader import __version__
+
+    out = Path(out)
+    lang = current_lang(lang)
+    students, unreadable = load_class(out)
+    graded = {s.sid for s in students}
+    with tempfile.TemporaryDirectory(prefix="cnnkit-report-") as scratch:
+        if subs is not None:
+            roots = {s.student: s.root for s in subs}
+        elif submissions is not None:
+            roots = {s.student: s.root for s in discover.discover(Path(submissions),
+                                                                 Path(scratch))}
+        else:
+            roots = roots_from_work(out) or None
+        pairs = None
+        if roots is not None:
+            roots = {sid: root for sid, root in roots.items() if sid in graded}
+            pairs = similarity.find_pairs(roots, threshold=threshold)
+            similarity.write_pages(out, pairs, roots, {s.sid: s.name for s in students}, lang)
+        page = Page(ReportInput(students, lang, unreadable, pairs, __version__)).render()
+    target = atomic_write(out / "report.html", page)
+    if pairs is None:
+        print(pick({"en": "cnnkit report: similar submissions not computed (the submissions "
+                          "are not in DIR/.work; pass --submissions FOLDER)",
+                    "vi": "cnnkit report: chưa tính bài nộp tương đồng (bài nộp không còn "
+                          "trong DIR/.work; thêm --submissions THƯ_MỤC)"}, lang),
+              file=sys.stderr)
+    return target
+
+
+def after_grading(out: Path, subs: list[discover.Submission]) -> None:
+    """What ``grade`` calls at the end of every run: the report, never at the cost of the
+    gradebook (a failure here is one warning line)."""
+    try:
+        write_report(out, None, subs=subs)
+    except Exception as exc:  # noqa: BLE001 - the grades are written; the page can wait
+        print(pick({"en": f"cnnkit grade: the class report was not written ({exc}); run "
+                          f"cnnkit report {out} --submissions SUBMISSIONS",
+                    "vi": f"cnnkit grade: chưa ghi được báo cáo lớp ({exc}); hãy chạy "
+                          f"cnnkit report {out} --submissions BÀI_NỘP"}), file=sys.stderr)

@@ -1,0 +1,293 @@
+"""The class view: report page, concepts missed, similar submissions (synthetic classes)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from grader.classview import concepts, similarity, summary
+from grader.classview.load import load_class
+from grader.classview.report import write_report
+from grader.testkit import checks
+
+HOSTILE = '<script>alert("x")</script> Trần & <b>Ánh</b>'
+
+
+def pytest_output(message: str) -> str:
+    """A failure as results.json holds it: pytest's source lines, then ``E`` lines."""
+    return ("    def test_it():\n>       check()\n"
+            + "\n".join(f"E   {line}" for line in f"AssertionError: {message}".splitlines()))
+
+
+def check_failure(call, got, expected, concept) -> str:
+    with pytest.raises(AssertionError) as err:
+        checks.check_int(call, got, expected, concept)
+    return pytest_output(str(err.value))
+
+
+KERNEL = "a kernel has in_channels*k*k weights, plus one bias per output channel"
+
+
+def result(sid: str, name: str, scores: dict[str, tuple[float, float]],
+           failures: dict[str, list[str]] | None = None, notes: str = "",
+           training: dict | None = None, seconds: float = 12.0) -> dict:
+    tests = []
+    for ex, (score, top) in scores.items():
+        tests.append({"name": f"{ex}: test_ok", "score": score, "max_score": top,
+                      "status": "passed", "output": "", "visibility": "visible"})
+        for i, out in enumerate((failures or {}).get(ex, [])):
+            tests.append({"name": f"{ex}: test_fail_{i}", "score": 0, "max_score": 1,
+                          "status": "failed", "output": out, "visibility": "visible"})
+    res = {"score": sum(s for s, _ in scores.values()),
+           "max_score": sum(t for _, t in scores.values()), "execution_time": seconds,
+           "output": notes, "tests": tests,
+           "cnnkit": {"student": sid, "name": name, "fingerprint": "f" + sid,
+                      "exercises": {ex: {"score": s, "max_score": t}
+                                    for ex, (s, t) in scores.items()},
+                      "not_graded": {}}}
+    if training is not None:
+        res["cnnkit"]["training"] = training
+    return res
+
+
+def build_class(root: Path) -> Path:
+    """Five students: two miss the same concept, one has a hostile name and a timeout,
+    one a crashed graded training."""
+    full = {"01_cnn/params": (20, 20), "01_cnn/models": (20, 20), "02_training/cnn": (20, 20)}
+    kernel = [check_failure("conv2d_param_count(3, 8, 3)", 224, 224 - 8, KERNEL)]
+    trained = {"accuracy": 0.981, "floor": 0.9, "threshold": 0.97, "profile": "quick",
+               "device": "cpu (2 threads)", "device_class": "cpu", "points": 20,
+               "max_points": 20, "reason": {"en": "accuracy 0.9810 reaches the threshold",
+                                            "vi": "độ chính xác 0.9810 đạt ngưỡng"}}
+    crashed = dict(trained, accuracy=None, points=0,
+                   reason={"en": "the training run failed: WorkerTimeout: no answer in 600 s; "
+                                 "no accuracy was measured",
+                           "vi": "lần huấn luyện bị lỗi: WorkerTimeout: không trả lời"})
+    students = {
+        "an": result("an", "An", full, training={"02_training/training_mnist": trained}),
+        "binh": result("binh", "Bình", dict(full, **{"01_cnn/params": (10, 20)}),
+                       {"01_cnn/params": kernel},
+                       training={"02_training/training_mnist": trained}),
+        "cuong": result("cuong", "Cường", dict(full, **{"01_cnn/params": (5, 20)}),
+                        {"01_cnn/params": [check_failure("conv2d_param_count(1, 4, 5)", 100,
+                                                         104, KERNEL)]},
+                        training={"02_training/training_mnist": crashed}),
+        "tran_anh": result("tran_anh", HOSTILE, {"01_cnn/params": (0, 20),
+                                                 "01_cnn/models": (0, 20),
+                                                 "02_training/cnn": (0, 20)},
+                           {"01_cnn/models": [pytest_output(
+                               f"ML_CNN: the architecture differs from the lecture's, {HOSTILE}.\n"
+                               f"/home/{HOSTILE}/01_cnn/models.py line 3")]},
+                           notes="02_training: run 1: the run passed its time limit of 300 s "
+                                 "and was stopped"),
+        "dung": result("dung", "Dũng", dict(full, **{"02_training/cnn": (0, 20)}),
+                       {"02_training/cnn": [pytest_output(
+                           "grader.testkit.harness.ExerciseImportError: the exercise file "
+                           "02_training/cnn.py does not exist")]}),
+    }
+    for sid, res in students.items():
+        folder = root / "students" / sid
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps(res), encoding="utf-8")
+    return root
+
+
+def test_concepts_group_by_the_named_concept_across_students(tmp_path):
+    students, _ = load_class(build_class(tmp_path))
+    groups = concepts.missed_by_exercise(students)
+    params = groups["01_cnn/params"]
+    assert len(params) == 1, [m.key for m in params]  # two different numbers, one concept
+    assert params[0].students == {"binh", "cuong"} and params[0].text("en") == KERNEL
+    assert groups["01_cnn/models"][0].key == "architecture"
+    assert groups["02_training/cnn"][0].key == "missing_file"
+
+
+def test_concept_of_masks_numbers_but_keeps_the_shape():
+    a = concepts.concept_of(pytest_output("after 40 SGD steps test_acc is 0.109; check it"))
+    b = concepts.concept_of(pytest_output("after 40 SGD steps test_acc is 0.113; check it"))
+    c = concepts.concept_of(pytest_output("the loss is not cross-entropy"))
+    assert a[0] == b[0] != c[0]
+    vi = concepts.concept_of(pytest_output("gọi f()\n  khái niệm: mỗi kênh ra có một bias"))
+    assert vi[1]["vi"] == "mỗi kênh ra có một bias"
+
+
+def test_examples_are_anonymised(tmp_path):
+    students, _ = load_class(build_class(tmp_path))
+    example = concepts.missed_by_exercise(students)["01_cnn/models"][0].example
+    assert "architecture differs" in example
+    assert "Trần" not in example and "script" not in example and "<student>" in example
+
+
+def test_report_page_is_self_contained_and_escapes_names(tmp_path):
+    out = build_class(tmp_path)
+    page = write_report(out, "en").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    assert "<b>Ánh</b>" not in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # no CDN, no server
+    images = re.findall(r'<img src="([^"]+)"', page)
+    assert len(images) >= 5 and all(i.startswith("data:image/png;base64,") for i in images)
+    for needed in (KERNEL, "02_training/training_mnist", "WorkerTimeout", "0.97",
+                   "time limit of 300 s", "Not computed"):
+        assert needed in page, needed
+
+
+def test_report_in_vietnamese(tmp_path):
+    page = write_report(build_class(tmp_path), "vi").read_text(encoding="utf-8")
+    assert "Khái niệm bị sai nhiều nhất" in page and "Sinh viên cần chú ý" in page
+    assert "Concepts missed most" not in page
+
+
+def test_students_at_risk_include_timeouts_and_crashed_training(tmp_path):
+    students, _ = load_class(build_class(tmp_path))
+    risky = {r.student.sid: r for r in summary.at_risk(students, lowest=1)}
+    assert risky["tran_anh"].why_low and risky["tran_anh"].trouble
+    assert "WorkerTimeout" in " ".join(risky["cuong"].trouble)
+    assert "an" not in risky
+    stats = summary.training_stats(students)["02_training/training_mnist"]
+    assert (stats.runs, stats.timed_out, stats.crashed) == (3, 1, 0)
+    assert stats.accuracies == [0.981, 0.981]
+
+
+# --- similarity ---------------------------------------------------------------------------
+
+CODE = '''
+def receptive_field(kernel_sizes, strides=None):
+    strides = strides or [1] * len(kernel_sizes)
+    field, jump = 1, 1
+    for k, s in zip(kernel_sizes, strides):
+        field += (k - 1) * jump
+        jump *= s
+    return field
+
+
+def linear_param_count(in_features, out_features, bias=True):
+    # weights, then one bias per output
+    return in_features * out_features + (out_features if bias else 0)
+
+
+def conv2d_output_shape(input_hw, kernel_size, stride=1, padding=0, dilation=1):
+    h, w = input_hw
+    kh = kw = kernel_size
+    out_h = (h + 2 * padding - dilation * (kh - 1) - 1) // stride + 1
+    out_w = (w + 2 * padding - dilation * (kw - 1) - 1) // stride + 1
+    return out_h, out_w
+'''
+
+RENAMED_REORDERED = '''
+def conv2d_output_shape(size, k, stride=1, padding=0, dilation=1):
+    """My own docstring."""
+    height, width = size
+    a = b = k
+    new_h = (height + 2 * padding - dilation * (a - 1) - 1) // stride + 1
+    new_w = (width + 2 * padding - dilation * (b - 1) - 1) // stride + 1
+    return new_h, new_w
+
+
+def receptive_field(ks, ss=None):
+    ss = ss or [1] * len(ks)
+    rf, j = 1, 1
+    for kk, st in zip(ks, ss):
+        rf += (kk - 1) * j
+        j *= st
+    return rf
+
+
+def linear_param_count(n_in, n_out, bias=True):
+    return n_in * n_out + (n_out if bias else 0)
+'''
+
+OTHER = '''
+import math
+
+
+def receptive_field(kernel_sizes, strides=None):
+    result = 1
+    product = 1
+    if strides is None:
+        strides = [1 for _ in kernel_sizes]
+    index = 0
+    while index < len(kernel_sizes):
+        result = result + (kernel_sizes[index] - 1) * product
+        product = product * strides[index]
+        index += 1
+    return int(result)
+
+
+def linear_param_count(in_features, out_features, bias=True):
+    total = in_features * out_features
+    if bias:
+        total = total + out_features
+    return total
+
+
+def conv2d_output_shape(input_hw, kernel_size, stride=1, padding=0, dilation=1):
+    return tuple(math.floor((n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1)
+                 for n in input_hw)
+'''
+
+
+def test_renamed_and_reordered_code_is_found_different_code_is_not():
+    found = similarity.compare_file({"a": CODE, "b": RENAMED_REORDERED, "c": OTHER},
+                                    frozenset())
+    assert ("a", "b") in found and found[("a", "b")] >= 0.6
+    assert ("a", "c") not in found and ("b", "c") not in found
+
+
+def test_the_stub_everyone_starts_from_does_not_count():
+    extra_a = "\n\ndef helper(x):\n    return x + 1\n"
+    extra_b = "\n\ndef helper(values):\n    return [v * 2 for v in values if v]\n"
+    stub = similarity.fingerprints(similarity.tokens(CODE))
+    sources = {"a": CODE + extra_a, "b": CODE + extra_b}
+    assert ("a", "b") in similarity.compare_file(sources, frozenset())  # without exclusion
+    assert similarity.compare_file(sources, stub) == {}
+
+
+def test_comments_and_names_do_not_change_the_tokens():
+    assert similarity.tokens("x = 1  # one\n") == similarity.tokens("value = 2\n")
+    assert similarity.tokens("def f(:\n") is not None  # broken code: best effort, no raise
+
+
+def test_pair_pages_from_submission_folders(tmp_path):
+    out = build_class(tmp_path / "graded")
+    subs = tmp_path / "subs"
+    for sid, code in (("an", CODE), ("binh", RENAMED_REORDERED), ("cuong", OTHER)):
+        (subs / sid / "01_cnn").mkdir(parents=True)
+        (subs / sid / "01_cnn" / "params.py").write_text(code)
+    page = write_report(out, "en", submissions=subs).read_text(encoding="utf-8")
+    pair = (out / "similar" / "an__binh.html").read_text(encoding="utf-8")
+    assert "similar/an__binh.html" in page and "never a penalty" in pair
+    assert "01_cnn/params.py" in pair and "receptive_field" in pair
+    assert not (out / "similar" / "an__cuong.html").exists()
+
+
+def test_what_much_of_the_class_writes_is_not_a_copy():
+    """Twelve students with the same right answer and each a helper of their own: no pair."""
+    helpers = [f"\n\ndef own_{i}(a, b):\n" + "".join(
+        f"    a = a {op} b\n" for op in ("+-*/%"[i % 5], "+-*/%"[(i // 5) % 5], "+-*/%"[i % 4]) * (i % 3 + 3))
+        + "    return a\n" for i in range(12)]
+    sources = {f"s{i:02d}": CODE + helpers[i] for i in range(12)}
+    # a copy of s03 with names changed and its helper moved first
+    sources["copy"] = helpers[3].replace("a", "x") + "\n\n" + CODE.replace("field", "rf")
+    found = similarity.compare_file(sources, frozenset())
+    assert set(found) == {("copy", "s03")}, found
+    old = similarity.COMMON_SHARE, similarity.COMMON_MIN
+    try:  # without the filter, the shared answer alone pairs everyone
+        similarity.COMMON_SHARE, similarity.COMMON_MIN = 1.0, 10**6
+        assert len(similarity.compare_file(sources, frozenset())) > 10
+    finally:
+        similarity.COMMON_SHARE, similarity.COMMON_MIN = old
+
+
+def test_grade_writes_the_report_when_it_finishes(tmp_path):
+    from grader.grading import pipeline, readiness
+
+    out = build_class(tmp_path)
+    students, _ = load_class(out)
+    plan = pipeline.ClassPlan(out, [], [], {s.sid: s.result for s in students}, [],
+                              readiness.DataPlan(), b"")
+    pipeline.finish_class(plan)
+    assert "Concepts missed most" in (out / "report.html").read_text(encoding="utf-8")
+    assert (out / "gradebook.csv").exists()

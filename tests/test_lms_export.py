@@ -1,0 +1,129 @@
+"""Roster matching and the gradebook files Moodle and Canvas import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from grader.classview import lms, roster
+from grader.classview.load import load_class
+from grader.cli.main import main
+from grader.core.errors import BadInput
+
+# A Canvas gradebook export as Canvas's guides show it: Student, ID, SIS User ID, SIS Login
+# ID, Section, then one column per assignment; the second row gives Points Possible.
+CANVAS_EXAMPLE = (
+    "Student,ID,SIS User ID,SIS Login ID,Section,Homework 1 (1234),Current Score\n"
+    "    Points Possible,,,,,10,(read only)\n"
+    '"Nguyen, An",101,SV001,an@school.edu,CNN 2026,8,80\n')
+
+# A Moodle grade export ("plain text file"): identity columns, then "<item> (Real)" ones.
+MOODLE_EXAMPLE = ("First name,Last name,ID number,Institution,Department,Email address,"
+                  "Assignment: Homework 1 (Real),Last downloaded from this course\n"
+                  "An,Nguyen,SV001,,,an@school.edu,8.00,1733300000\n")
+
+
+def write_class(root, students: dict[str, tuple[str, dict]]):
+    for sid, (name, exercises) in students.items():
+        folder = root / "students" / sid
+        folder.mkdir(parents=True)
+        res = {"score": sum(s for s, _ in exercises.values()),
+               "max_score": sum(t for _, t in exercises.values()),
+               "output": "", "tests": [],
+               "cnnkit": {"student": sid, "name": name,
+                          "exercises": {k: {"score": s, "max_score": t}
+                                        for k, (s, t) in exercises.items()},
+                          "not_graded": {}}}
+        (folder / "results.json").write_text(json.dumps(res), encoding="utf-8")
+    return root
+
+
+EXERCISES = {"01_cnn/params": (15.5, 20), "01_cnn/models": (20, 20)}
+
+
+@pytest.fixture
+def graded(tmp_path):
+    return write_class(tmp_path / "out", {
+        "SV001": ("SV001", EXERCISES),  # the folder is the student id: exact
+        "Tran_Anh": ("Trần Ánh", EXERCISES),  # the folder is the name with accents
+        "tran_anh_2": ("tran anh 2", EXERCISES),  # no roster row: unmatched
+        "HYPERLINK_x": ("=HYPERLINK(\"x\")", EXERCISES),
+    })
+
+
+@pytest.fixture
+def roster_file(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("Student ID,Name,Email\n"
+                    "SV001,Nguyễn An,an@school.edu\n"
+                    "SV002,Tran Anh,anh@school.edu\n"
+                    "SV003,Lê Bình,binh@school.edu\n", encoding="utf-8")
+    return path
+
+
+def test_roster_matches_exactly_then_without_accents_and_never_guesses(graded, roster_file):
+    students, _ = load_class(graded)
+    m = roster.match({s.sid: s.name for s in students}, roster.read_roster(roster_file))
+    assert m.matched["SV001"].student_id == "SV001" and m.how["SV001"] == "exact"
+    assert m.matched["Tran_Anh"].student_id == "SV002" and m.how["Tran_Anh"] == "normalised"
+    assert "tran_anh_2" in m.unmatched  # close, but not the same: never guessed
+    assert "HYPERLINK_x" in m.unmatched
+    assert [a.student_id for a in m.absent] == ["SV003"]
+
+
+def test_two_roster_rows_with_one_name_are_ambiguous(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("id,name,email\nA1,Trần Ánh,a@x\nA2,Trần Anh,b@x\n", encoding="utf-8")
+    m = roster.match({"tran_anh": "tran anh"}, roster.read_roster(path))
+    assert m.matched == {}
+    assert [x.student_id for x in m.ambiguous["tran_anh"]] == ["A1", "A2"]
+
+
+def test_moodle_file(graded, roster_file):
+    students, _ = load_class(graded)
+    text, lines = lms.export(students, "moodle", roster_file)
+    rows = list(csv.reader(io.StringIO(text)))
+    example = next(csv.reader(io.StringIO(MOODLE_EXAMPLE)))
+    # the identity columns Moodle's own export uses, so its mapping offers them
+    assert {"ID number", "Email address"} <= set(example) & set(rows[0])
+    assert rows[0][3:] == ["cnnkit 01_cnn/models", "cnnkit 01_cnn/params", "cnnkit total"]
+    by_id = {r[0]: r for r in rows[1:]}
+    assert set(by_id) == {"SV001", "SV002"}
+    assert by_id["SV002"][2] == "anh@school.edu" and by_id["SV002"][3:] == ["20", "15.5",
+                                                                           "35.5"]
+    assert any("tran anh 2" in line for line in lines)
+    assert any("SV003" in line for line in lines)
+
+
+def test_canvas_file_has_canvas_columns_and_points_possible(graded, roster_file):
+    students, _ = load_class(graded)
+    text, _ = lms.export(students, "canvas", roster_file)
+    rows = list(csv.reader(io.StringIO(text)))
+    example = list(csv.reader(io.StringIO(CANVAS_EXAMPLE)))
+    assert rows[0][:5] == example[0][:5]
+    assert rows[1][0].strip() == example[1][0].strip() == "Points Possible"
+    assert rows[1][5:] == ["20", "20", "40"]
+    sis = {r[2]: r for r in rows[2:]}
+    assert set(sis) == {"SV001", "SV002"} and sis["SV002"][0] == "Tran Anh"
+    assert sis["SV002"][1] == ""  # Canvas's own user id is unknown here: left empty
+
+
+def test_lms_formats_need_a_roster_plain_csv_does_not(graded):
+    students, _ = load_class(graded)
+    with pytest.raises(BadInput, match="--roster"):
+        lms.export(students, "canvas", None)
+    text, _ = lms.export(students, "csv", None)
+    rows = list(csv.reader(io.StringIO(text)))
+    formula = next(r for r in rows if r[0] == "HYPERLINK_x")
+    assert formula[2].startswith("'=")  # a spreadsheet shows it, never runs it
+
+
+def test_cli_export(graded, roster_file, tmp_path, capsys):
+    target = tmp_path / "moodle.csv"
+    assert main(["export", str(graded), "--format", "moodle", "--roster", str(roster_file),
+                 "--out", str(target)]) == 0
+    assert target.read_text(encoding="utf-8").startswith("ID number,")
+    assert "SV003" in capsys.readouterr().err
