@@ -26,7 +26,7 @@ from _timing import KIT, table
 
 sys.path.insert(0, str(KIT / "tests"))
 
-from grader.classview import similarity  # noqa: E402
+from grader.grading.classview import similarity  # noqa: E402
 from grader.core import manifest, paths  # noqa: E402
 from support import corpus  # noqa: E402
 from support.equivalents import Equivalent  # noqa: E402

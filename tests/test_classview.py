@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.classview import concepts, similarity, summary
-from grader.classview.load import load_class
-from grader.classview.report import write_report
+from grader.grading.classview import concepts, similarity, summary
+from grader.grading.classview.load import load_class
+from grader.grading.classview.report import write_report
 from grader.testkit import checks
 
 HOSTILE = '<script>alert("x")</script> Trần & <b>Ánh</b>'

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from grader.classview import lms, roster
-from grader.classview.load import load_class
+from grader.grading.classview import lms, roster
+from grader.grading.classview.load import load_class
 from grader.cli.main import main
 from grader.core.errors import BadInput
 

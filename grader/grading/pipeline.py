@@ -176,7 +176,7 @@ def finish_class(plan: ClassPlan) -> dict[str, dict]:
     """Write the gradebook from every student's results and drop the unpacked zips."""
     atomic_write(plan.out / "gradebook.csv", report.gradebook_csv(plan.results, plan.infos))
 
-    from grader.classview.report import after_grading  # the class view (report.html)
+    from grader.grading.classview.report import after_grading  # the class view (report.html)
     after_grading(plan.out, plan.subs)  # before .work, which holds the unzipped submissions, goes
 
     shutil.rmtree(plan.out / ".work", ignore_errors=True)

@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.core.limits import DEFAULTS
+from grader.grading.classview import commands as classview_commands
 
 ORDER = 10
-USAGE = {"en": "Instructors:  {prog} doctor | grade SUBMISSIONS --out DIR",
-         "vi": "Giảng viên:   {prog} doctor | grade BÀI_NỘP --out THƯ_MỤC"}
+USAGE = {"en": "Instructors:  {prog} doctor | grade SUBMISSIONS --out DIR | report DIR | "
+               "export DIR --format moodle|canvas|csv --out FILE",
+         "vi": "Giảng viên:   {prog} doctor | grade BÀI_NỘP --out THƯ_MỤC | report THƯ_MỤC | "
+               "export THƯ_MỤC --format moodle|canvas|csv --out TỆP"}
 
 
 def register(command, h) -> None:
@@ -73,6 +76,8 @@ def register(command, h) -> None:
                                                  "các chủ đề cần kiểm tra (mặc định: tất cả)"))
     s.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
     s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s)
+
+    classview_commands.register(command, h)
 
     s = command("grade-one", "grade one student of a plan (what each Slurm array task runs)",
                 "chấm một sinh viên trong kế hoạch (việc mỗi tác vụ Slurm chạy)")

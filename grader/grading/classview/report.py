@@ -6,9 +6,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.classview import similarity
-from grader.classview.load import load_class
-from grader.classview.page import Page, ReportInput
+from grader.grading.classview import similarity
+from grader.grading.classview.load import load_class
+from grader.grading.classview.page import Page, ReportInput
 from grader.core.files import atomic_write
 from grader.core.i18n import current_lang, pick
 from grader.grading import discover, safefiles

@@ -1,16 +1,10 @@
-"""The instructors' class view commands: ``report`` and ``export``.
-Registered by the CLI only where this package is (see ``grader.cli.audiences``)."""
+"""The instructors' class view commands: ``report`` and ``export`` (registered with the
+grading commands, ``grader.grading.subcommands``)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-ORDER = 20
-USAGE = {"en": "Class view:   {prog} report DIR | export DIR --format moodle|canvas|csv --out FILE",
-         "vi": "Xem lớp:      {prog} report THƯ_MỤC | export THƯ_MỤC --format moodle|canvas|csv "
-               "--out TỆP"}
-
 
 def register(command, h) -> None:
     s = command("report", "the class report page (DIR/report.html) from a graded folder",
@@ -34,7 +28,7 @@ def register(command, h) -> None:
 
 
 def cmd_report(args) -> int:
-    from grader.classview.report import write_report
+    from grader.grading.classview.report import write_report
 
     print(write_report(Path(args.dir), args.lang,
                        Path(args.submissions) if args.submissions else None))
@@ -42,8 +36,8 @@ def cmd_report(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from grader.classview import lms
-    from grader.classview.load import load_class
+    from grader.grading.classview import lms
+    from grader.grading.classview.load import load_class
     from grader.core.files import atomic_write
 
     students, _ = load_class(Path(args.dir))

@@ -7,7 +7,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from grader.classview.load import Student, topic_of
+from grader.grading.classview.load import Student, topic_of
 
 # Words of a note that mean the machine or a limit, not the code, decided (both languages).
 _TROUBLE = ("time limit", "watchdog", "killed by", "ended early", "reported no result",

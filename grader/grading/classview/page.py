@@ -10,9 +10,9 @@ import html
 import statistics
 from dataclasses import dataclass, field
 
-from grader.classview import concepts, plots, summary
-from grader.classview.load import Student
-from grader.classview.similarity import NOTICE, Pair
+from grader.grading.classview import concepts, plots, summary
+from grader.grading.classview.load import Student
+from grader.grading.classview.similarity import NOTICE, Pair
 from grader.core.i18n import pick
 from grader.grading import names
 

@@ -16,8 +16,8 @@ import csv
 import io
 from pathlib import Path
 
-from grader.classview import roster as roster_mod
-from grader.classview.load import Student
+from grader.grading.classview import roster as roster_mod
+from grader.grading.classview.load import Student
 from grader.core.errors import BadInput
 from grader.core.i18n import pick
 from grader.grading import names

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from grader.classview.load import Student, exercise_of
+from grader.grading.classview.load import Student, exercise_of
 from grader.core.i18n import pick
 from grader.core.messages import key_lines
 
