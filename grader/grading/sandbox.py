@@ -150,6 +150,13 @@ def reported_tests(topic: str) -> frozenset[str]:
     return frozenset(_collect(topic, marker="reported"))
 
 
+@lru_cache(maxsize=None)
+def gate_tests(topic: str) -> frozenset[str]:
+    """Tests marked ``gate``: a rule the trusted side checks on the submitted source; when
+    one fails, its exercise scores zero (see ``score``)."""
+    return frozenset(_collect(topic, marker="gate"))
+
+
 _COLLECTING = threading.Lock()  # parallel jobs ask at once; collect each list once
 
 
