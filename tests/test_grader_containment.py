@@ -30,15 +30,23 @@ def _deep_folder(root: Path, levels: int) -> Path:
     return root
 
 
-def test_a_thousand_levels_deep_is_refused_for_that_student_only(tmp_path):
-    subs = tmp_path / "subs"
+@pytest.fixture
+def deep_tree(tmp_path):
+    """Where a test may nest a thousand folders; removed here, iteratively, because
+    pytest's own clean-up of old temporary folders recurses and would fail on it."""
+    yield tmp_path / "deep"
+    safefiles.remove_tree(tmp_path / "deep")
+
+
+def test_a_thousand_levels_deep_is_refused_for_that_student_only(tmp_path, deep_tree):
+    subs = deep_tree / "subs"  # all of it removed by the fixture
     _deep_folder(subs / "deep_folder" / "01_cnn", 1000)
-    with zipfile.ZipFile(subs.parent / "deep.zip", "w") as zf:
+    with zipfile.ZipFile(tmp_path / "deep.zip", "w") as zf:
         zf.writestr("01_cnn/" + "d/" * 1000 + "params.py", "x = 1\n")
-    (subs.parent / "deep.zip").rename(subs / "deep_zip.zip")
+    (tmp_path / "deep.zip").rename(subs / "deep_zip.zip")
     (subs / "ok" / "01_cnn").mkdir(parents=True)
     (subs / "ok" / "01_cnn" / "params.py").write_text("x = 1\n")
-    found = {s.student: s for s in discover.discover(subs, tmp_path / "work")}
+    found = {s.student: s for s in discover.discover(subs, deep_tree / "work")}
     assert found["ok"].root == subs / "ok" and not found["ok"].problem
     for student in ("deep_folder", "deep_zip"):
         assert found[student].root is None, student
