@@ -118,6 +118,7 @@ def test_a_crash_while_grading_one_student_gives_a_zero_record(tmp_path, monkeyp
     assert all(t["score"] == 0 and "grader failed" in t["output"] for t in result["tests"])
     saved = records.load_trusted(tmp_path / "students" / "carol" / "results.json", key)
     assert saved == result and pipeline.already_graded(tmp_path, "carol", "fp1", key) is None
+    assert pipeline.crash_record(tmp_path, "carol", "fp1", key) == result  # Slurm keeps it
 
 
 FOUR_TESTS = ["tests/01_cnn/test_naive_conv.py::test_" + n

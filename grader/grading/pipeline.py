@@ -145,6 +145,11 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
     return result
 
 
+def crash_record(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
+    """The sealed zero record ``crashed_result`` wrote for this fingerprint, if any."""
+    return already_graded(out, student, f"crashed:{fingerprint}", key)
+
+
 def already_graded(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
     """The saved result, if the grader sealed it with its key and nothing changed since."""
     saved = records.load_trusted(out / "students" / student / "results.json", key)
