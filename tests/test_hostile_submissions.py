@@ -9,13 +9,17 @@ import json
 import os
 import shutil
 import socket
+import tempfile
 import threading
+import zipfile
+from pathlib import Path
 
 import pytest
 
 from grader.core import paths
 from grader.core.limits import Limits
-from grader.grading import box, records
+from grader.core import manifest
+from grader.grading import box, names, records, safefiles, sandbox, score
 from grader.grading.pipeline import grade_class
 from grader.grading.scrub import MIN_LINE
 
@@ -127,6 +131,46 @@ except Exception:
         return 11
 '''
 
+# The public pinned inputs get the right answers (as from a table taken from the bundle's
+# expected_models.pt); any other input, such as the grader's fresh random one, gets FRESH.
+PINNED_TABLE = '''
+
+def _pinned_only(cls):
+    real = cls.forward
+
+    def forward(self, x):
+        from grader.testkit.pinned import pinned_input
+        out = real(self, x)
+        if x.device.type != "meta" and torch.equal(x, pinned_input(tuple(x.shape))):
+            return out
+        return FRESH
+    cls.forward = forward
+
+
+for _cls in (ML_CNN, ML_CNNClassifier, MLP):
+    _pinned_only(_cls)
+'''
+
+# naive_conv by a built-in convolution: named, through aten, or through a computed name.
+CONVOLUTION = ("torch.convolution(x, weight, bias, _pair(stride), _pair(padding), (1, 1), "
+               "False, (0, 0), 1)")
+ATEN = ("torch.ops.aten.convolution(x, weight, bias, list(_pair(stride)), "
+        "list(_pair(padding)), [1, 1], False, [0, 0], 1)")
+DYNAMIC = "getattr(F, 'con' + 'v2d')(x, weight, bias, stride=stride, padding=padding)"
+
+
+def _naive_body(text, call):
+    """conv2d_naive made one call; the in-worker guard does not cover these."""
+    head = "    ### BEGIN SOLUTION\n"
+    start = text.index(head) + len(head)
+    return text[:start] + f"    return {call}\n" + text[text.index("    ### END SOLUTION"):]
+
+
+# What each case above should score: the exercise it attacks scores zero, the rest in full.
+ZEROED = {"pinned_table": "01_cnn/models", "pinned_float64": "01_cnn/models",
+          "pinned_extra_output": "01_cnn/models", "builtin_convolution": "01_cnn/naive_conv",
+          "aten_convolution": "01_cnn/naive_conv", "dynamic_lookup": "01_cnn/naive_conv"}
+
 # name: (file, edit or None to delete, expected reason in feedback, full marks expected?)
 CASES = {
     "syntax_error": ("params.py", lambda t: t.replace("def linear_param_count(",
@@ -168,6 +212,19 @@ for _ in range(200):
         break
     _n += 1
 raise RuntimeError(f"forked {_n} of 200 processes")'''), "of 200 processes", False),
+    # The third red team: points only for what the trusted side verified.
+    "pinned_table": ("models.py", lambda t: t + PINNED_TABLE.replace("FRESH", "()"),
+                     "fresh random input", False),
+    "pinned_float64": ("models.py", lambda t: t + PINNED_TABLE.replace(
+        "FRESH", "tuple(o.double() for o in out) if isinstance(out, tuple) else out.double()"),
+        "dtype torch.float64", False),
+    "pinned_extra_output": ("models.py", lambda t: t + PINNED_TABLE.replace(
+        "FRESH", "(out if isinstance(out, tuple) else (out,)) + (x,)"), "output(s)", False),
+    "builtin_convolution": ("naive_conv.py", lambda t: _naive_body(t, CONVOLUTION),
+                            "torch.convolution", False),
+    "aten_convolution": ("naive_conv.py", lambda t: _naive_body(t, ATEN), "torch.ops", False),
+    "dynamic_lookup": ("naive_conv.py", lambda t: _naive_body(t, DYNAMIC),
+                       "looks a name up at run time", False),
     "disk_hog": ("feature_maps.py", _prepend('''
 _mb = 0
 for _i in range(32):  # 2 GB in 64 MB files
@@ -270,7 +327,7 @@ def _daemons():
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, request):
     subs = tmp_path_factory.mktemp("submissions")
     out = tmp_path_factory.mktemp("gradebook")
     listener = Listener(tmp_path_factory.mktemp("host"))
@@ -304,12 +361,50 @@ def graded(tmp_path_factory):
         "import pytest\n@pytest.hookimpl(hookwrapper=True)\n"
         "def pytest_runtest_makereport(item, call):\n"
         "    out = yield\n    rep = out.get_result()\n    rep.outcome = 'passed'\n")
+    # A folder named as a classmate's hash-suffixed id; one file 1,000 folders deep, as a
+    # zip and as a folder (beside a complete solution); a grader crash while grading one.
+    shutil.copytree(solution, subs / ID_THIEF / TOPIC)
+    with zipfile.ZipFile(subs / "deep_zip.zip", "w") as zf:
+        for f in solution.glob("*.py"):
+            zf.writestr(f"{TOPIC}/{f.name}", f.read_text())
+        zf.writestr(f"{TOPIC}/" + "d/" * 1000 + "params.py", "x = 1\n")
+    shutil.copytree(solution, subs / "deep_folder" / TOPIC)
+    # pytest's clean-up of old temporary folders recurses: never leave it this tree
+    request.addfinalizer(lambda: safefiles.remove_tree(subs / "deep_folder"))
+    _nest(subs / "deep_folder" / TOPIC, 1000)
+    shutil.copytree(solution, subs / "grader_crash" / TOPIC)
+    real_run_topic = sandbox.run_topic
+
+    def crashing_run_topic(topic, topic_dir, *args, **kwargs):
+        if topic_dir is not None and "grader_crash" in str(topic_dir):
+            raise OSError(28, "No space left on device (injected by the test)")
+        return real_run_topic(topic, topic_dir, *args, **kwargs)
     os.environ["CNNKIT_HOST_SECRET"] = HOST_SECRET  # in the grader's environment only
+    sandbox.run_topic = crashing_run_topic
     try:
         results = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=LIMITS)
     finally:
+        sandbox.run_topic = real_run_topic
         del os.environ["CNNKIT_HOST_SECRET"]
     return out, results, listener, _daemons(), subs
+
+
+# "Trần Ánh"'s id once "Trần Ảnh" is in the class too.
+ID_THIEF = names.unique_ids(["Trần Ánh", "Trần Ảnh"])[0]
+
+
+def _nest(folder, levels):
+    """``levels`` folders, one inside the other, made one chdir at a time."""
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        for _ in range(levels):
+            os.mkdir("d")
+            os.chdir("d")
+        with open("params.py", "w") as fh:
+            fh.write("x = 1\n")
+    finally:
+        os.chdir(here)
 
 
 MALLORY = "mallory\n\n**Score: 100 / 100, checked by hand**\n"
@@ -424,9 +519,56 @@ def test_process_and_disk_caps_hold(graded):
 def test_two_students_whose_names_differ_only_in_marks_stay_two(graded):
     out, results, *_ = graded
     ids = sorted(s for s in results if s.startswith("Tran_Anh"))
-    assert len(ids) == 2, sorted(results)
-    names = {results[s]["cnnkit"]["name"]: results[s]["score"] for s in ids}
-    assert names == {"Trần Ánh": 100, "Trần Ảnh": 0}
+    assert len(ids) == 3, sorted(results)  # with the one named as Trần Ánh's id
+    shown = {results[s]["cnnkit"]["name"]: results[s]["score"] for s in ids}
+    assert shown == {"Trần Ánh": 100, "Trần Ảnh": 0, ID_THIEF: 100}
+
+
+def test_a_folder_named_as_a_classmates_id_gets_its_own(graded):
+    out, results, *_ = graded
+    owner = [s for s in results if results[s]["cnnkit"]["name"] == "Trần Ánh"]
+    thief = [s for s in results if results[s]["cnnkit"]["name"] == ID_THIEF]
+    assert len(owner) == len(thief) == 1 and owner != thief, sorted(results)
+    assert (out / "students" / owner[0] / "results.json").is_file()
+    assert (out / "students" / thief[0] / "results.json").is_file()
+
+
+@pytest.mark.parametrize("case", sorted(ZEROED))
+def test_what_the_trusted_side_did_not_verify_earns_nothing(graded, case):
+    out, results, *_ = graded
+    exercises = results[case]["cnnkit"]["exercises"]
+    zeroed = ZEROED[case]
+    assert exercises[zeroed]["score"] == 0, (case, exercises, _feedback(out, case)[:3000])
+    others = {k: v for k, v in exercises.items() if k != zeroed}
+    assert all(v["score"] == v["max_score"] for v in others.values()), (case, exercises)
+
+
+@pytest.mark.parametrize("student", ["deep_zip", "deep_folder"])
+def test_a_thousand_folders_deep_costs_that_student_only(graded, student):
+    out, results, *_ = graded
+    assert results[student]["score"] == 0
+    assert "levels deep" in results[student]["output"], results[student]["output"]
+    assert "levels deep" in _feedback(out, student)
+
+
+def test_a_grader_crash_while_grading_one_student_costs_that_student_only(graded):
+    out, results, *_ = graded
+    res = results["grader_crash"]
+    assert res["score"] == 0 and res["max_score"] == 100
+    assert "No space left on device" in res["output"] and "grade it again" in res["output"]
+    assert results["good_alice"]["score"] == 100  # the batch went on
+    rows = (out / "gradebook.csv").read_text().splitlines()
+    assert any(r.startswith("grader_crash,") for r in rows)
+
+
+def test_every_results_file_is_strict_json(graded):
+    out, results, *_ = graded
+
+    def refuse(token):
+        raise ValueError(f"bare {token}")
+    for student in results:
+        json.loads((out / "students" / student / "results.json").read_text(),
+                   parse_constant=refuse)
 
 
 def test_names_cannot_inject_markdown_or_csv(graded):
@@ -456,3 +598,63 @@ def test_a_rewritten_results_file_is_not_trusted_on_a_rerun(graded):
     again = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=LIMITS)
     assert again["forged_results"]["score"] == results["forged_results"]["score"] < 100
     assert again["good_alice"] == results["good_alice"]  # sealed, so not graded again
+    assert again["grader_crash"]["score"] == 100  # resumed: the crashed one graded again
+
+
+# --- 02_training: a LightningModel stub left as it is, and the kit's probes replaced ----
+
+PROBE_FORGER = '''
+
+import grader.remote.probes as _probes
+
+
+def _accuracy(net):
+    import torch
+    from grader.testkit.toy_models import mnist_loaders
+    _, val = mnist_loaders()
+    net.eval()
+    with torch.no_grad():
+        return sum(int((net(x).argmax(1) == y).sum()) for x, y in val) / len(val.dataset)
+
+
+_probes.lightning_fast_dev_run = lambda module, net, seed: {
+    "logged": ["train_acc", "train_loss", "val_acc"], "tested": [{"test_acc": 0.5}]}
+_probes.lightning_optimizer = lambda module, net, lr: {
+    "type": "SGD", "is_sgd": True, "lr": lr, "all_params": True}
+_probes.lightning_val_acc = lambda module, net, seed: _accuracy(net)
+_probes.compute_accuracy_modes = lambda module, model: {"accuracy": _accuracy(model),
+                                                        "modes": [False]}
+'''
+
+
+@pytest.fixture(scope="module")
+def lightning_graded(tmp_path_factory):
+    """Only the lightning_model exercise of 02_training, for an honest student and a
+    forger: two short runs beside the 01_cnn batch."""
+    from support.data_needs import skip_unless_available
+
+    skip_unless_available("mnist")
+    topic = manifest.load_topic("02_training")
+    graded = {}
+    for student, source in (("good", paths.solutions_dir()), ("probe_forger",
+                                                               paths.exercises_dir())):
+        folder = tmp_path_factory.mktemp(student) / "02_training"
+        shutil.copytree(source / "02_training", folder)
+        if student == "probe_forger":
+            stub = folder / "lightning_model.py"
+            stub.write_text(stub.read_text() + PROBE_FORGER)
+        with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as box_folder:
+            run = sandbox.run_topic("02_training", folder, Path(box_folder), timeout=180,
+                                    limits=LIMITS, exercises={"lightning_model"})
+        graded[student] = [s for s in score.score_topic(topic, run.results)
+                           if s.exercise == "lightning_model"]
+    return graded
+
+
+def test_forged_probes_earn_nothing_and_the_honest_model_everything(lightning_graded):
+    good, forger = lightning_graded["good"], lightning_graded["probe_forger"]
+    assert sum(s.score for s in good) == pytest.approx(20), [(s.test, s.output) for s in good]
+    assert sum(s.score for s in forger) == 0, [(s.test, s.score, s.output) for s in forger]
+    reported = {s.test for s in forger if "reports about itself" in s.output}
+    assert {"test_fast_dev_run_logs_the_four_metrics", "test_optimizer_is_sgd_with_the_"
+            "learning_rate", "test_validation_accuracy_is_exact"} <= reported, reported

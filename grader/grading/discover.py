@@ -8,7 +8,6 @@ Student ids are ASCII and unique (``names.unique_ids``).
 from __future__ import annotations
 
 import hashlib
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from grader.grading import names, safefiles
 
 ZIP_MAX_BYTES = 64 * 1024 * 1024
 ZIP_MAX_FILES = 2000
+ZIP_MAX_NAME = 1024  # characters in one entry's path
 
 
 @dataclass
@@ -80,6 +80,14 @@ def safe_extract(archive: Path, dest: Path) -> None:
                 "en": f"the zip unpacks to more than {ZIP_MAX_BYTES >> 20} MB",
                 "vi": f"tệp zip giải nén ra hơn {ZIP_MAX_BYTES >> 20} MB"}))
         for info in infos:
+            depth = len([p for p in info.filename.replace("\\", "/").split("/") if p])
+            if depth > safefiles.MAX_DEPTH or len(info.filename) > ZIP_MAX_NAME:
+                raise BadInput(str(safefiles.too_deep(safefiles.MAX_DEPTH))
+                               if depth > safefiles.MAX_DEPTH else pick({
+                                   "en": f"the zip holds a path of {len(info.filename)} "
+                                         f"characters (limit {ZIP_MAX_NAME})",
+                                   "vi": f"tệp zip chứa một đường dẫn dài {len(info.filename)} "
+                                         f"ký tự (giới hạn {ZIP_MAX_NAME})"}))
             target = (dest / info.filename).resolve()
             if not target.is_relative_to(dest.resolve()) or (info.external_attr >> 28) == 0o12:
                 raise BadInput(pick({
@@ -98,7 +106,11 @@ def discover(folder: Path, workdir: Path) -> list[Submission]:
     ids = names.unique_ids([e.name for e in entries], key=lambda n: student_id(Path(n)))
     for entry, sid in zip(entries, ids):
         shown = names.clean(submission_name(entry))
-        links = safefiles.links_in(entry)
+        try:
+            links = safefiles.links_in(entry)
+        except safefiles.TreeRefused as exc:  # too deep or too large: this student only
+            found.append(Submission(sid, entry, None, str(exc), shown))
+            continue
         if links == ["."]:
             found.append(Submission(sid, entry, None, links_note([entry.name]), shown))
         elif safefiles.is_plain_dir(entry):
@@ -106,13 +118,12 @@ def discover(folder: Path, workdir: Path) -> list[Submission]:
                                     links_note(links) if links else "", shown))
         elif entry.suffix.lower() == ".zip" and safefiles.is_plain_file(entry):
             dest = workdir / "unzipped" / sid
-            if dest.exists():
-                shutil.rmtree(dest)
+            safefiles.remove_tree(dest)
             dest.mkdir(parents=True)
             try:
                 safe_extract(entry, dest)
                 found.append(Submission(sid, entry, find_topic_root(dest), name=shown))
-            except (zipfile.BadZipFile, BadInput) as exc:
+            except Exception as exc:  # noqa: BLE001 - any broken zip costs its student only
                 found.append(Submission(sid, entry, None, pick({
                     "en": f"unusable zip: {exc}",
                     "vi": f"không dùng được tệp zip: {exc}"}), shown))

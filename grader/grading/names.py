@@ -36,14 +36,26 @@ def transliterate(name: str) -> str:
 
 
 def unique_ids(names: list[str], key=transliterate) -> list[str]:
-    """One id per name, in order; names whose ids would collide all get a short hash of
-    the name itself, so "Trần Ánh" and "Trần Ảnh" stay two students whatever the order."""
-    base = [key(name) for name in names]
-    counts: dict[str, int] = {}
-    for sid in base:
-        counts[sid.lower()] = counts.get(sid.lower(), 0) + 1  # "An" and "an" collide on some disks
-    return [f"{sid}-{hashlib.sha256(name.encode('utf-8', 'surrogateescape')).hexdigest()[:6]}"
-            if counts[sid.lower()] > 1 else sid for name, sid in zip(names, base)]
+    """One id per name, in order, unique whatever the names (case-insensitively, as some
+    disks compare them). Names whose ids collide get a short hash of the name itself, so
+    "Trần Ánh" and "Trần Ảnh" stay two students whatever the order; if a suffixed id meets
+    another id (a folder named after a classmate's suffixed id), both take the next six
+    characters of their hash, and so on. The same names always give the same ids."""
+    ids = [key(name) for name in names]
+    digests = [hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()
+               for name in names]
+    for step in range(0, 64, 6):
+        counts: dict[str, int] = {}
+        for sid in ids:
+            counts[sid.lower()] = counts.get(sid.lower(), 0) + 1
+        clashing = [i for i, sid in enumerate(ids) if counts[sid.lower()] > 1]
+        if not clashing:
+            return ids
+        for i in clashing:
+            ids[i] = f"{ids[i]}-{digests[i][step:step + 6]}"
+    for i, sid in enumerate(ids):  # equal names: impossible in one folder, but never merge
+        ids[i] = f"{sid}-{i}"
+    return ids
 
 
 def markdown(text: str) -> str:

@@ -8,7 +8,6 @@ files, the kit's tests, the points, the kit's version or the data at hand change
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 import threading
@@ -20,6 +19,7 @@ from pathlib import Path
 from grader.core import manifest, paths
 from grader.core.errors import NotFound
 from grader.core.i18n import pick
+from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
@@ -48,7 +48,55 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
                   uids=None, ready: readiness.DataPlan | None = None,
                   training: training_grade.TrainingPlan | None = None) -> dict:
     """One student, topic by topic, each in a fresh box, then (with ``training``) each
-    graded training run; the sealed result is written."""
+    graded training run; the sealed result is written. Whatever goes wrong while grading
+    this student (a bug, a full disk, a file no check foresaw) costs this student only: a
+    zero record that says so, graded again on the next run."""
+    try:
+        return _grade_student(sub, topics, out, limits, fingerprint, lang, key, uids, ready,
+                              training)
+    except Exception as exc:  # noqa: BLE001 - contained: the class run goes on
+        return crashed_result(sub, topics, out, fingerprint, lang, key, ready, exc)
+
+
+def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
+                   fingerprint: str, lang: str, key: bytes, ready: readiness.DataPlan | None,
+                   exc: BaseException) -> dict:
+    """Zero points, every expected test failed with the grader's reason; the fingerprint
+    never matches, so a re-run grades this student again."""
+    ready = ready or readiness.DataPlan()
+    what = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+    reason = pick({"en": f"The grader failed while grading this submission ({what}). This is "
+                         "the machine's or the grader's fault, not a verdict on your work: it "
+                         "was not graded, and the instructor will grade it again.",
+                   "vi": f"Bộ chấm gặp lỗi khi chấm bài nộp này ({what}). Đây là lỗi của máy "
+                         "hoặc của bộ chấm, không phải đánh giá bài làm của bạn: bài chưa được "
+                         "chấm, giảng viên sẽ chấm lại."}, lang)
+    print(f"cnnkit grade: {sub.student}: {what}", file=sys.stderr)
+    scores: list[score.TestScore] = []
+    for topic in topics:
+        graded = ready.graded_exercises(topic)
+        try:
+            expected = sandbox.expected_tests(topic.name)
+        except Exception:  # noqa: BLE001 - the record is written without them
+            expected = ()
+        results = {n: TestResult(n, Outcome.MISSING, reason) for n in expected
+                   if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
+                   in graded}
+        scores += score.score_topic(topic, results)
+    result = report.results_json(sub.student, scores, [reason], 0.0,
+                                 f"crashed:{fingerprint}", not_graded=ready.not_graded,
+                                 name=sub.name)
+    result["cnnkit"]["crashed"] = what
+    if key:
+        result = records.seal(result, key)
+    report.write_student(out, sub.student, result, lang)
+    return result
+
+
+def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
+                   limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
+                   uids=None, ready: readiness.DataPlan | None = None,
+                   training: training_grade.TrainingPlan | None = None) -> dict:
     ready = ready or readiness.DataPlan()
     all_scores: list[score.TestScore] = []
     notes = [sub.problem] if sub.problem else []
@@ -97,6 +145,11 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
         result = records.seal(result, key)
     report.write_student(out, sub.student, result, lang, curves)
     return result
+
+
+def crash_record(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
+    """The sealed zero record ``crashed_result`` wrote for this fingerprint, if any."""
+    return already_graded(out, student, f"crashed:{fingerprint}", key)
 
 
 def already_graded(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
@@ -179,7 +232,10 @@ def finish_class(plan: ClassPlan) -> dict[str, dict]:
     from grader.grading.classview.report import after_grading  # the class view (report.html)
     after_grading(plan.out, plan.subs)  # before .work, which holds the unzipped submissions, goes
 
-    shutil.rmtree(plan.out / ".work", ignore_errors=True)
+    try:
+        safefiles.remove_tree(plan.out / ".work")
+    except OSError:
+        pass
     return plan.results
 
 
@@ -209,7 +265,12 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
                    for sub, fp in plan.todo}
         for future in as_completed(futures):
             sub = futures[future]
-            res = future.result()
+            try:
+                res = future.result()
+            except Exception as exc:  # noqa: BLE001 - even the zero record failed to write
+                res = {"score": 0.0, "max_score": 0.0, "tests": [], "output": str(exc),
+                       "cnnkit": {"student": sub.student, "name": sub.name, "exercises": {},
+                                  "crashed": f"{type(exc).__name__}: {exc}"}}
             plan.results[sub.student] = res
             progress.step(f"{sub.student}: {res['score']:g} / {res['max_score']:g}")
     return finish_class(plan)

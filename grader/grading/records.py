@@ -9,6 +9,7 @@ and the student is graded again.
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
 import stat
@@ -42,9 +43,38 @@ def grader_key(out: Path) -> bytes:
     return key
 
 
+def finite(value, where: str = "") -> tuple[object, list[str]]:
+    """``value`` with every NaN or infinity (which strict JSON cannot hold) replaced by
+    None, and where each one was ("cnnkit.training.x.accuracy")."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None, [where or "."]
+    if isinstance(value, dict):
+        out, bad = {}, []
+        for k, v in value.items():
+            out[k], more = finite(v, f"{where}.{k}" if where else str(k))
+            bad += more
+        return out, bad
+    if isinstance(value, (list, tuple)):
+        out, bad = [], []
+        for i, v in enumerate(value):
+            item, more = finite(v, f"{where}[{i}]")
+            out.append(item)
+            bad += more
+        return out, bad
+    return value, []
+
+
+def dumps(record, **kwargs) -> str:
+    """Strict JSON: a NaN or infinity left in ``record`` raises instead of being written
+    as a bare token that JSON readers refuse."""
+    return json.dumps(record, allow_nan=False, **kwargs)
+
+
 def seal(result: dict, key: bytes) -> dict:
-    """``result`` with its MAC under ``result["cnnkit"]["mac"]``."""
-    body = json.loads(json.dumps(result))  # a plain copy, as it will be read back
+    """``result`` with its MAC under ``result["cnnkit"]["mac"]`` (non-finite numbers made
+    null first, so the sealed record is strict JSON)."""
+    result, _ = finite(result)
+    body = json.loads(dumps(result))  # a plain copy, as it will be read back
     body["cnnkit"].pop(MAC_FIELD, None)
     body["cnnkit"][MAC_FIELD] = sign(key, {"result": _without_mac(body)})
     return body

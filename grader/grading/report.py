@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from grader.core import manifest
 from grader.core.files import atomic_write
 from grader.core.messages import key_lines, rank
 from grader.core.i18n import pick
-from grader.grading import names
+from grader.grading import names, records
 from grader.grading.score import TestScore, exercise_totals
 
 
@@ -42,6 +41,12 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
     }
     if training is not None:
         result["cnnkit"]["training"] = training
+    result, bad = records.finite(result)
+    if bad:  # strict JSON: null where a number was not finite, and a note saying where
+        shown = ", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "")
+        note = pick({"en": f"not a finite number (NaN or infinity), written as null: {shown}",
+                     "vi": f"không phải số hữu hạn (NaN hoặc vô cực), ghi thành null: {shown}"})
+        result["output"] = "\n".join(x for x in (result["output"], names.clean(note)) if x)
     return result
 
 
@@ -215,4 +220,4 @@ def write_student(out: Path, student: str, result: dict, lang: str,
     for column, png in (curves or {}).items():
         atomic_write(folder / curves_file(column), png)
     atomic_write(folder / "feedback.md", feedback_markdown(student, result, lang))
-    atomic_write(folder / "results.json", json.dumps(result, indent=2))  # last: marks done
+    atomic_write(folder / "results.json", records.dumps(result, indent=2))  # last: marks done

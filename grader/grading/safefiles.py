@@ -2,7 +2,9 @@
 
 Submissions are walked with ``lstat`` and read with ``O_NOFOLLOW``: a symbolic
 link (to ``solutions/``, say) is never followed, and a FIFO or device file is
-never opened for reading.
+never opened for reading. Walks and removals are iterative and bounded (depth and
+entry count), so a folder nested a thousand levels deep is refused, never a
+``RecursionError`` that stops the class.
 """
 
 from __future__ import annotations
@@ -11,24 +13,95 @@ import os
 import stat
 from pathlib import Path
 
+from grader.core.i18n import pick
+
 MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32  # folders inside a submission; homework needs four or five
+MAX_ENTRIES = 50_000  # files and folders in one submission (a stray .venv fits)
 
 
 class UnsafeFile(OSError):
     """Not a plain file (a link, a FIFO, a device, too large)."""
 
 
+class TreeRefused(ValueError):
+    """A submission's folder tree too deep, too large or unreadable; its text is bilingual
+    (picked in the current language) and names the limit."""
+
+
+def too_deep(depth: int) -> TreeRefused:
+    return TreeRefused(pick({
+        "en": f"the submission nests folders more than {depth} levels deep (limit "
+              f"{MAX_DEPTH}); it was not graded",
+        "vi": f"bài nộp lồng thư mục sâu hơn {depth} cấp (giới hạn {MAX_DEPTH}); bài không "
+              "được chấm"}))
+
+
+def walk(folder: Path, max_depth: int = MAX_DEPTH, max_entries: int = MAX_ENTRIES):
+    """Every path under ``folder`` (not itself), parents before children, without following
+    a link; ``TreeRefused`` past ``max_depth`` levels or ``max_entries`` entries."""
+    stack = [(Path(folder), 1)]
+    seen = 0
+    while stack:
+        current, depth = stack.pop()
+        try:
+            with os.scandir(current) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            raise TreeRefused(pick({
+                "en": f"a folder of the submission could not be read ({exc.strerror})",
+                "vi": f"không đọc được một thư mục của bài nộp ({exc.strerror})"})) from None
+        for entry in entries:
+            seen += 1
+            if seen > max_entries:
+                raise TreeRefused(pick({
+                    "en": f"the submission holds more than {max_entries} files and folders; "
+                          "it was not graded",
+                    "vi": f"bài nộp chứa hơn {max_entries} tệp và thư mục; bài không được "
+                          "chấm"}))
+            path = Path(entry.path)
+            yield path
+            if entry.is_dir(follow_symlinks=False):
+                if depth >= max_depth:
+                    raise too_deep(max_depth)
+                stack.append((path, depth + 1))
+
+
+def remove_tree(folder: Path) -> None:
+    """Remove ``folder`` and everything in it, however deep, never following a link."""
+    folder = Path(folder)
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            folder.unlink()
+            return
+    except FileNotFoundError:
+        return
+    stack, folders = [folder], []
+    while stack:
+        current = stack.pop()
+        folders.append(current)
+        with os.scandir(current) as it:
+            for entry in list(it):
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                else:
+                    os.unlink(entry.path)
+    for current in reversed(folders):
+        os.rmdir(current)
+
+
 def links_in(folder: Path) -> list[str]:
-    """Every symbolic link under ``folder`` (itself included), relative, without following any."""
+    """Every symbolic link under ``folder`` (itself included), relative, without following
+    any. ``TreeRefused`` for a tree past the limits of ``walk``."""
     folder = Path(folder)
     if stat.S_ISLNK(os.lstat(folder).st_mode):
         return ["."]
     found = []
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        for name in dirs + files:
-            path = Path(root) / name
-            if stat.S_ISLNK(os.lstat(path).st_mode):
-                found.append(path.relative_to(folder).as_posix())
+    if not stat.S_ISDIR(os.lstat(folder).st_mode):
+        return found
+    for path in walk(folder):
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            found.append(path.relative_to(folder).as_posix())
     return sorted(found)
 
 

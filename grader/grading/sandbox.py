@@ -79,28 +79,32 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
     if not safefiles.is_plain_dir(topic_dir):
         return notes
     kit = kit_topic_dir(topic_dir.name)
-    for root, dirs, files in os.walk(topic_dir, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            path = Path(root) / name
-            rel = path.relative_to(topic_dir).as_posix()
-            if rel in allowed or not safefiles.is_plain_file(path):
-                continue
-            reason = IGNORED_REASONS.get(name)
-            if reason is None and name.startswith("test_") and name.endswith(".py"):
-                original = kit / rel
-                try:
-                    if original.is_file() and original.read_bytes() == safefiles.read_bytes(path):
-                        continue
-                except safefiles.UnsafeFile:
-                    pass
-                reason = {"en": "test files from submissions are never used; the kit brings "
-                                "its own",
-                          "vi": "tệp kiểm tra trong bài nộp không bao giờ được dùng; kit dùng "
-                                "bài kiểm tra của chính nó"}
-            if reason:
-                notes.append(pick({"en": f"ignored {topic_dir.name}/{rel}: {pick(reason)}",
-                                   "vi": f"bỏ qua {topic_dir.name}/{rel}: {pick(reason)}"}))
+    try:  # iterative and bounded (discovery refused trees past the limits already)
+        found = sorted(safefiles.walk(topic_dir), key=lambda p: p.relative_to(topic_dir).parts)
+    except safefiles.TreeRefused as exc:
+        return [str(exc)]
+    for path in found:
+        if "__pycache__" in path.relative_to(topic_dir).parts:
+            continue
+        name = path.name
+        rel = path.relative_to(topic_dir).as_posix()
+        if rel in allowed or not safefiles.is_plain_file(path):
+            continue
+        reason = IGNORED_REASONS.get(name)
+        if reason is None and name.startswith("test_") and name.endswith(".py"):
+            original = kit / rel
+            try:
+                if original.is_file() and original.read_bytes() == safefiles.read_bytes(path):
+                    continue
+            except safefiles.UnsafeFile:
+                pass
+            reason = {"en": "test files from submissions are never used; the kit brings "
+                            "its own",
+                      "vi": "tệp kiểm tra trong bài nộp không bao giờ được dùng; kit dùng "
+                            "bài kiểm tra của chính nó"}
+        if reason:
+            notes.append(pick({"en": f"ignored {topic_dir.name}/{rel}: {pick(reason)}",
+                               "vi": f"bỏ qua {topic_dir.name}/{rel}: {pick(reason)}"}))
     return notes
 
 
@@ -149,6 +153,13 @@ def reported_tests(topic: str) -> frozenset[str]:
     own objects (a layer table, a logged metric name), so they earn points only beside the
     exercise's checked tests (see ``score``)."""
     return frozenset(_collect(topic, marker="reported"))
+
+
+@lru_cache(maxsize=None)
+def gate_tests(topic: str) -> frozenset[str]:
+    """Tests marked ``gate``: a rule the trusted side checks on the submitted source; when
+    one fails, its exercise scores zero (see ``score``)."""
+    return frozenset(_collect(topic, marker="gate"))
 
 
 _COLLECTING = threading.Lock()  # parallel jobs ask at once; collect each list once

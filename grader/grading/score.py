@@ -36,6 +36,12 @@ UNBACKED = {
           "bài tập, vốn kiểm tra kết quả trên đầu vào do bộ chấm tự chọn, cũng đạt"}
 
 
+GATED = {
+    "en": "this exercise scores zero: its rule checked by the grader on your file failed ({test})",
+    "vi": "bài tập này được 0 điểm: quy tắc mà bộ chấm kiểm tra trên tệp của bạn không đạt "
+          "({test})"}
+
+
 def _is_reported(nodeid: str, reported: frozenset[str]) -> bool:
     """Node ids from a run and from collection may differ in their folder prefix."""
     tail = nodeid.split("/")[-1]
@@ -47,13 +53,19 @@ def _test_name(nodeid: str) -> str:
 
 
 def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
-                reported: frozenset[str] | None = None) -> list[TestScore]:
+                reported: frozenset[str] | None = None,
+                gates: frozenset[str] | None = None) -> list[TestScore]:
     """Points per test. A ``reported`` test (its verdict is the student's process's own
-    word) earns its share only when the exercise has checked tests and all of them pass."""
+    word) earns its share only when the exercise has checked tests and all of them pass.
+    A failed ``gate`` test (a rule checked on the submitted source) zeroes its exercise."""
     if reported is None:
         from grader.grading.sandbox import reported_tests
 
         reported = reported_tests(topic.name)
+    if gates is None:
+        from grader.grading.sandbox import gate_tests
+
+        gates = gate_tests(topic.name)
     by_exercise: dict[str, list[tuple[str, TestResult]]] = {}
     for nodeid, result in results.items():
         filename = Path(nodeid.split("::", 1)[0]).name
@@ -66,12 +78,15 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
         shares = manifest.split_points(exercise.points, len(tests))
         checked = [r for _, r in tests if not _is_reported(r.nodeid, reported)]
         backed = bool(checked) and all(r.outcome.passed for r in checked)
+        shut = [r for _, r in tests if _is_reported(r.nodeid, gates) and not r.outcome.passed]
         for (filename, result), each in zip(tests, shares):
             passed = result.outcome.passed
             output = "" if passed else result.message
             earns = passed and (backed or not _is_reported(result.nodeid, reported))
             if passed and not earns:
                 output = pick(UNBACKED)
+            if passed and shut:
+                earns, output = False, pick(GATED).format(test=_test_name(shut[0].nodeid))
             scores.append(TestScore(
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
                 status=Outcome.PASSED if earns else Outcome.FAILED,

@@ -260,7 +260,8 @@ def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
                           f"{plan_file.parent / 'logs'}"}, lang), file=sys.stderr)
         final = follow(job, len(plan.todo), poll_s)
         for i, (sub, fp) in enumerate(plan.todo):
-            saved = pipeline.already_graded(plan.out, sub.student, fp, plan.key)
+            saved = pipeline.already_graded(plan.out, sub.student, fp, plan.key) or \
+                pipeline.crash_record(plan.out, sub.student, fp, plan.key)  # with its reason
             state = final.get(i, TaskState(i, "UNKNOWN"))
             if saved:  # written last, atomically: the task graded this student to the end
                 plan.results[sub.student] = saved

@@ -132,6 +132,41 @@ def check_same_function(what: str, model, reference, inputs, concept: str,
             check_close(f"{pick(what)} {output_label(mode, i)}", g, e, concept, atol=1e-5)
 
 
+def _outputs(value):
+    """A network's return value as (its kind, its list of outputs); a single tensor is one
+    output, a tuple or list is many, anything else has none."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return "Tensor", [value]
+    if isinstance(value, (tuple, list)):
+        return "sequence", list(value)
+    return type(value).__name__, None
+
+
+def check_same_outputs(what: str, got, expected, concept: str, atol: float = 1e-4) -> None:
+    """Everything a network returned, against the reference's return value: the kind (one
+    tensor or a tuple), the count, and each output's type, dtype, shape and values. Nothing
+    is zipped away: missing or extra outputs fail."""
+    __tracebackhide__ = True
+    import torch
+
+    kind, outs = _outputs(got)
+    want_kind, wanted = _outputs(expected)
+    if kind != want_kind or outs is None or len(outs) != len(wanted):
+        _fail(what, msg(f"{kind} with {len(outs) if outs is not None else 0} output(s)",
+                        f"{kind} với {len(outs) if outs is not None else 0} đầu ra"),
+              msg(f"{want_kind} with {len(wanted)} output(s), as the reference returns",
+                  f"{want_kind} với {len(wanted)} đầu ra, như kết quả tham chiếu"), concept)
+    for i, (g, e) in enumerate(zip(outs, wanted)):
+        label = f"{pick(what)} {msg(f'output {i}', f'đầu ra {i}')}"
+        if not isinstance(g, torch.Tensor):
+            _fail(label, type(g).__name__, "Tensor", concept)
+        if g.dtype != e.dtype:
+            _fail(label, f"dtype {g.dtype}", f"dtype {e.dtype}", concept)
+        check_close(label, g, e, concept, atol=atol)
+
+
 def output_label(mode: str, index: int) -> str:
     """``[eval mode, output 0]``, in the student's language."""
     return msg(f"[{mode} mode, output {index}]", f"[chế độ {mode}, đầu ra {index}]")

@@ -186,10 +186,14 @@ def check_pinned_function(what: str, model, pinned: dict, concept: str,
             what = pick(what)
             _fail({"en": f"{what} returned {len(got)} outputs; expected {len(expected)}.",
                    "vi": f"{what} trả về {len(got)} đầu ra; mong đợi {len(expected)}."})
-        for i, (g, e) in enumerate(zip(got, expected)):
-            close = isinstance(g, torch.Tensor) and g.shape == e.shape and torch.allclose(
-                g.float(), e, atol=1e-4, rtol=1e-4)
+        for i, (g, e) in enumerate(zip(got, expected)):  # the counts are equal (above)
+            close = isinstance(g, torch.Tensor) and g.dtype == e.dtype and \
+                g.shape == e.shape and torch.allclose(g.float(), e, atol=1e-4, rtol=1e-4)
             if not close:
+                label = f"{pick(what)} {output_label(mode, i)}"
+                if isinstance(g, torch.Tensor) and g.dtype != e.dtype:
+                    _fail({"en": f"{label} has dtype {g.dtype}; expected {e.dtype}.",
+                           "vi": f"{label} có dtype {g.dtype}; mong đợi {e.dtype}."})
                 step = _first_wrong_step(model, inputs, layers, pinned)
                 check_close(f"{pick(what)} {output_label(mode, i)}", g, e,
                             pick(concept) + (f"\n  {step}" if step else ""), atol=1e-4)
@@ -205,7 +209,8 @@ def _check_on_fresh_input(what, model, layers, ref, shape, concept, modes) -> No
     __tracebackhide__ = True
     import torch
 
-    from grader.testkit.checks import check_close
+    from grader.core.i18n import msg
+    from grader.testkit.checks import check_same_outputs
 
     x = torch.randn(shape, generator=torch.Generator().manual_seed(
         int.from_bytes(__import__("os").urandom(4), "little")))
@@ -219,11 +224,9 @@ def _check_on_fresh_input(what, model, layers, ref, shape, concept, modes) -> No
         ref.train(mode == "train")
         with torch.no_grad():
             got, expected = model(x), ref(x)
-        got = list(got) if isinstance(got, (tuple, list)) else [got]
-        expected = list(expected) if isinstance(expected, (tuple, list)) else [expected]
-        for i, (g, e) in enumerate(zip(got, expected)):
-            check_close(f"{what} on a fresh random input [{mode} mode, output {i}]", g, e,
-                        concept, atol=1e-4)
+        check_same_outputs(msg(f"{pick(what)} on a fresh random input [{mode} mode]",
+                               f"{pick(what)} trên một đầu vào ngẫu nhiên mới [chế độ {mode}]"),
+                           got, expected, pick(concept), atol=1e-4)
     model.eval()
 
 

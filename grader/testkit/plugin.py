@@ -56,6 +56,8 @@ def pytest_configure(config):
                                        "process reports about its own objects; when grading "
                                        "it earns points only beside the exercise's checked "
                                        "tests")
+    config.addinivalue_line("markers", "gate: a rule of the exercise checked by the grader "
+                                       "itself; when it fails the whole exercise scores zero")
     harness.STATE["target"] = config.getoption("--target")
     harness.STATE["root"] = config.rootpath
     if config.getoption("--lang"):

@@ -1,7 +1,11 @@
 """LightningModel: what it logs, how it optimises, and evaluation in eval mode."""
 
+import copy
+import os
+
 import pytest
 import torch
+import torch.nn.functional as F
 
 from grader.core.i18n import msg
 from grader.testkit.harness import exercise, probe
@@ -42,6 +46,7 @@ def test_optimizer_is_sgd_with_the_learning_rate():
                                   "hãy tối ưu mọi tham số của mô hình")
 
 
+@pytest.mark.reported
 def test_validation_accuracy_is_exact():
     torch.manual_seed(0)
     net = small_net()
@@ -58,24 +63,55 @@ def test_validation_accuracy_is_exact():
         "bằng argmax của logits ở chế độ eval)")
 
 
-def test_compute_accuracy_uses_eval_mode():
-    torch.manual_seed(0)
-    model = ModeProbe()
+def _batches(seed: int, n: int = 96):
+    g = torch.Generator().manual_seed(seed)
+    return torch.rand(n, 1, 28, 28, generator=g), torch.randint(0, 10, (n,), generator=g)
+
+
+def test_training_step_returns_the_cross_entropy_of_the_batch():
+    """Inputs drawn here, the expected loss computed here: the grader's own verdict."""
+    seed = int.from_bytes(os.urandom(4), "little") % 2 ** 31  # unknown in advance
+    torch.manual_seed(seed)
+    net = small_net()
+    mirror = copy.deepcopy(net)
+    x, y = _batches(seed, 16)
+    model = lm.LightningModel(net, 0.1)
     model.train()
+    loss = model.training_step((x, y), 0)
+    mirror.train()
+    with torch.no_grad():
+        expected = F.cross_entropy(mirror(x), y)
+    ok = isinstance(loss, torch.Tensor) and loss.dim() == 0 and torch.allclose(
+        loss.detach().float(), expected, atol=1e-5)
+    assert ok, msg(
+        f"training_step((x, y), 0) returned {loss!r}; expected the cross-entropy loss of the "
+        f"batch, a scalar tensor {float(expected):.6f} (F.cross_entropy(self(x), y))",
+        f"training_step((x, y), 0) trả về {loss!r}; cần giá trị loss cross-entropy của batch, "
+        f"một tensor vô hướng {float(expected):.6f} (F.cross_entropy(self(x), y))")
+
+
+def test_compute_accuracy_uses_eval_mode():
+    """A model whose BatchNorm running statistics differ from any batch's, on batches made
+    here: only evaluation mode gives the accuracy computed here."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    seed = int.from_bytes(os.urandom(4), "little") % 2 ** 31  # unknown in advance
+    torch.manual_seed(seed)
+    model = ModeProbe()
     with torch.no_grad():  # give BatchNorm running statistics unlike any batch
         model.net[1].running_mean.fill_(3.0)
-    facts = probe("compute_accuracy_modes", lm, model)
-    modes, got = facts["modes"], facts["accuracy"]
-    assert modes and not any(modes), msg(
-        "compute_accuracy ran the model in training mode: call model.eval() first, or "
-        "BatchNorm normalises with the statistics of each batch instead of its running ones",
-        "compute_accuracy chạy mô hình ở chế độ huấn luyện: hãy gọi model.eval() trước, nếu "
-        "không BatchNorm sẽ chuẩn hoá bằng thống kê của từng batch thay vì thống kê tích luỹ "
-        "(running statistics)")
-    _, val = mnist_loaders()
+    x, y = _batches(seed)
     model.eval()
     with torch.no_grad():
-        hits = sum(int((model(x).argmax(1) == y).sum()) for x, y in val)
-    assert isinstance(got, float) and got == pytest.approx(hits / len(val.dataset)), msg(
-        f"compute_accuracy returned {got!r}; expected {hits / len(val.dataset):.4f} as a float",
-        f"compute_accuracy trả về {got!r}; cần {hits / len(val.dataset):.4f} kiểu float")
+        y[: len(y) * 3 // 4] = model(x[: len(y) * 3 // 4]).argmax(1)  # mostly right in eval
+        expected = float((model(x).argmax(1) == y).float().mean())
+    model.train()
+    loader = DataLoader(TensorDataset(x, y), batch_size=32)
+    got = lm.compute_accuracy(model, loader)
+    assert isinstance(got, float) and got == pytest.approx(expected, abs=1e-6), msg(
+        f"compute_accuracy(model, loader) returned {got!r}; expected {expected:.4f} as a float "
+        "(the fraction of argmax predictions that are right, in evaluation mode: call "
+        "model.eval() first, or BatchNorm normalises with the statistics of each batch)",
+        f"compute_accuracy(model, loader) trả về {got!r}; cần {expected:.4f} kiểu float (tỉ lệ "
+        "dự đoán argmax đúng, ở chế độ eval: hãy gọi model.eval() trước, nếu không BatchNorm "
+        "sẽ chuẩn hoá bằng thống kê của từng batch)")
