@@ -40,6 +40,28 @@ def data_mirror():
     return mirror
 
 
+@pytest.fixture(scope="session")
+def stub_run(tmp_path_factory):
+    """``stub_run(topic)``: the topic's visible and hidden tests run on fresh stubs, once a
+    session: (the stubs' root folder, the run's outcome). test_targets and test_stubs both
+    read it."""
+    from grader.core.runner import run_tests
+    from grader.export import stubgen
+
+    done = {}
+
+    def run(topic):
+        if topic not in done:
+            root = tmp_path_factory.mktemp(f"stubs-{topic}")
+            stubgen.generate_topic(topic, root)
+            hidden = paths.hidden_tests_dir() / topic
+            tests = [paths.exercises_dir() / topic] + ([hidden] if hidden.is_dir() else [])
+            done[topic] = root, run_tests(tests, target=str(root), timeout=900)
+        return done[topic]
+
+    return run
+
+
 # --- tiers -----------------------------------------------------------------------------------
 
 def pytest_addoption(parser):
