@@ -43,6 +43,7 @@ FULL_NODES: set[str] = set()
 # REPRESENTATIVES and SHARED_BATCHES below).
 QUICK_DESPITE_SLOW = {
     "tests/test_hostile_submissions.py",
+    "tests/test_bundle.py",  # the release bundle works on its own (where that file exists)
 }
 
 # Rule 4: the cases of a parametrized suite that stay in the quick tier, by pytest id.
