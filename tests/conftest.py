@@ -98,7 +98,10 @@ def pytest_collection_modifyitems(session, config, items):
             config.hook.pytest_deselected(items=dropped)
             items[:] = [item for item in items if item.nodeid not in state["full"]]
             state["deselected"] = len(dropped)
-    tiers.prune_batches(items)
+    try:
+        tiers.prune_batches(items)
+    except LookupError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 # --- times, failures and how to rerun them -------------------------------------------------

@@ -158,7 +158,10 @@ def prune_batches(items) -> dict[str, int]:
             cases.add(_param_id(item))
     left = {}
     for file, cases in selected.items():
-        container = getattr(modules[file], SHARED_BATCHES[file][0])
+        container = getattr(modules[file], SHARED_BATCHES[file][0], None)
+        if not isinstance(container, (list, dict)):
+            raise LookupError(f"tests/tiers.py: SHARED_BATCHES names {file}'s "
+                              f"{SHARED_BATCHES[file][0]}, which is no list or dict there")
         if isinstance(container, dict):
             for key in [k for k in container if k not in cases]:
                 del container[key]
