@@ -81,17 +81,27 @@ def _cell(entry: dict | None) -> str:
     if not entry:
         return "not measured in this run"
     failed = "" if entry["exit"] in (0, 5) else f", exit {entry['exit']}"
-    return f"{entry['s']:.0f} s ({entry['tests']} tests, load {entry['load']}{failed})"
+    how = "" if entry.get("note") == "alone" else ", whole-tier run"
+    return f"{entry['s']:.0f} s ({entry['tests']} tests, load {entry['load']}{failed}{how})"
+
+
+def _all_tier_only() -> set[str]:
+    sys.path.insert(0, str(ROOT / "tests"))
+    import tiers
+
+    return set(tiers.FULL_FILES)
 
 
 def table() -> str:
     data = load()
+    full_only = _all_tier_only()
     files = sorted(set(data["files"]) | {str(p.relative_to(ROOT))
                                          for p in (ROOT / "tests").glob("test_*.py")})
     lines = [BEGIN, "", "| test file | quick tier | all tier |", "|---|---|---|"]
     for file in files:
         entry = data["files"].get(file, {})
-        lines.append(f"| `{file}` | {_cell(entry.get('quick'))} | {_cell(entry.get('all'))} |")
+        quick = "(all tier only)" if file in full_only else _cell(entry.get("quick"))
+        lines.append(f"| `{file}` | {quick} | {_cell(entry.get('all'))} |")
     for tier in TIERS:
         run = data["runs"].get(tier)
         if run:
