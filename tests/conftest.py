@@ -76,7 +76,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "full_tier: runs only in the all tier (./kit test --all)")
     config._cnnkit_suite = {"start": time.monotonic(), "full": set(), "files": {},
-                            "counts": {}, "failed": {}, "passed": set(), "deselected": 0}
+                            "counts": {}, "tiers": {}, "failed": {}, "passed": set(), "deselected": 0}
     _STATE["suite"] = config._cnnkit_suite
 
 
@@ -117,6 +117,8 @@ def pytest_runtest_logreport(report):
         return
     file = report.nodeid.split("::")[0]
     state["files"][file] = state["files"].get(file, 0.0) + report.duration
+    tier = "all_only" if report.nodeid in state["full"] else "quick"
+    state["tiers"][tier] = state["tiers"].get(tier, 0.0) + report.duration
     if report.when == "call":
         state["counts"][file] = state["counts"].get(file, 0) + 1
     if report.failed:
@@ -181,5 +183,6 @@ def pytest_sessionfinish(session, exitstatus):
             "load_avg": os.getloadavg()[0],
             "files": {f: round(s, 1) for f, s in sorted(state["files"].items())},
             "tests": state["counts"],
+            "tiers": {t: round(v, 1) for t, v in state["tiers"].items()},
             "exit": int(exitstatus),
         }, indent=1), encoding="utf-8")
