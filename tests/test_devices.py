@@ -10,7 +10,7 @@ from grader.core.errors import BadInput
 from grader.grading import devices
 
 
-def _run_all(queue, n, hold_s=0.3, kind="auto"):
+def _run_all(queue, n, hold_s=1.0, kind="auto"):  # long beside thread start-up on a busy machine
     """``n`` runs in threads, each holding its lease ``hold_s``: (start, end, lease) each."""
     spans, lock = [], threading.Lock()
 

@@ -84,7 +84,7 @@ def test_the_kits_own_data_tests_skip_cleanly(bare_env):
     # (02_training's mutants are left out: most need no data, so they would all run again)
     code, text = run([sys.executable, "-m", "pytest", "tests/test_mutants_03_transfer.py",
                       "tests/test_graded_training.py", "tests/test_graded_grading.py",
-                      "tests/test_data.py", "-q", "-rs"], bare_env)
+                      "tests/test_data.py", "--all", "-q", "-rs"], bare_env)
     assert code == 0 and "failed" not in text, text[-3000:]
     assert "./kit data fetch mnist" in text and "./kit data fetch cifar10-jpg" in text
 

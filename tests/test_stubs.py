@@ -3,13 +3,11 @@ each visible test with its own exercise's "not started" message."""
 
 import ast
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from grader.core import manifest, markers, paths, runner
-from grader.export import stubgen
+from grader.core import manifest, markers, paths
 
 TOPICS = paths.topics(paths.solutions_dir())
 
@@ -76,20 +74,18 @@ def _stub_messages(stub: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("topic", TOPICS)
-def test_fresh_stub_fails_each_test_with_its_own_message(topic, data_mirror):
-    with tempfile.TemporaryDirectory(prefix="cnnkit-stub-") as tmp:
-        stubgen.generate_topic(topic, Path(tmp))
-        folder = Path(tmp) / topic
-        info = manifest.load_topic(topic)
-        out = runner.run_tests([paths.solutions_dir() / topic], target=tmp, timeout=900)
-        assert out.results, out.output[-3000:]
-        wrong = []
-        for result in out.results.values():
-            exercise = info.exercise_for_test_file(result.file)
-            own = _stub_messages(folder / exercise.file)
-            if result.outcome != "failed":
-                wrong.append(f"{result.nodeid}: {result.outcome} on a fresh stub")
-            elif "SyntaxError" in result.message or not any(m in result.message for m in own):
-                wrong.append(f"{result.nodeid}: fails without {exercise.file}'s own TODO "
-                             f"message:\n{result.message[-800:]}")
-        assert not wrong, "\n\n".join(wrong)
+def test_fresh_stub_fails_each_test_with_its_own_message(topic, data_mirror, stub_run):
+    root, out = stub_run(topic)  # visible and hidden tests, run once (shared with test_targets)
+    folder = root / topic
+    info = manifest.load_topic(topic)
+    assert out.results, out.output[-3000:]
+    wrong = []
+    for result in out.results.values():
+        exercise = info.exercise_for_test_file(result.file)
+        own = _stub_messages(folder / exercise.file)
+        if result.outcome != "failed":
+            wrong.append(f"{result.nodeid}: {result.outcome} on a fresh stub")
+        elif "SyntaxError" in result.message or not any(m in result.message for m in own):
+            wrong.append(f"{result.nodeid}: fails without {exercise.file}'s own TODO "
+                         f"message:\n{result.message[-800:]}")
+    assert not wrong, "\n\n".join(wrong)

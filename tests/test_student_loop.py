@@ -98,7 +98,8 @@ def test_an_endless_loop_is_stopped_and_named(workspace):
     params.write_text(params.read_text().replace(
         "def receptive_field(kernel_sizes, strides=None) -> int:",
         "def receptive_field(kernel_sizes, strides=None) -> int:\n    while True:\n        pass"))
-    code, out = kit({**env, "CNNKIT_TEST_TIMEOUT": "3"}, "--lang", "vi", "check", TOPIC,
+    code, out = kit({**env, "CNNKIT_TEST_TIMEOUT": "10"},  # the others pass on a busy machine too
+                    "--lang", "vi", "check", TOPIC,
                     "--target", str(ex), timeout=300)
     assert code == 1 and "vòng lặp vô hạn" in out and "while True" in out, out
     assert "test_receptive_field" in out

@@ -29,9 +29,8 @@ def test_solutions_pass_every_test(topic):
 
 
 @pytest.mark.parametrize("topic", paths.topics())
-def test_stubs_fail_every_test_without_collection_errors(topic, tmp_path):
-    stubgen.generate_topic(topic, tmp_path)
-    out = run_tests(_tests_of(topic), target=str(tmp_path), timeout=900)
+def test_stubs_fail_every_test_without_collection_errors(topic, stub_run):
+    _, out = stub_run(topic)  # one run per topic, shared with test_stubs (tests/conftest.py)
     assert "error" not in out.output.splitlines()[-1], f"collection errors:\n{out.output[-3000:]}"
     waiting = data_skips(out.results)  # never on CI: there missing data fails
     outcomes = {v.outcome for k, v in out.results.items() if k not in waiting}

@@ -42,5 +42,6 @@ def test_both_modes_agree(target):
               if here.get(k) != worker.get(k)}
     assert not differ, f"in-process vs worker verdicts differ on {target}: {differ}"
     if target == "solutions":
-        wrong = {k: v for k, v in here.items() if v != "passed"}
+        allowed = {"passed"} if os.environ.get("CI") == "true" else {"passed", "skipped"}  # data
+        wrong = {k: v for k, v in here.items() if v not in allowed}
         assert not wrong, f"the reference should pass every test: {wrong}"

@@ -86,7 +86,7 @@ def start(root: Path) -> dict[str, str]:
         proc = subprocess.run([daemon, "-c"], env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             raise Unavailable(f"{daemon} did not start: {proc.stderr.strip()}")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loop that ends at once when ready: generous is free
     while time.monotonic() < deadline:
         out = subprocess.run(["sinfo", "-h", "-o", "%T"], env=env, capture_output=True,
                              text=True).stdout
