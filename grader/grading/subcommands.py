@@ -121,6 +121,9 @@ def cmd_grade(args) -> int:
     print(pick({"en": "feedback and results.json per student",
                 "vi": "nhận xét và results.json của từng sinh viên"}, args.lang)
           + f": {out / 'students'}/<student>/")
+    if (out / "report.html").is_file():
+        print(pick({"en": "class report", "vi": "báo cáo lớp"}, args.lang)
+              + f": {out / 'report.html'}")
     return 0
 
 
