@@ -52,6 +52,16 @@ def test_conv2d_naive_calls_no_builtin_conv(no_builtin_conv):
                     "padding 1 giữ đầu ra của phép tích chập 3x3 cùng kích thước với đầu vào"))
 
 
+def _unfinished(path) -> list[str]:
+    """The texts of the file's ``raise NotImplementedError("TODO: ...")`` lines."""
+    import ast
+
+    return [node.exc.args[0].value for node in ast.walk(ast.parse(path.read_text("utf-8")))
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+            and getattr(node.exc.func, "id", "") == "NotImplementedError" and node.exc.args
+            and isinstance(node.exc.args[0], ast.Constant)]
+
+
 @pytest.mark.gate
 def test_conv2d_naive_source_names_no_builtin_conv():
     """Read from the submitted file, not asked of the running code: this test's verdict
@@ -64,6 +74,12 @@ def test_conv2d_naive_source_names_no_builtin_conv():
     except SyntaxError as exc:
         pytest.fail(msg(f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
                         f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})"))
+    todos = _unfinished(path)
+    if todos:  # the stub: nothing of the student's to judge yet, and no points for it
+        pytest.fail(msg(f"naive_conv.py is not finished, so its source has nothing to check "
+                        f"yet: {todos[0]}",
+                        f"naive_conv.py chưa làm xong nên mã nguồn chưa có gì để kiểm tra: "
+                        f"{todos[0]}"))
     named = [f for f in findings if not f.dynamic]
     dynamic = [f for f in findings if f.dynamic]
     lines = "\n".join(f"    line {f.line}: {f.text}" for f in findings[:8])
