@@ -176,3 +176,19 @@ def test_source_rule_accepts_the_solution_and_the_stub():
     assert source_rules.scan(SOLUTION) == []
     stub = (Path(__file__).resolve().parents[1] / "exercises" / "01_cnn" / "naive_conv.py")
     assert source_rules.scan(stub.read_text()) == []
+
+
+@pytest.mark.parametrize("body", [
+    "    raise NotImplementedError('TODO: pad, then slide the window')\n",
+    "    # YOUR CODE HERE\n    raise NotImplementedError()\n",  # nbgrader's stub
+])
+def test_source_rule_gives_an_unfinished_file_nothing(tmp_path, body):
+    """The rule holds for a finished file only: a stub (the kit's or nbgrader's) earns no
+    point from it, and the message quotes what the stub says."""
+    path = tmp_path / "naive_conv.py"
+    path.write_text(SOLUTION.replace(BODY, body + BODY))
+    problem = source_rules.no_builtin_conv_problem(path)
+    assert problem and "not finished" in problem, problem
+    (tmp_path / "done.py").write_text(SOLUTION.replace(
+        BODY, "    if stride < 1:\n        raise NotImplementedError('stride < 1')\n" + BODY))
+    assert source_rules.no_builtin_conv_problem(tmp_path / "done.py") is None

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.core.i18n import msg
+
 # Names that are, or lead straight to, a built-in convolution or sliding window.
 BUILTIN_CONV = re.compile(r"conv|unfold|im2col|col2im|as_strided|_ConvNd", re.IGNORECASE)
 # Names that look something up at run time, or reach torch's internals.
@@ -107,3 +109,61 @@ def scan(source: str) -> list[Finding]:
 
 def scan_file(path: Path) -> list[Finding]:
     return scan(Path(path).read_text(encoding="utf-8", errors="replace"))
+
+
+def unfinished(source: str) -> list[str]:
+    """What the file's stub lines say: ``raise NotImplementedError("TODO: ...")`` (the
+    kit's stubs) or a bare ``raise NotImplementedError()`` (nbgrader's)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Raise) or node.exc is None:
+            continue
+        call = node.exc if isinstance(node.exc, ast.Call) else None
+        if getattr(call.func if call else node.exc, "id", "") != "NotImplementedError":
+            continue
+        text = call.args[0].value if call and call.args and isinstance(
+            call.args[0], ast.Constant) and isinstance(call.args[0].value, str) else None
+        if text is None and not (call and call.args):
+            found.append("raise NotImplementedError()")
+        elif text is not None and text.startswith("TODO"):
+            found.append(text)
+    return found
+
+
+def no_builtin_conv_problem(path: Path) -> str | None:
+    """Why the file breaks naive_conv's rule (no built-in convolution, nothing looked up at
+    run time), in the student's language; None when it keeps it. A file still holding the
+    stub's TODO has nothing of the student's to judge yet and keeps no rule either."""
+    path = Path(path)
+    if not path.is_file():
+        return msg(f"{path.name} is missing", f"thiếu tệp {path.name}")
+    source = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        findings, todos = scan(source), unfinished(source)
+    except SyntaxError as exc:
+        return msg(f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
+                   f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})")
+    if todos:
+        return msg(f"{path.name} is not finished, so its source has nothing to check yet: "
+                   f"{todos[0]}", f"{path.name} chưa làm xong nên mã nguồn chưa có gì để kiểm "
+                   f"tra: {todos[0]}")
+    lines = "\n".join(f"    line {f.line}: {f.text}" for f in findings[:8])
+    if any(not f.dynamic for f in findings):
+        return msg(
+            f"{path.name} names a built-in convolution or window function:\n{lines}\nThe "
+            "exercise is to slide the window yourself; F.conv2d, nn.Conv2d, torch.convolution, "
+            "unfold and the like do it for you, so the exercise scores zero.",
+            f"{path.name} dùng tới một phép tích chập hoặc hàm cắt cửa sổ có sẵn:\n{lines}\n"
+            "Bài tập yêu cầu tự trượt cửa sổ; F.conv2d, nn.Conv2d, torch.convolution, unfold "
+            "và các hàm tương tự làm việc đó thay bạn, nên bài tập này được 0 điểm.")
+    if findings:
+        return msg(
+            f"{path.name} imports another module or looks a name up at run time:\n{lines}\n"
+            "Such code could reach a built-in convolution that the grader cannot see, so the "
+            "exercise scores zero; only torch, torch.nn.functional, numpy and math are needed. "
+            "The instructor can review this decision.",
+            f"{path.name} import một module khác hoặc tra cứu tên lúc chạy:\n{lines}\n"
+            "Code như vậy có thể gọi tới phép tích chập có sẵn mà bộ chấm không thấy được, nên "
+            "bài tập này được 0 điểm; bài chỉ cần torch, torch.nn.functional, numpy và math. "
+            "Giảng viên có thể xem xét lại quyết định này.")
+    return None
