@@ -606,7 +606,7 @@ def test_a_rewritten_results_file_is_not_trusted_on_a_rerun(graded):
 
 PROBE_FORGER = '''
 
-import grader.remote.probes as _probes
+import grader.testkit.probes as _probes
 
 
 def _accuracy(net):
