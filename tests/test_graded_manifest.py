@@ -153,6 +153,12 @@ def topic02(tmp_path):
     ("[graded.mnist]\n", "[graded.mnist.variant.1]\nthreshold = 0.99\n\n[graded.mnist]\n",
      "variant '1' does not exist"),
     ("format = 2", "format = 1", "format 1, this kit reads format 2"),
+    ('function = "train.py:train_mnist"', 'function = "train.py:train_mnst"',
+     "train.py defines no function train_mnst"),
+    ('function = "train.py:train_mnist"', 'function = "trainer.py:train_mnist"',
+     "its function's file trainer.py does not exist"),
+    ('function = "train.py:train_mnist"', '', "declares no `function"),
+    ('data = "mnist"', 'data = "mnist-c"', "data 'mnist-c' is not in datasets/manifest.toml"),
 ])
 def test_dev_check_reports_broken_graded_tables(topic02, old, new, expected):
     toml = topic02 / "topic.toml"
@@ -161,3 +167,11 @@ def test_dev_check_reports_broken_graded_tables(topic02, old, new, expected):
     toml.write_text(text.replace(old, new, 1), encoding="utf-8")
     problems = check.check_manifest(topic02)
     assert any(expected in p for p in problems), problems
+
+
+def test_dev_check_finds_a_graded_function_renamed_in_the_code(topic02):
+    """The manifest names the function; the code must still define it."""
+    train = topic02 / "train.py"
+    train.write_text(train.read_text(encoding="utf-8").replace("def train_mnist(",
+                                                               "def fit_mnist("))
+    assert any("defines no function train_mnist" in p for p in check.check_manifest(topic02))

@@ -64,10 +64,12 @@ def cmd_train(args) -> int:
     from grader.course import training
 
     topic = "02_training" if args.task == "mnist" else "03_transfer"
-    module = targets.import_exercise(targets.target_topic_dir(args.target, topic), "train")
     profile = training.resolve_profile(args.profile)
     variant = None if args.task == "mnist" else args.variant
     spec = manifest.load_topic(topic).training(args.task, variant)
+    file, function = spec.file_and_function
+    module = targets.import_exercise(targets.target_topic_dir(args.target, topic),
+                                     Path(file).stem)
     seed = {} if args.seed is None else {"seed": args.seed}
     out = Path(args.out) / f"{args.task}-{profile}"
     backbone = args.backbone or spec.backbone.get(profile) or "resnet18"
@@ -78,11 +80,8 @@ def cmd_train(args) -> int:
                       f"{out}",
                 "vi": f"huấn luyện {what['vi']} (profile {profile}, {args.target}); kết quả "
                       f"trong {out}"}, args.lang), flush=True)
-    if args.task == "mnist":
-        result = module.train_mnist(profile=profile, out_dir=out, **seed)
-    else:
-        result = module.train_transfer(variant=variant, profile=profile, backbone=backbone,
-                                       out_dir=out, **seed)
+    more = {} if variant is None else {"variant": variant, "backbone": backbone}
+    result = getattr(module, function)(profile=profile, out_dir=out, **more, **seed)
     device_class = "cpu" if result.get("device", "cpu") == "cpu" else "gpu"
     threshold = spec.threshold_for(profile, device_class)
     ok = result["test_acc"] >= threshold

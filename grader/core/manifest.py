@@ -12,6 +12,8 @@ Format 2 (this kit) describes each graded training as a gradebook column::
     points = 40                                  # 0 or absent: self-study only, no column
     budget_s = { quick = 240, full = 1800 }      # one run's time limit, per profile
     floor = { quick = 0.90, full = 0.95 }        # no points at or below
+    function = "train.py:train_mnist"            # what a graded run calls
+    data = "mnist"                               # where its held-out images come from
     threshold = { quick = 0.97, full = { cpu = 0.98, gpu = 0.985 } }   # full points from
 
 A number holds for both device classes (``cpu``, ``gpu``); a table gives each its own.
@@ -37,7 +39,7 @@ READABLE_FORMATS = (1, 2)
 TOPIC_KEYS = {"format", "title", "timeout_s"}
 EXERCISE_KEYS = {"name", "file", "points", "title", "hints", "data"}
 TOP_KEYS = {"topic", "exercises", "graded"}
-GRADED_ITEM_KEYS = {"points", "floor", "threshold", "budget_s", "backbone"}
+GRADED_ITEM_KEYS = {"points", "floor", "threshold", "budget_s", "backbone", "function", "data"}
 GRADED_TASK_KEYS = GRADED_ITEM_KEYS | {"variant"}
 PROFILES = ("quick", "full")
 DEVICE_CLASSES = ("cpu", "gpu")
@@ -75,6 +77,16 @@ class GradedTraining:
     floor: dict[str, dict[str, float]]  # profile -> device class -> no points at or below
     budget_s: dict[str, float] = field(default_factory=dict)  # profile -> one run's limit
     backbone: dict[str, str] = field(default_factory=dict)  # profile -> backbone to use
+    function: str = ""  # "train.py:train_mnist": the file and the function a run calls
+    data: str = ""  # its held-out images' data set (a name in datasets/manifest.toml)
+
+    @property
+    def file_and_function(self) -> tuple[str, str]:
+        if ":" not in self.function:
+            raise UnknownName(f"graded {self.name}: no `function = \"FILE.py:NAME\"` in "
+                              f"{self.topic}/{MANIFEST_NAME}")
+        file, _, name = self.function.partition(":")
+        return file, name
 
     @property
     def name(self) -> str:
@@ -221,7 +233,15 @@ def _training(topic: str, task: str, variant: int | None, item: dict) -> GradedT
     return GradedTraining(
         topic=topic, task=task, variant=variant, points=float(points), threshold=threshold,
         floor=floor, budget_s=_per_profile(item.get("budget_s"), f"{where} budget_s", _positive),
-        backbone=_per_profile(item.get("backbone"), f"{where} backbone", str))
+        backbone=_per_profile(item.get("backbone"), f"{where} backbone", str),
+        function=_text(item.get("function", ""), f"{where} function"),
+        data=_text(item.get("data", ""), f"{where} data"))
+
+
+def _text(value, where: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{where} must be a string, not {value!r}")
+    return value
 
 
 def _legacy_trainings(topic: str, graded: dict) -> tuple[GradedTraining, ...]:

@@ -43,6 +43,7 @@ def check_manifest(topic_dir: Path, hidden_dir: Path | None = None) -> list[str]
     problems += _unknown(raw["topic"], manifest.TOPIC_KEYS, f"{where} [topic]")
     problems += _unknown(raw.get("graded", {}), GRADED_TASKS, f"{where} [graded]")
     problems += check_graded(raw.get("graded", {}), topic, where)
+    problems += check_graded_code(topic, topic_dir, where)
     if topic.format is None:
         problems.append(f"{where}: no format version (add `format = {manifest.FORMAT}` to "
                         "[topic])")
@@ -112,6 +113,36 @@ def check_graded(graded: dict, topic: manifest.Topic, where: str) -> list[str]:
                     problems.append(f"{label}: floor {spec.floor_for(profile, cls):g} must lie "
                                     f"below the threshold {spec.threshold_for(profile, cls):g} "
                                     f"({profile}/{cls}) for partial credit")
+    return problems
+
+
+def _functions(path: Path) -> set[str]:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return set()
+    return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def check_graded_code(topic: manifest.Topic, topic_dir: Path, where: str) -> list[str]:
+    """Every graded task names a file of the topic that defines its function (at the top
+    level), and a data set that datasets/manifest.toml lists."""
+    problems = []
+    for spec in topic.trainings:
+        if not spec.graded:
+            continue
+        label = f"{where} [graded] {spec.name}"
+        file, _, function = spec.function.partition(":")
+        if not function:
+            problems.append(f"{label}: declares no `function = \"FILE.py:NAME\"` (what a "
+                            "graded run calls)")
+        elif not (topic_dir / file).is_file():
+            problems.append(f"{label}: its function's file {file} does not exist")
+        elif function not in _functions(topic_dir / file):
+            problems.append(f"{label}: {file} defines no function {function}")
+        if spec.data not in DATA_NAMES:
+            problems.append(f"{label}: data {spec.data!r} is not in datasets/manifest.toml "
+                            f"(known: {', '.join(DATA_NAMES)})")
     return problems
 
 

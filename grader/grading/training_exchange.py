@@ -56,7 +56,8 @@ def cap_memory(extra_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _offer_features(client, box: Path, shared, kwargs: dict, record: dict) -> None:
+def _offer_features(client, box: Path, shared, kwargs: dict, record: dict,
+                    module: str) -> None:
     """Variant 1: when the student's run would extract the same features as the class
     cache holds, copy them into the box and pass ``features=``."""
     record["features"] = "own extraction"
@@ -65,7 +66,7 @@ def _offer_features(client, box: Path, shared, kwargs: dict, record: dict) -> No
     key, folder = shared
     settings = {k: v for k, v in kwargs.items() if k != "variant"}
     try:
-        theirs = client.probe("feature_key", [("module", "train"), settings], {})
+        theirs = client.probe("feature_key", [("module", module), settings], {})
     except Exception:  # noqa: BLE001 - no key: the run extracts its own features
         return
     if not isinstance(theirs, str) or theirs != key:
@@ -114,16 +115,17 @@ def converse(request: dict, out: Path) -> dict:
             cap_memory(request["memory_mb"])
             deadline = time.monotonic() + budget
             client.call_timeout = budget
-            client.import_module("train")
+            client.import_module(request["module"])
             if request["shared"]:
                 client.call_timeout = max(1.0, deadline - time.monotonic())
-                _offer_features(client, box, request["shared"], kwargs, facts)
+                _offer_features(client, box, request["shared"], kwargs, facts,
+                                request["module"])
             left = deadline - time.monotonic()
             if left < 1:
                 raise TimeoutError(_out_of_time(budget)["en"])
             client.call_timeout = left
             start = time.monotonic()
-            answer = client.probe("training_run", [("module", "train"), request["function"],
+            answer = client.probe("training_run", [("module", request["module"]), request["function"],
                                                    kwargs], {})
             facts["train_seconds"] = round(time.monotonic() - start, 1)
         except MemoryError:

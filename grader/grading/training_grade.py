@@ -37,9 +37,7 @@ from grader.course import weights_io
 from grader.grading import devices, heldout, hidden_test_set
 from grader.grading.score import TestScore
 
-DATASET = {"mnist": "mnist", "transfer": "cifar10"}
 HELD_OUT = {"mnist": 5000, "cifar10": 2000}  # images held out of the box, of 10,000
-FUNCTION = {"mnist": "train_mnist", "transfer": "train_transfer"}
 EXCHANGE_MEMORY_MB = 1536  # what reading one run's answer may add to the child's memory
 EXCHANGE_START_S = 180  # the child's own start and the worker's, beyond the run's budget
 IMAGE_SIZE = {"quick": 96, "full": 224}  # the reference's transfer profiles (fallback)
@@ -227,7 +225,8 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
     from grader.grading.worker import session
 
     profile = training.profile
-    held = training.heldout(DATASET[spec.task])
+    held = training.heldout(spec.data)
+    file, function = spec.file_and_function
     record = {"profile": profile, "task": spec.task, "variant": spec.variant,
               "threshold": None, "floor": None, "accuracy": None, "reported": {},
               "train_seconds": None, "images": len(held), "evaluated": _evaluated(spec, profile)}
@@ -243,8 +242,9 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
             facts, state, png = _exchange(Path(tmp), {
                 "box": str(box), "topic": topic, "limits": limits, "host_uid": host_uid,
                 "env": dict(lease.env), "gpu": lease.kind == "gpu",
-                "cover": training.view(DATASET[spec.task]).binds,
-                "budget_s": spec.budget_s.get(profile) or 600, "function": FUNCTION[spec.task],
+                "cover": training.view(spec.data).binds,
+                "budget_s": spec.budget_s.get(profile) or 600, "function": function,
+                "module": Path(file).stem,
                 "kwargs": kwargs, "memory_mb": EXCHANGE_MEMORY_MB,
                 "shared": (shared[0], str(shared[1])) if shared else None,
                 "log": str(Path(tmp) / "run.log")})
