@@ -45,9 +45,13 @@ class TestResult:
     outcome: Outcome
     message: str = ""
     duration: float = 0.0
+    translations: dict[str, str] | None = None  # the message in every language, if kept
 
     def __post_init__(self):
         self.outcome = Outcome.parse(self.outcome)
+
+    def text(self, lang: str) -> str:
+        return (self.translations or {}).get(lang) or self.message
 
     @property
     def name(self) -> str:
@@ -61,8 +65,12 @@ class TestResult:
         """Two reports of one test: the worse outcome wins, messages are kept."""
         if _RANK[later.outcome] > _RANK[self.outcome]:
             message = "\n".join(m for m in (self.message, later.message) if m)
+            both = None
+            if self.translations or later.translations:
+                both = {lang: "\n".join(m for m in (self.text(lang), later.text(lang)) if m)
+                        for lang in (self.translations or later.translations)}
             return TestResult(self.nodeid, later.outcome, message,
-                              self.duration + later.duration)
+                              self.duration + later.duration, both)
         return self
 
 

@@ -31,7 +31,9 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
         "stdout_visibility": "visible",
         "tests": [{"name": s.name, "score": s.score, "max_score": s.max_score,
                    "status": str(s.status), "output": s.output,
-                   "visibility": "after_published" if s.hidden else "visible"}
+                   "visibility": "after_published" if s.hidden else "visible",
+                   **({"tags": ["rule"]} if s.rule else {}),
+                   **({"output_i18n": s.translations} if s.translations else {})}
                   for s in scores],
         "cnnkit": {"student": student, "name": names.clean(name or student),
                    "fingerprint": fingerprint,
@@ -48,6 +50,12 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
                      "vi": f"không phải số hữu hạn (NaN hoặc vô cực), ghi thành null: {shown}"})
         result["output"] = "\n".join(x for x in (result["output"], names.clean(note)) if x)
     return result
+
+
+def test_output(test: dict, lang: str) -> str:
+    """A test record's message in ``lang`` (kept bilingual by the grader), else as stored."""
+    both = test.get("output_i18n")
+    return str((both.get(lang) if isinstance(both, dict) else None) or test.get("output") or "")
 
 
 def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
@@ -83,9 +91,10 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
         hidden = len(tests) - len(visible)
         out += ["", f"### {key}"]
         message = ""
-        if visible:  # the failure that explains the most, once
-            best = max(visible, key=lambda x: rank(x["output"]))
-            message = key_lines(best["output"], 12) or t("(no message)", "(không có thông báo)")
+        if visible:  # a broken rule first (it zeroed the exercise), else what explains most
+            best = max(visible, key=lambda x: ("rule" in x.get("tags", ()),
+                                               rank(test_output(x, lang))))
+            message = key_lines(test_output(best, lang), 12) or t("(no message)", "(không có thông báo)")
             if message in shown:
                 out.append(t("Same cause as above.", "Cùng nguyên nhân như ở trên."))
             else:

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import grader
-from grader.core import manifest, runner
+from grader.core import i18n, manifest, runner
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, RunOutcome, TestResult
@@ -201,6 +201,15 @@ def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) ->
     sink.append(text)
 
 
+def _rendered(result: TestResult) -> TestResult:
+    """A result from the box in the run's language, and in every language when its message
+    was kept bilingual; each rendering scrubbed of the kit's source lines."""
+    both = i18n.translations(result.message)
+    return TestResult(result.nodeid, result.outcome, scrub(i18n.render(result.message)),
+                      result.duration,
+                      {lang: scrub(text, lang) for lang, text in both.items()} if both else None)
+
+
 def _clean_env() -> dict[str, str]:
     """The trusted run's whole environment: the worker's (no secret, nothing from the
     grader's environment but the language and the data folders)."""
@@ -208,7 +217,8 @@ def _clean_env() -> dict[str, str]:
 
     # pytest plugins of the environment (pytest-cov, xdist, ...) never join a trusted run:
     # the kit names the two it needs.
-    return {**worker_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    # Messages come back in every language: feedback can be rendered later in either.
+    return {**worker_env(), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "CNNKIT_LANG": i18n.BOTH}
 
 
 def _watch(proc: subprocess.Popen, channel: ResultChannel, deadline: float, limits: Limits,
@@ -268,8 +278,7 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
     channel.finish()
     out = RunOutcome(returncode=proc.returncode, timed_out=bool(state.get("timed_out")),
                      output=sink[0] if sink else "")
-    out.results = {k: TestResult(v.nodeid, v.outcome, scrub(v.message), v.duration)
-                   for k, v in channel.results.items()}
+    out.results = {k: _rendered(v) for k, v in channel.results.items()}
     out.started = list(channel.started)
     return out, state
 

@@ -21,6 +21,8 @@ class TestScore:
     max_score: float
     output: str
     hidden: bool
+    rule: bool = False  # a gate: the grader's own rule on the submitted file
+    translations: dict[str, str] | None = None  # ``output`` in every language, when kept
 
     @property
     def name(self) -> str:
@@ -81,17 +83,20 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
         shut = [r for _, r in tests if _is_reported(r.nodeid, gates) and not r.outcome.passed]
         for (filename, result), each in zip(tests, shares):
             passed = result.outcome.passed
-            output = "" if passed else result.message
+            output, both = ("", None) if passed else (result.message, result.translations)
             earns = passed and (backed or not _is_reported(result.nodeid, reported))
             if passed and not earns:
-                output = pick(UNBACKED)
+                output, both = pick(UNBACKED), dict(UNBACKED)
             if passed and shut:
-                earns, output = False, pick(GATED).format(test=_test_name(shut[0].nodeid))
+                test = _test_name(shut[0].nodeid)
+                both = {lang: text.format(test=test) for lang, text in GATED.items()}
+                earns, output = False, pick(both)
             scores.append(TestScore(
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
                 status=Outcome.PASSED if earns else Outcome.FAILED,
                 score=each if earns else 0.0, max_score=each, output=output,
-                hidden=is_hidden(filename)))
+                hidden=is_hidden(filename), rule=_is_reported(result.nodeid, gates),
+                translations=both))
     return scores
 
 

@@ -34,7 +34,7 @@ def kit_lines() -> frozenset[str]:
     return frozenset(lines)
 
 
-def scrub(message: str) -> str:
+def scrub(message: str, lang: str | None = None) -> str:
     known = kit_lines()
     out, dropped = [], False
     for line in message.splitlines():
@@ -43,7 +43,7 @@ def scrub(message: str) -> str:
             text = text[1:].strip()
         if len(text) >= MIN_LINE and text in known:
             if not dropped:
-                out.append(pick(_REMOVED))
+                out.append(pick(_REMOVED, lang))
             dropped = True
             continue
         dropped = False

@@ -39,9 +39,10 @@ def _cell(text: str) -> str:
 def side_by_side(actual: list[Layer], expected: list[Layer], mark: int | None,
                  context: int = 5) -> str:
     """Both layer lists in two columns, the first divergence marked ``>>`` and shown in full."""
-    head = f"{'   ' + pick({'en': 'your model', 'vi': 'mô hình của bạn'}):<{WIDTH}} | " + \
-        pick({"en": "expected (the lecture's)", "vi": "mong đợi (theo bài giảng)"})
-    lines = [head, "-" * len(head)]
+    heads = {lang: f"{'   ' + mine:<{WIDTH}} | {theirs}" for lang, mine, theirs in (
+        ("en", "your model", "expected (the lecture's)"),
+        ("vi", "mô hình của bạn", "mong đợi (theo bài giảng)"))}
+    lines = [pick(heads), pick({lang: "-" * len(h) for lang, h in heads.items()})]
     total = max(len(actual), len(expected))
     lo = max(0, (mark or 0) - context) if mark is not None else 0
     hi = min(total, mark + context + 1) if mark is not None else total

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from grader.core.i18n import msg, pick
+from grader.core.i18n import ljust, msg, pick
 
 # The labels of a failure, in the student's language.
 _LABELS = {"en": ("returned:", "expected:", "concept:"),
@@ -40,10 +40,10 @@ def _is_int(value) -> bool:
 def _fail(call, got, expected, concept) -> None:
     """``call`` and ``concept``: a str, or {"en": ..., "vi": ...} (see ``msg``)."""
     __tracebackhide__ = True
-    returned, wanted, idea = pick(_LABELS)
+    returned, wanted, idea = (ljust(label, 10) for label in pick(_LABELS))
     raise AssertionError(
-        f"{pick(call)}\n  {returned:<10} {got!r}\n  {wanted:<10} {expected!r}\n"
-        f"  {idea:<10} {pick(concept)}")
+        f"{pick(call)}\n  {returned} {got!r}\n  {wanted} {expected!r}\n"
+        f"  {idea} {pick(concept)}")
 
 
 def check_int(call: str, got, expected: int, concept: str) -> None:

@@ -15,6 +15,13 @@ def register(command, h) -> None:
     s.add_argument("--submissions", help=h("the submissions folder, for similar pairs",
                                            "thư mục bài nộp, để tìm các cặp tương đồng"))
 
+    s = command("feedback", "write every student's feedback.md again, in --lang, from the "
+                "graded results alone (no re-grading)", "viết lại feedback.md của mọi sinh viên "
+                "theo --lang, chỉ từ kết quả đã chấm (không chấm lại)")
+    s.set_defaults(handler=cmd_feedback)
+    s.add_argument("dir", help=h("the --out folder of cnnkit grade",
+                                 "thư mục --out của cnnkit grade"))
+
     s = command("export", "the gradebook as Moodle's or Canvas's CSV import, or plain CSV",
                 "xuất bảng điểm theo định dạng nhập CSV của Moodle, Canvas hoặc CSV thường")
     s.set_defaults(handler=cmd_export)
@@ -47,3 +54,24 @@ def cmd_export(args) -> int:
         print(f"cnnkit export: {line}", file=sys.stderr)
     print(atomic_write(Path(args.out), text.encode("utf-8")))
     return 0
+
+
+def cmd_feedback(args) -> int:
+    from grader.core.files import atomic_write
+    from grader.core.i18n import current_lang, pick
+    from grader.grading.classview.load import load_class
+    from grader.grading.report import feedback_markdown
+
+    lang = current_lang(args.lang)
+    students, unreadable = load_class(Path(args.dir))
+    for student in students:
+        path = Path(args.dir) / "students" / student.sid / "feedback.md"
+        atomic_write(path, feedback_markdown(student.sid, student.result, lang).encode("utf-8"))
+    for sid in unreadable:
+        print(pick({"en": f"cnnkit feedback: {sid}: results.json could not be read; its "
+                          "feedback.md is left as it was",
+                    "vi": f"cnnkit feedback: {sid}: không đọc được results.json; giữ nguyên "
+                          "feedback.md của bài này"}, lang), file=sys.stderr)
+    print(pick({"en": f"{len(students)} feedback.md file(s) written in {lang}",
+                "vi": f"đã viết {len(students)} tệp feedback.md bằng tiếng {lang}"}, lang))
+    return 1 if unreadable else 0

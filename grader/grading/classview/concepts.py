@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from grader.grading.classview.load import Student, exercise_of
 from grader.core.i18n import pick
 from grader.core.messages import key_lines
+from grader.grading.report import test_output
 
 _CONCEPT = re.compile(r"(?:concept|khái niệm):\s*(.+)$", re.IGNORECASE)
 _EXPLAINED = re.compile(r"^(?:What this means|Ý nghĩa):\s*(.+)$")
@@ -107,8 +108,9 @@ class Missed:
         return pick(self.label, lang)
 
 
-def missed_by_exercise(students: list[Student]) -> dict[str, list[Missed]]:
-    """For each "topic/exercise": the concepts its failing tests name, most students first."""
+def missed_by_exercise(students: list[Student], lang: str = "en") -> dict[str, list[Missed]]:
+    """For each "topic/exercise": the concepts its failing tests name (in ``lang``, where the
+    grader kept the message bilingual), most students first."""
     groups: dict[str, dict[str, Missed]] = {}
     for student in students:
         training = set(student.training)
@@ -118,11 +120,12 @@ def missed_by_exercise(students: list[Student]) -> dict[str, list[Missed]]:
             exercise = exercise_of(test.get("name", ""))
             if exercise in training:  # graded training has its own section
                 continue
-            key, label = concept_of(test.get("output", ""))
+            output = test_output(test, lang)
+            key, label = concept_of(output)
             missed = groups.setdefault(exercise, {}).setdefault(key, Missed(key, label))
             missed.tests += 1
             missed.students.add(student.sid)
             if not missed.example:
-                missed.example = anonymise(key_lines(str(test.get("output") or ""), 8), student)
+                missed.example = anonymise(key_lines(output, 8), student)
     return {ex: sorted(found.values(), key=lambda m: (-len(m.students), -m.tests, m.key))
             for ex, found in sorted(groups.items())}

@@ -157,7 +157,7 @@ class Page:
         return "\n".join(out)
 
     def missed(self) -> str:
-        groups = concepts.missed_by_exercise(self.d.students)
+        groups = concepts.missed_by_exercise(self.d.students, self.lang)
         out = [f'<section id="concepts"><h2>{self.t("Concepts missed most", "Khái niệm bị sai nhiều nhất")}</h2>',
                f"<p class='muted'>{self.t('Failing tests grouped by the concept their message names; one example each, with student names removed.', 'Các bài kiểm tra chưa đạt, gộp theo khái niệm mà thông báo nêu ra; mỗi nhóm một ví dụ, đã bỏ tên sinh viên.')}</p>"]
         if not groups:
