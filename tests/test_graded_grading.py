@@ -257,7 +257,7 @@ def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
         box.mkdir()
         kwargs, record = {"variant": 1, "profile": "quick"}, {}
         client = _KeyClient(theirs)
-        training_exchange._offer_features(client, box, (key, folder), kwargs, record)
+        training_exchange._offer_features(client, box, (key, folder), kwargs, record, "train")
         assert record["features"] == expected
         assert client.calls[0][1][1] == {"profile": "quick"}  # no variant in the key's call
         if expected == "class cache":

@@ -201,7 +201,7 @@ CASES = {
         "def conv2d_output_shape(", "def conv2d_output_shape(*a, **k):\n    while True:\n"
         "        pass\n\n\ndef _unused(") + "\nimport signal\nsignal.setitimer = lambda *a: None\n"
         "signal.signal = lambda *a: None\n", "longer than", False),
-    "fork_bomb": ("naive_conv.py", _prepend('''
+    "fork_bomb": ("models.py", _prepend('''
 import os, time
 _n = 0
 for _ in range(200):

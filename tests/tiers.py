@@ -85,6 +85,11 @@ REPRESENTATIVES = {
         "fork_bomb",         # process cap
         "disk_hog",          # scratch cap
     },
+    # points only for what the trusted side verified: one pinned table, one built-in
+    # convolution (the rest of ZEROED are the all tier's)
+    "tests/test_hostile_submissions.py::test_what_the_trusted_side_did_not_verify_earns_nothing": {
+        "pinned_table", "builtin_convolution",
+    },
     # `watch` with file events; polling is the same loop with another trigger
     "tests/test_cli.py::test_watch_reruns_on_save_and_stops_on_ctrl_c": {"events"},
     # one `check --lang vi` per topic (the graded student is always run)
@@ -93,14 +98,15 @@ REPRESENTATIVES = {
     },
 }
 
-# Module attribute a shared fixture runs, the parametrized test whose ids select its cases,
-# and the cases other tests of the file read (kept whenever the file runs at all).
+# Module attribute a shared fixture runs, the parametrized test (or tests) whose ids select
+# its cases, and the cases other tests of the file read (kept whenever the file runs at all).
 SHARED_BATCHES = {
     "tests/test_mutants_01_cnn.py": ("MUTANTS", MUTANT_TEST, set()),
     "tests/test_mutants_02_training.py": ("MUTANTS", MUTANT_TEST, set()),
     "tests/test_mutants_03_transfer.py": ("MUTANTS", MUTANT_TEST, set()),
     "tests/test_hostile_submissions.py": (
-        "CASES", "test_bad_submission_is_graded_with_a_reason",
+        "CASES", ("test_bad_submission_is_graded_with_a_reason",
+                  "test_what_the_trusted_side_did_not_verify_earns_nothing"),
         {"fork_bomb", "disk_hog", "forged_results"}),
     "tests/test_vietnamese_only.py": (
         "SUBMISSIONS", "test_check_in_vietnamese_has_no_english_sentence", set()),
@@ -160,7 +166,7 @@ def prune_batches(items) -> dict[str, int]:
         modules[file] = item.module
         attr, test, always = SHARED_BATCHES[file]
         cases = selected.setdefault(file, set(always))
-        if function == test:
+        if function in ((test,) if isinstance(test, str) else test):
             cases.add(_param_id(item))
     left = {}
     for file, cases in selected.items():
