@@ -534,6 +534,25 @@ def test_a_folder_named_as_a_classmates_id_gets_its_own(graded):
     assert (out / "students" / thief[0] / "results.json").is_file()
 
 
+def test_the_class_renders_in_vietnamese_without_regrading(graded, tmp_path, monkeypatch,
+                                                           capsys):
+    """results.json keeps each message in both languages: `cnnkit feedback --lang vi`
+    rewrites the English feedback in Vietnamese from the records alone."""
+    from grader.cli.main import main
+
+    out, results, *_ = graded
+    copy = tmp_path / "class"
+    shutil.copytree(out, copy)
+    english = _feedback(copy, "builtin_convolution")
+    assert "so the exercise scores zero" in english, english
+    monkeypatch.setenv("CNNKIT_LANG", "en")  # main(--lang vi) sets it: restored after
+    assert main(["--lang", "vi", "feedback", str(copy)]) == 0
+    vietnamese = _feedback(copy, "builtin_convolution")
+    assert "nên bài tập này được 0 điểm" in vietnamese, vietnamese
+    assert "scores zero" not in vietnamese and "Nhận xét cho" in vietnamese, vietnamese
+    assert "feedback.md" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("case", sorted(ZEROED))
 def test_what_the_trusted_side_did_not_verify_earns_nothing(graded, case):
     out, results, *_ = graded

@@ -41,6 +41,14 @@ FULL_NODES = {
     # each group runs a whole topic's tests; the quick tier keeps the lecture-style
     # submission of each topic (test_lecture_style_submission_passes_every_test)
     "tests/test_equivalents.py::test_equivalent_answers_pass_every_test",
+    # two boxed 02_training runs; the quick tier's pinned table and built-in convolution
+    # already prove that only the trusted side's checks earn points
+    "tests/test_hostile_submissions.py::test_forged_probes_earn_nothing_and_the_honest_model_everything",
+    # grades a class three times; the hostile batch's re-run already proves that a sealed
+    # record is not graded again
+    "tests/test_grader_units.py::test_rerun_skips_graded_students_unless_forced",
+    # two fake GPUs leased at once: the device queue, not a guarantee of the verdict
+    "tests/test_graded_grading.py::test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds",
 }
 
 # Rule 3's exceptions: marked slow, yet part of the quick tier (their cost is cut by
@@ -72,8 +80,8 @@ REPRESENTATIVES = {
         "preprocessing_on_train_only",    # train.py
         "valid_augmented",                # datamodule.py
     },
-    # one hostile submission per guarantee; fork_bomb, disk_hog and forged_results are
-    # graded anyway (see SHARED_BATCHES), so their cases cost nothing more
+    # one hostile submission per guarantee; fork_bomb, disk_hog, forged_results and
+    # builtin_convolution are graded anyway (see SHARED_BATCHES): their cases cost nothing more
     "tests/test_hostile_submissions.py::test_bad_submission_is_graded_with_a_reason": {
         "syntax_error",      # broken code is a failure with its reason
         "infinite_loop",     # the time limit
@@ -107,7 +115,7 @@ SHARED_BATCHES = {
     "tests/test_hostile_submissions.py": (
         "CASES", ("test_bad_submission_is_graded_with_a_reason",
                   "test_what_the_trusted_side_did_not_verify_earns_nothing"),
-        {"fork_bomb", "disk_hog", "forged_results"}),
+        {"fork_bomb", "disk_hog", "forged_results", "builtin_convolution"}),
     "tests/test_vietnamese_only.py": (
         "SUBMISSIONS", "test_check_in_vietnamese_has_no_english_sentence", set()),
 }

@@ -10,6 +10,7 @@ code: every child starts from the same clean state.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -80,7 +81,12 @@ def run_tests_forked(test_paths, target=None, extra=(), timeout=None) -> RunOutc
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except BaseException:  # Ctrl-C (or anything) here: the child goes too, never orphaned
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
         outcome = RunOutcome(returncode=os.waitstatus_to_exitcode(status),
                              output=log.read_text(errors="replace") if log.exists() else "")
         outcome.results, outcome.started = read_results(results_file)
