@@ -127,6 +127,12 @@ class Worker:
             return memo[id(value)]
         copy = type(value).__new__(type(value))
         memo[id(value)] = copy
+        copy.__dict__.update(self._state(value, memo, tolerant=False))
+        return copy
+
+    def _state(self, value, memo, tolerant: bool) -> dict:
+        """An object's attributes as sent: hooks dropped, child modules mirrored, tensors
+        copied. ``tolerant``: attributes that cannot be sent (and dunder ones) are left out."""
         state = {}
         for key, item in vars(value).items():
             if key in HOOK_DICTS:
@@ -137,12 +143,16 @@ class Worker:
             elif key in ("_parameters", "_buffers"):
                 state[key] = collections.OrderedDict(
                     (n, None if t is None else self._tensor(t)) for n, t in item.items())
-            elif key.startswith("_remote"):
+            elif key.startswith("_remote") or (tolerant and key.startswith("__")):
                 continue
-            else:
+            elif not tolerant:
                 state[key] = self.encode(item, memo)
-        copy.__dict__.update(state)
-        return copy
+            else:
+                try:
+                    state[key] = self.encode(item, memo)
+                except Exception:
+                    continue
+        return state
 
     def mirror(self, module: nn.Module, memo):
         if id(module) in memo:
@@ -151,23 +161,7 @@ class Worker:
             return self._copy_object(module, memo)
         copy = objects.RemoteModule.__new__(objects.RemoteModule)
         memo[id(module)] = copy
-        state = {}
-        for key, item in vars(module).items():
-            if key in HOOK_DICTS:
-                state[key] = collections.OrderedDict()
-            elif key == "_modules":
-                state[key] = collections.OrderedDict(
-                    (n, None if c is None else self.mirror(c, memo)) for n, c in item.items())
-            elif key in ("_parameters", "_buffers"):
-                state[key] = collections.OrderedDict(
-                    (n, None if t is None else self._tensor(t)) for n, t in item.items())
-            elif key.startswith("_remote") or key.startswith("__"):
-                continue
-            else:
-                try:
-                    state[key] = self.encode(item, memo)
-                except Exception:
-                    continue
+        state = self._state(module, memo, tolerant=True)
         state["_non_persistent_buffers_set"] = set(
             getattr(module, "_non_persistent_buffers_set", set()))
         state["_remote_id"] = self.register(module)
