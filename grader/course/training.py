@@ -16,14 +16,18 @@ from grader.core.files import atomic_write
 from grader.core.i18n import pick
 
 
-def resolve_profile(profile: str) -> str:
+def resolve_profile(profile: str, has_gpu: bool | None = None) -> str:
+    """The one meaning of ``auto``: ``full`` where a GPU is at hand, else ``quick``
+    (``has_gpu``: what the caller knows of the machine; None asks torch)."""
     if profile not in ("auto", "quick", "full"):
         raise BadInput(f"profile must be 'auto', 'quick' or 'full', not {profile!r}")
     if profile != "auto":
         return profile
-    import torch
+    if has_gpu is None:
+        import torch
 
-    return "full" if torch.cuda.is_available() else "quick"
+        has_gpu = torch.cuda.is_available()
+    return "full" if has_gpu else "quick"
 
 
 def make_deterministic(seed: int, threads: int = 2) -> None:

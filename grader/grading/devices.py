@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from grader.core.errors import BadInput
 from grader.core.i18n import pick
+from grader.course import training
 
 FAKE_GPUS = "CNNKIT_FAKE_GPUS"
 KINDS = ("auto", "gpu", "cpu")
@@ -73,8 +74,7 @@ def training_plan(choice: str, gpus: int | list[int] | None = None) -> tuple[str
     if choice == "off":
         return None
     has_gpu = bool(gpu_indices(gpus))
-    if choice == "auto":
-        choice = "full" if has_gpu else "quick"
+    choice = training.resolve_profile(choice, has_gpu)
     if choice == "quick":
         return "quick", "cpu"
     return "full", "gpu" if has_gpu else "cpu"
