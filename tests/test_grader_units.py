@@ -62,6 +62,39 @@ def test_scores_follow_the_manifest_and_missing_counts_failed():
     assert [s.hidden for s in scores] == [False, False, True]
 
 
+def test_check_grade_and_the_notebook_share_one_scoring_rule():
+    """A failed gate zeroes its exercise wherever the points are counted: the grader's
+    score, the student's check, and the nbgrader notebook's test cells."""
+    from grader.core import scoring
+    from grader.student.status import score_exercise
+    from grader.testkit import notebook
+
+    def run(gate_outcome):
+        nodes = {"exercises/01_cnn/test_naive_conv.py::test_matches": ("passed", False),
+                 "exercises/01_cnn/test_naive_conv.py::test_rule": (gate_outcome, True),
+                 "exercises/01_cnn/test_naive_conv.py::test_local": ("passed", False)}
+        return {n: TestResult(n, o, "E   boom" if o == "failed" else "", gate=g)
+                for n, (o, g) in nodes.items()}
+
+    exercise = manifest.load_topic("01_cnn").exercise("naive_conv")
+    kept, broken = run("passed"), run("failed")
+    assert sum(s.earned for s in scoring.exercise_shares(20, list(kept.values()))) == 20
+    assert sum(s.earned for s in scoring.exercise_shares(20, list(broken.values()))) == 0
+    assert score_exercise(exercise, kept)["got"] == 20
+    assert score_exercise(exercise, broken)["got"] == 0
+    assert score_exercise(exercise, broken)["failed_test"] == "test_rule"
+    gates = frozenset({"tests/01_cnn/test_naive_conv.py::test_rule"})
+    graded = [s.score for s in score.score_topic(manifest.load_topic("01_cnn"), {
+        k.replace("exercises/", "tests/"): TestResult(k.replace("exercises/", "tests/"),
+                                                      v.outcome, v.message)
+        for k, v in broken.items()}, reported=frozenset(), gates=gates)]
+    assert graded == [0, 0, 0]
+    passed = broken["exercises/01_cnn/test_naive_conv.py::test_matches"]
+    assert "scores zero" in notebook._why_no_points("01_cnn", passed, broken)
+    assert notebook._why_no_points("01_cnn", kept["exercises/01_cnn/test_naive_conv.py::"
+                                                   "test_matches"], kept) == ""
+
+
 def test_rerun_skips_graded_students_unless_forced(tmp_path):
     if box.available():
         pytest.skip(box.available())

@@ -46,6 +46,7 @@ class TestResult:
     message: str = ""
     duration: float = 0.0
     translations: dict[str, str] | None = None  # the message in every language, if kept
+    gate: bool = False  # marked ``gate``: a rule on the submitted file (see core.scoring)
 
     def __post_init__(self):
         self.outcome = Outcome.parse(self.outcome)
@@ -70,7 +71,7 @@ class TestResult:
                 both = {lang: "\n".join(m for m in (self.text(lang), later.text(lang)) if m)
                         for lang in (self.translations or later.translations)}
             return TestResult(self.nodeid, later.outcome, message,
-                              self.duration + later.duration, both)
+                              self.duration + later.duration, both, self.gate or later.gate)
         return self
 
 
@@ -116,6 +117,7 @@ def read_results(path: Path) -> tuple[dict[str, TestResult], list[str]]:
             started.append(nodeid)
         elif rec.get("event") == "result":
             new = TestResult(nodeid, Outcome.parse(rec.get("outcome")),
-                             str(rec.get("message", "")), float(rec.get("duration", 0) or 0))
+                             str(rec.get("message", "")), float(rec.get("duration", 0) or 0),
+                             gate=rec.get("gate") is True)
             results[nodeid] = results[nodeid].merged(new) if nodeid in results else new
     return results, started

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import manifest
+from grader.core import manifest, scoring
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
@@ -29,27 +29,6 @@ class TestScore:
         return f"{self.topic}/{self.exercise}: {self.test}"
 
 
-UNBACKED = {
-    "en": "this test passed, but it rests on what your code reports about itself (a layer "
-          "list, a logged name); it earns its points once the exercise's other tests, which "
-          "check results on the grader's own inputs, pass too",
-    "vi": "bài kiểm tra này đạt, nhưng nó dựa trên những gì code của bạn tự báo cáo (danh "
-          "sách lớp, tên chỉ số đã log); nó chỉ được tính điểm khi các bài kiểm tra khác của "
-          "bài tập, vốn kiểm tra kết quả trên đầu vào do bộ chấm tự chọn, cũng đạt"}
-
-
-GATED = {
-    "en": "this exercise scores zero: its rule checked by the grader on your file failed ({test})",
-    "vi": "bài tập này được 0 điểm: quy tắc mà bộ chấm kiểm tra trên tệp của bạn không đạt "
-          "({test})"}
-
-
-def _is_reported(nodeid: str, reported: frozenset[str]) -> bool:
-    """Node ids from a run and from collection may differ in their folder prefix."""
-    tail = nodeid.split("/")[-1]
-    return nodeid in reported or any(r.split("/")[-1] == tail for r in reported)
-
-
 def _test_name(nodeid: str) -> str:
     return nodeid.split("::", 1)[-1]
 
@@ -57,9 +36,8 @@ def _test_name(nodeid: str) -> str:
 def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
                 reported: frozenset[str] | None = None,
                 gates: frozenset[str] | None = None) -> list[TestScore]:
-    """Points per test. A ``reported`` test (its verdict is the student's process's own
-    word) earns its share only when the exercise has checked tests and all of them pass.
-    A failed ``gate`` test (a rule checked on the submitted source) zeroes its exercise."""
+    """Points per test, by the kit's one rule (``grader.core.scoring``): ``reported`` and
+    ``gate`` tests are collected from the kit's own test files unless given."""
     if reported is None:
         from grader.grading.sandbox import reported_tests
 
@@ -68,34 +46,27 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
         from grader.grading.sandbox import gate_tests
 
         gates = gate_tests(topic.name)
-    by_exercise: dict[str, list[tuple[str, TestResult]]] = {}
+    by_exercise: dict[str, list[TestResult]] = {}
     for nodeid, result in results.items():
-        filename = Path(nodeid.split("::", 1)[0]).name
-        exercise = topic.exercise_for_test_file(filename)
+        exercise = topic.exercise_for_test_file(Path(nodeid.split("::", 1)[0]).name)
         if exercise is not None:
-            by_exercise.setdefault(exercise.name, []).append((filename, result))
+            by_exercise.setdefault(exercise.name, []).append(result)
     scores = []
     for exercise in topic.exercises:
-        tests = sorted(by_exercise.get(exercise.name, []), key=lambda t: t[1].nodeid)
-        shares = manifest.split_points(exercise.points, len(tests))
-        checked = [r for _, r in tests if not _is_reported(r.nodeid, reported)]
-        backed = bool(checked) and all(r.outcome.passed for r in checked)
-        shut = [r for _, r in tests if _is_reported(r.nodeid, gates) and not r.outcome.passed]
-        for (filename, result), each in zip(tests, shares):
-            passed = result.outcome.passed
-            output, both = ("", None) if passed else (result.message, result.translations)
-            earns = passed and (backed or not _is_reported(result.nodeid, reported))
-            if passed and not earns:
-                output, both = pick(UNBACKED), dict(UNBACKED)
-            if passed and shut:
-                test = _test_name(shut[0].nodeid)
-                both = {lang: text.format(test=test) for lang, text in GATED.items()}
-                earns, output = False, pick(both)
+        for share in scoring.exercise_shares(exercise.points, by_exercise.get(exercise.name, []),
+                                             reported, gates):
+            result = share.result
+            if share.why is not None:
+                output, both = pick(share.why), dict(share.why)
+            elif result.outcome.passed:
+                output, both = "", None
+            else:
+                output, both = result.message, result.translations
             scores.append(TestScore(
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
-                status=Outcome.PASSED if earns else Outcome.FAILED,
-                score=each if earns else 0.0, max_score=each, output=output,
-                hidden=is_hidden(filename), rule=_is_reported(result.nodeid, gates),
+                status=Outcome.PASSED if share.earns else Outcome.FAILED,
+                score=share.earned, max_score=share.points, output=output,
+                hidden=is_hidden(result.file), rule=scoring.is_marked(result.nodeid, gates),
                 translations=both))
     return scores
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import manifest, markers, paths, runner
+from grader.core import manifest, markers, paths, runner, scoring
 from grader.core.messages import key_lines, rank
 from grader.core.results import Outcome, TestResult
 from grader.course.data import fetch_command
@@ -87,13 +87,12 @@ def run_topic_tests(topic: str, target: str | None, exercises=None, lang: str = 
 def score_exercise(ex: manifest.Exercise, results: dict[str, TestResult]) -> dict:
     """Points of one exercise from its visible tests; no result at all means failing."""
     mine = [r for r in results.values() if ex.owns_test_file(r.file)]  # in run order
-    shares = manifest.split_points(ex.points, len(mine))
-    ranked = sorted(mine, key=lambda r: r.nodeid)  # the grader's order of shares
-    got = round(sum(s for r, s in zip(ranked, shares) if r.outcome.passed), 2)
+    got = round(sum(s.earned for s in scoring.exercise_shares(ex.points, mine)), 2)
     no_data = [r for r in mine if is_data_skip(r)]
     failed = [r for r in mine if not r.outcome.passed and r not in no_data]
-    # The failure that explains the most first; ties keep the run order.
-    failed.sort(key=lambda r: -rank(r.message))
+    # A broken rule first (it zeroes the exercise), then the failure that explains the most;
+    # ties keep the run order.
+    failed.sort(key=lambda r: (not r.gate, -rank(r.message)))
     return {"passed": len(mine) - len(failed) - len(no_data), "total": len(mine), "got": got,
             "no_data": len(no_data), "data_line": no_data[0].message if no_data else "",
             "first_failure": key_lines(failed[0].message) if failed else "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from grader.core import paths, runner
+from grader.core import manifest, paths, runner, scoring
 from grader.core.i18n import pick
 from grader.core.messages import key_lines
 from grader.core.results import TestResult
@@ -49,4 +49,18 @@ def run_test(topic: str, test_file: str, test_name: str, folder: str = ".") -> N
                   "các ô phía trên), nên bị tính là chưa đạt"}))
     if not result.outcome.passed:
         raise AssertionError(key_lines(result.message, 12))
+    why = _why_no_points(topic, result, _cache[key])
+    if why:  # passed, yet the kit's one scoring rule gives it nothing (a broken rule)
+        raise AssertionError(why)
     print(pick({"en": f"passed: {test_name}", "vi": f"đạt: {test_name}"}))
+
+
+def _why_no_points(topic: str, result: TestResult, results: dict[str, TestResult]) -> str:
+    """Why a passed test earns nothing by ``grader.core.scoring`` (as in check and grade)."""
+    exercise = manifest.load_topic(topic).exercise_for_test_file(result.file)
+    if exercise is None:
+        return ""
+    mine = [r for r in results.values() if exercise.owns_test_file(r.file)]
+    share = next((s for s in scoring.exercise_shares(exercise.points, mine)
+                  if s.result is result), None)
+    return pick(share.why) if share is not None and share.why else ""

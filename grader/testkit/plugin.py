@@ -155,6 +155,7 @@ def pytest_runtest_makereport(item, call):
             "event": "result", "nodeid": item.nodeid, "outcome": report.outcome,
             "when": report.when, "duration": round(report.duration, 3),
             "message": _short(message) if report.failed else _skip_reason(report),
+            "gate": item.get_closest_marker("gate") is not None,
         })
 
 

@@ -1,0 +1,70 @@
+"""How an exercise's points follow from its tests' results: one rule for ``check``,
+``grade``, the nbgrader notebooks and the gradebook.
+
+The exercise's points are split over its tests in node-id order (``split_points``); a test
+earns its share when it passed, with two exceptions that only ``grade`` can see:
+
+- a ``reported`` test (its verdict is the student's process's own word) earns only when the
+  exercise has checked tests and all of them pass;
+- a failed ``gate`` test (a rule checked on the submitted source) zeroes its exercise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grader.core import manifest
+from grader.core.results import TestResult
+
+UNBACKED = {
+    "en": "this test passed, but it rests on what your code reports about itself (a layer "
+          "list, a logged name); it earns its points once the exercise's other tests, which "
+          "check results on the grader's own inputs, pass too",
+    "vi": "bài kiểm tra này đạt, nhưng nó dựa trên những gì code của bạn tự báo cáo (danh "
+          "sách lớp, tên chỉ số đã log); nó chỉ được tính điểm khi các bài kiểm tra khác của "
+          "bài tập, vốn kiểm tra kết quả trên đầu vào do bộ chấm tự chọn, cũng đạt"}
+
+GATED = {
+    "en": "this exercise scores zero: its rule checked by the grader on your file failed ({test})",
+    "vi": "bài tập này được 0 điểm: quy tắc mà bộ chấm kiểm tra trên tệp của bạn không đạt "
+          "({test})"}
+
+
+@dataclass(frozen=True)
+class Share:
+    result: TestResult
+    points: float  # the test's share of the exercise's points
+    earned: float  # all of it, or nothing
+    why: dict[str, str] | None = None  # why a passed test earned nothing, in each language
+
+    @property
+    def earns(self) -> bool:
+        return self.result.outcome.passed and self.why is None
+
+
+def is_marked(nodeid: str, marked: frozenset[str] | set[str]) -> bool:
+    """Node ids from a run and from collection may differ in their folder prefix."""
+    tail = nodeid.split("/")[-1]
+    return nodeid in marked or any(m.split("/")[-1] == tail for m in marked)
+
+
+def exercise_shares(points: float, results: list[TestResult],
+                    reported: frozenset[str] = frozenset(),
+                    gates: frozenset[str] = frozenset()) -> list[Share]:
+    """Each of one exercise's test results with its share and what it earned."""
+    tests = sorted(results, key=lambda r: r.nodeid)
+    checked = [r for r in tests if not is_marked(r.nodeid, reported)]
+    backed = bool(checked) and all(r.outcome.passed for r in checked)
+    shut = [r for r in tests if (r.gate or is_marked(r.nodeid, gates)) and not r.outcome.passed]
+    shares = []
+    for result, each in zip(tests, manifest.split_points(points, len(tests))):
+        passed, why = result.outcome.passed, None
+        earns = passed and (backed or not is_marked(result.nodeid, reported))
+        if passed and not earns:
+            why = UNBACKED
+        if passed and shut:
+            earns = False
+            test = shut[0].nodeid.split("::", 1)[-1]
+            why = {lang: text.format(test=test) for lang, text in GATED.items()}
+        shares.append(Share(result, each, each if earns else 0.0, why))
+    return shares
