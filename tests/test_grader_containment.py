@@ -107,10 +107,10 @@ def test_a_crash_while_grading_one_student_gives_a_zero_record(tmp_path, monkeyp
     def boom(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
     monkeypatch.setattr(pipeline, "_grade_student", boom)
-    monkeypatch.setattr(pipeline.sandbox, "expected_tests", lambda t: (
+    monkeypatch.setattr(pipeline.isolated_run, "expected_tests", lambda t: (
         "tests/01_cnn/test_params.py::test_a", "tests/01_cnn/test_models.py::test_b"))
-    monkeypatch.setattr(pipeline.sandbox, "reported_tests", lambda t: frozenset())
-    monkeypatch.setattr(pipeline.sandbox, "gate_tests", lambda t: frozenset())
+    monkeypatch.setattr(pipeline.isolated_run, "reported_tests", lambda t: frozenset())
+    monkeypatch.setattr(pipeline.isolated_run, "gate_tests", lambda t: frozenset())
     key = b"k" * 32
     result = pipeline.grade_student(sub, [topic], tmp_path, None, "fp1", "en", key)
     assert result["score"] == 0 and result["max_score"] == 65

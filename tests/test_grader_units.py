@@ -115,18 +115,18 @@ def test_rerun_skips_graded_students_unless_forced(tmp_path):
 
 def test_fingerprint_covers_points_and_the_kit_version(tmp_path, monkeypatch):
     import grader
-    from grader.grading import sandbox
+    from grader.grading import isolated_run
 
-    before = sandbox.kit_digest(["01_cnn"])
+    before = isolated_run.kit_digest(["01_cnn"])
     monkeypatch.setattr(grader, "__version__", grader.__version__ + ".post1")
-    assert sandbox.kit_digest(["01_cnn"]) != before, "a new kit version must re-grade"
+    assert isolated_run.kit_digest(["01_cnn"]) != before, "a new kit version must re-grade"
     monkeypatch.undo()
     copy = tmp_path / "solutions"
     shutil.copytree(paths.solutions_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
     toml = copy / "01_cnn" / "topic.toml"
     toml.write_text(toml.read_text().replace("points = 40", "points = 45", 1))
     monkeypatch.setattr(paths, "solutions_dir", lambda: copy)
-    assert sandbox.kit_digest(["01_cnn"]) != before, "changed points must re-grade"
+    assert isolated_run.kit_digest(["01_cnn"]) != before, "changed points must re-grade"
 
 
 def test_a_teardown_failure_outranks_the_passed_call():

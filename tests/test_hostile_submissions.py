@@ -19,7 +19,7 @@ import pytest
 from grader.core import paths
 from grader.core.limits import Limits
 from grader.core import manifest
-from grader.grading import box, names, records, safefiles, sandbox, score
+from grader.grading import box, names, records, safefiles, isolated_run, score
 from grader.grading.pipeline import grade_class
 from grader.grading.scrub import MIN_LINE
 
@@ -374,18 +374,18 @@ def graded(tmp_path_factory, request):
     request.addfinalizer(lambda: safefiles.remove_tree(subs / "deep_folder"))
     _nest(subs / "deep_folder" / TOPIC, 1000)
     shutil.copytree(solution, subs / "grader_crash" / TOPIC)
-    real_run_topic = sandbox.run_topic
+    real_run_topic = isolated_run.run_topic
 
     def crashing_run_topic(topic, topic_dir, *args, **kwargs):
         if topic_dir is not None and "grader_crash" in str(topic_dir):
             raise OSError(28, "No space left on device (injected by the test)")
         return real_run_topic(topic, topic_dir, *args, **kwargs)
     os.environ["CNNKIT_HOST_SECRET"] = HOST_SECRET  # in the grader's environment only
-    sandbox.run_topic = crashing_run_topic
+    isolated_run.run_topic = crashing_run_topic
     try:
         results = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=LIMITS)
     finally:
-        sandbox.run_topic = real_run_topic
+        isolated_run.run_topic = real_run_topic
         del os.environ["CNNKIT_HOST_SECRET"]
     return out, results, listener, _daemons(), subs
 
@@ -664,7 +664,7 @@ def lightning_graded(tmp_path_factory):
             stub = folder / "lightning_model.py"
             stub.write_text(stub.read_text() + PROBE_FORGER)
         with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as box_folder:
-            run = sandbox.run_topic("02_training", folder, Path(box_folder), timeout=180,
+            run = isolated_run.run_topic("02_training", folder, Path(box_folder), timeout=180,
                                     limits=LIMITS, exercises={"lightning_model"})
         graded[student] = [s for s in score.score_topic(topic, run.results)
                            if s.exercise == "lightning_model"]

@@ -1,6 +1,6 @@
 """Short reports keep what teaches: the most telling failure, and a table's marked row."""
 
-from grader.core.messages import key_lines, rank
+from grader.core.failure_lines import key_lines, rank
 
 TABLE = "\n".join(
     ["E   ML_CNN(): the architecture differs from the lecture's, first at layer conv2.",

@@ -1,7 +1,7 @@
 """Run pytest on exercise tests in a child process and read its JSON-lines results.
 
 ``pytest_command`` is the one place that builds the pytest command line: the student's
-``check``, the grader's sandbox and the nbgrader runtime all use it.
+``check``, the grader's isolated run and the nbgrader runtime all use it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Grade a class: data check -> discover -> sandbox (run boxed) -> score -> report.
+"""Grade a class: data check -> discover -> isolated_run (run boxed) -> score -> report.
 
 Each student is written to disk as soon as they are graded, sealed with the grader's
 key, so a killed run loses nothing already graded, and a re-run skips them unless their
@@ -23,7 +23,7 @@ from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
-                            sandbox, score, training_grade)
+                            isolated_run, score, training_grade)
 
 
 class Progress:
@@ -76,7 +76,7 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
     for topic in topics:
         graded = ready.graded_exercises(topic)
         try:
-            expected = sandbox.expected_tests(topic.name)
+            expected = isolated_run.expected_tests(topic.name)
         except Exception:  # noqa: BLE001 - the record is written without them
             expected = ()
         results = {n: TestResult(n, Outcome.MISSING, reason) for n in expected
@@ -115,7 +115,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
             if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
                 topic_dir = None
             with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
-                run = sandbox.run_topic(topic.name, topic_dir, Path(folder),
+                run = isolated_run.run_topic(topic.name, topic_dir, Path(folder),
                                         timeout=limits.topic_timeout_s or topic.timeout_s,
                                         limits=limits, host_uid=host_uid,
                                         exercises=None if len(graded) == len(topic.exercises)
@@ -206,10 +206,10 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
                               f"(./kit data fetch {needs[0]})"}, lang), file=sys.stderr)
     machine = canary.check(infos, ready, limits, lang)  # the reference first, or nobody
     files = [f"{t.name}/{f}" for t in infos for f in t.files]
-    digest = sandbox.kit_digest(names) + ready.digest() + (training.digest() if training else "")
+    digest = isolated_run.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs
         if ready.graded_exercises(t):
-            sandbox.expected_tests(t.name)
+            isolated_run.expected_tests(t.name)
     subs = discover.discover(Path(submissions), out / ".work")
     if not subs:
         raise NotFound(f"no submissions (folders or .zip files) in {submissions}")

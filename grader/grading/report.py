@@ -9,7 +9,7 @@ from pathlib import Path
 
 from grader.core import manifest
 from grader.core.files import atomic_write
-from grader.core.messages import key_lines, rank
+from grader.core.failure_lines import key_lines, rank
 from grader.core.i18n import pick
 from grader.grading import names, records
 from grader.grading.score import TestScore, exercise_totals

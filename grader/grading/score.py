@@ -39,11 +39,11 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
     """Points per test, by the kit's one rule (``grader.core.scoring``): ``reported`` and
     ``gate`` tests are collected from the kit's own test files unless given."""
     if reported is None:
-        from grader.grading.sandbox import reported_tests
+        from grader.grading.isolated_run import reported_tests
 
         reported = reported_tests(topic.name)
     if gates is None:
-        from grader.grading.sandbox import gate_tests
+        from grader.grading.isolated_run import gate_tests
 
         gates = gate_tests(topic.name)
     by_exercise: dict[str, list[TestResult]] = {}

@@ -27,7 +27,7 @@ from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, TestResult
-from grader.grading import (box, discover, pipeline, readiness, records, report, sandbox,
+from grader.grading import (box, discover, pipeline, readiness, records, report, isolated_run,
                             score, training_grade)
 
 FINAL_OK = {"COMPLETED"}
@@ -218,7 +218,7 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprin
     for topic in plan.infos:
         graded = plan.ready.graded_exercises(topic)
         results = {n: TestResult(n, Outcome.MISSING, reason)
-                   for n in sandbox.expected_tests(topic.name)
+                   for n in isolated_run.expected_tests(topic.name)
                    if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
                    in graded}
         scores += score.score_topic(topic, results)

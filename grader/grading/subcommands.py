@@ -10,9 +10,10 @@ from grader.grading.classview import commands as classview_commands
 
 ORDER = 10
 USAGE = {"en": "Instructors:  {prog} doctor | grade SUBMISSIONS --out DIR | report DIR | "
-               "export DIR --format moodle|canvas|csv --out FILE",
+               "feedback DIR --lang vi|en | export DIR --format moodle|canvas|csv --out FILE",
          "vi": "Giảng viên:   {prog} doctor | grade BÀI_NỘP --out THƯ_MỤC | report THƯ_MỤC | "
-               "export THƯ_MỤC --format moodle|canvas|csv --out TỆP"}
+               "feedback THƯ_MỤC --lang vi|en | export THƯ_MỤC --format moodle|canvas|csv "
+               "--out TỆP"}
 
 
 def register(command, h) -> None:

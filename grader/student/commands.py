@@ -7,7 +7,7 @@ import difflib
 from grader.core import manifest, paths
 from grader.core.i18n import pick
 from grader.core.markers import without_markers
-from grader.student.messages import MSG, say
+from grader.student.texts import MSG, say
 from grader.student.state import load_state, save_state
 from grader.student.status import (DONE, NO_DATA, NOT_STARTED, record, run_topic_tests,
                                    score_exercise, statuses, target_root)

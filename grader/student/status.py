@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import manifest, markers, paths, runner, scoring
-from grader.core.messages import key_lines, rank
+from grader.core.failure_lines import key_lines, rank
 from grader.core.results import Outcome, TestResult
 from grader.course.data import fetch_command
 from grader.core.testfiles import visible_test_files

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader.core import manifest, paths, runner, scoring
 from grader.core.i18n import pick
-from grader.core.messages import key_lines
+from grader.core.failure_lines import key_lines
 from grader.core.results import TestResult
 from grader.core.testfiles import is_hidden, topic_test_files
 

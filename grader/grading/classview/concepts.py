@@ -2,7 +2,7 @@
 
 The kit's checks end a failure with ``concept: ...`` (``khái niệm: ...`` in Vietnamese,
 ``grader.testkit.checks``); architecture tables, import errors, unfinished TODOs and the
-kit's explanations of raw errors have their own fixed wording (``grader.core.messages``).
+kit's explanations of raw errors have their own fixed wording (``grader.core.failure_lines``).
 Anything else is grouped by its first error line with numbers and quoted values masked,
 so "after 40 steps 0.109" and "after 40 steps 0.113" are one misunderstanding.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from grader.grading.classview.load import Student, exercise_of
 from grader.core.i18n import pick
-from grader.core.messages import key_lines
+from grader.core.failure_lines import key_lines
 from grader.grading.report import test_output
 
 _CONCEPT = re.compile(r"(?:concept|khái niệm):\s*(.+)$", re.IGNORECASE)
