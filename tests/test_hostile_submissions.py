@@ -173,6 +173,8 @@ ZEROED = {"pinned_table": "01_cnn/models", "pinned_float64": "01_cnn/models",
           "aten_convolution": "01_cnn/naive_conv", "dynamic_lookup": "01_cnn/naive_conv"}
 
 # name: (file, edit or None to delete, expected reason in feedback, full marks expected?)
+# naive_conv.py has a source rule (no module but torch, numpy and math), whose message the
+# feedback shows first: cases about the process (exit, forks) live in other files.
 CASES = {
     "syntax_error": ("params.py", lambda t: t.replace("def linear_param_count(",
                                                       "def linear_param_count(:"),
@@ -183,7 +185,7 @@ CASES = {
     "memory_bomb": ("models.py", _prepend("hog = []\nwhile True:\n    hog.append(bytearray(10**8))"),
                     "MemoryError", False),
     "os_exit": ("feature_maps.py", _prepend("import os\nos._exit(0)"), "ended early", False),
-    "sys_exit": ("naive_conv.py", _prepend("import sys\nsys.exit(0)"), "called exit", False),
+    "sys_exit": ("models.py", _prepend("import sys\nsys.exit(0)"), "called exit", False),
     "always_equal": ("params.py", lambda t: t + ALWAYS_EQUAL, "returned:  0", False),
     "inprocess_forger": ("params.py", lambda t: t + FORGE_IN_PROCESS, "returned:  7", False),
     "reference_copier": ("params.py", lambda t: t + COPY_REFERENCE, "returned:  11", False),
