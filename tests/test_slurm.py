@@ -41,10 +41,14 @@ def cluster(tmp_path_factory):
 def _without_drawn_example(test):
     """Hypothesis draws fresh examples on every grading run (so none can be precomputed):
     the example a failing test names differs between two runs, its verdict does not."""
-    output = test.get("output", "")
-    cuts = [i for i in (output.find(m) for m in ("Failing test case", "Falsifying example"))
-            if i >= 0]
-    return {**test, "output": output[:min(cuts)] if cuts else output}
+    def cut(output: str) -> str:
+        cuts = [i for i in (output.find(m) for m in ("Failing test case", "Falsifying example"))
+                if i >= 0]
+        return output[:min(cuts)] if cuts else output
+
+    both = test.get("output_i18n")
+    return {**test, "output": cut(test.get("output", "")),
+            **({"output_i18n": {k: cut(v) for k, v in both.items()}} if both else {})}
 
 
 def _comparable(result):
