@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
+import signal
 import select
 import struct
 import sys
@@ -124,6 +125,9 @@ def watch(topic: str | None, target: str | None, lang: str, interval: float = 0.
     if watcher is None:
         watcher, how = Poller(folder, interval), say("polling", lang, s=interval)
     print(say("watching", lang, folder=folder, how=how), flush=True)
+    # Ctrl-C stops watch even where it started with SIGINT ignored (a background job of a
+    # shell without job control passes that on).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         checker = Checker(topic, target, lang, warm_mode=not cold)
         checker.check()
