@@ -1,7 +1,8 @@
 """Fixtures of the kit's own suite, and its tiers (see tests/tiers.py).
 
 * ``--all``: the all tier; without it the quick tier runs (``./kit test``);
-* ``--cnnkit-times FILE``: each test file's seconds, as JSON (tools/test_times.py);
+* ``--cnnkit-times=FILE``: each test file's seconds, as JSON (tools/test_times.py; with
+  ``=``: a path given apart that exists would make pytest look for its settings there);
 * each failure ends with the command that reruns it alone, and the failures are kept in
   ``.cnnkit-lastfailed`` for ``./kit test --last-failed``.
 """

@@ -4,7 +4,7 @@
     python tools/test_times.py add --tier quick RUN.json         # a whole run's --cnnkit-times
     python tools/test_times.py table                             # rewrite the table
 
-Each measure runs ``./kit test [--all] FILE --cnnkit-times JSON`` (cold: a fresh process,
+Each measure runs ``./kit test [--all] FILE --cnnkit-times=JSON`` (cold: a fresh process,
 module fixtures built from nothing) and keeps the seconds in docs/test_times.json, with
 the date and the machine's load. The table lists every test file with its time in each
 tier; a file not measured yet says so.
@@ -54,7 +54,7 @@ def measure(tier: str, files: list[str]) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "times.json"
             cmd = ["./kit", "test", "-q", *(["--all"] if tier == "all" else []), file,
-                   "--cnnkit-times", str(out)]
+                   f"--cnnkit-times={out}"]
             print("$", " ".join(cmd), flush=True)
             code = subprocess.run(cmd, cwd=ROOT).returncode
             if not out.exists():
