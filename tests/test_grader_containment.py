@@ -186,9 +186,12 @@ def test_source_rule_gives_an_unfinished_file_nothing(tmp_path, body):
     """The rule holds for a finished file only: a stub (the kit's or nbgrader's) earns no
     point from it, and the message quotes what the stub says."""
     path = tmp_path / "naive_conv.py"
-    path.write_text(SOLUTION.replace(BODY, body + BODY))
+    start = SOLUTION.index("    ### BEGIN SOLUTION")  # the region a stub replaces
+    end = SOLUTION.index("### END SOLUTION\n") + len("### END SOLUTION\n")
+    path.write_text(SOLUTION[:start] + body + SOLUTION[end:])
     problem = source_rules.no_builtin_conv_problem(path)
     assert problem and "not finished" in problem, problem
-    (tmp_path / "done.py").write_text(SOLUTION.replace(
-        BODY, "    if stride < 1:\n        raise NotImplementedError('stride < 1')\n" + BODY))
-    assert source_rules.no_builtin_conv_problem(tmp_path / "done.py") is None
+    for unsupported in ("raise NotImplementedError('stride < 1')", "raise NotImplementedError"):
+        (tmp_path / "done.py").write_text(SOLUTION.replace(
+            BODY, f"    if stride < 1:\n        {unsupported}\n" + BODY))  # a student's own
+        assert source_rules.no_builtin_conv_problem(tmp_path / "done.py") is None, unsupported

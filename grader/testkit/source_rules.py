@@ -111,22 +111,36 @@ def scan_file(path: Path) -> list[Finding]:
     return scan(Path(path).read_text(encoding="utf-8", errors="replace"))
 
 
+def _stub_body(body: list) -> bool:
+    """A function body that is only ``raise NotImplementedError`` (a docstring, comments
+    and ``pass`` aside): nbgrader's stub, not a student's unsupported case."""
+    rest = [n for n in body if not isinstance(n, ast.Pass) and not (
+        isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    return len(rest) == 1 and _not_implemented(rest[0]) is not None
+
+
+def _not_implemented(node) -> str | None:
+    """The text of ``raise NotImplementedError(...)`` ("" when it has none), else None."""
+    if not isinstance(node, ast.Raise) or node.exc is None:
+        return None
+    call = node.exc if isinstance(node.exc, ast.Call) else None
+    if getattr(call.func if call else node.exc, "id", "") != "NotImplementedError":
+        return None
+    arg = call.args[0] if call and call.args else None
+    return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else ""
+
+
 def unfinished(source: str) -> list[str]:
-    """What the file's stub lines say: ``raise NotImplementedError("TODO: ...")`` (the
-    kit's stubs) or a bare ``raise NotImplementedError()`` (nbgrader's)."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if not isinstance(node, ast.Raise) or node.exc is None:
-            continue
-        call = node.exc if isinstance(node.exc, ast.Call) else None
-        if getattr(call.func if call else node.exc, "id", "") != "NotImplementedError":
-            continue
-        text = call.args[0].value if call and call.args and isinstance(
-            call.args[0], ast.Constant) and isinstance(call.args[0].value, str) else None
-        if text is None and not (call and call.args):
-            found.append("raise NotImplementedError()")
-        elif text is not None and text.startswith("TODO"):
-            found.append(text)
+    """What the file's stub lines say: ``raise NotImplementedError("TODO: ...")`` anywhere
+    (the kit's stubs), or a function whose whole body is ``raise NotImplementedError()``
+    (nbgrader's). A student's own ``raise NotImplementedError`` for a case they do not
+    support is neither."""
+    tree = ast.parse(source)
+    found = [text for node in ast.walk(tree)
+             if (text := _not_implemented(node)) and text.startswith("TODO")]
+    found += ["raise NotImplementedError()" for node in ast.walk(tree)
+              if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+              and _stub_body(node.body) and not _not_implemented(node.body[-1])]
     return found
 
 
