@@ -34,12 +34,13 @@ def plain_loop() -> None:
     from torch.utils.data import DataLoader, TensorDataset, random_split
     from torchvision import datasets
 
+    from grader.course import training
     from grader.course.data import locate
     from grader.testkit import targets
 
     topic = KIT / "solutions" / "02_training"
     PyTorchCNN = targets.import_exercise(topic, "cnn").PyTorchCNN
-    quick = targets.import_exercise(topic, "train").PROFILES["quick"]
+    quick = training.settings("02_training", "mnist", "quick")
     torch.set_num_threads(quick["threads"])
     torch.manual_seed(SEED)
     root = str(locate("mnist"))

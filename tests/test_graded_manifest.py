@@ -56,6 +56,38 @@ threshold = { quick = 0.43, full = 0.95 }
     assert three.floor_for("quick", "cpu") == 0.43  # no floor: all or nothing
 
 
+def test_a_variants_settings_overlay_its_tasks_profile_by_profile():
+    """The run settings live in topic.toml alone; a variant changes only what it names."""
+    topic = _topic("""
+[graded.transfer.settings]
+quick = { image_size = 96, n_train = 5000, max_epochs = 20 }
+full = { image_size = 224, n_train = 0, max_epochs = 50 }
+
+[graded.transfer.variant.1]
+threshold = 0.6
+
+[graded.transfer.variant.2]
+threshold = 0.5
+settings.quick = { n_train = 2000, max_epochs = 2 }
+""")
+    one, two = topic.training("transfer", 1), topic.training("transfer", 2)
+    assert one.settings_for("quick") == {"image_size": 96, "n_train": 5000, "max_epochs": 20}
+    assert two.settings_for("quick") == {"image_size": 96, "n_train": 2000, "max_epochs": 2}
+    assert two.settings_for("full") == one.settings_for("full")
+    two.settings_for("quick")["n_train"] = 1  # a copy: a caller cannot change the manifest
+    assert two.settings_for("quick")["n_train"] == 2000
+
+
+def test_the_reference_runs_read_their_settings_from_topic_toml():
+    from grader.course import training
+
+    assert training.settings("02_training", "mnist", "full")["max_epochs"] == 10  # the slide's
+    assert training.settings("03_transfer", "transfer", "quick", 2)["max_epochs"] == 2
+    for topic in ("02_training", "03_transfer"):
+        source = (paths.solutions_dir() / topic / "train.py").read_text(encoding="utf-8")
+        assert "training.settings(" in source and "PROFILES" not in source
+
+
 @pytest.mark.parametrize("bad, words", [
     ("threshold = { quick = 0.96 }", "exactly the profiles"),
     ("threshold = { quick = 0.96, full = { cpu = 0.9 } }", "exactly the device classes"),
@@ -65,6 +97,8 @@ threshold = { quick = 0.43, full = 0.95 }
     ("threshold = 0.9\npoints = -1", "points must be a number >= 0"),
     ("threshold = 0.9\nbudget_s = { quick = 0 }", "positive number of seconds"),
     ("points = 10", "threshold"),
+    ("threshold = 0.9\nsettings.quick = { epochs = [1, 2] }", "numbers, strings and booleans"),
+    ("threshold = 0.9\nsettings.fast = { epochs = 1 }", "unknown profile fast"),
 ])
 def test_malformed_graded_tables_are_refused(bad, words):
     with pytest.raises(BadInput, match=words):
@@ -158,6 +192,8 @@ def topic02(tmp_path):
     ('function = "train.py:train_mnist"', 'function = "trainer.py:train_mnist"',
      "its function's file trainer.py does not exist"),
     ('function = "train.py:train_mnist"', '', "declares no `function"),
+    ("[graded.mnist.settings]\n", "[graded.mnist.unused]\n",
+     "a gradebook column needs settings for quick"),
     ('data = "mnist"', 'data = "mnist-c"', "data 'mnist-c' is not in datasets/manifest.toml"),
 ])
 def test_dev_check_reports_broken_graded_tables(topic02, old, new, expected):

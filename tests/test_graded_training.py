@@ -30,7 +30,7 @@ def test_transfer_quick_reaches_threshold_on_held_out_images(tmp_path):
     held = heldout.cifar10(heldout.new_secret(), n=2000)
     result = _solution("03_transfer", "train").train_transfer(
         variant=1, profile="quick", backbone=spec.backbone["quick"], out_dir=tmp_path)
-    image_size = _solution("03_transfer", "train").PROFILES["quick"]["image_size"]
+    image_size = spec.settings_for("quick")["image_size"]
     features = reference_eval.backbone_features(spec.backbone["quick"], held.images, image_size)
     state = weights_io.checked_state_dict(result["weights"])
     accuracy = heldout.score(reference_eval.head_predictions(state, features), held.labels)

@@ -28,22 +28,6 @@ from grader.course.data import locate
 from .datamodule import Cifar10DataModule
 from .transfer import head_name, load_backbone, prepare_finetuning, preprocessing
 
-PROFILES = {
-    # CPU, minutes: a seeded subset at 96 px. Variants 2 and 3 run the backbone every step.
-    # One thread: the robust choice on shared cores (see training.make_deterministic).
-    "quick": dict(image_size=96, n_train=5000, n_val=1000, n_test=2000, max_epochs=20,
-                  batch_size=64, learning_rate=0.05, accelerator="cpu", cache_features=True,
-                  threads=1, num_workers=0),
-    # The lecture's settings: all of CIFAR-10 at 224 px, 50 epochs, SGD lr 0.1, on a GPU;
-    # 8 loader processes decode and resize the JPEGs, or the GPU would wait for them.
-    "full": dict(image_size=224, n_train=None, n_val=None, n_test=None, max_epochs=50,
-                 batch_size=64, learning_rate=0.1, accelerator="auto", cache_features=True,
-                 threads=2, num_workers=8),
-}
-# Variants 2 and 3 run the backbone at every step: on the CPU, fewer images and epochs.
-QUICK_FINETUNE = dict(n_train=2000, n_val=500, max_epochs=2, learning_rate=0.01)
-
-
 def build_datamodule(data_path, weights, batch_size=64, image_size=224):
     """A Cifar10DataModule whose train and test data both get the weights' preprocessing."""
     # TODO: the preprocessing the backbone was trained with (see transfer.py)
@@ -140,8 +124,7 @@ def _images_id(data_path, settings, seed):
 
 def _setup(variant, profile, backbone, seed, data_path, overrides):
     profile = training.resolve_profile(profile)
-    settings = {**PROFILES[profile], **(QUICK_FINETUNE if profile == "quick" and variant != 1
-                                         else {}), **overrides}
+    settings = {**training.settings("03_transfer", "transfer", profile, variant), **overrides}
     kit_weights.ensure_available(backbone)  # never fall back to random weights in silence
     weights = kit_weights.weights_enum(backbone)
     data_path = data_path or (locate("cifar10-jpg") / "cifar10-jpg")

@@ -15,11 +15,13 @@ Format 2 (this kit) describes each graded training as a gradebook column::
     function = "train.py:train_mnist"            # what a graded run calls
     data = "mnist"                               # where its held-out images come from
     threshold = { quick = 0.97, full = { cpu = 0.98, gpu = 0.985 } }   # full points from
+    settings.quick = { max_epochs = 2, batch_size = 64 }   # what the run's function reads
 
 A number holds for both device classes (``cpu``, ``gpu``); a table gives each its own.
 Between the floor and the threshold the points grow linearly (``training_points``). A
 task with variants lists them under ``[graded.<task>.variant.<n>]``; what the task table
-itself sets (``budget_s``, ``backbone``, ...) is the default of each variant. Format 1's
+itself sets (``budget_s``, ``backbone``, ...) is the default of each variant, and a
+variant's ``settings`` overlay the task's, profile by profile. Format 1's
 ``[graded]`` (bare thresholds per profile) is still read: its tasks carry no points.
 """
 
@@ -39,7 +41,8 @@ READABLE_FORMATS = (1, 2)
 TOPIC_KEYS = {"format", "title", "timeout_s"}
 EXERCISE_KEYS = {"name", "file", "points", "title", "hints", "data"}
 TOP_KEYS = {"topic", "exercises", "graded"}
-GRADED_ITEM_KEYS = {"points", "floor", "threshold", "budget_s", "backbone", "function", "data"}
+GRADED_ITEM_KEYS = {"points", "floor", "threshold", "budget_s", "backbone", "function", "data",
+                    "settings"}
 GRADED_TASK_KEYS = GRADED_ITEM_KEYS | {"variant"}
 PROFILES = ("quick", "full")
 DEVICE_CLASSES = ("cpu", "gpu")
@@ -79,6 +82,14 @@ class GradedTraining:
     backbone: dict[str, str] = field(default_factory=dict)  # profile -> backbone to use
     function: str = ""  # "train.py:train_mnist": the file and the function a run calls
     data: str = ""  # its held-out images' data set (a name in datasets/manifest.toml)
+    settings: dict[str, dict] = field(default_factory=dict)  # profile -> the run's settings
+
+    def settings_for(self, profile: str) -> dict:
+        """A fresh copy of ``profile``'s run settings (epochs, batch size, learning rate...)."""
+        if profile not in self.settings:
+            raise UnknownName(f"graded {self.name}: no [graded.{self.task}.settings.{profile}] "
+                              f"in {self.topic}/{MANIFEST_NAME}")
+        return dict(self.settings[profile])
 
     @property
     def file_and_function(self) -> tuple[str, str]:
@@ -235,7 +246,30 @@ def _training(topic: str, task: str, variant: int | None, item: dict) -> GradedT
         floor=floor, budget_s=_per_profile(item.get("budget_s"), f"{where} budget_s", _positive),
         backbone=_per_profile(item.get("backbone"), f"{where} backbone", str),
         function=_text(item.get("function", ""), f"{where} function"),
-        data=_text(item.get("data", ""), f"{where} data"))
+        data=_text(item.get("data", ""), f"{where} data"),
+        settings=_settings(item.get("settings"), f"{where} settings"))
+
+
+SETTING_TYPES = (bool, int, float, str)
+
+
+def _settings(value, where: str) -> dict[str, dict]:
+    """``{quick = {max_epochs = 2, ...}, full = {...}}``: flat tables of plain values."""
+    tables = _per_profile(value, where, lambda table: table)
+    for profile, table in tables.items():
+        if not isinstance(table, dict) or not all(isinstance(v, SETTING_TYPES)
+                                                  for v in table.values()):
+            raise ValueError(f"{where}.{profile} must be a table of numbers, strings and "
+                             f"booleans, not {table!r}")
+    return tables
+
+
+def _merged_settings(task: dict, variant: dict) -> dict:
+    """A variant's settings overlay its task's, profile by profile."""
+    base, over = task.get("settings") or {}, variant.get("settings") or {}
+    if not (isinstance(base, dict) and isinstance(over, dict)):
+        return over or base  # _settings names the mistake
+    return {p: {**base.get(p, {}), **over.get(p, {})} for p in {*base, *over}}
 
 
 def _text(value, where: str) -> str:
@@ -276,7 +310,9 @@ def parse_trainings(topic: str, graded: dict, format: int | None = FORMAT
             raise ValueError(f"[graded.{task}.variant] must hold tables such as "
                              f"[graded.{task}.variant.1]")
         for key in sorted(variants, key=lambda k: int(k)):
-            out.append(_training(topic, task, int(key), {**defaults, **variants[key]}))
+            item = {**defaults, **variants[key]}
+            item["settings"] = _merged_settings(defaults, variants[key])
+            out.append(_training(topic, task, int(key), item))
     return tuple(out)
 
 

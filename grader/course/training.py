@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from grader.core import manifest
 from grader.core.errors import BadInput
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
@@ -28,6 +29,12 @@ def resolve_profile(profile: str, has_gpu: bool | None = None) -> str:
 
         has_gpu = torch.cuda.is_available()
     return "full" if has_gpu else "quick"
+
+
+def settings(topic: str, task: str, profile: str, variant: int | None = None) -> dict:
+    """The run settings of ``profile`` for a graded task, as its ``topic.toml`` declares them
+    (``[graded.<task>.settings]``): the one place they live, read by the run and the grader."""
+    return manifest.load_topic(topic).training(task, variant).settings_for(profile)
 
 
 def make_deterministic(seed: int, threads: int = 2) -> None:

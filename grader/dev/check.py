@@ -108,6 +108,9 @@ def check_graded(graded: dict, topic: manifest.Topic, where: str) -> list[str]:
             if profile not in spec.budget_s:
                 problems.append(f"{label}: a gradebook column needs budget_s for {profile} "
                                 "(the time limit of one graded run)")
+            if profile not in spec.settings:
+                problems.append(f"{label}: a gradebook column needs settings for {profile} "
+                                f"([graded.{spec.task}.settings], what the run reads)")
             for cls in manifest.DEVICE_CLASSES:
                 if spec.floor_for(profile, cls) >= spec.threshold_for(profile, cls):
                     problems.append(f"{label}: floor {spec.floor_for(profile, cls):g} must lie "

@@ -34,13 +34,13 @@ from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.core.results import Outcome
 from grader.course import weights_io
+from grader.course.training import settings as training_settings
 from grader.grading import devices, heldout, hidden_test_set
 from grader.grading.score import TestScore
 
 HELD_OUT = {"mnist": 5000, "cifar10": 2000}  # images held out of the box, of 10,000
 EXCHANGE_MEMORY_MB = 1536  # what reading one run's answer may add to the child's memory
 EXCHANGE_START_S = 180  # the child's own start and the worker's, beyond the run's budget
-IMAGE_SIZE = {"quick": 96, "full": 224}  # the reference's transfer profiles (fallback)
 
 
 @dataclass
@@ -286,14 +286,8 @@ def _evaluated(spec: manifest.GradedTraining, profile: str) -> str:
 
 
 def _image_size(profile: str) -> int:
-    """The transfer profile's image size, as the reference solution sets it."""
-    from grader.core import paths
-    from grader.testkit import targets
-
-    folder = paths.solutions_dir() / "03_transfer"
-    if (folder / "train.py").is_file():
-        return int(targets.import_exercise(folder, "train").PROFILES[profile]["image_size"])
-    return IMAGE_SIZE[profile]
+    """The transfer profile's image size, as its topic.toml declares it."""
+    return int(training_settings("03_transfer", "transfer", profile, 1)["image_size"])
 
 
 def _evaluate(training: TrainingPlan, spec: manifest.GradedTraining, profile: str, state,
@@ -314,8 +308,6 @@ def _evaluate(training: TrainingPlan, spec: manifest.GradedTraining, profile: st
 def _exchange(folder: Path, request: dict) -> tuple[dict, dict | None, bytes]:
     """Run ``training_exchange`` as a child process on ``request``; read back, with caps,
     what it kept: ``(facts, weights or None, png)``."""
-    from grader.course import weights_io
-
     request_path = folder / "request.pkl"
     request_path.write_bytes(pickle.dumps(request))
     out = folder / "out"

@@ -19,20 +19,12 @@ from .cnn import PyTorchCNN
 from .datamodule import MnistDataModule
 from .lightning_model import LightningModel
 
-PROFILES = {
-    # CPU: all the data, two epochs; one thread, the robust choice on shared cores.
-    "quick": dict(max_epochs=2, batch_size=64, learning_rate=0.1, accelerator="cpu",
-                  threads=1, in_memory=True),
-    # The lecture's settings: ten epochs, on the GPU when there is one.
-    "full": dict(max_epochs=10, batch_size=64, learning_rate=0.1, accelerator="auto",
-                 threads=2, in_memory=True),
-}
-
 
 def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", **overrides):
     """Train ``PyTorchCNN`` on MNIST and evaluate it on all 10,000 test images.
 
-    ``overrides`` replace profile settings (``max_epochs``, ``batch_size``,
+    The profile's settings are declared in ``topic.toml`` (``[graded.mnist.settings]``);
+    ``overrides`` replace them (``max_epochs``, ``batch_size``,
     ``learning_rate``, ``accelerator``, ``threads``, ``in_memory``) or limit batches for a
     smoke test (``limit_train_batches``, ``limit_val_batches``, ``limit_test_batches``).
     Returns a dict with ``test_acc``, ``val_acc``, the settings, the time taken,
@@ -42,7 +34,7 @@ def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", 
     the accuracy itself, on images this run never sees.
     """
     profile = training.resolve_profile(profile)
-    settings = {**PROFILES[profile], **overrides}
+    settings = {**training.settings("02_training", "mnist", profile), **overrides}
     limits = {k: settings.pop(k) for k in list(settings) if k.startswith("limit_")}
     training.make_deterministic(seed, threads=settings["threads"])
     out_dir = Path(out_dir)
