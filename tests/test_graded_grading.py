@@ -5,19 +5,17 @@ images; what the run reports earns nothing."""
 import json
 import shutil
 import threading
-import zipfile
 
 import pytest
 
-from grader.core import manifest, paths
+from grader.core import manifest
 from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome
 from grader.grading import box, report, training_grade
 from grader.grading import score as scoring
 from support.data_needs import skip_unless_available
+from support.graded_runs import TOPIC, graded_with, mnist_spec, sample_topic
 
-SAMPLES = paths.KIT_ROOT / "samples" / "submissions"
-TOPIC = "02_training"
 
 FORGER = '''
 """Reports a perfect run without training, and hands back untrained weights."""
@@ -45,16 +43,6 @@ def train_mnist(out_dir=None, **kwargs):
 '''
 
 
-def _topic_dir(tmp_path, sample: str):
-    with zipfile.ZipFile(SAMPLES / f"{sample}.zip") as zf:
-        zf.extractall(tmp_path / sample)
-    return tmp_path / sample / "exercises" / TOPIC
-
-
-def _spec():
-    return manifest.load_topic(TOPIC).training("mnist")
-
-
 @pytest.fixture
 def boxed():
     reason = box.available(DEFAULTS)
@@ -62,25 +50,18 @@ def boxed():
         pytest.skip(reason)
 
 
-def test_reported_perfect_accuracy_without_training_earns_nothing(tmp_path, boxed):
-    skip_unless_available("mnist")
-    topic_dir = _topic_dir(tmp_path, "alice")
-    (topic_dir / "train.py").write_text(FORGER)
-    plan = training_grade.plan("quick")
-    done = training_grade.run_one(TOPIC, _spec(), topic_dir, plan, DEFAULTS, DEFAULTS.box_uid)
+def test_reported_perfect_accuracy_without_training_earns_nothing(tmp_path):
+    done = graded_with(tmp_path, FORGER)
     assert done.record["reported"]["test_acc"] == 1.0  # shown ...
     assert done.score.score == 0.0 and done.record["points"] == 0.0  # ... never scored
     assert done.record["accuracy"] < 0.2, done.record
     assert "floor" in done.record["reason"]["en"] and "mức sàn" in done.record["reason"]["vi"]
 
 
-def test_the_box_reads_only_the_public_rest_of_the_test_set(tmp_path, boxed):
+def test_the_box_reads_only_the_public_rest_of_the_test_set(tmp_path):
     """The held-out images are not in the box: the test set it reads is the rest."""
-    skip_unless_available("mnist")
-    topic_dir = _topic_dir(tmp_path, "alice")
-    (topic_dir / "train.py").write_text(LOOKUP)
     plan = training_grade.plan("quick")
-    done = training_grade.run_one(TOPIC, _spec(), topic_dir, plan, DEFAULTS, DEFAULTS.box_uid)
+    done = graded_with(tmp_path, LOOKUP, plan=plan)
     held = plan.heldout("mnist")
     assert done.record["reported"]["test_acc"] == 10000 - len(held)  # it saw the rest only
     assert done.record["accuracy"] is None and done.score.score == 0.0  # no weights
@@ -107,12 +88,8 @@ probes.training_run = _forged
 '''
 
 
-def test_a_forged_probe_answer_is_scored_zero_and_saved_as_plain_data(tmp_path, boxed):
-    skip_unless_available("mnist")
-    topic_dir = _topic_dir(tmp_path, "alice")
-    (topic_dir / "train.py").write_text(FORGED_FACTS)
-    done = training_grade.run_one(TOPIC, _spec(), topic_dir, training_grade.plan("quick"),
-                                  DEFAULTS, DEFAULTS.box_uid)
+def test_a_forged_probe_answer_is_scored_zero_and_saved_as_plain_data(tmp_path):
+    done = graded_with(tmp_path, FORGED_FACTS)
     assert done.score.score == 0.0 and done.record["accuracy"] is None
     assert done.curves_png == b""
     assert done.record["reported"] == {"device": "x" * 80}
@@ -121,30 +98,21 @@ def test_a_forged_probe_answer_is_scored_zero_and_saved_as_plain_data(tmp_path, 
 
 
 def test_weights_that_do_not_fit_the_lecture_network_earn_nothing_with_the_reason(
-        tmp_path, boxed):
-    skip_unless_available("mnist")
-    topic_dir = _topic_dir(tmp_path, "alice")
-    (topic_dir / "train.py").write_text(FORGER.replace(
-        "PyTorchCNN(10).state_dict()", "{'w': torch.zeros(3)}"))
-    done = training_grade.run_one(TOPIC, _spec(), topic_dir, training_grade.plan("quick"),
-                                  DEFAULTS, DEFAULTS.box_uid)
+        tmp_path):
+    done = graded_with(tmp_path, FORGER.replace("PyTorchCNN(10).state_dict()",
+                                                "{'w': torch.zeros(3)}"))
     assert done.score.score == 0.0 and done.record["accuracy"] is None
     assert "lecture's network" in done.record["reason"]["en"], done.record["reason"]
     assert "mạng của bài giảng" in done.record["reason"]["vi"]
 
 
-def test_the_import_and_the_run_share_one_time_budget(tmp_path, boxed):
+def test_the_import_and_the_run_share_one_time_budget(tmp_path):
     """4 s at import and 4 s in the call: each fits a budget of 6 s, both together do not."""
     import dataclasses
 
-    skip_unless_available("mnist")
-    topic_dir = _topic_dir(tmp_path, "alice")
-    (topic_dir / "train.py").write_text(
-        "import time\ntime.sleep(4)\n" + FORGER.replace(
-            "    return {", "    time.sleep(4)\n    return {"))
-    spec = dataclasses.replace(_spec(), budget_s={"quick": 6, "full": 6})
-    done = training_grade.run_one(TOPIC, spec, topic_dir, training_grade.plan("quick"),
-                                  DEFAULTS, DEFAULTS.box_uid)
+    spec = dataclasses.replace(mnist_spec(), budget_s={"quick": 6, "full": 6})
+    done = graded_with(tmp_path, "import time\ntime.sleep(4)\n" + FORGER.replace(
+        "    return {", "    time.sleep(4)\n    return {"), spec=spec)
     assert done.score.score == 0.0
     assert "time budget of 6 s" in done.record["reason"]["en"], done.record["reason"]
     assert "6 giây" in done.record["reason"]["vi"]
@@ -158,21 +126,21 @@ def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, 
     assert (plan.profile, plan.kind) == ("full", "gpu")
     dirs = []
     for name in ("a", "b"):
-        topic_dir = _topic_dir(tmp_path / name, "alice")
+        topic_dir = sample_topic(tmp_path / name, "alice")
         (topic_dir / "train.py").write_text(FORGER.replace(
             "import torch\n", "import time\nimport torch\n").replace(
             "    return {", "    time.sleep(4)\n    return {"))
         dirs.append(topic_dir)
     done = []
     threads = [threading.Thread(target=lambda d=d: done.append(training_grade.run_one(
-        TOPIC, _spec(), d, plan, DEFAULTS, DEFAULTS.box_uid - i))) for i, d in enumerate(dirs)]
+        TOPIC, mnist_spec(), d, plan, DEFAULTS, DEFAULTS.box_uid - i))) for i, d in enumerate(dirs)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert sorted(d.record["device"] for d in done) == ["GPU 0", "GPU 1"]
     assert plan.queue.peak["gpu"] == 2  # both held at once
-    assert all(d.record["threshold"] == _spec().threshold_for("full", "gpu") for d in done)
+    assert all(d.record["threshold"] == mnist_spec().threshold_for("full", "gpu") for d in done)
 
 
 @pytest.mark.slow
@@ -184,7 +152,7 @@ def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
     done = {}
 
     def grade(name, uid):
-        done[name] = training_grade.run_one(TOPIC, _spec(), _topic_dir(tmp_path, name), plan,
+        done[name] = training_grade.run_one(TOPIC, mnist_spec(), sample_topic(tmp_path, name), plan,
                                             DEFAULTS, uid)
 
     threads = [threading.Thread(target=grade, args=(n, DEFAULTS.box_uid - i))
@@ -196,7 +164,7 @@ def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
     alice, dung = done["alice"].record, done["dung"].record
     print(f"\nquick MNIST through the grader: alice {alice['accuracy']} in "
           f"{alice['train_seconds']} s, dung {dung['accuracy']} in {dung['train_seconds']} s")
-    assert alice["points"] == alice["max_points"] == _spec().points, alice
+    assert alice["points"] == alice["max_points"] == mnist_spec().points, alice
     assert alice["accuracy"] >= alice["threshold"]
     assert dung["points"] == 0.0 and dung["accuracy"] <= dung["floor"], dung
     assert done["alice"].curves_png.startswith(b"\x89PNG")

@@ -1,8 +1,6 @@
 """Plausible wrong answers for topic 03_transfer: each must be caught, with the concept named."""
 
-import pytest
-
-from support.mutation import Mutant, assert_caught_in_every_mode, run_both
+from support.mutation import Mutant, caught_in_every_mode
 
 TOPIC = "03_transfer"
 FREEZE_THEN_HEAD = """    if variant in (1, 2):
@@ -62,12 +60,4 @@ MUTANTS = [
            "never augmented"),
 ]
 
-
-@pytest.fixture(scope="module")
-def outcomes():
-    return run_both(TOPIC, MUTANTS)
-
-
-@pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.id)
-def test_mutant_is_caught(mutant, outcomes):
-    assert_caught_in_every_mode(mutant, outcomes)
+outcomes, test_mutant_is_caught = caught_in_every_mode(TOPIC, MUTANTS)

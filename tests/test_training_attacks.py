@@ -17,7 +17,6 @@ import resource
 import subprocess
 import sys
 import textwrap
-import zipfile
 
 import pytest
 import torch
@@ -26,9 +25,8 @@ from hypothesis import strategies as st
 
 from grader.course import heldout_images, reference_eval, weights_io
 from grader.grading import training_grade
-from support.data_needs import skip_unless_available
+from support.graded_runs import graded_with
 
-SAMPLES = training_grade.Path(__file__).resolve().parents[1] / "samples" / "submissions"
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -84,26 +82,10 @@ def train_mnist(out_dir=None, **kwargs):
 
 
 def test_a_nearest_neighbour_run_earns_no_training_points(tmp_path):
-    from grader.core.limits import DEFAULTS
-    from grader.grading import box
-
-    skip_unless_available("mnist")
-    if box.available(DEFAULTS):
-        pytest.skip(box.available(DEFAULTS))
-    topic_dir = topic_dir_of(tmp_path, "alice")
-    (topic_dir / "train.py").write_text(NEAREST_NEIGHBOUR)
-    spec = training_grade.manifest.load_topic("02_training").training("mnist")
-    done = training_grade.run_one("02_training", spec, topic_dir, training_grade.plan("quick"),
-                                  DEFAULTS, DEFAULTS.box_uid)
+    done = graded_with(tmp_path, NEAREST_NEIGHBOUR)
     assert done.score.score == 0.0 and done.record["points"] == 0.0
     assert done.record["reported"]["test_acc"] == 0.969  # shown, never scored
     assert "lecture's network" in done.record["reason"]["en"], done.record["reason"]
-
-
-def topic_dir_of(tmp_path, sample: str):
-    with zipfile.ZipFile(SAMPLES / f"{sample}.zip") as zf:
-        zf.extractall(tmp_path / sample)
-    return tmp_path / sample / "exercises" / "02_training"
 
 
 # --- junk weights and predictions -----------------------------------------------------
@@ -307,18 +289,8 @@ def train_mnist(out_dir=None, **kwargs):
 
 
 def test_a_reply_that_would_build_gigabytes_costs_the_student_not_the_grader(tmp_path):
-    from grader.core.limits import DEFAULTS
-    from grader.grading import box
-
-    skip_unless_available("mnist")
-    if box.available(DEFAULTS):
-        pytest.skip(box.available(DEFAULTS))
-    topic_dir = topic_dir_of(tmp_path, "alice")
-    (topic_dir / "train.py").write_text(HOSTILE_REPLY)
-    spec = training_grade.manifest.load_topic("02_training").training("mnist")
     before = _peak_mb()
-    done = training_grade.run_one("02_training", spec, topic_dir, training_grade.plan("quick"),
-                                  DEFAULTS, DEFAULTS.box_uid)
+    done = graded_with(tmp_path, HOSTILE_REPLY)
     assert _peak_mb() - before < GROWTH_MB  # the grader's own process never built it
     assert done.score.score == 0.0 and done.record["accuracy"] is None
     reason = done.record["reason"]

@@ -32,6 +32,8 @@ class Outcome(str, enum.Enum):
             return cls.ERROR
 
 
+LISTED_TEST = "cnnkit-test "  # a collected test's line (--cnnkit-list-tests): id and markers
+
 # Which outcome wins when one test reports twice (call, then a failing teardown).
 _RANK = {Outcome.PASSED: 0, Outcome.SKIPPED: 1, Outcome.FAILED: 2, Outcome.MISSING: 3,
          Outcome.ERROR: 4}

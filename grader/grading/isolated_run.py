@@ -12,6 +12,7 @@ run that dies is restarted on the tests it did not finish.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -26,7 +27,7 @@ import grader
 from grader.core import i18n, manifest, runner
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
-from grader.core.results import Outcome, RunOutcome, TestResult
+from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
 from grader.grading import box as boxes
 from grader.grading import safefiles
@@ -138,50 +139,51 @@ def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[str]
     return notes
 
 
-@lru_cache(maxsize=None)
 def expected_tests(topic: str) -> tuple[str, ...]:
     """Test ids a run must report, collected once from the kit's own files (trusted)."""
-    ids = _collect(topic)
-    if not ids:
-        raise RuntimeError(f"could not collect the tests of {topic}")
-    return ids
+    return tuple(kit_tests(topic))
 
 
-@lru_cache(maxsize=None)
 def reported_tests(topic: str) -> frozenset[str]:
     """Tests marked ``reported``: they rest on what the student's process says about its
     own objects (a layer table, a logged metric name), so they earn points only beside the
     exercise's checked tests (see ``score``)."""
-    return frozenset(_collect(topic, marker="reported"))
+    return frozenset(n for n, marks in kit_tests(topic).items() if "reported" in marks)
 
 
-@lru_cache(maxsize=None)
 def gate_tests(topic: str) -> frozenset[str]:
     """Tests marked ``gate``: a rule the trusted side checks on the submitted source; when
     one fails, its exercise scores zero (see ``score``)."""
-    return frozenset(_collect(topic, marker="gate"))
+    return frozenset(n for n, marks in kit_tests(topic).items() if "gate" in marks)
 
 
-_COLLECTING = threading.Lock()  # parallel jobs ask at once; collect each list once
+_COLLECTING = threading.Lock()  # parallel jobs ask at once; collect each topic once
 
 
-def _collect(topic: str, marker: str | None = None) -> tuple[str, ...]:
+def kit_tests(topic: str) -> dict[str, frozenset[str]]:
+    """{test id: its scoring markers} of the kit's own test files: one collection per topic
+    and process, whatever asks (the expected list, the scorer, nbgrader)."""
     with _COLLECTING:
-        return _collect_in(topic, marker)
+        return _kit_tests(topic)
 
 
-def _collect_in(topic: str, marker: str | None) -> tuple[str, ...]:
+@lru_cache(maxsize=None)
+def _kit_tests(topic: str) -> dict[str, frozenset[str]]:
     import tempfile
 
     box = Path(tempfile.mkdtemp(prefix=f"cnnkit-collect-{topic}-"))
     build(topic, kit_topic_dir(topic), box)
-    extra = ["--collect-only"] + (["-m", marker] if marker else [])
     proc = subprocess.run(
         runner.pytest_command([f"tests/{topic}"], ini=box / "pytest.ini", rootdir=box,
-                              extra=extra),
+                              extra=["--collect-only", "--cnnkit-list-tests"]),
         cwd=box, capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
     shutil.rmtree(box, ignore_errors=True)
-    return tuple(line.strip() for line in proc.stdout.splitlines() if "::" in line)
+    listed = [json.loads(line[len(LISTED_TEST):]) for line in proc.stdout.splitlines()
+              if line.startswith(LISTED_TEST)]
+    if not listed:
+        raise RuntimeError(f"could not collect the tests of {topic}:\n{proc.stdout[-2000:]}"
+                           f"{proc.stderr[-2000:]}")
+    return {t["nodeid"]: frozenset(t["markers"]) for t in listed}
 
 
 def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) -> None:

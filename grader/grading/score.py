@@ -9,6 +9,7 @@ from grader.core import manifest, scoring
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
+from grader.grading.isolated_run import gate_tests, reported_tests
 
 
 @dataclass
@@ -37,14 +38,10 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
                 reported: frozenset[str] | None = None,
                 gates: frozenset[str] | None = None) -> list[TestScore]:
     """Points per test, by the kit's one rule (``grader.core.scoring``): ``reported`` and
-    ``gate`` tests are collected from the kit's own test files unless given."""
+    ``gate`` tests are read from the kit's one collection of its test files unless given."""
     if reported is None:
-        from grader.grading.isolated_run import reported_tests
-
         reported = reported_tests(topic.name)
     if gates is None:
-        from grader.grading.isolated_run import gate_tests
-
         gates = gate_tests(topic.name)
     by_exercise: dict[str, list[TestResult]] = {}
     for nodeid, result in results.items():

@@ -25,6 +25,7 @@ import pytest
 
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
+from grader.core.results import LISTED_TEST
 from grader.course.data import DataMissing
 from grader.testkit import explain, harness, isolation, timeout
 
@@ -48,6 +49,9 @@ def pytest_addoption(parser):
     group.addoption("--cnnkit-no-network", action="store_true",
                     help="make every socket connection fail")
     group.addoption("--lang", default=None, help="language of explanations: en or vi")
+    group.addoption("--cnnkit-list-tests", action="store_true",
+                    help="with --collect-only: print each test's id and scoring markers "
+                         "as JSON lines")
 
 
 def pytest_configure(config):
@@ -92,6 +96,16 @@ def shared_tmp(request, tmp_path):
     """A fresh folder the student's code can read: ``tmp_path`` in-process; when grading, a
     folder the worker can read (read-only there)."""
     return harness.shared_dir(request.path, tmp_path)
+
+
+SCORING_MARKERS = ("reported", "gate")  # what the one scoring rule reads of a test
+
+
+def pytest_collection_finish(session):
+    if session.config.getoption("--cnnkit-list-tests"):
+        for item in session.items:
+            marks = [m for m in SCORING_MARKERS if item.get_closest_marker(m)]
+            print(LISTED_TEST + json.dumps({"nodeid": item.nodeid, "markers": marks}))
 
 
 def pytest_unconfigure(config):

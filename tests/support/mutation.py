@@ -95,6 +95,21 @@ def run_both(topic: str, mutants: list[Mutant]) -> dict:
     return {mode: run_all(topic, mutants, extra=extra) for mode, extra in modes.items()}
 
 
+def caught_in_every_mode(topic: str, mutants: list[Mutant]):
+    """A mutant file's fixture and test: ``outcomes, test_mutant_is_caught = ...``. The
+    list is read when the fixture runs, so the tiers may cut it down first."""
+
+    @pytest.fixture(scope="module")
+    def outcomes():
+        return run_both(topic, mutants)
+
+    @pytest.mark.parametrize("mutant", mutants, ids=lambda m: m.id)
+    def test_mutant_is_caught(mutant, outcomes):
+        assert_caught_in_every_mode(mutant, outcomes)
+
+    return outcomes, test_mutant_is_caught
+
+
 def assert_caught_in_every_mode(mutant: Mutant, outcomes: dict) -> None:
     __tracebackhide__ = True
     for mode, results in outcomes.items():
