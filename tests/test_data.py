@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.course import data
+from grader.course import data, download
 from grader.core import paths
 
 
@@ -24,7 +24,7 @@ def test_mirror_has_mnist_with_published_checksums(data_mirror):
 
 def test_fetch_from_mirror_into_an_empty_data_root(data_mirror, tmp_path, monkeypatch):
     monkeypatch.setenv(paths.DATA_ENV, str(tmp_path))
-    data.fetch("mnist", mirror=data_mirror)
+    download.fetch_named("mnist", mirror=data_mirror)
     assert data.load_manifest()["mnist"].is_complete(tmp_path, verify=True)
     assert data.locate("mnist") == tmp_path
 
@@ -39,4 +39,4 @@ def test_missing_data_names_the_fetch_command(tmp_path, monkeypatch):
 
 def test_unknown_name_is_refused():
     with pytest.raises(KeyError, match="known"):
-        data.fetch("imagenet")
+        download.fetch_named("imagenet")

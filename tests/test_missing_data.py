@@ -47,7 +47,7 @@ def test_fetch_copies_weights_from_a_mirror_and_then_they_are_found(data_mirror,
     import torch
 
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(bare_machine / "hub"))
-    data.fetch("mobilenet_v2-weights", mirror=data_mirror)
+    download.fetch_named("mobilenet_v2-weights", mirror=data_mirror)
     copied = bare_machine / "data" / "torch/hub/checkpoints/mobilenet_v2-b0353104.pth"
     assert copied.read_bytes() == (data_mirror / "torch/hub/checkpoints" / copied.name).read_bytes()
     assert weights.ensure_available("mobilenet_v2") == copied

@@ -192,3 +192,63 @@ def test_the_cycle_search_finds_one():
     assert find_cycle(graph) == ["grader.a", "grader.b", "grader.c", "grader.a"]
     del graph["grader.c"]
     assert find_cycle(graph) is None
+
+
+# --- no cycle between modules, and every import inside a function says why ------------------
+
+def _module_name(path: Path) -> str:
+    name = _package_of(path) + "." + path.stem
+    return name[: -len(".__init__")] if name.endswith(".__init__") else name
+
+
+def module_graph() -> dict[str, dict[str, str]]:
+    """{module: {grader module it imports, at the top or inside a function: file:line}}.
+    A package's ``__init__`` is left out: importing ``grader.x.y`` runs it whoever asks."""
+    files = {_module_name(p): p for p in (paths.KIT_ROOT / "grader").rglob("*.py")}
+    graph: dict[str, dict[str, str]] = {}
+    for name, path in sorted(files.items()):
+        if path.stem in ("__init__", "__main__"):
+            continue
+        for line, module in imports_of(path, strings=False):
+            if module in files and module != name and files[module].stem != "__init__":
+                graph.setdefault(name, {}).setdefault(
+                    module, f"{path.relative_to(paths.KIT_ROOT)}:{line}")
+    return graph
+
+
+def test_no_import_cycle_between_modules():
+    """Inside a room too: a cycle hidden in a function's import is still a cycle."""
+    graph = module_graph()
+    assert "grader.course.data" in graph, sorted(graph)
+    cycle = find_cycle(graph)
+    if cycle:
+        steps = [f"{a} -> {b} ({graph[a][b]})" for a, b in zip(cycle, cycle[1:])]
+        pytest.fail("import cycle between modules of grader:\n  " + "\n  ".join(steps))
+
+
+def lazy_imports_without_reason() -> list[str]:
+    """Imports of grader's own modules placed inside a function with no ``# lazy:`` comment
+    (on the line or just above) saying what start-up cost they save."""
+    bare = []
+    for path in sorted((paths.KIT_ROOT / "grader").rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.ImportFrom):
+                    module = node.module or ""
+                elif isinstance(node, ast.Import):
+                    module = node.names[0].name
+                else:
+                    continue
+                said = lines[node.lineno - 1] + (lines[node.lineno - 2] if node.lineno > 1 else "")
+                if module.startswith("grader") and "# lazy:" not in said:
+                    bare.append(f"{path.relative_to(paths.KIT_ROOT)}:{node.lineno}")
+    return sorted(set(bare))
+
+
+def test_every_import_inside_a_function_says_what_it_saves():
+    assert lazy_imports_without_reason() == [], (
+        "move these imports to the top of their module, or say on the line why they wait "
+        "(# lazy: keeps torch out of start-up, ...)")

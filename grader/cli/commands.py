@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.core import manifest
 from grader.core import paths
 from grader.core.errors import BadInput
+from grader.core.i18n import pick
+from grader.course import data, download
+from grader.course import training
+from grader.student import commands as student
+from grader.student import watch
+from grader.testkit import targets
 
 
 def cmd_data(args) -> int:
-    from grader.course import data
-
     if args.action == "status":
         rows = data.status(verify=args.verify)
         width = max(len(r[0]) for r in rows)
@@ -20,49 +25,34 @@ def cmd_data(args) -> int:
         return 0
     if not args.name:
         raise BadInput("data fetch needs a NAME: " + ", ".join(data.load_manifest()))
-    where = data.fetch(args.name, Path(args.mirror) if args.mirror else None)
+    where = download.fetch_named(args.name, Path(args.mirror) if args.mirror else None)
     print(f"{args.name}: ready in {where}")
     return 0
 
 
 def cmd_list(args) -> int:
-    from grader.student import commands as student
-
     return student.cmd_list(args.target, args.lang)
 
 
 def cmd_check(args) -> int:
-    from grader.student import commands as student
-
     return student.cmd_check(args.topic, args.target, args.lang, args.full)
 
 
 def cmd_hint(args) -> int:
-    from grader.student import commands as student
-
     return student.cmd_hint(args.topic, args.exercise, None, args.lang, args.reset)
 
 
 def cmd_solution(args) -> int:
-    from grader.student import commands as student
-
     return student.cmd_solution(args.topic, args.exercise, args.target, args.lang, args.diff,
                                 args.force)
 
 
 def cmd_watch(args) -> int:
-    from grader.student import watch
-
     return watch.watch(args.topic, args.target, args.lang, args.interval, args.poll,
                        args.cold)
 
 
 def cmd_train(args) -> int:
-    from grader.core import manifest
-    from grader.core.i18n import pick
-    from grader.testkit import targets
-    from grader.course import training
-
     topic = "02_training" if args.task == "mnist" else "03_transfer"
     profile = training.resolve_profile(args.profile)
     variant = None if args.task == "mnist" else args.variant
@@ -106,7 +96,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_figures(args) -> int:
-    from grader.student import figures
+    from grader.student import figures  # lazy: keeps matplotlib, numpy out of start-up
 
     figures.draw_all(args.target, Path(args.out), args.lang)
     return 0

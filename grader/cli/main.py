@@ -13,6 +13,7 @@ import os
 import sys
 
 from grader.cli import audiences
+from grader.cli import commands
 from grader.core.errors import CnnkitError
 from grader.core.i18n import current_lang, pick
 
@@ -161,8 +162,6 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
-    from grader.cli import commands
-
     try:
         handler = getattr(args, "handler", None) or \
             getattr(commands, f"cmd_{args.command.replace('-', '_')}")

@@ -17,12 +17,20 @@ from collections import defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
-from grader.course.data import WHY_OFFLINE, DataMissing, Entry, locate, offline, why_failed
+from grader.core import paths
+from grader.course.catalog import (WHY_OFFLINE, DataMissing, Entry, find, offline,
+                                   weights_enum, why_failed)
+from grader.course.catalog import entry as entry_named
 
 NETWORK_TIMEOUT_S = 20
 # What a failed download raises: URLError, timeouts and refused connections are
 # OSErrors; torchvision and torch hub raise RuntimeError (all mirrors failed, bad hash).
 NETWORK_ERRORS = (OSError, RuntimeError)
+
+
+def fetch_named(name: str, mirror: Path | None = None, dest: Path | None = None) -> Path:
+    """Put ``name`` into the data root: copied from ``mirror`` if given, else downloaded."""
+    return fetch(entry_named(name), mirror, dest or paths.data_root())
 
 
 def fetch(entry: Entry, mirror: Path | None, dest: Path) -> Path:
@@ -86,7 +94,8 @@ def download(entry: Entry, dest: Path) -> None:
         for train in (True, False):  # torchvision checks the archives' MD5s
             dataset(root=str(dest), train=train, download=True)
     elif entry.source:
-        write_image_folders(locate(entry.source), dest / entry.folder)
+        source = find(entry.source) or fetch_named(entry.source)  # the entry it is made from
+        write_image_folders(source, dest / entry.folder)
     else:
         raise DataMissing(entry.name, {"en": "it can only be copied from a local mirror "
                                              "(add --from FOLDER)",
@@ -98,8 +107,6 @@ def download_weights(entry: Entry, dest: Path) -> None:
     """From the user's own torch hub cache if it is there, else from torchvision's URL."""
     import torch
 
-    from grader.course import weights
-
     target = dest / entry.folder / entry.file
     target.parent.mkdir(parents=True, exist_ok=True)
     cached = Path(torch.hub.get_dir()) / "checkpoints" / entry.file
@@ -107,7 +114,7 @@ def download_weights(entry: Entry, dest: Path) -> None:
         shutil.copy2(cached, target)
         return
     prefix = torch.hub.HASH_REGEX.search(entry.file)
-    torch.hub.download_url_to_file(weights.weights_enum(entry.weights).url, str(target),
+    torch.hub.download_url_to_file(weights_enum(entry.weights).url, str(target),
                                    hash_prefix=prefix.group(1) if prefix else None,
                                    progress=True)
 

@@ -42,6 +42,7 @@ from pathlib import Path
 import torch
 
 from grader.core.errors import BadInput
+from grader.course.data import locate
 
 MAX_SHIFT = 1
 CLASS_NUMBER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)
@@ -127,16 +128,12 @@ def shift(images: torch.Tensor, shifts: torch.Tensor, fill: str = "zero") -> tor
 def _mnist_test(root: Path | None):
     from torchvision import datasets
 
-    from grader.course.data import locate
-
     test = datasets.MNIST(str(root or locate("mnist")), train=False, download=False)
     return test.data, test.targets.long()
 
 
 def _cifar10_files(root: Path | None):
     from torchvision import datasets
-
-    from grader.course.data import locate
 
     folder = Path(root) if root else locate("cifar10-jpg") / "cifar10-jpg"
     test = datasets.ImageFolder(str(folder / "test"))

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import torch
 
+from grader.core import paths
+from grader.course import weights as kit_weights
 from grader.course.weights_io import BadWeights
 
 SKIPPED = ("num_batches_tracked",)  # a counter, not a weight: never needed to predict
@@ -96,8 +98,6 @@ def network_from_layers(spec: dict) -> torch.nn.Sequential:
 def mnist_network() -> torch.nn.Module:
     """A fresh ``PyTorchCNN(10)``: the reference solution's, or built from the shipped
     layer list where the kit has no solutions (a student bundle)."""
-    from grader.core import paths
-
     folder = paths.solutions_dir() / "02_training"
     if (folder / "cnn.py").is_file():  # a plain module of torch alone: loaded as a file
         import importlib.util
@@ -138,8 +138,6 @@ def backbone_features(backbone: str, images: torch.Tensor, image_size: int = 224
     the weights' own ``transforms()`` (at ``image_size``), from a PIL image."""
     import torchvision
     from torchvision.transforms.functional import to_pil_image
-
-    from grader.course import weights as kit_weights
 
     kit_weights.ensure_available(backbone)
     weights = kit_weights.weights_enum(backbone)

@@ -5,22 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.core import paths
-from grader.core.errors import UnknownName
 from grader.course import data
-
-KNOWN = {"resnet18": "ResNet18_Weights", "mobilenet_v2": "MobileNet_V2_Weights"}
+from grader.course.catalog import BACKBONES as KNOWN
+from grader.course.catalog import weights_enum  # noqa: F401  (re-exported: weights.weights_enum)
 
 
 class WeightsMissing(data.DataMissing):
     pass
-
-
-def weights_enum(backbone: str, weights: str = "IMAGENET1K_V1"):
-    import torchvision.models as tvm
-
-    if backbone not in KNOWN:
-        raise UnknownName(f"unknown backbone {backbone!r}; choose one of {', '.join(KNOWN)}")
-    return getattr(getattr(tvm, KNOWN[backbone]), weights)
 
 
 def file_name(backbone: str, weights: str = "IMAGENET1K_V1") -> str:

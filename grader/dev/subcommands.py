@@ -4,6 +4,7 @@ Registered by the CLI only where this package is (see ``grader.cli.audiences``).
 from __future__ import annotations
 
 from grader.core import paths
+from grader.dev import check, sync
 
 ORDER = 30
 USAGE = {"en": "Maintainers:  {prog} dev check | dev sync [--force]",
@@ -24,8 +25,6 @@ def register(command, h) -> None:
 
 
 def cmd_dev(args) -> int:
-    from grader.dev import check, sync
-
     if args.action == "sync":
         written = sync.sync(force=args.force)
         print(f"regenerated {len(written)} files in {paths.exercises_dir()}")

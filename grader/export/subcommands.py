@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.core import paths
+from grader.export import nbgrader as nbgrader_export
+from grader.export import release
 
 ORDER = 20
 USAGE = {"en": "Instructors:  {prog} release --out DIR | nbgrader export --out DIR",
@@ -27,8 +29,6 @@ def register(command, h) -> None:
 
 
 def cmd_release(args) -> int:
-    from grader.export import release
-
     out = release.build(Path(args.out))
     problems = release.leaks(out)
     if problems:
@@ -39,8 +39,6 @@ def cmd_release(args) -> int:
 
 
 def cmd_nbgrader(args) -> int:
-    from grader.export import nbgrader as nbgrader_export
-
     topics = [paths.resolve_topic(t) for t in args.topics] if args.topics else None
     for nb in nbgrader_export.export(Path(args.out), topics):
         print(f"wrote {nb}")

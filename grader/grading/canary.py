@@ -30,6 +30,7 @@ from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.grading import box, readiness, isolated_run, score
+from grader.grading import devices
 
 CAUSES = [  # (words in the runs' output, the likely cause)
     (("manifest.toml", "No such file or directory: '/"),
@@ -253,8 +254,6 @@ def doctor(topics: list[manifest.Topic], limits: Limits, lang: str | None = None
            stream=sys.stderr) -> tuple[int, str]:
     """Check this machine alone, afresh: the box, the data, the reference of each topic;
     return the exit code and the summary line (what this machine can grade, and how)."""
-    from grader.grading import devices
-
     t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
     box.require(limits)
     ready = readiness.plan(topics)

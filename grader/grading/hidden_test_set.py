@@ -26,6 +26,8 @@ from pathlib import Path
 
 import torch
 
+from grader.course import data
+from grader.course.data import locate
 from grader.grading.heldout import HeldOut
 
 MNIST_TEST = {"t10k-images-idx3-ubyte": "images", "t10k-labels-idx1-ubyte": "labels"}
@@ -44,8 +46,6 @@ class TestSetView:
 
 
 def _roots() -> list[Path]:
-    from grader.course import data
-
     return [r.resolve() for r in data.search_roots() if r.is_dir()]
 
 
@@ -82,8 +82,6 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def mnist_view(held: HeldOut, folder: Path) -> TestSetView:
     from torchvision import datasets
 
-    from grader.course.data import locate
-
     test = datasets.MNIST(str(locate("mnist")), train=False, download=False)
     rest = _rest(held, len(test.data))
     _write_idx_images(folder / "t10k-images-idx3-ubyte", test.data[rest])
@@ -105,8 +103,6 @@ def mnist_view(held: HeldOut, folder: Path) -> TestSetView:
 
 def cifar10_view(held: HeldOut, folder: Path) -> TestSetView:
     from torchvision import datasets
-
-    from grader.course.data import locate
 
     source = locate("cifar10-jpg") / "cifar10-jpg"
     test = datasets.ImageFolder(str(source / "test"))

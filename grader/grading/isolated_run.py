@@ -215,7 +215,7 @@ def _rendered(result: TestResult) -> TestResult:
 def _clean_env() -> dict[str, str]:
     """The trusted run's whole environment: the worker's (no secret, nothing from the
     grader's environment but the language and the data folders)."""
-    from grader.grading.worker.client import worker_env
+    from grader.grading.worker.client import worker_env  # lazy: keeps numpy, torch out of start-up
 
     # pytest plugins of the environment (pytest-cov, xdist, ...) never join a trusted run:
     # the kit names the two it needs.

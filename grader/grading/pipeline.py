@@ -24,6 +24,7 @@ from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
                             isolated_run, score, training_grade)
+from grader.grading.classview.report import after_grading
 
 
 class Progress:
@@ -229,7 +230,6 @@ def finish_class(plan: ClassPlan) -> dict[str, dict]:
     """Write the gradebook from every student's results and drop the unpacked zips."""
     atomic_write(plan.out / "gradebook.csv", report.gradebook_csv(plan.results, plan.infos))
 
-    from grader.grading.classview.report import after_grading  # the class view (report.html)
     after_grading(plan.out, plan.subs)  # before .work, which holds the unzipped submissions, goes
 
     try:

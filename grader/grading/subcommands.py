@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.core import manifest, paths
+from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
+from grader.core.limits import Limits
+from grader.grading import canary
 from grader.grading.classview import commands as classview_commands
 
 ORDER = 10
@@ -88,8 +92,7 @@ def register(command, h) -> None:
 
 
 def cmd_grade(args) -> int:
-    from grader.core.i18n import pick
-    from grader.core.limits import Limits
+    # lazy: keeps numpy, torch out of start-up
     from grader.grading import pipeline, readiness, slurm
 
     limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout,
@@ -129,10 +132,6 @@ def cmd_grade(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from grader.core import manifest, paths
-    from grader.core.limits import Limits
-    from grader.grading import canary
-
     limits = Limits(memory_mb=args.memory_mb, test_timeout_s=args.test_timeout)
     names = [paths.resolve_topic(t) for t in args.topics] if args.topics else paths.topics()
     code, summary = canary.doctor([manifest.load_topic(t) for t in names], limits, args.lang)
@@ -141,7 +140,7 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_grade_one(args) -> int:
-    from grader.grading import slurm
+    from grader.grading import slurm  # lazy: keeps numpy, torch out of start-up
 
     result = slurm.grade_one(Path(args.plan), args.index)
     print(f"{result['cnnkit']['student']}: {result['score']:g} / {result['max_score']:g}")

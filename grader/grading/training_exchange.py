@@ -94,7 +94,8 @@ def _shown(result: dict) -> dict:
 def converse(request: dict, out: Path) -> dict:
     """Run the request (see ``training_grade.run_one``); write weights and PNG into
     ``out``; return the facts."""
-    from grader.course import weights_io
+    from grader.course import weights_io  # lazy: keeps numpy, torch out of start-up
+    # lazy: keeps numpy, torch out of start-up
     from grader.grading.worker.client import WorkerClient
 
     box = Path(request["box"])

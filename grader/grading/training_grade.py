@@ -30,13 +30,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import manifest
+from grader.core import paths
 from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.core.results import Outcome
+from grader.course import data
+from grader.course import reference_eval
 from grader.course import weights_io
+from grader.course.feature_cache import FeatureCache
 from grader.course.training import settings as training_settings
 from grader.grading import devices, heldout, hidden_test_set
 from grader.grading.score import TestScore
+from grader.grading.worker import session
+from grader.testkit import targets
 
 HELD_OUT = {"mnist": 5000, "cifar10": 2000}  # images held out of the box, of 10,000
 EXCHANGE_MEMORY_MB = 1536  # what reading one run's answer may add to the child's memory
@@ -93,8 +99,6 @@ class TrainingPlan:
     def heldout_features(self, backbone: str):
         """The frozen reference backbone's features of the held-out CIFAR-10 images, at
         the profile's image size, computed here once per class (trusted code)."""
-        from grader.course import reference_eval
-
         held = self.heldout("cifar10")
         with self._features_lock:
             if backbone not in self._features:
@@ -127,10 +131,6 @@ def plan(choice: str, gpus=None, cpu_slots: int | None = None,
 def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path] | None:
     """Extract (or find) the reference's variant-1 features on a leased device."""
     import sys
-
-    from grader.core import paths
-    from grader.course.feature_cache import FeatureCache
-    from grader.testkit import targets
 
     folder = paths.solutions_dir() / "03_transfer"
     if not (folder / "train.py").is_file():
@@ -178,8 +178,6 @@ def _train_exercise_data(topic: manifest.Topic) -> list[str]:
 def missing_data(topics: list[manifest.Topic], profile: str) -> dict[str, list[str]]:
     """Column -> the data this machine lacks for it: such a column is 'not graded', for
     everyone (the machine's problem, never a student's)."""
-    from grader.course import data
-
     wanted = {column(t.name, spec): list(dict.fromkeys([*_train_exercise_data(t),
                                                         *data_needs(spec, profile)]))
               for t in topics for spec in t.graded_trainings}
@@ -222,8 +220,6 @@ def _score(topic: str, spec: manifest.GradedTraining, profile: str, lease_class:
 def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
             training: TrainingPlan, limits: Limits, host_uid: int) -> TrainingOutcome:
     """Train one student's run in a boxed worker; evaluate its weights here."""
-    from grader.grading.worker import session
-
     profile = training.profile
     held = training.heldout(spec.data)
     file, function = spec.file_and_function
@@ -294,8 +290,6 @@ def _evaluate(training: TrainingPlan, spec: manifest.GradedTraining, profile: st
               held: heldout.HeldOut):
     """The classes the lecture's architecture, with the run's weights, gives the
     held-out images: computed here, with no student code."""
-    from grader.course import reference_eval
-
     if state is None:
         raise weights_io.BadWeights({"en": "the run handed back no weights",
                                      "vi": "lần chạy không trả về trọng số"})

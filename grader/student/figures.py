@@ -11,6 +11,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from grader.core.testfiles import kit_topic_dir
+from grader.course.data import DataMissing, locate
 from grader.student.texts import say
 from grader.testkit import targets
 from grader.testkit.harness import describe_import_failure
@@ -33,8 +34,6 @@ def _fish() -> Path:
 def _sample_images(n: int = 6):
     import numpy as np
     from PIL import Image
-
-    from grader.course.data import DataMissing, locate
 
     try:
         root = locate("cifar10-jpg", fetch_missing=False) / "cifar10-jpg" / "test"

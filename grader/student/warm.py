@@ -15,8 +15,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+import grader
+from grader.core import manifest
 from grader.core import paths, runner
 from grader.core.results import RunOutcome, read_results
+from grader.core.testfiles import visible_test_files
 
 
 def warm_up() -> None:
@@ -32,7 +35,7 @@ def warm_up() -> None:
     import torchinfo  # noqa: F401
     import torchvision  # noqa: F401
 
-    import grader.testkit.plugin  # noqa: F401
+    import grader.testkit.plugin  # noqa: F401  # lazy: keeps pytest out of start-up
 
     _import_pytest_plugins()
 
@@ -96,11 +99,6 @@ def run_tests_forked(test_paths, target=None, extra=(), timeout=None) -> RunOutc
 def kit_stamp(topic: str) -> tuple:
     """Changes when the kit's tests, the topic's manifest or the kit's code change: then
     the warm process is stale and ``watch`` starts afresh."""
-    from grader.core import manifest
-    from grader.core.testfiles import visible_test_files
-
-    import grader
-
     files = [*visible_test_files(topic), manifest.topic_folder(topic) / manifest.MANIFEST_NAME,
              *Path(grader.__file__).parent.rglob("*.py")]
     return tuple(sorted((str(f), f.stat().st_mtime_ns) for f in files if f.exists()))

@@ -10,6 +10,7 @@ Dropout) show up through those shapes here, and through the function in
 from __future__ import annotations
 
 from grader.core.i18n import pick
+from grader.testkit.explain import explain_message
 from grader.testkit.layers import Layer, trace
 
 WIDTH = 66
@@ -188,8 +189,6 @@ def compare_architectures(model, reference, input_size, what: str, inputs=None) 
     found = diagnose(actual, expected)
     if error is None and found is None:
         return
-    from grader.testkit.explain import explain_message
-
     if error is not None:
         root = error.__cause__ or error
         broke = next((x for x in actual if x.input_shape is not None and x.output_shape is None),

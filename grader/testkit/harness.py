@@ -11,8 +11,11 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from grader.core import paths
 from grader.core.i18n import pick
+from grader.testkit import guards
 from grader.testkit import isolation, targets
+from grader.testkit import probes
 
 # Filled in by the pytest plugin at configure time.
 STATE = {"target": None, "root": None}
@@ -137,8 +140,6 @@ def probe(name: str, *args, **kwargs):
     runner = isolation.current()
     if runner is not None:
         return runner.probe(name, args, kwargs)
-    from grader.testkit import probes
-
     local = [a._load() if isinstance(a, LazyExercise) else a for a in args]
     return getattr(probes, name)(*local, **kwargs)
 
@@ -149,16 +150,12 @@ def guarded(*names: str):
     runner = isolation.current()
     if runner is not None:
         return runner.guarded(names)
-    from grader.testkit import guards
-
     return guards.applied(names)
 
 
 def reference(test_file: str | Path, module: str):
     """The reference solution's ``module``, imported in this (trusted) process, when
     grading; None otherwise, or where the kit has no solutions (a student bundle)."""
-    from grader.core import paths
-
     if isolation.current() is None:
         return None
     folder = paths.solutions_dir() / topic_of(test_file)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grader.core.i18n import pick
+from grader.testkit import isolation
 
 # The hyper-parameters that define each kind of layer, in the order PyTorch prints them.
 CONFIG = {
@@ -143,8 +144,6 @@ def trace(model, inputs, record=None) -> tuple[list[Layer], BaseException | None
     """
     import torch
 
-    from grader.testkit import isolation
-
     runner = isolation.current()
     if runner is not None and runner.serves(model):
         return _remote_trace(runner, model, inputs, record)
@@ -193,9 +192,7 @@ def trace(model, inputs, record=None) -> tuple[list[Layer], BaseException | None
 
 def _remote_trace(runner, model, inputs, record):
     """The trace made beside the student's code (feedback only: it is their side's word)."""
-    from grader.testkit.harness import probe
-
-    found = probe("trace", model, inputs, record is not None)
+    found = runner.probe("trace", (model, inputs, record is not None), {})
     if record is not None and isinstance(found.get("record"), dict):
         record.update(found["record"])
     error = found.get("error")

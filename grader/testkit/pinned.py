@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.core.i18n import msg
 from grader.core.i18n import pick
+from grader.testkit.architecture import compare_architectures
 from grader.testkit.layers import Layer, learnable_modules, trace
 
 
@@ -168,8 +170,7 @@ def check_pinned_function(what: str, model, pinned: dict, concept: str,
     __tracebackhide__ = True
     import torch
 
-    from grader.testkit.architecture import compare_architectures
-    from grader.testkit.checks import check_close, output_label
+    from grader.testkit.checks import check_close, output_label  # lazy: keeps numpy out of start-up
 
     expected_layers = [Layer.from_data(x) for x in pinned["layers"]]
     inputs = pinned_input(pinned["input_shape"])
@@ -209,8 +210,7 @@ def _check_on_fresh_input(what, model, layers, ref, shape, concept, modes) -> No
     __tracebackhide__ = True
     import torch
 
-    from grader.core.i18n import msg
-    from grader.testkit.checks import check_same_outputs
+    from grader.testkit.checks import check_same_outputs  # lazy: keeps numpy out of start-up
 
     x = torch.randn(shape, generator=torch.Generator().manual_seed(
         int.from_bytes(__import__("os").urandom(4), "little")))

@@ -8,6 +8,9 @@ tests use it to explain, and earn points only with checks the trusted side compu
 
 from __future__ import annotations
 
+from grader.core.i18n import pick
+from grader.testkit.layers import trace as run
+
 
 def _error(exc: BaseException | None):
     if exc is None:
@@ -18,8 +21,6 @@ def _error(exc: BaseException | None):
 
 def trace(model, inputs, want_record: bool):
     """``grader.testkit.layers.trace`` on the student's module: its layers as data."""
-    from grader.testkit.layers import trace as run
-
     record = {} if want_record else None
     layers, error = run(model, inputs, record)
     return {"layers": [layer.to_data() for layer in layers], "record": record,
@@ -34,8 +35,6 @@ def figure_facts(module, function: str, *args):
     import numpy as np
     import torch
     from matplotlib.figure import Figure
-
-    from grader.core.i18n import pick
 
     def forbidden(*a, **k):
         raise AssertionError(pick({
@@ -89,6 +88,7 @@ def lightning_fast_dev_run(module, net, seed: int):
     """One training and one validation batch, then a test: what got logged."""
     import torch
 
+    # lazy: keeps numpy, torch out of start-up
     from grader.testkit.toy_models import mnist_loaders, quiet_trainer
 
     torch.manual_seed(seed)
@@ -120,6 +120,7 @@ def lightning_val_acc(module, net, seed: int):
     """``trainer.validate`` on the small validation set: the logged val_acc."""
     import torch
 
+    # lazy: keeps numpy, torch out of start-up
     from grader.testkit.toy_models import mnist_loaders, quiet_trainer
 
     torch.manual_seed(seed)
@@ -130,7 +131,7 @@ def lightning_val_acc(module, net, seed: int):
 
 def compute_accuracy_modes(module, probe_model):
     """``compute_accuracy(probe_model, val)``, and the training flags the model saw."""
-    from grader.testkit.toy_models import mnist_loaders
+    from grader.testkit.toy_models import mnist_loaders  # lazy: keeps numpy, torch out of start-up
 
     _, val = mnist_loaders()
     got = module.compute_accuracy(probe_model, val)

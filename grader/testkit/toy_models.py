@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import torch.nn as nn
 
+from grader.course.data import locate
+
 
 class TwoMaps(nn.Module):
     """A model with two outputs, as ML_CNN has three."""
@@ -53,8 +55,6 @@ def mnist_loaders(n_train=256, n_val=130):
     """Small MNIST train and validation loaders (the tests' and the probes' alike)."""
     from torch.utils.data import DataLoader, Subset
     from torchvision import datasets, transforms
-
-    from grader.course.data import locate
 
     data = datasets.MNIST(str(locate("mnist")), train=True, transform=transforms.ToTensor())
     train = DataLoader(Subset(data, range(n_train)), batch_size=64, shuffle=True)

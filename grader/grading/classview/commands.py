@@ -6,6 +6,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from grader.core.files import atomic_write
+from grader.core.i18n import current_lang, pick
+from grader.grading.classview import lms
+from grader.grading.classview.load import load_class
+from grader.grading.classview.report import write_report
+from grader.grading.report import feedback_markdown
+
+
 def register(command, h) -> None:
     s = command("report", "the class report page (DIR/report.html) from a graded folder",
                 "trang báo cáo lớp (THƯ_MỤC/report.html) từ một thư mục đã chấm")
@@ -35,18 +43,12 @@ def register(command, h) -> None:
 
 
 def cmd_report(args) -> int:
-    from grader.grading.classview.report import write_report
-
     print(write_report(Path(args.dir), args.lang,
                        Path(args.submissions) if args.submissions else None))
     return 0
 
 
 def cmd_export(args) -> int:
-    from grader.grading.classview import lms
-    from grader.grading.classview.load import load_class
-    from grader.core.files import atomic_write
-
     students, _ = load_class(Path(args.dir))
     text, lines = lms.export(students, args.format,
                              Path(args.roster) if args.roster else None, args.lang)
@@ -57,11 +59,6 @@ def cmd_export(args) -> int:
 
 
 def cmd_feedback(args) -> int:
-    from grader.core.files import atomic_write
-    from grader.core.i18n import current_lang, pick
-    from grader.grading.classview.load import load_class
-    from grader.grading.report import feedback_markdown
-
     lang = current_lang(args.lang)
     students, unreadable = load_class(Path(args.dir))
     for student in students:

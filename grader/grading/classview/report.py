@@ -6,12 +6,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.grading.classview import similarity
-from grader.grading.classview.load import load_class
-from grader.grading.classview.page import Page, ReportInput
+from grader import __version__
 from grader.core.files import atomic_write
 from grader.core.i18n import current_lang, pick
 from grader.grading import discover, safefiles
+from grader.grading.classview import similarity
+from grader.grading.classview.load import load_class
+from grader.grading.classview.page import Page, ReportInput
 
 
 def roots_from_work(out: Path) -> dict[str, Path | None]:
@@ -30,8 +31,6 @@ def write_report(out: Path, lang: str | None = None, submissions: Path | None = 
     """Write DIR/report.html. Similar pairs come from ``subs`` (a grading run's own
     submissions), else the folders DIR/.work still holds, else ``submissions`` (folders or
     zips, unpacked safely into a temporary folder)."""
-    from grader import __version__
-
     out = Path(out)
     lang = current_lang(lang)
     students, unreadable = load_class(out)

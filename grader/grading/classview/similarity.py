@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import manifest, paths
+from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.grading import safefiles
 
@@ -197,8 +198,6 @@ table.diff{{font-family:ui-monospace,monospace;font-size:12px;border-collapse:co
 
 def write_pages(out: Path, pairs: list[Pair], roots: dict[str, Path | None],
                 names: dict[str, str], lang: str) -> None:
-    from grader.core.files import atomic_write
-
     folder = out / "similar"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.html"):

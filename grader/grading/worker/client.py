@@ -13,9 +13,12 @@ from pathlib import Path
 
 import torch
 
+from grader.core import paths
 from grader.core.i18n import pick
 from grader.core.limits import Limits
+from grader.grading import box as boxes
 from grader.grading.worker import objects, wire
+from grader.testkit.harness import ExerciseImportError
 
 REPLY_CAP = 2 << 30
 
@@ -44,8 +47,6 @@ class WorkerClient:
 
     # --- the process -----------------------------------------------------------------
     def start(self) -> None:
-        from grader.grading import box as boxes
-
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         argv = [boxes.python(), "-I", "-m", "grader.grading.worker.worker", self.topic_dir_inside,
@@ -71,14 +72,10 @@ class WorkerClient:
     def _expire(self) -> None:
         self.expired = True
         if self.proc is not None:
-            from grader.grading import box as boxes
-
             boxes.kill(self.proc)
 
     def stop(self) -> None:
         if self.proc is not None:
-            from grader.grading import box as boxes
-
             boxes.kill(self.proc)
             try:
                 self.proc.wait(timeout=10)
@@ -239,8 +236,6 @@ class WorkerClient:
     def import_module(self, module: str) -> None:
         """Import ``module`` in the worker first: an import that kills or hangs the worker
         fails every later test of that file at once, with the same reason."""
-        from grader.testkit.harness import ExerciseImportError
-
         if module in self.broken:
             raise ExerciseImportError(self.broken[module])
         if module in self.imported and self.proc is not None:
@@ -291,8 +286,6 @@ class WorkerClient:
 
 def raise_remote(err: dict):
     __tracebackhide__ = True
-    from grader.testkit.harness import ExerciseImportError
-
     type_name = str(err.get("type", "Exception"))[:100]
     message = str(err.get("message", ""))
     where = [str(w)[:300] for w in err.get("where", [])[:3]] if isinstance(
@@ -322,8 +315,6 @@ def restore(value):
 
 
 def worker_env() -> dict[str, str]:
-    from grader.core import paths
-
     keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ", "LD_LIBRARY_PATH")  # CUDA's libraries
     env = {k: os.environ[k] for k in keep if k in os.environ}
     env.update(CNNKIT_DATA=str(paths.data_root().resolve()),

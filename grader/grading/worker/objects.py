@@ -17,11 +17,12 @@ import builtins
 
 import torch.nn as nn
 
+from grader.testkit import isolation
+
+
 def _client():
     """The worker client of the test session in progress (the runner the grader's plugin
     installed); in the worker itself there is none."""
-    from grader.testkit import isolation
-
     client = getattr(isolation.current(), "current_client", None)
     if client is None:
         raise RuntimeError("no worker: this object belongs to a worker that is gone")

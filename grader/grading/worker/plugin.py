@@ -38,6 +38,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     if not config.getoption("--cnnkit-worker"):
         return
+    # lazy: keeps numpy, torch out of start-up
     from grader.grading.worker.session import WorkerSession
 
     limits = DEFAULTS

@@ -20,6 +20,9 @@ from pathlib import Path
 from grader.core import manifest
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
+from grader.core.testfiles import kit_topic_dir
+from grader.grading import box as boxes
+from grader.grading import safefiles
 from grader.grading.worker import objects
 from grader.grading.worker.client import WorkerClient
 
@@ -27,10 +30,6 @@ from grader.grading.worker.client import WorkerClient
 def stage_box(topic: str, topic_dir: Path | None) -> Path:
     """A new box folder: the topic's exercise files (links refused) and the kit's sample
     images, readable by the box's uid. The caller removes it (or ``shutdown`` does)."""
-    from grader.core.testfiles import kit_topic_dir
-    from grader.grading import box as boxes
-    from grader.grading import safefiles
-
     box = Path(tempfile.mkdtemp(prefix="cnnkit-worker-")).resolve()
     sub = box / "submission" / topic
     sub.mkdir(parents=True)

@@ -18,6 +18,8 @@ import struct
 
 import torch
 
+from grader.grading.worker import objects
+
 HEADER = struct.Struct("!Q")
 
 
@@ -109,8 +111,6 @@ def _allowed_classes() -> list:
     import collections
 
     from torchvision.transforms import InterpolationMode
-
-    from grader.grading.worker import objects
 
     return [objects.RemoteModule, objects.Handle, collections.OrderedDict, set,
             InterpolationMode, torch.Size, *library_modules(), *library_transforms()]

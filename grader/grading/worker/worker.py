@@ -17,6 +17,9 @@ import torch
 import torch.nn as nn
 
 from grader.grading.worker import objects, wire
+from grader.testkit import guards
+from grader.testkit import harness, targets
+from grader.testkit import probes
 
 HOOK_DICTS = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
               "_backward_pre_hooks", "_state_dict_hooks", "_state_dict_pre_hooks",
@@ -47,8 +50,6 @@ class Worker:
         return self.objects[key]
 
     def module(self, name: str):
-        from grader.testkit import harness, targets
-
         if name in self.import_failures:
             raise ImportFailed(self.import_failures[name])
         try:
@@ -222,8 +223,6 @@ class Worker:
             self.module(request["module"])
             return None
         if op == "probe":
-            from grader.testkit import probes
-
             func = getattr(probes, request["name"])
             args = [self._student(a) for a in request["args"]]
             return func(*args, **request["kwargs"])
@@ -257,8 +256,6 @@ class Worker:
         rng = options.get("rng")
         if isinstance(rng, torch.Tensor):
             torch.set_rng_state(rng)
-        from grader.testkit import guards
-
         with torch.device(options.get("device", "cpu")), \
                 torch.set_grad_enabled(options.get("grad", True)), \
                 guards.applied([g for g in options.get("guards", ()) if g in guards.GUARDS]):
