@@ -23,3 +23,30 @@ def test_labels_keep_both_languages_and_pad_each_on_its_own(monkeypatch):
     line = i18n.ljust(returned, 10) + "2"
     assert (i18n.render(line, "en"), i18n.render(line, "vi")) == ("returned: 2", "trả về:   2")
     assert i18n.pick({"en": 1, "vi": 2}) == 1  # not text: one language, as before
+
+
+def test_the_graders_own_notes_render_in_either_language_later(monkeypatch):
+    """A note the grader writes (a file ignored, a run stopped) is stored in both languages:
+    feedback renders it in Vietnamese from a class graded in English."""
+    from grader.grading import report
+
+    monkeypatch.setenv("CNNKIT_LANG", "en")
+    note = i18n.keep({"en": "ignored 01_cnn/conftest.py: never used",
+                      "vi": "bỏ qua 01_cnn/conftest.py: không bao giờ được dùng"})
+    result = report.results_json("an", [], [note, "plain line"], 1.0, "fp")
+    assert result["output"] == "ignored 01_cnn/conftest.py: never used\nplain line"
+    assert result["output_i18n"]["vi"].startswith("bỏ qua 01_cnn/conftest.py")
+    vi = report.feedback_markdown("an", result, "vi")
+    assert "không bao giờ được dùng" in vi and "never used" not in vi
+    assert "never used" in report.feedback_markdown("an", result, "en")
+
+
+def test_a_crashed_record_says_why_in_both_languages(monkeypatch, tmp_path):
+    from grader.grading import discover, pipeline
+
+    monkeypatch.setenv("CNNKIT_LANG", "en")
+    sub = discover.Submission("an", tmp_path, None)
+    result = pipeline.crashed_result(sub, [], tmp_path, "fp", "en", b"", None,
+                                     RuntimeError("disk full"))
+    assert "grader's fault" in result["output"]
+    assert "lỗi của máy" in result["output_i18n"]["vi"]

@@ -15,7 +15,7 @@ import sys
 from grader.cli import audiences
 from grader.cli import commands
 from grader.core.errors import CnnkitError
-from grader.core.i18n import current_lang, pick
+from grader.core.i18n import current_lang, pick, render
 
 PROG = os.environ.get("CNNKIT_PROG", "cnnkit")  # ./kit sets "./kit"
 
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except CnnkitError as exc:  # the operator's problem: one clear line
-        print(f"{PROG}: {exc}", file=sys.stderr)
+        print(f"{PROG}: {render(str(exc))}", file=sys.stderr)  # one language on screen
         return 2
 
 

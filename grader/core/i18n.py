@@ -43,6 +43,15 @@ def pick(texts: dict[str, str] | str, lang: str | None = None) -> str:
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
 
 
+def keep(texts: dict[str, str] | str) -> str:
+    """A message the grader writes itself, kept in every language (see ``BOTH``) whatever
+    the run's language: stored as is, rendered at the edge with ``render``."""
+    if isinstance(texts, str):
+        return texts
+    kept = _keep_all(texts)
+    return kept if isinstance(kept, str) else pick(texts)
+
+
 def _keep_all(texts: dict):
     """Every language in one value (see ``BOTH``): a string, or a tuple of strings kept item
     by item; None for anything else (then one language is picked)."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.core import paths
 from grader.core.errors import BadInput, NotFound
-from grader.core.i18n import pick
+from grader.core import i18n
 from grader.grading import names, safefiles
 
 ZIP_MAX_BYTES = 64 * 1024 * 1024
@@ -61,7 +61,7 @@ def find_topic_root(folder: Path) -> Path | None:
 
 def links_note(links: list[str]) -> str:
     shown = ", ".join(names.clean(x) for x in links[:5]) + (" ..." if len(links) > 5 else "")
-    return pick({
+    return i18n.keep({
         "en": f"symbolic links are refused and were not graded: {shown}",
         "vi": f"liên kết tượng trưng (symlink) bị từ chối và không được chấm: {shown}",
     })
@@ -72,25 +72,25 @@ def safe_extract(archive: Path, dest: Path) -> None:
     with zipfile.ZipFile(archive) as zf:
         infos = zf.infolist()
         if len(infos) > ZIP_MAX_FILES:
-            raise BadInput(pick({
+            raise BadInput(i18n.keep({
                 "en": f"the zip holds {len(infos)} entries (limit {ZIP_MAX_FILES})",
                 "vi": f"tệp zip chứa {len(infos)} mục (giới hạn {ZIP_MAX_FILES})"}))
         if sum(i.file_size for i in infos) > ZIP_MAX_BYTES:
-            raise BadInput(pick({
+            raise BadInput(i18n.keep({
                 "en": f"the zip unpacks to more than {ZIP_MAX_BYTES >> 20} MB",
                 "vi": f"tệp zip giải nén ra hơn {ZIP_MAX_BYTES >> 20} MB"}))
         for info in infos:
             depth = len([p for p in info.filename.replace("\\", "/").split("/") if p])
             if depth > safefiles.MAX_DEPTH or len(info.filename) > ZIP_MAX_NAME:
                 raise BadInput(str(safefiles.too_deep(safefiles.MAX_DEPTH))
-                               if depth > safefiles.MAX_DEPTH else pick({
+                               if depth > safefiles.MAX_DEPTH else i18n.keep({
                                    "en": f"the zip holds a path of {len(info.filename)} "
                                          f"characters (limit {ZIP_MAX_NAME})",
                                    "vi": f"tệp zip chứa một đường dẫn dài {len(info.filename)} "
                                          f"ký tự (giới hạn {ZIP_MAX_NAME})"}))
             target = (dest / info.filename).resolve()
             if not target.is_relative_to(dest.resolve()) or (info.external_attr >> 28) == 0o12:
-                raise BadInput(pick({
+                raise BadInput(i18n.keep({
                     "en": f"the zip entry {info.filename!r} points outside the submission",
                     "vi": f"mục {info.filename!r} trong tệp zip trỏ ra ngoài bài nộp"}))
         zf.extractall(dest)
@@ -124,12 +124,12 @@ def discover(folder: Path, workdir: Path) -> list[Submission]:
                 safe_extract(entry, dest)
                 found.append(Submission(sid, entry, find_topic_root(dest), name=shown))
             except Exception as exc:  # noqa: BLE001 - any broken zip costs its student only
-                found.append(Submission(sid, entry, None, pick({
+                found.append(Submission(sid, entry, None, i18n.keep({
                     "en": f"unusable zip: {exc}",
                     "vi": f"không dùng được tệp zip: {exc}"}), shown))
     for sub in found:
         if sub.root is None and not sub.problem:
-            sub.problem = pick({
+            sub.problem = i18n.keep({
                 "en": "no topic folder (01_cnn, 02_training, ...) found in the submission",
                 "vi": "không tìm thấy thư mục chủ đề nào (01_cnn, 02_training, ...) trong bài "
                       "nộp"})

@@ -12,6 +12,7 @@ run that dies is restarted on the tests it did not finish.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -25,7 +26,6 @@ from pathlib import Path
 
 import grader
 from grader.core import i18n, manifest, runner
-from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
@@ -104,8 +104,8 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
                       "vi": "tệp kiểm tra trong bài nộp không bao giờ được dùng; kit dùng "
                             "bài kiểm tra của chính nó"}
         if reason:
-            notes.append(pick({"en": f"ignored {topic_dir.name}/{rel}: {pick(reason)}",
-                               "vi": f"bỏ qua {topic_dir.name}/{rel}: {pick(reason)}"}))
+            notes.append(i18n.keep({"en": f"ignored {topic_dir.name}/{rel}: {reason['en']}",
+                                    "vi": f"bỏ qua {topic_dir.name}/{rel}: {reason['vi']}"}))
     return notes
 
 
@@ -130,7 +130,7 @@ def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[str]
                 raise safefiles.UnsafeFile(name)
             safefiles.copy_file(submission_topic_dir / name, sub / name)
         except safefiles.UnsafeFile:
-            notes.append(pick({"en": f"missing {topic}/{name}: its tests count as failed",
+            notes.append(i18n.keep({"en": f"missing {topic}/{name}: its tests count as failed",
                                "vi": f"thiếu {topic}/{name}: các bài kiểm tra của tệp này bị "
                                      "tính là chưa đạt"}))
     if usable:
@@ -207,9 +207,9 @@ def _rendered(result: TestResult) -> TestResult:
     """A result from the box in the run's language, and in every language when its message
     was kept bilingual; each rendering scrubbed of the kit's source lines."""
     both = i18n.translations(result.message)
-    return TestResult(result.nodeid, result.outcome, scrub(i18n.render(result.message)),
-                      result.duration,
-                      {lang: scrub(text, lang) for lang, text in both.items()} if both else None)
+    return dataclasses.replace(
+        result, message=scrub(i18n.render(result.message)),
+        translations={lang: scrub(text, lang) for lang, text in both.items()} if both else None)
 
 
 def _clean_env() -> dict[str, str]:
@@ -306,41 +306,41 @@ def _box_limits(limits: Limits) -> str:
 def _death_reason(out: RunOutcome, state: dict, limits: Limits, limit: float) -> str:
     memory_mb = limits.memory_mb
     if out.timed_out:
-        return pick({"en": f"the run passed its time limit of {limit:.0f} s and was stopped",
+        return i18n.keep({"en": f"the run passed its time limit of {limit:.0f} s and was stopped",
                      "vi": f"lần chạy vượt quá giới hạn thời gian {limit:.0f} giây nên đã bị "
                            "dừng"})
     if state.get("watchdog"):
-        return pick({"en": f"this test ran longer than {limits.test_timeout_s:.0f} s; the "
+        return i18n.keep({"en": f"this test ran longer than {limits.test_timeout_s:.0f} s; the "
                            "grader's watchdog stopped the run",
                      "vi": f"bài kiểm tra này chạy lâu hơn {limits.test_timeout_s:.0f} giây; bộ "
                            "giám sát (watchdog) của trình chấm đã dừng lần chạy"})
     if state.get("overflow"):
-        return pick({"en": f"the run sent more than {limits.result_channel_bytes >> 20} MB of "
+        return i18n.keep({"en": f"the run sent more than {limits.result_channel_bytes >> 20} MB of "
                            "results and was stopped",
                      "vi": f"lần chạy gửi về hơn {limits.result_channel_bytes >> 20} MB kết quả "
                            "nên đã bị dừng"})
     code = out.returncode
     if code in (3, 4):  # pytest's internal or usage error: the trusted side broke
         tail = " | ".join(ln.strip() for ln in out.output.strip().splitlines()[-4:])[-600:]
-        return pick({"en": f"the grader's own test run failed (pytest exit code {code}): a "
+        return i18n.keep({"en": f"the grader's own test run failed (pytest exit code {code}): a "
                            f"problem of this machine, not of the student's code ({tail})",
                      "vi": f"lần chạy kiểm tra của chính trình chấm bị lỗi (pytest mã thoát "
                            f"{code}): lỗi của máy chấm, không phải của mã sinh viên ({tail})"})
     if code is not None and code < 0:
         sig = signal.Signals(-code).name
         if sig == "SIGXFSZ":
-            return pick({"en": "the process wrote a file past the size limit and was stopped",
+            return i18n.keep({"en": "the process wrote a file past the size limit and was stopped",
                          "vi": "tiến trình ghi một tệp vượt quá giới hạn kích thước nên đã bị "
                                "dừng"})
-        return pick({"en": f"the process was killed by {sig} (crash, or memory cap of "
+        return i18n.keep({"en": f"the process was killed by {sig} (crash, or memory cap of "
                            f"{memory_mb} MB)",
                      "vi": f"tiến trình bị dừng bởi tín hiệu {sig} (chương trình bị lỗi, hoặc "
                            f"vượt giới hạn bộ nhớ {memory_mb} MB)"})
     if state.get("bytes", 0) > 50_000_000:
-        return pick({"en": f"the process flooded its output ({state['bytes'] >> 20} MB) and ended",
+        return i18n.keep({"en": f"the process flooded its output ({state['bytes'] >> 20} MB) and ended",
                      "vi": f"tiến trình in ra quá nhiều ({state['bytes'] >> 20} MB) và đã kết "
                            "thúc"})
-    return pick({"en": f"the process ended early with exit code {code} before reporting this "
+    return i18n.keep({"en": f"the process ended early with exit code {code} before reporting this "
                        "test (os._exit or sys.exit at import, or a crash)",
                  "vi": f"tiến trình kết thúc sớm với mã thoát {code} trước khi báo kết quả bài "
                        "kiểm tra này (os._exit hoặc sys.exit khi import, hoặc chương trình bị "
@@ -378,7 +378,7 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
                                host_uid)
         outputs.append(out.output)
         if state.get("bytes", 0) > 1_000_000:
-            run.notes.append(pick({
+            run.notes.append(i18n.keep({
                 "en": f"{topic}: the run printed {state['bytes'] / 1e6:.0f} MB of output; only "
                       "its start and end were kept",
                 "vi": f"{topic}: lần chạy in ra {state['bytes'] / 1e6:.0f} MB; chỉ giữ lại phần "
@@ -395,24 +395,27 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
             # The rest of that test file would most likely die the same way.
             same_file = [t for t in pending if t.split("::")[0] == culprit.split("::")[0]]
             for nodeid in same_file:
-                run.results[nodeid] = TestResult(nodeid, Outcome.FAILED, pick({
+                run.results[nodeid] = TestResult(nodeid, Outcome.FAILED, i18n.keep({
                     "en": f"not run: {culprit.split('::')[-1]} in the same file stopped the "
                           f"process ({reason})",
                     "vi": f"không chạy: {culprit.split('::')[-1]} trong cùng tệp đã làm dừng "
                           f"tiến trình ({reason})"}))
                 pending.remove(nodeid)
         elif attempt == 0 and not out.started:
-            run.notes.append(pick({"en": f"{topic}: {reason} before any test started",
+            run.notes.append(i18n.keep({"en": f"{topic}: {reason} before any test started",
                                    "vi": f"{topic}: {reason} trước khi bài kiểm tra nào bắt "
                                          "đầu"}))
-        run.notes.append(pick({"en": f"{topic}: run {attempt + 1}: {reason}",
+        run.notes.append(i18n.keep({"en": f"{topic}: run {attempt + 1}: {reason}",
                                "vi": f"{topic}: lần chạy {attempt + 1}: {reason}"}))
     for nodeid in pending:
-        run.results[nodeid] = TestResult(nodeid, Outcome.MISSING, pick({
+        run.results[nodeid] = TestResult(nodeid, Outcome.MISSING, i18n.keep({
             "en": "this test reported no result (the run died or ran out of time before it); it "
                   "counts as failed",
             "vi": "bài kiểm tra này không báo kết quả (lần chạy bị dừng hoặc hết thời gian trước "
                   "khi tới nó); bài này bị tính là chưa đạt"}))
+    # What the grader wrote itself (a death, a test not run) is rendered like the box's.
+    run.results = {k: _rendered(v) if i18n.translations(v.message) else v
+                   for k, v in run.results.items()}
     run.seconds = time.monotonic() - start
     run.output = "\n".join(outputs)[-20000:]
     return run

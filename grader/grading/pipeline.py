@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import manifest, paths
+from grader.core import i18n, manifest, paths
 from grader.core.errors import NotFound
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
@@ -59,20 +59,10 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
         return crashed_result(sub, topics, out, fingerprint, lang, key, ready, exc)
 
 
-def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                   fingerprint: str, lang: str, key: bytes, ready: readiness.DataPlan | None,
-                   exc: BaseException) -> dict:
-    """Zero points, every expected test failed with the grader's reason; the fingerprint
-    never matches, so a re-run grades this student again."""
-    ready = ready or readiness.DataPlan()
-    what = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-    reason = pick({"en": f"The grader failed while grading this submission ({what}). This is "
-                         "the machine's or the grader's fault, not a verdict on your work: it "
-                         "was not graded, and the instructor will grade it again.",
-                   "vi": f"Bộ chấm gặp lỗi khi chấm bài nộp này ({what}). Đây là lỗi của máy "
-                         "hoặc của bộ chấm, không phải đánh giá bài làm của bạn: bài chưa được "
-                         "chấm, giảng viên sẽ chấm lại."}, lang)
-    print(f"cnnkit grade: {sub.student}: {what}", file=sys.stderr)
+def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
+                 reason: dict[str, str]) -> list[score.TestScore]:
+    """Every graded test of ``topics`` failed for the grader's ``reason`` (kept in every
+    language): a record for a student the grader could not grade."""
     scores: list[score.TestScore] = []
     for topic in topics:
         graded = ready.graded_exercises(topic)
@@ -80,13 +70,31 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
             expected = isolated_run.expected_tests(topic.name)
         except Exception:  # noqa: BLE001 - the record is written without them
             expected = ()
-        results = {n: TestResult(n, Outcome.MISSING, reason) for n in expected
+        results = {n: TestResult(n, Outcome.MISSING, pick(reason), translations=dict(reason))
+                   for n in expected
                    if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
                    in graded}
         scores += score.score_topic(topic, results)
-    result = report.results_json(sub.student, scores, [reason], 0.0,
-                                 f"crashed:{fingerprint}", not_graded=ready.not_graded,
-                                 name=sub.name)
+    return scores
+
+
+def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
+                   fingerprint: str, lang: str, key: bytes, ready: readiness.DataPlan | None,
+                   exc: BaseException) -> dict:
+    """Zero points, every expected test failed with the grader's reason; the fingerprint
+    never matches, so a re-run grades this student again."""
+    ready = ready or readiness.DataPlan()
+    what = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
+    reason = {"en": f"The grader failed while grading this submission ({what}). This is "
+                    "the machine's or the grader's fault, not a verdict on your work: it "
+                    "was not graded, and the instructor will grade it again.",
+              "vi": f"Bộ chấm gặp lỗi khi chấm bài nộp này ({what}). Đây là lỗi của máy "
+                    "hoặc của bộ chấm, không phải đánh giá bài làm của bạn: bài chưa được "
+                    "chấm, giảng viên sẽ chấm lại."}
+    print(f"cnnkit grade: {sub.student}: {what}", file=sys.stderr)
+    result = report.results_json(sub.student, unrun_scores(topics, ready, reason),
+                                 [i18n.keep(reason)], 0.0, f"crashed:{fingerprint}",
+                                 not_graded=ready.not_graded, name=sub.name)
     result["cnnkit"]["crashed"] = what
     if key:
         result = records.seal(result, key)

@@ -7,7 +7,7 @@ import io
 import re
 from pathlib import Path
 
-from grader.core import manifest
+from grader.core import i18n, manifest
 from grader.core.files import atomic_write
 from grader.core.failure_lines import key_lines, rank
 from grader.core.i18n import pick
@@ -27,7 +27,7 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
         "score": round(sum(s.score for s in scores), 2),
         "max_score": round(sum(s.max_score for s in scores), 2),
         "execution_time": round(seconds, 1),
-        "output": "\n".join(names.clean(n) for n in notes),  # one line per note
+        "output": "",  # one line per note: see _with_notes
         "stdout_visibility": "visible",
         "tests": [{"name": s.name, "score": s.score, "max_score": s.max_score,
                    "status": str(s.status), "output": s.output,
@@ -44,16 +44,29 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
     if training is not None:
         result["cnnkit"]["training"] = training
     result, bad = records.finite(result)
+    notes = list(notes)
     if bad:  # strict JSON: null where a number was not finite, and a note saying where
         shown = ", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "")
-        note = pick({"en": f"not a finite number (NaN or infinity), written as null: {shown}",
-                     "vi": f"không phải số hữu hạn (NaN hoặc vô cực), ghi thành null: {shown}"})
-        result["output"] = "\n".join(x for x in (result["output"], names.clean(note)) if x)
+        notes.append(i18n.keep({
+            "en": f"not a finite number (NaN or infinity), written as null: {shown}",
+            "vi": f"không phải số hữu hạn (NaN hoặc vô cực), ghi thành null: {shown}"}))
+    return _with_notes(result, notes)
+
+
+def _with_notes(result: dict, notes: list[str]) -> dict:
+    """The notes in the run's language (``output``) and, where the grader kept them in
+    every language, in each (``output_i18n``): feedback renders either without regrading."""
+    joined = "\n".join(names.clean(n) for n in notes if n)
+    result["output"] = i18n.render(joined)
+    both = i18n.translations(joined)
+    if both:
+        result["output_i18n"] = both
     return result
 
 
 def test_output(test: dict, lang: str) -> str:
-    """A test record's message in ``lang`` (kept bilingual by the grader), else as stored."""
+    """A test record's message (or a result's notes) in ``lang``, kept bilingual by the
+    grader, else as stored."""
     both = test.get("output_i18n")
     return str((both.get(lang) if isinstance(both, dict) else None) or test.get("output") or "")
 
@@ -67,9 +80,10 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
     for name, v in result["cnnkit"]["exercises"].items():
         mark = "✅" if v["score"] == v["max_score"] else "❌"
         out.append(f"| {mark} {name} | {v['score']:g} / {v['max_score']:g} |")
-    if result["output"]:
+    notes = test_output(result, lang)
+    if notes:
         out += ["", f"## {t('Notes on your submission', 'Lưu ý về bài nộp')}", ""]
-        out += [f"- {names.markdown(line)}" for line in result["output"].splitlines()]
+        out += [f"- {names.markdown(line)}" for line in notes.splitlines()]
     not_graded = result["cnnkit"].get("not_graded", {})
     if not_graded:
         out += ["", f"## {t('Not graded', 'Chưa chấm')}", "",

@@ -21,14 +21,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import manifest
+from grader.core import i18n, manifest
 from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
-from grader.core.results import Outcome, TestResult
-from grader.grading import (box, discover, pipeline, readiness, records, report, isolated_run,
-                            score, training_grade)
+from grader.grading import (box, discover, pipeline, readiness, records, report,
+                            training_grade)
 
 FINAL_OK = {"COMPLETED"}
 FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
@@ -210,19 +209,13 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprin
                                           f"{state.exit_code or '?'})",
                                     "vi": f"tác vụ kết thúc với trạng thái {state.state} (mã "
                                           f"thoát {state.exit_code or '?'})"})
-    reason = pick({"en": f"Grading did not finish: {pick(why, 'en')}. Your work was not graded; "
-                         "the instructor will grade it again.",
-                   "vi": f"Việc chấm chưa xong: {pick(why, 'vi')}. Bài của bạn chưa được chấm; "
-                         "giảng viên sẽ chấm lại."}, lang)
-    scores: list[score.TestScore] = []
-    for topic in plan.infos:
-        graded = plan.ready.graded_exercises(topic)
-        results = {n: TestResult(n, Outcome.MISSING, reason)
-                   for n in isolated_run.expected_tests(topic.name)
-                   if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
-                   in graded}
-        scores += score.score_topic(topic, results)
-    result = report.results_json(sub.student, scores, [reason], 0.0,
+    reason = {"en": f"Grading did not finish: {pick(why, 'en')}. Your work was not graded; "
+                    "the instructor will grade it again.",
+              "vi": f"Việc chấm chưa xong: {pick(why, 'vi')}. Bài của bạn chưa được chấm; "
+                    "giảng viên sẽ chấm lại."}
+    result = report.results_json(sub.student,
+                                 pipeline.unrun_scores(plan.infos, plan.ready, reason),
+                                 [i18n.keep(reason)], 0.0,
                                  f"slurm-{state.state.lower()}:{fingerprint}",
                                  not_graded=plan.ready.not_graded)
     result["cnnkit"]["slurm"] = {"state": state.state, "reason": state.reason,
