@@ -8,8 +8,8 @@
   staging folder inside a private mount namespace;
 * new user, pid, network, ipc, uts and cgroup namespaces; uid 65534 inside;
   ``--die-with-parent``; new user namespaces disabled inside;
-* read-only binds of only the Python environment, the kit's ``grader`` package,
-  the data folders and the box folder (the kit's tests and the student's
+* read-only binds of only the Python environment, the kit's ``grader`` package and
+  its public ``exercises/`` (the stubs, each topic.toml), the data folders and the box folder (the kit's tests and the student's
   whitelisted files): no ``solutions/``, no other submission, no output folder,
   no ``/run``, no host ``/tmp``; scratch space is a private, size-capped tmpfs;
 * when the run ends (or is killed) bwrap's init dies, and the kernel kills
@@ -141,10 +141,12 @@ def _system_binds() -> list[str]:
 def bind_sources() -> list[Path]:
     """Everything the worker reads: the interpreter's prefixes and every folder on its
     import path (a course environment may add site folders through ``.pth`` files or
-    ``PYTHONPATH``), the kit's ``grader`` package and its data manifest, the data folders,
+    ``PYTHONPATH``), the kit's ``grader`` package, its data manifest and its public
+    ``exercises/`` (each topic.toml declares a graded run's settings), the data folders,
     the torch hub cache and, for a GPU, the CUDA driver's library folders."""
     wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(grader.__file__).parent,
-              paths.data_root(), paths.shared_mirror(), paths.KIT_ROOT / "datasets"}
+              paths.data_root(), paths.shared_mirror(), paths.KIT_ROOT / "datasets",
+              paths.exercises_dir()}  # public: the stubs and each topic.toml (run settings)
     for key in ("purelib", "platlib"):
         wanted.add(Path(sysconfig.get_paths()[key]))
     wanted.update(_site_folders())
