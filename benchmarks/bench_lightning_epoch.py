@@ -10,7 +10,7 @@ from torchvision import datasets
 
 from _timing import KIT, table
 from grader.testkit import targets
-from grader.course.data import locate
+from grader.lab.data import locate
 
 topic = KIT / "solutions" / "02_training"
 PyTorchCNN = targets.import_exercise(topic, "cnn").PyTorchCNN

@@ -34,8 +34,8 @@ def plain_loop() -> None:
     from torch.utils.data import DataLoader, TensorDataset, random_split
     from torchvision import datasets
 
-    from grader.course import training
-    from grader.course.data import locate
+    from grader.lab import training
+    from grader.lab.data import locate
     from grader.testkit import targets
 
     topic = KIT / "solutions" / "02_training"

@@ -71,7 +71,7 @@ def main() -> None:
 
     from grader.core import manifest
     from grader.core.i18n import pick
-    from grader.course import weights
+    from grader.lab import weights
     from grader.grading import devices, heldout
 
     if args.smoke:

@@ -70,7 +70,7 @@ def _outcomes(output: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("topic", ["01_cnn", "02_training", "03_transfer"])
 def test_every_topics_visible_tests_pass_in_the_bundle(solved_bundle, topic):
-    from grader.course import data
+    from grader.lab import data
 
     missing = data.missing(d for ex in manifest.load_topic(topic).exercises for d in ex.data)
     if missing:  # under CI the data tests elsewhere fail loudly; this one just says so

@@ -143,11 +143,11 @@ def test_operator_errors_are_one_line(tmp_path):
 
 
 def test_internal_bugs_keep_their_traceback(monkeypatch):
-    from grader.cli import commands, main
+    from grader.cli import handlers, main
 
     def broken(args):
         return {}["a bug in the kit"]
 
-    monkeypatch.setattr(commands, "cmd_list", broken)
+    monkeypatch.setattr(handlers, "cmd_list", broken)
     with pytest.raises(KeyError):
         main(["list"])

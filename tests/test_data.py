@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.course import data, download
+from grader.lab import data, download
 from grader.core import paths
 
 

@@ -9,7 +9,7 @@ from torchvision import transforms
 
 from grader.core import paths
 from grader.core.errors import BadInput
-from grader.course import feature_cache
+from grader.lab import feature_cache
 from grader.testkit import targets
 from support.data_needs import skip_unless_available
 

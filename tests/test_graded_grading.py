@@ -34,7 +34,7 @@ LOOKUP = '''
 """Trains nothing: reports how many public test images the box can read."""
 from torchvision import datasets
 
-from grader.course.data import locate
+from grader.lab.data import locate
 
 
 def train_mnist(out_dir=None, **kwargs):
@@ -210,7 +210,7 @@ class _KeyClient:
 
 
 def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
-    from grader.course import feature_cache
+    from grader.lab import feature_cache
     from grader.grading import training_exchange
 
     import torch
@@ -238,7 +238,7 @@ def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
 
 def test_missing_backbone_weights_leave_the_column_not_graded(monkeypatch):
     """The full profile's ResNet18 weights are the machine's problem, never a student's."""
-    from grader.course import data
+    from grader.lab import data
 
     topics = [manifest.load_topic("03_transfer")]
     monkeypatch.setattr(data, "missing", lambda names: {n: None for n in names

@@ -79,7 +79,7 @@ settings.quick = { n_train = 2000, max_epochs = 2 }
 
 
 def test_the_reference_runs_read_their_settings_from_topic_toml():
-    from grader.course import training
+    from grader.lab import training
 
     assert training.settings("02_training", "mnist", "full")["max_epochs"] == 10  # the slide's
     assert training.settings("03_transfer", "transfer", "quick", 2)["max_epochs"] == 2

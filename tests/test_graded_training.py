@@ -7,7 +7,7 @@ import pytest
 
 from grader.core import manifest
 from grader.core import paths
-from grader.course import reference_eval, weights_io
+from grader.lab import reference_eval, weights_io
 from grader.grading import heldout
 from grader.testkit import targets
 from support.data_needs import skip_unless_available
@@ -44,7 +44,7 @@ def test_transfer_quick_reaches_threshold_on_held_out_images(tmp_path):
 def test_missing_resnet18_weights_are_named_not_replaced(tmp_path, monkeypatch):
     import torch
 
-    from grader.course import weights
+    from grader.lab import weights
 
     monkeypatch.setenv("CNNKIT_OFFLINE", "1")
     monkeypatch.setenv("CNNKIT_DATA", str(tmp_path / "data"))

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from grader.core.errors import BadInput
-from grader.course import reference_eval
-from grader.course import heldout_images as heldout
+from grader.lab import reference_eval
+from grader.lab import heldout_images as heldout
 from support.data_needs import skip_unless_available
 
 SECRET = bytes(range(32))
@@ -90,7 +90,7 @@ def test_the_reference_network_takes_mnist_pixels_as_the_lecture_test_set_gives_
     """``mnist_inputs`` is what the lecture's datamodule (``ToTensor()``) makes of an image."""
     from torchvision import datasets, transforms
 
-    from grader.course.data import locate
+    from grader.lab.data import locate
 
     public, _, _ = mnist_sets
     test = datasets.MNIST(str(locate("mnist")), train=False, transform=transforms.ToTensor())

@@ -6,7 +6,7 @@ import pytest
 from torchvision.datasets import ImageFolder
 
 from grader.core import manifest, paths
-from grader.course import data, download, weights
+from grader.lab import data, download, weights
 from grader.dev import check
 from grader.grading import readiness, report
 from grader.grading import score

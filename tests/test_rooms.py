@@ -91,7 +91,7 @@ def test_the_bundle_ships_what_the_scan_reads():
     assert not any(f.startswith(("grader/grading/", "grader/export/", "grader/dev/"))
                    for f in files), "the bundle would ship instructors' code"
     assert set(release.shipped_packages()) >= {"grader.core", "grader.testkit",
-                                               "grader.course", "grader.student"}
+                                               "grader.lab", "grader.student"}
 
 
 def test_nothing_shipped_imports_the_instructors_code():
@@ -219,7 +219,7 @@ def module_graph() -> dict[str, dict[str, str]]:
 def test_no_import_cycle_between_modules():
     """Inside a room too: a cycle hidden in a function's import is still a cycle."""
     graph = module_graph()
-    assert "grader.course.data" in graph, sorted(graph)
+    assert "grader.lab.data" in graph, sorted(graph)
     cycle = find_cycle(graph)
     if cycle:
         steps = [f"{a} -> {b} ({graph[a][b]})" for a, b in zip(cycle, cycle[1:])]

@@ -51,7 +51,7 @@ def test_check_runs_the_kits_tests_on_a_folder_without_tests(workspace):
 
 def test_check_never_reports_a_pass_it_did_not_see(workspace, monkeypatch):
     from grader.core import testfiles
-    from grader.student import commands
+    from grader.student import loop
 
     ex, _ = workspace
     for name in ("params.py", "naive_conv.py", "models.py", "feature_maps.py"):
@@ -61,7 +61,7 @@ def test_check_never_reports_a_pass_it_did_not_see(workspace, monkeypatch):
     monkeypatch.setattr("grader.student.status.visible_test_files",
                         lambda topic: [f for f in real(topic) if f.name != "test_models.py"])
     monkeypatch.setenv("CNNKIT_STATE", str(ex.parent / "state.json"))
-    code = commands.cmd_check(TOPIC, str(ex), "en", full=False)
+    code = loop.cmd_check(TOPIC, str(ex), "en", full=False)
     assert code == 1
 
 

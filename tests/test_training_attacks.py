@@ -23,7 +23,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.course import heldout_images, reference_eval, weights_io
+from grader.lab import heldout_images, reference_eval, weights_io
 from grader.grading import training_grade
 from support.graded_runs import graded_with
 
@@ -70,7 +70,7 @@ NEAREST_NEIGHBOUR = '''
 import torch
 from torchvision import datasets
 
-from grader.course.data import locate
+from grader.lab.data import locate
 
 
 def train_mnist(out_dir=None, **kwargs):
@@ -235,7 +235,7 @@ def test_hostile_weights_are_refused_under_a_memory_cap():
     script = textwrap.dedent('''
         import pickle, resource, sys, json
         import torch
-        from grader.course import weights_io
+        from grader.lab import weights_io
         from grader.grading.training_exchange import cap_memory
         cases = pickle.load(sys.stdin.buffer)
         cap_memory(1024)

@@ -10,7 +10,7 @@ from torch.utils.data import Subset, TensorDataset
 from torchvision import datasets, transforms
 
 from grader.core import paths
-from grader.course import training
+from grader.lab import training
 from grader.testkit import targets
 from support.data_needs import skip_unless_available
 
@@ -18,7 +18,7 @@ from support.data_needs import skip_unless_available
 @pytest.fixture(scope="module")
 def mnist_root():
     skip_unless_available("mnist")
-    from grader.course.data import locate
+    from grader.lab.data import locate
 
     return str(locate("mnist"))
 

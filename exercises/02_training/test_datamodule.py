@@ -6,7 +6,7 @@ from torch.utils.data import random_split
 from torchvision import datasets, transforms
 
 from grader.core.i18n import msg
-from grader.course.data import locate
+from grader.lab.data import locate
 from grader.testkit.harness import exercise, guarded, probe
 
 dmod = exercise(__file__, "datamodule")

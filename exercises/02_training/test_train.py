@@ -3,7 +3,7 @@
 import pytest
 
 from grader.core.i18n import msg
-from grader.course import heldout_images, reference_eval, weights_io
+from grader.lab import heldout_images, reference_eval, weights_io
 from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")

@@ -5,7 +5,7 @@ import torch
 import torchvision.models as tvm
 
 from grader.core.i18n import msg
-from grader.course import reference_eval, weights_io
+from grader.lab import reference_eval, weights_io
 from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")

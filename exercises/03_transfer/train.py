@@ -6,7 +6,7 @@
 With the backbone frozen (variant 1) its features are computed once and only
 the head is trained on them: the same result, many times faster. A grader may hand in
 features computed once for the whole class (``features=``, see
-``grader/course/feature_cache.py``): the same result again, without the extraction.
+``grader/lab/feature_cache.py``): the same result again, without the extraction.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import torch.nn.functional as F
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, Subset, TensorDataset
 
-from grader.course import feature_cache, training
-from grader.course import weights as kit_weights
-from grader.course.data import locate
+from grader.lab import feature_cache, training
+from grader.lab import weights as kit_weights
+from grader.lab.data import locate
 
 from .datamodule import Cifar10DataModule
 from .transfer import head_name, load_backbone, prepare_finetuning, preprocessing
@@ -134,7 +134,7 @@ def _setup(variant, profile, backbone, seed, data_path, overrides):
 
 def feature_key(backbone="resnet18", profile="auto", seed=123, data_path=None, **overrides):
     """The class-shared cache key of variant 1's features in this run (see
-    ``grader/course/feature_cache.py``): the backbone's weights without the head, what
+    ``grader/lab/feature_cache.py``): the backbone's weights without the head, what
     this datamodule's preprocessing makes of probe images, and which images."""
     _, settings, data_path, dm = _setup(1, profile, backbone, seed, data_path, overrides)
     model = prepare_finetuning(load_backbone(backbone, "IMAGENET1K_V1"), 1, num_classes=10)

@@ -13,7 +13,7 @@ import os
 import sys
 
 from grader.cli import audiences
-from grader.cli import commands
+from grader.cli import handlers
 from grader.core.errors import CnnkitError
 from grader.core.i18n import current_lang, pick, render
 
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         handler = getattr(args, "handler", None) or \
-            getattr(commands, f"cmd_{args.command.replace('-', '_')}")
+            getattr(handlers, f"cmd_{args.command.replace('-', '_')}")
         code = handler(args) or 0
         sys.stdout.flush()  # a closed pipe shows here, inside the try
         return code

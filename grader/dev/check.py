@@ -16,10 +16,10 @@ from pathlib import Path
 from grader.core import manifest, paths
 from grader.core.errors import CnnkitError
 from grader.core.i18n import LANGS
-from grader.course import data
+from grader.lab import data
 from grader.export import stubgen
 
-GRADED_TASKS = {"mnist", "transfer"}  # read by `cnnkit train` (grader/cli/commands.py)
+GRADED_TASKS = {"mnist", "transfer"}  # read by `cnnkit train` (grader/cli/handlers.py)
 GRADED_VARIANTS = {"mnist": set(), "transfer": {1, 2, 3}}  # the lecture's fine-tuning variants
 DATA_NAMES = tuple(data.load_manifest())  # what an exercise's `data = [...]` may name
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from grader.core.errors import BadInput
 from grader.core.i18n import pick
-from grader.course import training
+from grader.lab import training
 
 FAKE_GPUS = "CNNKIT_FAKE_GPUS"
 KINDS = ("auto", "gpu", "cpu")

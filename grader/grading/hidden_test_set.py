@@ -26,8 +26,8 @@ from pathlib import Path
 
 import torch
 
-from grader.course import data
-from grader.course.data import locate
+from grader.lab import data
+from grader.lab.data import locate
 from grader.grading.heldout import HeldOut
 
 MNIST_TEST = {"t10k-images-idx3-ubyte": "images", "t10k-labels-idx1-ubyte": "labels"}

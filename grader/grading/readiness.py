@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from grader.core import manifest
 from grader.core.errors import CnnkitError
 from grader.core.i18n import pick
-from grader.course import data
+from grader.lab import data
 
 NOT_GRADED = {"en": "not graded", "vi": "chưa chấm"}
 

@@ -10,7 +10,7 @@ from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.core.limits import Limits
 from grader.grading import canary
-from grader.grading.classview import commands as classview_commands
+from grader.grading.classview import subcommands as classview_subcommands
 
 ORDER = 10
 USAGE = {"en": "Instructors:  {prog} doctor | grade SUBMISSIONS --out DIR | report DIR | "
@@ -82,7 +82,7 @@ def register(command, h) -> None:
     s.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
     s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s)
 
-    classview_commands.register(command, h)
+    classview_subcommands.register(command, h)
 
     s = command("grade-one", "grade one student of a plan (what each Slurm array task runs)",
                 "chấm một sinh viên trong kế hoạch (việc mỗi tác vụ Slurm chạy)")

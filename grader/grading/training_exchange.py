@@ -5,7 +5,7 @@ not what the kit's worker would send) could make that reader allocate gigabytes.
 grader never reads a training run's answer itself: it starts this module as a child
 process (``python -m grader.grading.training_exchange REQUEST OUT``), which starts the
 worker, caps its own address space once the worker is running, asks for the run and keeps
-only plain data: the trained weights (checked by ``grader.course.weights_io``), a few
+only plain data: the trained weights (checked by ``grader.lab.weights_io``), a few
 numbers and short words the run reports about itself (shown, never scored), and its PNG.
 It writes them into ``OUT`` (``facts.json``, ``weights.pt``, ``curves.png``); the grader
 reads those with its own caps. A reply over the cap kills only this child, and the
@@ -94,7 +94,7 @@ def _shown(result: dict) -> dict:
 def converse(request: dict, out: Path) -> dict:
     """Run the request (see ``training_grade.run_one``); write weights and PNG into
     ``out``; return the facts."""
-    from grader.course import weights_io  # lazy: keeps numpy, torch out of start-up
+    from grader.lab import weights_io  # lazy: keeps numpy, torch out of start-up
     # lazy: keeps numpy, torch out of start-up
     from grader.grading.worker.client import WorkerClient
 

@@ -8,7 +8,7 @@ its trained weights; a capped child process holds the conversation with the work
 then loads the weights into the architecture the lecture fixes (the reference
 ``PyTorchCNN``; the reference backbone with the student's head) and classifies held-out
 images the box never held (``heldout.py``: a secret order, each moved by a secret pixel)
-with the lecture's test preprocessing (``grader/course/reference_eval.py``); no student
+with the lecture's test preprocessing (``grader/lab/reference_eval.py``); no student
 code runs during that evaluation. The accuracy becomes points
 (``manifest.training_points``). What the run reports about itself (its ``test_acc``) is
 shown, never scored.
@@ -34,11 +34,11 @@ from grader.core import paths
 from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.core.results import Outcome
-from grader.course import data
-from grader.course import reference_eval
-from grader.course import weights_io
-from grader.course.feature_cache import FeatureCache
-from grader.course.training import settings as training_settings
+from grader.lab import data
+from grader.lab import reference_eval
+from grader.lab import weights_io
+from grader.lab.feature_cache import FeatureCache
+from grader.lab.training import settings as training_settings
 from grader.grading import devices, heldout, hidden_test_set
 from grader.grading.score import TestScore
 from grader.grading.worker import session

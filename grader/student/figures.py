@@ -11,7 +11,7 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from grader.core.testfiles import kit_topic_dir
-from grader.course.data import DataMissing, locate
+from grader.lab.data import DataMissing, locate
 from grader.student.texts import say
 from grader.testkit import targets
 from grader.testkit.harness import describe_import_failure

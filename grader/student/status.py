@@ -13,7 +13,7 @@ from pathlib import Path
 from grader.core import manifest, markers, paths, runner, scoring
 from grader.core.failure_lines import key_lines, rank
 from grader.core.results import Outcome, TestResult
-from grader.course.data import fetch_command
+from grader.lab.data import fetch_command
 from grader.core.testfiles import visible_test_files
 from grader.student.state import file_hash, load_state, save_state
 from grader.testkit import targets

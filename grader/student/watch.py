@@ -19,7 +19,7 @@ from pathlib import Path
 from grader.core import manifest, paths
 from grader.core.i18n import pick
 from grader.student import warm
-from grader.student.commands import cmd_check, next_topic, show_check
+from grader.student.loop import cmd_check, next_topic, show_check
 from grader.student.texts import say
 from grader.student.status import run_topic_tests, target_root
 

@@ -26,7 +26,7 @@ import pytest
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.core.results import LISTED_TEST
-from grader.course.data import DataMissing
+from grader.lab.data import DataMissing
 from grader.testkit import explain, harness, isolation, timeout
 
 OUTPUT_LIMIT = 4000

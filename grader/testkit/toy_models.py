@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch.nn as nn
 
-from grader.course.data import locate
+from grader.lab.data import locate
 
 
 class TwoMaps(nn.Module):

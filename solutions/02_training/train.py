@@ -12,8 +12,8 @@ from pathlib import Path
 import lightning as L
 from lightning.pytorch.loggers import CSVLogger
 
-from grader.course import training
-from grader.course.data import locate
+from grader.lab import training
+from grader.lab.data import locate
 
 from .cnn import PyTorchCNN
 from .datamodule import MnistDataModule

@@ -10,7 +10,7 @@ from grader.core.i18n import msg
 from grader.testkit.checks import check_close, check_int
 from grader.testkit.architecture import compare_architectures
 from grader.testkit.harness import exercise, guarded
-from grader.course.weights import ensure_available
+from grader.lab.weights import ensure_available
 
 tr = exercise(__file__, "transfer")
 

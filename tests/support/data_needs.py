@@ -11,7 +11,7 @@ import pytest
 
 from grader.core import manifest
 from grader.core.results import TestResult
-from grader.course import data
+from grader.lab import data
 from grader.student.status import is_data_skip
 
 

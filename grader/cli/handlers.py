@@ -8,9 +8,9 @@ from grader.core import manifest
 from grader.core import paths
 from grader.core.errors import BadInput
 from grader.core.i18n import pick
-from grader.course import data, download
-from grader.course import training
-from grader.student import commands as student
+from grader.lab import data, download
+from grader.lab import training
+from grader.student import loop as student
 from grader.student import watch
 from grader.testkit import targets
 

@@ -2,18 +2,18 @@
 
 ``locate(name)`` is what tests, training and grading call. It finds ``name`` in the
 data root or in the mirror beside the checkout; when it is in neither, it fetches it
-(``grader.course.download``) unless ``CNNKIT_OFFLINE=1``; when that is impossible it
+(``grader.lab.download``) unless ``CNNKIT_OFFLINE=1``; when that is impossible it
 raises ``DataMissing``, whose ``line()`` names the data set and the fetch command. What
-the kit knows of each entry lives in ``grader.course.catalog``.
+the kit knows of each entry lives in ``grader.lab.catalog``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader.course import download
+from grader.lab import download
 # Re-exported: callers read the catalog's names as data.X.
-from grader.course.catalog import (MANIFEST, OFFLINE_ENV, WHY_OFFLINE, DataMissing,  # noqa: F401
+from grader.lab.catalog import (MANIFEST, OFFLINE_ENV, WHY_OFFLINE, DataMissing,  # noqa: F401
                                    Entry, entry, fetch_command, find, load_manifest, md5sum,
                                    offline, search_roots, why_failed)
 

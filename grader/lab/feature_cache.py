@@ -16,7 +16,7 @@ in seconds. A student whose backbone or preprocessing differs pays for their own
 extraction. Entries are written atomically and read with ``torch.load(weights_only=True)``.
 The held-out evaluation does not depend on these features: the grader puts the student's
 trained head on the frozen reference backbone and computes the held-out images' features
-itself, with the weights' own preprocessing (``grader/course/reference_eval.py``).
+itself, with the weights' own preprocessing (``grader/lab/reference_eval.py``).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ thresholds must measure training, not the CNN's tolerance of shifts it never saw
 
 The images stay on the trusted side: a graded run hands back its trained weights, and the
 trusted side loads them into the lecture's architecture and classifies these images
-itself (``grader/course/reference_eval.py``), in the raw pixel form of the data set:
+itself (``grader/lab/reference_eval.py``), in the raw pixel form of the data set:
 MNIST ``uint8 N x 28 x 28``, CIFAR-10 ``uint8 N x 3 x 32 x 32``. ``score`` compares the
 predictions with the labels. The secret is drawn per grading run (``new_secret``) and
 never written into a box.
@@ -42,7 +42,7 @@ from pathlib import Path
 import torch
 
 from grader.core.errors import BadInput
-from grader.course.data import locate
+from grader.lab.data import locate
 
 MAX_SHIFT = 1
 CLASS_NUMBER_DTYPES = (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)

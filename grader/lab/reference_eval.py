@@ -21,8 +21,8 @@ from __future__ import annotations
 import torch
 
 from grader.core import paths
-from grader.course import weights as kit_weights
-from grader.course.weights_io import BadWeights
+from grader.lab import weights as kit_weights
+from grader.lab.weights_io import BadWeights
 
 SKIPPED = ("num_batches_tracked",)  # a counter, not a weight: never needed to predict
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from grader.core import paths
-from grader.course import data
-from grader.course.catalog import BACKBONES as KNOWN
-from grader.course.catalog import weights_enum  # noqa: F401  (re-exported: weights.weights_enum)
+from grader.lab import data
+from grader.lab.catalog import BACKBONES as KNOWN
+from grader.lab.catalog import weights_enum  # noqa: F401  (re-exported: weights.weights_enum)
 
 
 class WeightsMissing(data.DataMissing):

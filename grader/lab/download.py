@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from grader.core import paths
-from grader.course.catalog import (WHY_OFFLINE, DataMissing, Entry, find, offline,
+from grader.lab.catalog import (WHY_OFFLINE, DataMissing, Entry, find, offline,
                                    weights_enum, why_failed)
-from grader.course.catalog import entry as entry_named
+from grader.lab.catalog import entry as entry_named
 
 NETWORK_TIMEOUT_S = 20
 # What a failed download raises: URLError, timeouts and refused connections are
