@@ -170,3 +170,30 @@ def check_same_outputs(what: str, got, expected, concept: str, atol: float = 1e-
 def output_label(mode: str, index: int) -> str:
     """``[eval mode, output 0]``, in the student's language."""
     return msg(f"[{mode} mode, output {index}]", f"[chế độ {mode}, đầu ra {index}]")
+
+
+def check_seeded_split(dm, sizes: tuple[int, int, int], seed: int = 42) -> list[int]:
+    """``dm``'s train/valid/test sizes are ``sizes``, and its validation images are those
+    ``random_split(range(train + valid), [train, valid], generator=...manual_seed(seed))``
+    picks; returns those indices."""
+    __tracebackhide__ = True
+    import torch
+    from torch.utils.data import random_split
+
+    train, valid, test = sizes
+    got = (len(dm.train), len(dm.valid), len(dm.test))
+    assert got == sizes, msg(
+        f"train/valid/test sizes are {got}; expected {sizes}: the {train + valid:,} training "
+        f"images are split {train:,} / {valid:,}, and the {test:,} test images stay apart",
+        f"kích thước train/valid/test là {got}; cần {sizes}: {train + valid:,} ảnh huấn luyện "
+        f"được chia {train:,} / {valid:,}, còn {test:,} ảnh test để riêng")
+    seeded = torch.Generator().manual_seed(seed)
+    _, ref_valid = random_split(range(train + valid), [train, valid], generator=seeded)
+    call = (f"random_split(..., [{train}, {valid}], "
+            f"generator=torch.Generator().manual_seed({seed}))")
+    assert list(getattr(dm.valid, "indices", [])) == list(ref_valid.indices), msg(
+        f"the validation images are not those of {call}: an unseeded split gives a different "
+        "validation set every run, so results cannot be compared",
+        f"các ảnh validation không trùng với ảnh của {call}: chia không cố định seed thì mỗi "
+        "lần chạy có một tập validation khác, nên không thể so sánh kết quả")
+    return list(ref_valid.indices)

@@ -2,11 +2,11 @@
 
 import pytest
 import torch
-from torch.utils.data import random_split
 from torchvision import datasets, transforms
 
 from grader.core.i18n import msg
 from grader.lab.data import locate
+from grader.testkit.checks import check_seeded_split
 from grader.testkit.harness import exercise, guarded, probe
 
 dmod = exercise(__file__, "datamodule")
@@ -20,30 +20,16 @@ def _ready(batch_size=64):
 
 def test_split_is_55000_5000_seeded_42():
     dm = _ready()
-    sizes = (len(dm.train), len(dm.valid), len(dm.test))
-    assert sizes == (55000, 5000, 10000), msg(
-        f"train/valid/test sizes are {sizes}; expected (55000, 5000, 10000): the 60,000 training "
-        "images are split 55,000 / 5,000, and the 10,000 test images stay apart",
-        f"kích thước train/valid/test là {sizes}; cần (55000, 5000, 10000): 60,000 ảnh huấn "
-        "luyện được chia 55,000 / 5,000, còn 10,000 ảnh test để riêng")
-    seeded = torch.Generator().manual_seed(42)
-    _, ref_valid = random_split(range(60000), [55000, 5000], generator=seeded)
-    assert list(dm.valid.indices) == list(ref_valid.indices), msg(
-        "the validation images are not those of random_split(..., [55000, 5000], "
-        "generator=torch.Generator().manual_seed(42)): an unseeded split gives a different "
-        "validation set every run, so results cannot be compared",
-        "các ảnh validation không trùng với ảnh của random_split(..., [55000, 5000], "
-        "generator=torch.Generator().manual_seed(42)): chia không cố định seed thì mỗi lần "
-        "chạy có một tập validation khác, nên không thể so sánh kết quả")
+    valid_indices = check_seeded_split(dm, (55000, 5000, 10000))
     # and the images themselves are those MNIST images, read here from the files
     mnist = datasets.MNIST(str(locate("mnist")), train=True, transform=transforms.ToTensor())
     for k in torch.randint(0, 5000, (3,)).tolist():
         x, y = dm.valid[k]
-        want_x, want_y = mnist[ref_valid.indices[k]]
+        want_x, want_y = mnist[valid_indices[k]]
         assert int(y) == want_y and torch.equal(x, want_x), msg(
-            f"valid[{k}] is not MNIST training image {ref_valid.indices[k]} as ToTensor() "
+            f"valid[{k}] is not MNIST training image {valid_indices[k]} as ToTensor() "
             "reads it",
-            f"valid[{k}] không phải ảnh huấn luyện MNIST số {ref_valid.indices[k]} như "
+            f"valid[{k}] không phải ảnh huấn luyện MNIST số {valid_indices[k]} như "
             "ToTensor() đọc ra")
 
 

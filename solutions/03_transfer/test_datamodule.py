@@ -9,6 +9,7 @@ from torchvision import datasets, transforms
 
 from grader.core.i18n import msg
 from grader.lab.data import locate
+from grader.testkit.checks import check_seeded_split
 from grader.testkit.harness import exercise
 from grader.testkit.toy_models import Tag
 
@@ -81,15 +82,4 @@ def test_cifar10_split_is_45000_5000_seeded_42():
     root = locate("cifar10-jpg") / "cifar10-jpg"
     dm = dmod.Cifar10DataModule(root)
     dm.setup("fit")
-    assert (len(dm.train), len(dm.valid), len(dm.test)) == (45000, 5000, 10000), msg(
-        f"sizes {(len(dm.train), len(dm.valid), len(dm.test))}; expected 45,000 / 5,000 / 10,000",
-        f"kích thước {(len(dm.train), len(dm.valid), len(dm.test))}; cần 45,000 / 5,000 / "
-        "10,000")
-    seeded = torch.Generator().manual_seed(42)
-    _, ref_valid = random_split(range(50000), [45000, 5000], generator=seeded)
-    assert list(dm.valid.indices) == list(ref_valid.indices), msg(
-        "the validation images are not those of random_split(..., [45000, 5000], "
-        "generator=torch.Generator().manual_seed(42)): an unseeded split changes every run",
-        "các ảnh validation không trùng với ảnh của random_split(..., [45000, 5000], "
-        "generator=torch.Generator().manual_seed(42)): chia không cố định seed thì mỗi lần "
-        "chạy lại khác")
+    check_seeded_split(dm, (45000, 5000, 10000))
