@@ -77,7 +77,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "full_tier: runs only in the all tier (./kit test --all)")
     config._cnnkit_suite = {"start": time.monotonic(), "full": set(), "files": {},
-                            "counts": {}, "tiers": {}, "failed": {}, "passed": set(), "deselected": 0}
+                            "counts": {}, "durations": {}, "failed": set(), "passed": set(),
+                            "deselected": 0}
     _STATE["suite"] = config._cnnkit_suite
 
 
@@ -118,14 +119,36 @@ def pytest_runtest_logreport(report):
         return
     file = report.nodeid.split("::")[0]
     state["files"][file] = state["files"].get(file, 0.0) + report.duration
-    tier = "all_only" if report.nodeid in state["full"] else "quick"
-    state["tiers"][tier] = state["tiers"].get(tier, 0.0) + report.duration
+    state["durations"][report.nodeid] = state["durations"].get(report.nodeid, 0.0) + \
+        report.duration
     if report.when == "call":
         state["counts"][file] = state["counts"].get(file, 0) + 1
     if report.failed:
-        state["failed"][report.nodeid] = report.nodeid in state["full"]
+        state["failed"].add(report.nodeid)
     elif report.when == "call" and report.passed:
         state["passed"].add(report.nodeid)
+
+
+# With pytest-xdist, the workers collect and select; the controller hears their reports and,
+# when each worker ends, what it selected (below), so the summary reads the same.
+def _is_xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    state = _STATE.get("suite")
+    out = getattr(node, "workeroutput", None) or {}
+    if state is not None and "cnnkit_full" in out:
+        state["full"].update(out["cnnkit_full"])
+        state["deselected"] = max(state["deselected"], out["cnnkit_deselected"])
+
+
+def _failed_with_tier(state) -> dict[str, bool]:
+    """{failed node id: it belongs to the all tier}."""
+    failed = {nodeid: nodeid in state["full"] for nodeid in state["failed"]}
+    failed.update({nodeid: False for nodeid in _failed_collections})
+    return failed
 
 
 def pytest_collectreport(report):
@@ -146,8 +169,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     state = config._cnnkit_suite
     if config.option.collectonly:
         return
-    failed = dict(state["failed"])
-    failed.update({nodeid: False for nodeid in _failed_collections})
+    failed = _failed_with_tier(state)
     write = terminalreporter.write_line
     if failed:
         terminalreporter.section(pick({"en": "cnnkit: rerun a failure alone",
@@ -173,9 +195,16 @@ def pytest_sessionfinish(session, exitstatus):
     state = getattr(config, "_cnnkit_suite", None)
     if state is None or config.option.collectonly:
         return
-    failed = dict(state["failed"])
-    failed.update({nodeid: False for nodeid in _failed_collections})
+    if _is_xdist_worker(config):  # the controller writes the lists and the times
+        config.workeroutput["cnnkit_full"] = sorted(state["full"])
+        config.workeroutput["cnnkit_deselected"] = state["deselected"]
+        return
+    failed = _failed_with_tier(state)
     tiers.save_last_failed(failed, state["passed"] - set(failed))
+    split: dict[str, float] = {}
+    for nodeid, seconds in state["durations"].items():
+        tier = "all_only" if nodeid in state["full"] else "quick"
+        split[tier] = split.get(tier, 0.0) + seconds
     target = config.getoption("cnnkit_times")
     if target:
         Path(target).write_text(json.dumps({
@@ -184,6 +213,6 @@ def pytest_sessionfinish(session, exitstatus):
             "load_avg": os.getloadavg()[0],
             "files": {f: round(s, 1) for f, s in sorted(state["files"].items())},
             "tests": state["counts"],
-            "tiers": {t: round(v, 1) for t, v in state["tiers"].items()},
+            "tiers": {t: round(v, 1) for t, v in split.items()},
             "exit": int(exitstatus),
         }, indent=1), encoding="utf-8")

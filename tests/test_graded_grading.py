@@ -132,8 +132,11 @@ def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, 
             "    return {", "    time.sleep(4)\n    return {"))
         dirs.append(topic_dir)
     done = []
-    threads = [threading.Thread(target=lambda d=d: done.append(training_grade.run_one(
-        TOPIC, mnist_spec(), d, plan, DEFAULTS, DEFAULTS.box_uid - i))) for i, d in enumerate(dirs)]
+    def grade(folder):
+        with box.leased_uid(DEFAULTS) as uid:
+            done.append(training_grade.run_one(TOPIC, mnist_spec(), folder, plan, DEFAULTS, uid))
+
+    threads = [threading.Thread(target=grade, args=(d,)) for d in dirs]
     for t in threads:
         t.start()
     for t in threads:
@@ -151,12 +154,12 @@ def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
     plan = training_grade.plan("quick")
     done = {}
 
-    def grade(name, uid):
-        done[name] = training_grade.run_one(TOPIC, mnist_spec(), sample_topic(tmp_path, name), plan,
-                                            DEFAULTS, uid)
+    def grade(name):
+        with box.leased_uid(DEFAULTS) as uid:
+            done[name] = training_grade.run_one(TOPIC, mnist_spec(), sample_topic(tmp_path, name),
+                                                plan, DEFAULTS, uid)
 
-    threads = [threading.Thread(target=grade, args=(n, DEFAULTS.box_uid - i))
-               for i, n in enumerate(("alice", "dung"))]
+    threads = [threading.Thread(target=grade, args=(n,)) for n in ("alice", "dung")]
     for t in threads:
         t.start()
     for t in threads:

@@ -341,10 +341,11 @@ def _probe(limits: Limits) -> str:
         box = Path(tmp)
         prepare_folder(box)
         cmd, staged = command(box, [python(), "-I", "-c", "pass"], limits)
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
-                                  preexec_fn=preexec(limits, limits.box_uid, staged))
-        except (OSError, subprocess.SubprocessError) as exc:
+        try:  # on a uid of its own: a busy box's process cap must not fail the probe
+            with leased_uid(limits) as uid:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60,
+                                      preexec_fn=preexec(limits, uid, staged))
+        except (OSError, subprocess.SubprocessError, BoxUnavailable) as exc:
             return str(exc)
     if proc.returncode == 0:
         return ""

@@ -37,6 +37,6 @@ def graded_with(tmp_path: Path, train_source: str, spec=None, plan=None):
         pytest.skip(reason)
     topic_dir = sample_topic(tmp_path)
     (topic_dir / "train.py").write_text(train_source)
-    return training_grade.run_one(TOPIC, spec or mnist_spec(), topic_dir,
-                                  plan or training_grade.plan("quick"), DEFAULTS,
-                                  DEFAULTS.box_uid)
+    with box.leased_uid(DEFAULTS) as uid:  # never a uid another test's box holds
+        return training_grade.run_one(TOPIC, spec or mnist_spec(), topic_dir,
+                                      plan or training_grade.plan("quick"), DEFAULTS, uid)

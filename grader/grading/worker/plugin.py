@@ -16,9 +16,11 @@ import os
 import pytest
 
 from grader.core.limits import DEFAULTS
+from grader.grading import box as boxes
 from grader.testkit import harness, isolation, timeout
 
 SESSION = pytest.StashKey["object"]()
+UID_LOCK = pytest.StashKey[int]()  # the lock file's fd of a uid this session leased
 
 
 def pytest_addoption(parser):
@@ -46,8 +48,11 @@ def pytest_configure(config):
         limits = dataclasses.replace(limits, **json.loads(config.getoption("--cnnkit-limits")))
     if config.getoption("--cnnkit-memory-mb"):
         limits = dataclasses.replace(limits, memory_mb=config.getoption("--cnnkit-memory-mb"))
-    session = WorkerSession(limits, config.getoption("--cnnkit-box-uid"),
-                            boxed=os.environ.get("CNNKIT_WORKER_UNBOXED") != "1")
+    boxed = os.environ.get("CNNKIT_WORKER_UNBOXED") != "1"
+    uid = config.getoption("--cnnkit-box-uid")
+    if uid is None and boxed:  # no uid handed down: lease one, so no other box shares it
+        uid, config.stash[UID_LOCK] = boxes.lease_uid(limits)
+    session = WorkerSession(limits, uid, boxed=boxed)
     config.stash[SESSION] = session
     isolation.install(session)
 
@@ -76,3 +81,7 @@ def pytest_unconfigure(config):
     workers.shutdown()
     isolation.uninstall(workers)
     del config.stash[SESSION]
+    lock = config.stash.get(UID_LOCK, None)
+    if lock is not None:
+        os.close(lock)
+        del config.stash[UID_LOCK]
