@@ -9,6 +9,7 @@ code: every child starts from the same clean state.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -38,6 +39,8 @@ def warm_up() -> None:
     import grader.testkit.plugin  # noqa: F401  # lazy: keeps pytest out of start-up
 
     _import_pytest_plugins()
+    # Every child inherits these objects: frozen, no gc.collect of a child walks them again.
+    gc.freeze()
 
 
 def _import_pytest_plugins() -> None:
