@@ -4,10 +4,11 @@ Who each sub-package is for:
 
 * ``testkit``  - what exercise tests import (students and grader alike);
 * ``student``  - the student's loop: list, check, hint, watch, solution, figures;
-* ``grading``  - the autograder: discover -> isolated_run -> score -> report; ``grading.worker``
+* ``grading``  - the autograder: discover -> canary -> isolated_run -> score -> report;
+  ``grading.worker``
   runs student code in a box, plugged into the trusted pytest by its own plugin;
 * ``export``   - stubs, the student bundle, nbgrader notebooks (instructors);
-* ``course``   - data sets, pretrained weights and training plumbing;
+* ``lab``      - data sets, pretrained weights, training plumbing and run settings;
 * ``core``     - paths, manifest, languages, errors and records shared by all;
 * ``cli``      - the ``cnnkit`` command: the students' commands; ``grading``, ``export``
   and ``dev`` add theirs (``subcommands.py``) where they are present.
