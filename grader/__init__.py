@@ -5,8 +5,8 @@ Who each sub-package is for:
 * ``testkit``  - what exercise tests import (students and grader alike);
 * ``student``  - the student's loop: list, check, hint, watch, solution, figures;
 * ``grading``  - the autograder: discover -> canary -> isolated_run -> score -> report;
-  ``grading.worker``
-  runs student code in a box, plugged into the trusted pytest by its own plugin;
+  ``grading.worker`` runs student code in a box, plugged into the trusted pytest by its
+  own plugin;
 * ``export``   - stubs, the student bundle, nbgrader notebooks (instructors);
 * ``lab``      - data sets, pretrained weights, training plumbing and run settings;
 * ``core``     - paths, manifest, languages, errors and records shared by all;
