@@ -14,8 +14,8 @@ from pathlib import Path
 from grader.lab import download
 # Re-exported: callers read the catalog's names as data.X.
 from grader.lab.catalog import (MANIFEST, OFFLINE_ENV, WHY_OFFLINE, DataMissing,  # noqa: F401
-                                   Entry, entry, fetch_command, find, load_manifest, md5sum,
-                                   offline, search_roots, why_failed)
+                                Entry, entry, fetch_command, find, load_manifest, md5sum,
+                                offline, search_roots, why_failed)
 
 # A fetch that failed once in this process is not tried again (each try may wait on
 # the network); the same DataMissing is raised at once.

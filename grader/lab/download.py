@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grader.core import paths
 from grader.lab.catalog import (WHY_OFFLINE, DataMissing, Entry, find, offline,
-                                   weights_enum, why_failed)
+                                weights_enum, why_failed)
 from grader.lab.catalog import entry as entry_named
 
 NETWORK_TIMEOUT_S = 20
