@@ -9,7 +9,6 @@ code: every child starts from the same clean state.
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -21,47 +20,6 @@ from grader.core import manifest
 from grader.core import paths, runner
 from grader.core.results import RunOutcome, read_results
 from grader.core.testfiles import visible_test_files
-
-
-def warm_up() -> None:
-    """Import what the tests import, without running anything (no threads to fork)."""
-    import hypothesis  # noqa: F401
-    import lightning  # noqa: F401
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-    import pytest  # noqa: F401
-    import torch  # noqa: F401
-    import torchinfo  # noqa: F401
-    import torchvision  # noqa: F401
-
-    import grader.testkit.plugin  # noqa: F401  # lazy: keeps pytest out of start-up
-
-    _import_pytest_plugins()
-    # Every child inherits these objects: frozen, no gc.collect of a child walks them again.
-    gc.freeze()
-
-
-def _import_pytest_plugins() -> None:
-    """pytest's own modules and the environment's plugins (entry points), imported here
-    once rather than in each child."""
-    import importlib
-    import pkgutil
-    from importlib import metadata
-
-    import _pytest
-
-    for info in pkgutil.iter_modules(_pytest.__path__, "_pytest."):
-        try:
-            importlib.import_module(info.name)
-        except Exception:  # noqa: BLE001 - an optional part of pytest: the child imports it
-            pass
-    for entry in metadata.entry_points(group="pytest11"):
-        try:
-            importlib.import_module(entry.module)
-        except Exception:  # noqa: BLE001 - a broken plugin breaks the child as it would check
-            pass
 
 
 def run_tests_forked(test_paths, target=None, extra=(), timeout=None) -> RunOutcome:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from grader.core import manifest, paths
 from grader.core.i18n import pick
+from grader.testkit.warm_imports import warm_up
 from grader.student import warm
 from grader.student.loop import cmd_check, next_topic, show_check
 from grader.student.texts import say
@@ -88,7 +89,7 @@ class Checker:
         self.results: dict = {}
         if self.warm:
             print(say("warming", lang), flush=True)
-            warm.warm_up()
+            warm_up()
             self.stamp = warm.kit_stamp(topic)
 
     def stale(self) -> bool:
