@@ -30,7 +30,7 @@ from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
 from grader.grading import box as boxes
-from grader.grading import safefiles
+from grader.grading import safefiles, warm_trusted
 from grader.grading.channel import ResultChannel
 from grader.grading.scrub import scrub
 from grader.grading.worker import PYTEST_ARGS as WORKER_ARGS
@@ -250,30 +250,36 @@ def _watch(proc: subprocess.Popen, channel: ResultChannel, deadline: float, limi
 
 
 def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
-              limits: Limits, host_uid: int) -> tuple[RunOutcome, dict]:
+              limits: Limits, host_uid: int, warm=None) -> tuple[RunOutcome, dict]:
     """One trusted pytest run on the kit's tests. It never imports the submission: the
     tests call it in a worker that the plugin starts in a bubblewrap box (``--cnnkit-worker``)
     as ``host_uid``."""
     channel = ResultChannel(limits.result_channel_bytes)
     selection = nodeids if nodeids else [f"tests/{topic}"]
+    env = _clean_env()
+    template = warm_trusted.template_for(host_uid, env)
+    results_fd = warm_trusted.RESULTS_FD if template else channel.write_fd
+    warm = warm if warm is not None and warm.usable() else None
+    box_fd = (warm_trusted.BOX_FD if template else warm.fd) if warm else None
+    in_warm_box = [f"--cnnkit-template-fd={box_fd}", f"--cnnkit-stage={warm.stage}"] \
+        if warm else []
     pytest = runner.pytest_command(
         selection, target=str(box / "submission"), ini=box / "pytest.ini", rootdir=box,
-        extra=["-s", "--tb=short", f"--cnnkit-results-fd={channel.write_fd}",
+        extra=["-s", "--tb=short", f"--cnnkit-results-fd={results_fd}",
                "--cnnkit-assertions-only", f"--cnnkit-test-timeout={limits.test_timeout_s}",
                "--cnnkit-no-network", "--cnnkit-strict-data", *WORKER_ARGS,
                "-p", "_hypothesis_pytestplugin",
-               f"--cnnkit-box-uid={host_uid}", f"--cnnkit-limits={_box_limits(limits)}"])
+               f"--cnnkit-box-uid={host_uid}", f"--cnnkit-limits={_box_limits(limits)}",
+               *in_warm_box])
     state: dict = {}
     sink: list[str] = []
     try:
-        proc = subprocess.Popen([pytest[0], "-I", *pytest[1:]], cwd=box, env=_clean_env(),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, pass_fds=(channel.write_fd,),
-                                start_new_session=True, preexec_fn=_trusted_cap(limits))
+        proc, output = _start_trusted(template, pytest, box, env, channel, limits,
+                                      warm.fd if warm else None)
     finally:
         channel.start()  # the grader keeps only the read end
     reader = threading.Thread(target=_drain, daemon=True, args=(
-        proc.stdout, sink, state, limits.output_head, limits.output_tail))
+        output, sink, state, limits.output_head, limits.output_tail))
     reader.start()
     _watch(proc, channel, deadline, limits, state)
     reader.join(timeout=10)
@@ -283,6 +289,33 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
     out.results = {k: _rendered(v) for k, v in channel.results.items()}
     out.started = list(channel.started)
     return out, state
+
+
+def _start_trusted(template, pytest: list[str], box: Path, env: dict[str, str],
+                   channel: ResultChannel, limits: Limits, box_fd: int | None):
+    """The trusted pytest, forked from the job's warm template (imports already done),
+    or started cold when there is none; with the stream of its output. ``box_fd``: the
+    student's warm box, which the run inherits."""
+    if template is not None:
+        read, write = os.pipe()
+        try:
+            proc = template.start(pytest[3:], str(box), limits.memory_mb * 1024 * 1024,
+                                  write, channel.write_fd, box_fd)
+        finally:
+            os.close(write)
+        if proc is not None:
+            return proc, os.fdopen(read, "rb")
+        os.close(read)
+        cold = {f"--cnnkit-results-fd={warm_trusted.RESULTS_FD}":
+                f"--cnnkit-results-fd={channel.write_fd}",
+                f"--cnnkit-template-fd={warm_trusted.BOX_FD}": f"--cnnkit-template-fd={box_fd}"}
+        pytest = [cold.get(arg, arg) for arg in pytest]
+    proc = subprocess.Popen([pytest[0], "-I", *pytest[1:]], cwd=box, env=env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            pass_fds=(channel.write_fd,) + ((box_fd,) if box_fd else ()),
+                            start_new_session=True, preexec_fn=_trusted_cap(limits))
+    return proc, proc.stdout
 
 
 def _trusted_cap(limits: Limits):
@@ -349,15 +382,18 @@ def _death_reason(out: RunOutcome, state: dict, limits: Limits, limit: float) ->
 
 def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout: float,
               limits: Limits = DEFAULTS, host_uid: int | None = None,
-              exercises: set[str] | None = None) -> SandboxRun:
+              exercises: set[str] | None = None, warm=None) -> SandboxRun:
     """Grade one topic of one student in a box (only ``exercises``, when given); every
     expected test ends with a result.
 
     ``host_uid``: the unprivileged uid this box runs as (one per parallel job).
+    ``warm``: the student's warm box (``worker.warm_box.WarmBox``), where the workers
+    are forked; it is swept after each run.
     """
     if host_uid is None:  # a box of its own: lease a uid no other box on this node holds
         with boxes.leased_uid(limits) as uid:
-            return run_topic(topic, submission_topic_dir, box, timeout, limits, uid, exercises)
+            return run_topic(topic, submission_topic_dir, box, timeout, limits, uid, exercises,
+                             warm)
     start = time.monotonic()
     boxes.prepare_folder(box)
     run = SandboxRun(notes=build(topic, submission_topic_dir, box))
@@ -374,8 +410,12 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
     for attempt in range(limits.max_restarts + 1):
         if not pending or time.monotonic() >= deadline:
             break
-        out, state = _run_once(box, topic, pending if attempt else first, deadline, limits,
-                               host_uid)
+        try:
+            out, state = _run_once(box, topic, pending if attempt else first, deadline, limits,
+                                   host_uid, warm)
+        finally:
+            if warm is not None:
+                warm.sweep()
         outputs.append(out.output)
         if state.get("bytes", 0) > 1_000_000:
             run.notes.append(i18n.keep({

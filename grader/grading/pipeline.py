@@ -25,6 +25,7 @@ from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
                             isolated_run, score, training_grade)
 from grader.grading.classview.report import after_grading
+from grader.grading.worker.warm_box import WarmBox
 
 
 class Progress:
@@ -115,6 +116,8 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
     if uids is None:  # on its own: a pool of one node-wide locked uid
         uids = box.host_uids(limits, 1)
     host_uid = uids.get()  # one box uid per parallel job
+    stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
+    warm = WarmBox(stage, limits, host_uid)  # the student's box: workers forked there
     try:
         for topic in topics:
             graded = ready.graded_exercises(topic)
@@ -128,7 +131,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                                         timeout=limits.topic_timeout_s or topic.timeout_s,
                                         limits=limits, host_uid=host_uid,
                                         exercises=None if len(graded) == len(topic.exercises)
-                                        else graded)
+                                        else graded, warm=warm)
             seconds += run.seconds
             notes += run.notes
             all_scores += score.score_topic(topic, run.results)
@@ -145,6 +148,8 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                         curves[name] = done.curves_png
                         done.record["curves"] = report.curves_file(name)
     finally:
+        warm.close()
+        safefiles.remove_tree(stage)
         if uids:
             uids.put(host_uid)
     result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,

@@ -44,9 +44,13 @@ class WorkerClient:
         self.broken: dict[str, str] = {}  # modules whose import killed or hung the worker
         self.guards: list[str] = []  # guards in force for each call (the session's list)
         self.request_fd = self.reply_fd = None
+        self.template = None  # the student's warm box (``warm_box.TemplateLink``), if any
 
     # --- the process -----------------------------------------------------------------
     def start(self) -> None:
+        if self.template is not None and self.boxed and not (
+                self.extra_env or self.gpu or self.cover) and self._fork_from_template():
+            return
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         argv = [boxes.python(), "-I", "-m", "grader.grading.worker.worker", self.topic_dir_inside,
@@ -69,14 +73,39 @@ class WorkerClient:
             os.close(rep_w)
         self.request_fd, self.reply_fd = req_w, rep_r
 
+    def _fork_from_template(self) -> bool:
+        """A worker forked in the student's warm box; False (and the box is not asked
+        again) when it cannot be."""
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        try:
+            self.proc = self.template.fork(self.topic_dir_inside, req_r, rep_w,
+                                           self.log.fileno() if self.log else 1)
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        if self.proc is None:
+            os.close(req_w)
+            os.close(rep_r)
+            self.template = None
+            return False
+        self.request_fd, self.reply_fd = req_w, rep_r
+        return True
+
+    def _kill(self) -> None:
+        if isinstance(self.proc, subprocess.Popen):
+            boxes.kill(self.proc)
+        else:  # forked in the warm box: its pid is the box's
+            self.proc.kill()
+
     def _expire(self) -> None:
         self.expired = True
         if self.proc is not None:
-            boxes.kill(self.proc)
+            self._kill()
 
     def stop(self) -> None:
         if self.proc is not None:
-            boxes.kill(self.proc)
+            self._kill()
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:  # pragma: no cover

@@ -12,11 +12,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from grader.core.limits import DEFAULTS
 from grader.grading import box as boxes
+from grader.grading.worker import warm_box
 from grader.testkit import harness, isolation, timeout
 
 SESSION = pytest.StashKey["object"]()
@@ -34,6 +36,10 @@ def pytest_addoption(parser):
                     help="address-space limit of the worker, in MB")
     group.addoption("--cnnkit-limits", default=None,
                     help="the worker's box limits, as JSON (the grader passes its own)")
+    group.addoption("--cnnkit-template-fd", type=int, default=None,
+                    help="a socket to the student's warm box: workers are forked there")
+    group.addoption("--cnnkit-stage", default=None,
+                    help="the folder the warm box sees, where worker folders are laid out")
 
 
 @pytest.hookimpl(tryfirst=True)  # before the testkit's configure, which asks isolation
@@ -52,7 +58,11 @@ def pytest_configure(config):
     uid = config.getoption("--cnnkit-box-uid")
     if uid is None and boxed:  # no uid handed down: lease one, so no other box shares it
         uid, config.stash[UID_LOCK] = boxes.lease_uid(limits)
-    session = WorkerSession(limits, uid, boxed=boxed)
+    template = warm_box.link_from_fd(config.getoption("--cnnkit-template-fd")) if boxed \
+        else None
+    stage = config.getoption("--cnnkit-stage")
+    session = WorkerSession(limits, uid, boxed=boxed, template=template,
+                            stage=Path(stage) if stage and template else None)
     config.stash[SESSION] = session
     isolation.install(session)
 

@@ -27,10 +27,11 @@ from grader.grading.worker import objects
 from grader.grading.worker.client import WorkerClient
 
 
-def stage_box(topic: str, topic_dir: Path | None) -> Path:
-    """A new box folder: the topic's exercise files (links refused) and the kit's sample
-    images, readable by the box's uid. The caller removes it (or ``shutdown`` does)."""
-    box = Path(tempfile.mkdtemp(prefix="cnnkit-worker-")).resolve()
+def stage_box(topic: str, topic_dir: Path | None, parent: Path | None = None) -> Path:
+    """A new box folder (in ``parent``, the student's warm box, when given): the topic's
+    exercise files (links refused) and the kit's sample images, readable by the box's
+    uid. The caller removes it (or ``shutdown`` does)."""
+    box = Path(tempfile.mkdtemp(prefix="cnnkit-worker-", dir=parent)).resolve()
     sub = box / "submission" / topic
     sub.mkdir(parents=True)
     info = manifest.load_topic(topic)
@@ -54,8 +55,11 @@ def stage_box(topic: str, topic_dir: Path | None) -> Path:
 class WorkerSession:
     """Every worker of one trusted test session, their boxes, and the guards in force."""
 
-    def __init__(self, limits: Limits = DEFAULTS, uid: int | None = None, boxed: bool = True):
+    def __init__(self, limits: Limits = DEFAULTS, uid: int | None = None, boxed: bool = True,
+                 template=None, stage: Path | None = None):
         self.limits = limits
+        # the student's warm box: workers forked there, their folders staged where it sees
+        self.template, self.stage = template, stage
         self.uid = limits.box_uid if uid is None else uid
         self.boxed = boxed
         self.guards: list[str] = []  # names of the guards the test has in force now
@@ -67,7 +71,8 @@ class WorkerSession:
     def box_for(self, topic: str, topic_dir: Path) -> Path:
         key = str(topic_dir)
         if key not in self.boxes:
-            self.boxes[key] = stage_box(topic, topic_dir)
+            self.boxes[key] = stage_box(topic, topic_dir,
+                                        self.stage if self.template is not None else None)
             atexit.register(shutil.rmtree, self.boxes[key], True)  # a run that dies
         return self.boxes[key]
 
@@ -79,6 +84,7 @@ class WorkerSession:
                                   boxed=self.boxed)
             client.inside = str(box)
             client.guards = self.guards
+            client.template = self.template
             self.clients[key] = client
         self.current_client = self.clients[key]
         return self.current_client

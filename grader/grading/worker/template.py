@@ -1,0 +1,173 @@
+"""Inside one student's box: a warm worker template that forks each topic's worker.
+
+Run as ``python -I -m grader.grading.worker.template CONTROL_FD`` in a box of the student's
+own (``warm_box``). It imports what workers import (PyTorch, torchvision, Lightning), once,
+and then answers the grader on its control socket, one request at a time:
+
+* ``fork``: a new worker (``worker.main``) for a topic folder, on the pipes passed with
+  the request; its pid comes back. The child drops the control socket before any
+  student code runs, so student code never speaks to the template;
+* ``status`` / ``kill``: a worker's exit code, or SIGKILL to its process group;
+* ``sweep``: between two topics, kill every other process of the box and empty the
+  scratch folders, so each topic starts as in a fresh box.
+
+The template never runs student code. It is not dumpable, so the student's processes
+(same uid) cannot trace it or write its memory; if they kill it, the grader starts the
+next workers cold, each in a fresh box, as before.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import sys
+from pathlib import Path
+
+_MESSAGE = 1 << 20
+_PR_SET_DUMPABLE = 4
+SCRATCH = ("/tmp", "/dev/shm")
+
+
+class Template:
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.exits: dict[int, int] = {}
+        self.children: set[int] = set()
+
+    def reap(self, *_) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            self.exits[pid] = os.waitstatus_to_exitcode(status)
+
+    def serve(self) -> None:
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(self.sock, _MESSAGE, 3)
+            except OSError:
+                return
+            if not data:
+                return
+            try:
+                request = json.loads(data)
+                answer = self.answer(request, fds)
+            except Exception as exc:  # noqa: BLE001 - a bad request is refused, not fatal
+                answer = {"error": type(exc).__name__}
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            answer["id"] = request.get("id") if isinstance(request, dict) else None
+            self.sock.send(json.dumps(answer).encode())
+
+    def answer(self, request: dict, fds: list[int]) -> dict:
+        op = request["op"]
+        self.reap()
+        if op == "fork":
+            pid = os.fork()
+            if pid == 0:
+                self._child(str(request["topic_dir"]), fds)
+            self.children.add(pid)
+            return {"pid": pid}
+        if op == "status":
+            return {"exit": self.exits.get(int(request["pid"]))}
+        if op == "kill":
+            pid = int(request["pid"])
+            if pid in self.children:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            return {}
+        if op == "sweep":
+            self.sweep()
+            return {}
+        raise ValueError(op)
+
+    def sweep(self) -> None:
+        """Every process of this box but bwrap's init and this one is killed; the scratch
+        folders are emptied."""
+        for _ in range(20):
+            try:
+                os.kill(-1, signal.SIGKILL)  # all we may signal, save init and ourselves
+            except ProcessLookupError:
+                pass
+            self.reap()
+            if not self.children and not _others():
+                break
+        self.children.clear()
+        self.exits.clear()
+        for folder in SCRATCH:
+            for entry in Path(folder).iterdir() if Path(folder).is_dir() else ():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    try:
+                        entry.unlink()
+                    except OSError:
+                        pass
+
+    def _child(self, topic_dir: str, fds: list[int]) -> None:
+        code = 70
+        try:
+            self.sock.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.setsid()
+            ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 1)  # an ordinary process again
+            request_fd, reply_fd, output = fds
+            os.dup2(output, 1)
+            os.dup2(output, 2)
+            os.close(output)
+            from grader.grading.worker import worker  # lazy: imported by the warm-up
+
+            code = worker.main([topic_dir, str(request_fd), str(reply_fd)])
+        except BaseException:  # noqa: BLE001 - the grader sees a worker that died
+            pass
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(code)
+
+
+def _others() -> list[int]:
+    me = os.getpid()
+    return [int(p.name) for p in Path("/proc").iterdir()
+            if p.name.isdigit() and int(p.name) not in (1, me)]
+
+
+def warm_up() -> None:
+    """What workers import, before any student code: the library layers' tables too."""
+    from grader.grading.worker import wire, worker  # lazy: the warm-up is this function's job
+
+    worker.insulate()
+    import lightning  # noqa: F401  # lazy: the warm-up is this function's job
+
+    wire.library_modules()
+    wire.library_transforms()
+    import gc  # lazy: only the warm-up freezes
+
+    gc.freeze()
+
+
+def main(control_fd: int) -> None:
+    ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0)  # the student's processes cannot trace us
+    sock = socket.socket(fileno=control_fd)
+    warm_up()
+    template = Template(sock)
+    signal.signal(signal.SIGCHLD, template.reap)
+    sock.send(json.dumps({"ready": True}).encode())
+    template.serve()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
