@@ -8,6 +8,10 @@ code only through a worker process that the plugin starts inside a bubblewrap bo
 namespace, a read-only view of the student's files alone. Results come back on a
 pipe (``channel.py``); a watchdog here stops a run whose test overruns its limit. A
 run that dies is restarted on the tests it did not finish.
+
+Warm starts: the trusted pytest is forked from the job's template (``warm_trusted.py``),
+and with a student's warm box (``worker/warm_box.py``) the workers are forked there;
+the box is swept after each run. Without either, both start cold, as before.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
-                            isolated_run, score, training_grade)
+                            isolated_run, score, training_grade, warm_trusted)
 from grader.grading.classview.report import after_grading
 from grader.grading.worker.warm_box import WarmBox
 
@@ -117,7 +117,8 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
         uids = box.host_uids(limits, 1)
     host_uid = uids.get()  # one box uid per parallel job
     stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
-    warm = WarmBox(stage, limits, host_uid)  # the student's box: workers forked there
+    # the student's box: workers forked there
+    warm = None if warm_trusted.cold_start() else WarmBox(stage, limits, host_uid)
     try:
         for topic in topics:
             graded = ready.graded_exercises(topic)
@@ -148,7 +149,8 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                         curves[name] = done.curves_png
                         done.record["curves"] = report.curves_file(name)
     finally:
-        warm.close()
+        if warm is not None:
+            warm.close()
         safefiles.remove_tree(stage)
         if uids:
             uids.put(host_uid)

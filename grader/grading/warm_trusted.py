@@ -118,6 +118,12 @@ class Template:
             self.proc.wait()
 
 
+def cold_start() -> bool:
+    """``CNNKIT_COLD_START=1``: no warm template, every run and worker starts cold (for a
+    benchmark's side-by-side figure, or to rule the templates out)."""
+    return os.environ.get("CNNKIT_COLD_START") == "1"
+
+
 _TEMPLATES: dict[object, Template] = {}
 _LOCK = threading.Lock()
 
@@ -125,7 +131,7 @@ _LOCK = threading.Lock()
 def template_for(slot: object, env: dict[str, str]) -> Template | None:
     """The live template of a grading job's ``slot`` (its box uid: one job at a time
     holds it), started on first use; None when none can start here."""
-    if os.environ.get("CNNKIT_COLD_TRUSTED") == "1":
+    if cold_start():
         return None
     with _LOCK:
         template = _TEMPLATES.get(slot)

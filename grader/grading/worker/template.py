@@ -7,7 +7,8 @@ and then answers the grader on its control socket, one request at a time:
 * ``fork``: a new worker (``worker.main``) for a topic folder, on the pipes passed with
   the request; its pid comes back. The child drops the control socket before any
   student code runs, so student code never speaks to the template;
-* ``status`` / ``kill``: a worker's exit code, or SIGKILL to its process group;
+* ``status`` / ``kill``: a worker's exit code, or SIGKILL to it and every process it
+  left (one worker runs at a time);
 * ``sweep``: between two topics, kill every other process of the box and empty the
   scratch folders, so each topic starts as in a fresh box.
 
@@ -25,6 +26,7 @@ import shutil
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 _MESSAGE = 1 << 20
@@ -57,6 +59,7 @@ class Template:
                 return
             if not data:
                 return
+            request = None
             try:
                 request = json.loads(data)
                 answer = self.answer(request, fds)
@@ -79,22 +82,17 @@ class Template:
             return {"pid": pid}
         if op == "status":
             return {"exit": self.exits.get(int(request["pid"]))}
-        if op == "kill":
-            pid = int(request["pid"])
-            if pid in self.children:
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+        if op == "kill":  # one worker at a time: whatever it left dies with it
+            self.kill_all()
             return {}
         if op == "sweep":
             self.sweep()
             return {}
         raise ValueError(op)
 
-    def sweep(self) -> None:
-        """Every process of this box but bwrap's init and this one is killed; the scratch
-        folders are emptied."""
+    def kill_all(self) -> None:
+        """Every process of this box but bwrap's init and this one, as when a worker's
+        own box died: a daemon it left cannot outlive it."""
         for _ in range(20):
             try:
                 os.kill(-1, signal.SIGKILL)  # all we may signal, save init and ourselves
@@ -103,6 +101,11 @@ class Template:
             self.reap()
             if not self.children and not _others():
                 break
+            time.sleep(0.01)  # orphans are bwrap's init's to reap
+
+    def sweep(self) -> None:
+        """Between two topics: no process left, the scratch folders emptied."""
+        self.kill_all()
         self.children.clear()
         self.exits.clear()
         for folder in SCRATCH:
