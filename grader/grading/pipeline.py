@@ -117,9 +117,13 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
         uids = box.host_uids(limits, 1)
     host_uid = uids.get()  # one box uid per parallel job
     stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
-    # the student's box: workers forked there
-    warm = None if warm_trusted.cold_start() else WarmBox(stage, limits, host_uid)
+    warm = None  # the student's box: workers forked there; without it, each starts cold
     try:
+        if not warm_trusted.cold_start():
+            try:
+                warm = WarmBox(stage, limits, host_uid)
+            except OSError:  # the machine's problem: the workers start cold instead
+                warm = None
         for topic in topics:
             graded = ready.graded_exercises(topic)
             if not graded:
