@@ -61,8 +61,10 @@ def pytest_configure(config):
     template = warm_box.link_from_fd(config.getoption("--cnnkit-template-fd")) if boxed \
         else None
     stage = config.getoption("--cnnkit-stage")
+    if not stage:  # the warm box sees only its stage folder: without one, start cold
+        template = None
     session = WorkerSession(limits, uid, boxed=boxed, template=template,
-                            stage=Path(stage) if stage and template else None)
+                            stage=Path(stage) if template else None)
     config.stash[SESSION] = session
     isolation.install(session)
 
