@@ -8,7 +8,9 @@ from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")
 
-SMOKE = dict(max_epochs=1, limit_train_batches=40, limit_val_batches=5, limit_test_batches=20)
+# in_memory=False: a few batches are decoded as they are read, not all 70,000 images first
+SMOKE = dict(max_epochs=1, limit_train_batches=40, limit_val_batches=5, limit_test_batches=20,
+             in_memory=False)
 _RUN: dict = {}
 
 
@@ -91,7 +93,8 @@ def test_smoke_run_returns_and_writes_results():
 
 @pytest.mark.reported
 def test_runs_are_deterministic():
-    tiny = dict(max_epochs=1, limit_train_batches=8, limit_val_batches=2, limit_test_batches=4)
+    tiny = dict(max_epochs=1, limit_train_batches=8, limit_val_batches=2, limit_test_batches=4,
+                in_memory=False)
     a = probe("training_run", train, "train_mnist", dict(profile="quick", seed=3, **tiny))["result"]
     b = probe("training_run", train, "train_mnist", dict(profile="quick", seed=3, **tiny))["result"]
     assert a["test_acc"] == b["test_acc"], msg(
