@@ -1,5 +1,7 @@
 """Fine-tuning variants: what is frozen, what learns, and the weights' own preprocessing."""
 
+import copy
+
 import pytest
 import torch
 import torch.nn as nn
@@ -38,9 +40,23 @@ def no_downloads(request):
         yield
 
 
+_PREPARED: dict = {}
+
+
 def _prepared(backbone, variant):
-    torch.manual_seed(0)
-    return tr.prepare_finetuning(tr.load_backbone(backbone, weights=None), variant, num_classes=10)
+    """prepare_finetuning on a fresh backbone. A network made only of torch and torchvision
+    layers is built once per (backbone, variant) and each test gets its own deep copy (a
+    test may train it); anything else is built again for each test."""
+    key = (backbone, variant)
+    if key not in _PREPARED:
+        torch.manual_seed(0)
+        model = tr.prepare_finetuning(tr.load_backbone(backbone, weights=None), variant,
+                                      num_classes=10)
+        if not all(type(m).__module__.split(".")[0] in ("torch", "torchvision")
+                   for m in model.modules()):
+            return model
+        _PREPARED[key] = model
+    return copy.deepcopy(_PREPARED[key])
 
 
 def _expected_trainable(backbone, variant):
