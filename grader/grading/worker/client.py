@@ -174,7 +174,7 @@ class WorkerClient:
                 return ("ref", obj._remote_id)
             return None
 
-        wire.dump_request(request, ref)  # first pass: find the mirrors involved
+        wire.find_remote(request, ref)  # first pass: find the mirrors involved
         sync, done = [], set()
         while len(done) < len(mirrors):
             for key, mirror in list(mirrors.items()):

@@ -11,6 +11,7 @@ sends is ever unpickled freely.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -28,10 +29,10 @@ class WireError(Exception):
 
 
 def send(fd: int, payload: bytes) -> None:
-    data = HEADER.pack(len(payload)) + payload
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
+    for data in (HEADER.pack(len(payload)), payload):  # no joined copy of a large payload
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 def _read_exactly(fd: int, n: int) -> bytes:
@@ -54,10 +55,73 @@ def receive(fd: int, cap: int) -> bytes:
 
 # --- trusted -> worker --------------------------------------------------------------
 
+class _RequestPickler(pickle.Pickler):
+    """Plain dense CPU tensors travel as their raw bytes (one copy each way), not as one
+    ``torch.save`` archive per storage; any other tensor goes torch's own way."""
+
+    def reducer_override(self, obj):
+        if type(obj) not in (torch.Tensor, torch.nn.Parameter):
+            return NotImplemented
+        raw = _raw_bytes(obj)
+        if raw is None:
+            return NotImplemented
+        return _tensor_from_bytes, (pickle.PickleBuffer(raw), str(obj.dtype).split(".")[-1],
+                                    tuple(obj.shape), obj.requires_grad,
+                                    type(obj) is torch.nn.Parameter)
+
+
+def _raw_bytes(t: torch.Tensor):
+    """The tensor's bytes, when nothing but its values, shape, dtype and requires_grad
+    would travel with it; else None."""
+    if t.device.type != "cpu" or t.layout != torch.strided or not t.is_contiguous() or \
+            t.is_quantized or t.is_conj() or t.is_neg() or (t.requires_grad and not t.is_leaf) \
+            or t.__dict__:
+        return None
+    if t.numel() == 0:
+        return b""
+    return t.detach().reshape(-1).view(torch.uint8).numpy()
+
+
+def _tensor_from_bytes(raw, dtype: str, shape: tuple, requires_grad: bool, parameter: bool):
+    """In the worker: a tensor rebuilt from ``_RequestPickler``'s bytes."""
+    kind = getattr(torch, dtype)
+    if len(raw):
+        t = torch.frombuffer(bytearray(raw) if isinstance(raw, bytes) else raw,
+                             dtype=torch.uint8).view(kind).reshape(shape)
+    else:
+        t = torch.empty(shape, dtype=kind)
+    if parameter:
+        return torch.nn.Parameter(t, requires_grad=requires_grad)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+class _Discard:
+    def write(self, data) -> None:
+        pass
+
+
+class _MirrorFinder(pickle.Pickler):
+    """Walks a request as pickling would, to find the worker-owned objects in it; tensors,
+    which hold none, are not copied."""
+
+    def reducer_override(self, obj):
+        if isinstance(obj, torch.Tensor):
+            return tuple, ()
+        return NotImplemented
+
+
+def find_remote(request, remote_ref) -> None:
+    """Call ``remote_ref`` on every object of ``request`` (what ``dump_request`` would name),
+    without copying any tensor data."""
+    finder = _MirrorFinder(_Discard(), protocol=pickle.HIGHEST_PROTOCOL)
+    finder.persistent_id = remote_ref
+    finder.dump(request)
+
+
 def dump_request(request, remote_ref) -> bytes:
     """Pickle ``request``; ``remote_ref(obj)`` names worker-owned objects (or None)."""
     buf = io.BytesIO()
-    pickler = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler = _RequestPickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.persistent_id = remote_ref
     pickler.dump(request)
     return buf.getvalue()
@@ -74,8 +138,28 @@ def load_request(data: bytes, resolve):
 
 def dump_reply(reply) -> bytes:
     buf = io.BytesIO()
-    torch.save(reply, buf)
+    with _no_checksums():
+        torch.save(reply, buf)
     return buf.getvalue()
+
+
+@contextlib.contextmanager
+def _no_checksums():
+    """A reply crosses a pipe, not a disk: no CRC32 of each record (where torch can skip it)."""
+    try:
+        from torch.utils.serialization import config  # lazy: absent from older torch
+    except ImportError:
+        config = None
+    save = getattr(config, "save", None)
+    if save is None or not hasattr(save, "compute_crc32"):
+        yield
+        return
+    before = save.compute_crc32
+    save.compute_crc32 = False
+    try:
+        yield
+    finally:
+        save.compute_crc32 = before
 
 
 def library_modules() -> set:
