@@ -52,3 +52,12 @@ def shared_mirror() -> Path:
     """The offline data mirror that sits beside a checkout (``../shared/data``)."""
     env = os.environ.get("CNNKIT_MIRROR")
     return Path(env).expanduser().resolve() if env else KIT_ROOT.parent / "shared" / "data"
+
+
+def cache_root() -> Path:
+    """``$CNNKIT_CACHE``, else ``~/.cache/cnnkit`` (or under ``XDG_CACHE_HOME``): what the
+    grader may compute again at any time (a machine check's pass, a topic's test list)."""
+    if os.environ.get("CNNKIT_CACHE"):
+        return Path(os.environ["CNNKIT_CACHE"]).expanduser()
+    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(root).expanduser() / "cnnkit"

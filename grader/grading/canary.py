@@ -96,10 +96,7 @@ class MachineNotReady(CnnkitError):
 
 def cache_dir() -> Path:
     """``$CNNKIT_CACHE/canary``, else ``~/.cache/cnnkit/canary`` (or under XDG_CACHE_HOME)."""
-    if os.environ.get("CNNKIT_CACHE"):
-        return Path(os.environ["CNNKIT_CACHE"]).expanduser() / "canary"
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root).expanduser() / "cnnkit" / "canary"
+    return paths.cache_root() / "canary"
 
 
 def _kit_source_digest() -> str:

@@ -29,7 +29,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import grader
-from grader.core import i18n, manifest, runner
+from grader.core import i18n, manifest, paths, runner
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
@@ -173,6 +173,44 @@ def kit_tests(topic: str) -> dict[str, frozenset[str]]:
 
 @lru_cache(maxsize=None)
 def _kit_tests(topic: str) -> dict[str, frozenset[str]]:
+    """Read from the cache when the kit, its tests and the interpreter are those that
+    collected it; else collected (a Python start and the imports: seconds) and cached."""
+    from grader.core.files import atomic_write
+
+    saved = paths.cache_root() / "tests" / f"{topic}-{_collection_key(topic)}.json"
+    try:
+        listed = json.loads(saved.read_text())
+        return {nodeid: frozenset(marks) for nodeid, marks in listed.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        pass
+    found = _collect_kit_tests(topic)
+    try:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(saved, json.dumps({k: sorted(v) for k, v in found.items()}))
+    except OSError:  # a read-only home: collected again next time
+        pass
+    return found
+
+
+def _collection_key(topic: str) -> str:
+    """What a topic's test ids and markers depend on: the kit's tests, manifest and source,
+    and the Python and packages that collect them."""
+    import hashlib
+    import sys
+    from importlib import metadata
+
+    h = hashlib.sha256(kit_digest([topic]).encode() + sys.version.encode())
+    for package in ("pytest", "hypothesis", "torch", "torchvision", "lightning"):
+        try:
+            h.update(f"{package}=={metadata.version(package)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    for f in sorted(Path(grader.__file__).parent.rglob("*.py")):
+        h.update(f.as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:20]
+
+
+def _collect_kit_tests(topic: str) -> dict[str, frozenset[str]]:
     import tempfile
 
     box = Path(tempfile.mkdtemp(prefix=f"cnnkit-collect-{topic}-"))
