@@ -247,3 +247,24 @@ def test_feedback_is_one_entry_per_exercise_with_the_telling_message_and_its_hin
     params_hint = text.split("### 01_cnn/params")[1].split("###")[0]
     assert "Hint to read next: Output size:" in params_hint, "the hint about padding"
     assert "`./kit hint 01_cnn params`" in params_hint
+
+
+def test_a_topics_test_list_is_collected_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    from grader.grading import isolated_run
+
+    monkeypatch.setenv("CNNKIT_CACHE", str(tmp_path))
+    isolated_run._kit_tests.cache_clear()
+    collected = isolated_run._kit_tests("01_cnn")
+    assert list((tmp_path / "tests").glob("01_cnn-*.json"))
+    isolated_run._kit_tests.cache_clear()
+
+    def no_second_collection(topic):
+        raise AssertionError("collected again although the cache holds the list")
+
+    monkeypatch.setattr(isolated_run, "_collect_kit_tests", no_second_collection)
+    assert isolated_run._kit_tests("01_cnn") == collected
+    isolated_run._kit_tests.cache_clear()
+    (next((tmp_path / "tests").glob("01_cnn-*.json"))).write_text("{not json")
+    monkeypatch.setattr(isolated_run, "_collect_kit_tests", lambda topic: {"t": frozenset()})
+    assert isolated_run._kit_tests("01_cnn") == {"t": frozenset()}  # a broken cache: collected
+    isolated_run._kit_tests.cache_clear()
