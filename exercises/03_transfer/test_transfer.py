@@ -60,8 +60,10 @@ def _prepared(backbone, variant):
 
 
 def _expected_trainable(backbone, variant):
-    """Counted on a fresh torchvision model, by the lecture's rule for each variant."""
-    ref = tvm.get_model(backbone, weights=None)
+    """Counted on a fresh torchvision model, by the lecture's rule for each variant (built
+    on the meta device: shapes only, no weights drawn)."""
+    with torch.device("meta"):
+        ref = tvm.get_model(backbone, weights=None)
     head = ref.fc if backbone == "resnet18" else ref.classifier[-1]
     new_head = head.in_features * 10 + 10
     if variant == 1:

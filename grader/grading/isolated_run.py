@@ -30,6 +30,7 @@ from pathlib import Path
 
 import grader
 from grader.core import i18n, manifest, paths, runner
+from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
@@ -175,8 +176,6 @@ def kit_tests(topic: str) -> dict[str, frozenset[str]]:
 def _kit_tests(topic: str) -> dict[str, frozenset[str]]:
     """Read from the cache when the kit, its tests and the interpreter are those that
     collected it; else collected (a Python start and the imports: seconds) and cached."""
-    from grader.core.files import atomic_write
-
     saved = paths.cache_root() / "tests" / f"{topic}-{_collection_key(topic)}.json"
     try:
         listed = json.loads(saved.read_text())

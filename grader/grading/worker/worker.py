@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from grader.grading.worker import objects, wire
+from grader.grading.worker import data_memo, objects, wire
 from grader.testkit import guards
 from grader.testkit import harness, targets
 from grader.testkit import probes
@@ -301,6 +301,7 @@ def insulate() -> None:
 def main(argv: list[str]) -> int:
     topic_dir, request_fd, reply_fd = Path(argv[0]), int(argv[1]), int(argv[2])
     insulate()
+    data_memo.install()
     worker = Worker(topic_dir)
     while True:
         try:
