@@ -5,8 +5,10 @@ Grading runs each student in a bubblewrap box; bare pytest runs unboxed.
 ``--per-student N`` instead grades N copies of the reference in all three topics
 (``--train off``, ``-j``) and prints the CPU seconds the grading took per student, every
 process counted (boxes included, through a cgroup where one can be made), warm templates
-beside cold starts (aim: <= 10 core-seconds per student). ``doctor`` runs first and is
-not counted."""
+beside cold starts (aim: <= 10 core-seconds per student), at each ``-j`` given, and with
+``--per-topic`` each topic alone. ``doctor`` runs first and is not counted.
+
+    python benchmarks/bench_grader.py --per-student 12 -j 1 2 --per-topic"""
 
 import argparse
 import os
@@ -22,7 +24,11 @@ from _timing import KIT, table
 parser = argparse.ArgumentParser()
 parser.add_argument("-n", type=int, default=20)
 parser.add_argument("--per-student", type=int, default=0, metavar="N")
-parser.add_argument("-j", "--jobs", type=int, default=2)
+parser.add_argument("-j", "--jobs", type=int, nargs="+", default=[2],
+                    help="parallel jobs; several values (-j 1 2) measure each")
+parser.add_argument("--warm-only", action="store_true", help="no cold run beside the warm one")
+parser.add_argument("--per-topic", action="store_true",
+                    help="also grade each topic alone (warm, the first -j)")
 args = parser.parse_args()
 n = args.n
 py = sys.executable
@@ -73,12 +79,28 @@ class CpuMeter:
                     time.sleep(0.1)
 
 
+def _grade(meter: CpuMeter, subs: Path, out: Path, topics: list[str], jobs: int,
+           extra: dict) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one ``cnnkit grade`` of ``subs``."""
+    before = meter.seconds()
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [py, "-m", "grader", "grade", str(subs), "--out", str(out), "-j", str(jobs),
+         "--topics", *topics, "--train", "off"], cwd=KIT, env={**os.environ, **extra},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=meter.join)
+    wall_s = time.perf_counter() - t0
+    if proc.returncode:
+        sys.exit(f"bench_grader: grade failed ({extra or 'warm'}):\n{proc.stderr[-2000:]}")
+    return meter.seconds() - before, wall_s
+
+
 def core_seconds_per_student(count: int) -> None:
-    """CPU time of grading ``count`` references, per student: with warm templates, and
-    cold (``CNNKIT_COLD_START=1``: every trusted run and worker starts Python afresh)."""
+    """CPU time of grading ``count`` references, per student, at each ``-j``: with warm
+    templates, and cold (``CNNKIT_COLD_START=1``: every trusted run and worker starts
+    Python afresh); then each topic alone (warm, the first ``-j``)."""
     topics = ["01_cnn", "02_training", "03_transfer"]
     meter = CpuMeter()
-    rows = {}
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp) / "subs"
         for i in range(count):
@@ -86,26 +108,38 @@ def core_seconds_per_student(count: int) -> None:
                 shutil.copytree(KIT / "solutions" / topic, subs / f"student{i:02d}" / topic)
         subprocess.run([py, "-m", "grader", "doctor", "--topics", *topics], cwd=KIT,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # not counted
-        for mode, extra in (("warm", {}), ("cold", {"CNNKIT_COLD_START": "1"})):
-            before = meter.seconds()
-            t0 = time.perf_counter()
-            proc = subprocess.run(
-                [py, "-m", "grader", "grade", str(subs), "--out", f"{tmp}/out-{mode}", "-j",
-                 str(args.jobs), "--topics", *topics, "--train", "off"], cwd=KIT,
-                env={**os.environ, **extra}, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, text=True, preexec_fn=meter.join)
-            wall_s = time.perf_counter() - t0
-            cpu = meter.seconds() - before
-            if proc.returncode:
-                sys.exit(f"bench_grader: grade failed ({mode}):\n{proc.stderr[-2000:]}")
-            rows[mode] = (cpu, wall_s)
+        bare_n = min(count, 3)  # bare pytest, unboxed, on the same files: a few students
+        before, t0 = meter.seconds(), time.perf_counter()
+        for i in range(bare_n):
+            for topic in topics:
+                subprocess.run([py, "-m", "pytest", str(KIT / "solutions" / topic),
+                                str(KIT / "hidden_tests" / topic), "-q", "-p", "no:cacheprovider",
+                                f"--target={subs / f'student{i:02d}'}"], cwd=KIT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=meter.join)
+        rows.append(("bare pytest (unboxed, one process per topic): per student",
+                     f"{(meter.seconds() - before) / bare_n:.1f} core-s, "
+                     f"{(time.perf_counter() - t0) / bare_n:.1f} s wall"))
+        print(f"  {rows[-1][0]}  {rows[-1][1]}", flush=True)
+        modes = [("warm", {})] + ([] if args.warm_only else [("cold", {"CNNKIT_COLD_START": "1"})])
+        for jobs in args.jobs:
+            for mode, extra in modes:
+                cpu, wall_s = _grade(meter, subs, Path(tmp) / f"out-{mode}-{jobs}", topics,
+                                     jobs, extra)
+                rows.append((f"{mode}, -j {jobs}: per student",
+                             f"{cpu / count:.1f} core-s, {wall_s:.1f} s wall in all, "
+                             f"300 students ~ {cpu / count * 300 / 3600:.2f} core-h"))
+                print(f"  {rows[-1][0]}  {rows[-1][1]}", flush=True)
+        for topic in topics if args.per_topic else ():
+            cpu, wall_s = _grade(meter, subs, Path(tmp) / f"out-{topic}", [topic],
+                                 args.jobs[0], {})
+            rows.append((f"{topic} alone, warm, -j {args.jobs[0]}: per student",
+                         f"{cpu / count:.1f} core-s, {wall_s:.1f} s wall in all"))
+            print(f"  {rows[-1][0]}  {rows[-1][1]}", flush=True)
     meter.close()
-    print(f"{count} references graded in {', '.join(topics)} (-j {args.jobs}, --train off), "
+    print(f"{count} references graded in {', '.join(topics)} (--train off), "
           f"CPU measured by {meter.kind}:")
-    table([(f"{mode}: per student", f"{cpu / count:.1f} core-s, {wall_s:.1f} s wall in all, "
-                                    f"300 students ~ {cpu / count * 300 / 3600:.1f} core-h")
-           for mode, (cpu, wall_s) in rows.items()] +
-          [("aim", "<= 10 core-s per student (warm)")])
+    table(rows + [("aim", "<= 10 core-s per student (warm)")])
 
 
 if args.per_student:

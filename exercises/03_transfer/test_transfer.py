@@ -11,7 +11,7 @@ from torchvision.transforms import InterpolationMode
 from grader.core.i18n import msg
 from grader.testkit.checks import check_close, check_int
 from grader.testkit.architecture import compare_architectures
-from grader.testkit.harness import exercise, guarded
+from grader.testkit.harness import exercise, guarded, probe
 from grader.lab.weights import ensure_available
 
 tr = exercise(__file__, "transfer")
@@ -43,20 +43,20 @@ def no_downloads(request):
 _PREPARED: dict = {}
 
 
-def _prepared(backbone, variant):
+def _prepared(backbone, variant, own_copy=True):
     """prepare_finetuning on a fresh backbone. A network made only of torch and torchvision
-    layers is built once per (backbone, variant) and each test gets its own deep copy (a
-    test may train it); anything else is built again for each test."""
+    layers is built once per (backbone, variant); a test that changes it (trains it, sets
+    eval mode) gets its own deep copy, one that only reads it (own_copy=False) the shared
+    one. Anything else is built again for each test."""
     key = (backbone, variant)
     if key not in _PREPARED:
         torch.manual_seed(0)
-        model = tr.prepare_finetuning(tr.load_backbone(backbone, weights=None), variant,
-                                      num_classes=10)
+        model = probe("fine_tuned", tr, backbone, variant, 10)
         if not all(type(m).__module__.split(".")[0] in ("torch", "torchvision")
                    for m in model.modules()):
             return model
         _PREPARED[key] = model
-    return copy.deepcopy(_PREPARED[key])
+    return copy.deepcopy(_PREPARED[key]) if own_copy else _PREPARED[key]
 
 
 def _expected_trainable(backbone, variant):
@@ -94,7 +94,7 @@ def test_load_resnet18_without_weights_is_the_lecture_architecture():
 @pytest.mark.reported
 @pytest.mark.parametrize("variant,expected", [(1, 5130), (3, 11_181_642)])
 def test_resnet18_trainable_counts_from_the_lecture(variant, expected):
-    model = _prepared("resnet18", variant)
+    model = _prepared("resnet18", variant, own_copy=False)
     check_int(f"trainable_parameter_count(prepare_finetuning(resnet18, variant={variant}))",
               tr.trainable_parameter_count(model), expected, VARIANT_TEXT[variant])
 
@@ -102,7 +102,7 @@ def test_resnet18_trainable_counts_from_the_lecture(variant, expected):
 @pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
 @pytest.mark.parametrize("variant", [1, 2, 3])
 def test_trainable_count_matches_the_variant(backbone, variant):
-    model = _prepared(backbone, variant)
+    model = _prepared(backbone, variant, own_copy=False)
     expected = _expected_trainable(backbone, variant)
     got = sum(p.numel() for p in model.parameters() if p.requires_grad)
     hint = ""
@@ -125,7 +125,7 @@ def test_trainable_count_matches_the_variant(backbone, variant):
 @pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
 @pytest.mark.parametrize("variant", [1, 2, 3])
 def test_requires_grad_mask_matches_the_variant(backbone, variant):
-    model = _prepared(backbone, variant)
+    model = _prepared(backbone, variant, own_copy=False)
     head, stage = HEADS[backbone], LAST_STAGE[backbone]
     wrong = []
     for name, p in model.named_parameters():
