@@ -82,8 +82,11 @@ def test_the_request_is_a_plain_pickle_with_remote_objects_named():
 
 
 def test_a_reply_reads_back_and_refuses_unlisted_classes():
-    reply = {"ok": [torch.randn(3), {"n": 1}], "states": {}}
+    torchs_own = torch._weights_only_unpickler._get_user_allowed_globals
+    reply = {"ok": [torch.randn(3), {"n": 1}, nn.Conv2d(1, 2, 3)], "states": {}}
     got = wire.load_reply(wire.dump_reply(reply))
+    assert type(got["ok"][2]) is nn.Conv2d
+    assert torch._weights_only_unpickler._get_user_allowed_globals is torchs_own  # put back
     assert torch.equal(got["ok"][0], reply["ok"][0]) and got["ok"][1] == {"n": 1}
 
     with pytest.raises(wire.WireError, match="datetime"):
