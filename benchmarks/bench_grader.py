@@ -11,6 +11,7 @@ beside cold starts (aim: <= 10 core-seconds per student), at each ``-j`` given, 
     python benchmarks/bench_grader.py --per-student 12 -j 1 2 --per-topic"""
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ parser.add_argument("--per-student", type=int, default=0, metavar="N")
 parser.add_argument("-j", "--jobs", type=int, nargs="+", default=[2],
                     help="parallel jobs; several values (-j 1 2) measure each")
 parser.add_argument("--warm-only", action="store_true", help="no cold run beside the warm one")
+parser.add_argument("--json", metavar="FILE", help="also write the figures here (readme_table.py)")
 parser.add_argument("--per-topic", action="store_true",
                     help="also grade each topic alone (warm, the first -j)")
 args = parser.parse_args()
@@ -100,7 +102,7 @@ def core_seconds_per_student(count: int) -> None:
     Python afresh); then each topic alone (warm, the first ``-j``)."""
     topics = ["01_cnn", "02_training", "03_transfer"]
     meter = CpuMeter()
-    rows = []
+    rows, figures = [], {"students": count, "per_student": {}, "per_topic": {}}
     with tempfile.TemporaryDirectory() as tmp:
         subs = Path(tmp) / "subs"
         for i in range(count):
@@ -117,6 +119,7 @@ def core_seconds_per_student(count: int) -> None:
                                 f"--target={subs / f'student{i:02d}'}"], cwd=KIT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                preexec_fn=meter.join)
+        figures["bare"] = (meter.seconds() - before) / bare_n
         rows.append(("bare pytest (unboxed, one process per topic): per student",
                      f"{(meter.seconds() - before) / bare_n:.1f} core-s, "
                      f"{(time.perf_counter() - t0) / bare_n:.1f} s wall"))
@@ -126,6 +129,8 @@ def core_seconds_per_student(count: int) -> None:
             for mode, extra in modes:
                 cpu, wall_s = _grade(meter, subs, Path(tmp) / f"out-{mode}-{jobs}", topics,
                                      jobs, extra)
+                figures["per_student"][f"{mode} -j {jobs}"] = {"core_s": cpu / count,
+                                                                "wall_s": wall_s}
                 rows.append((f"{mode}, -j {jobs}: per student",
                              f"{cpu / count:.1f} core-s, {wall_s:.1f} s wall in all, "
                              f"300 students ~ {cpu / count * 300 / 3600:.2f} core-h"))
@@ -133,6 +138,8 @@ def core_seconds_per_student(count: int) -> None:
         for topic in topics if args.per_topic else ():
             cpu, wall_s = _grade(meter, subs, Path(tmp) / f"out-{topic}", [topic],
                                  args.jobs[0], {})
+            figures["per_topic"][topic] = {"core_s": cpu / count, "wall_s": wall_s,
+                                           "jobs": args.jobs[0]}
             rows.append((f"{topic} alone, warm, -j {args.jobs[0]}: per student",
                          f"{cpu / count:.1f} core-s, {wall_s:.1f} s wall in all"))
             print(f"  {rows[-1][0]}  {rows[-1][1]}", flush=True)
@@ -140,6 +147,9 @@ def core_seconds_per_student(count: int) -> None:
     print(f"{count} references graded in {', '.join(topics)} (--train off), "
           f"CPU measured by {meter.kind}:")
     table(rows + [("aim", "<= 10 core-s per student (warm)")])
+    if args.json:
+        figures["cpu_measured_by"] = meter.kind
+        Path(args.json).write_text(json.dumps(figures, indent=1))
 
 
 if args.per_student:

@@ -13,6 +13,7 @@ process), the figure before the warm process.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import queue
 import shutil
@@ -91,13 +92,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--saves", type=int, default=10)
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     args = parser.parse_args()
-    rows, ok = [], True
+    rows, ok, figures = [], True, {}
     for topic, file, goal in CASES:
         times, warm_verdict = measure(topic, file, args.saves, args.cold)
         cold_s, cold_verdict = cold_check(topic)
         median = statistics.median(times)
         same = warm_verdict == cold_verdict
+        figures[topic] = {"file": file, "median_s": median, "saves": len(times),
+                          "cold_check_s": cold_s, "same_verdict": same, "goal_s": goal}
         ok &= same and (args.cold or median <= goal)
         rows.append((f"{topic} save {file}: median of {len(times)}",
                      f"{median:.2f} s (min {min(times):.2f}, max {max(times):.2f}; goal "
@@ -106,6 +110,8 @@ def main() -> int:
         rows.append((f"{topic} same verdict as check", str(same)))
     print(f"watch{' --cold' if args.cold else ''}, load average {os.getloadavg()[0]:.2f}:")
     table(rows)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=1))
     return 0 if ok else 1
 
 
