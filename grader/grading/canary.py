@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import grader
 from grader.core import manifest, paths
 from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
@@ -99,13 +98,6 @@ def cache_dir() -> Path:
     return paths.cache_root() / "canary"
 
 
-def _kit_source_digest() -> str:
-    h = hashlib.sha256(grader.__version__.encode())
-    for f in sorted(Path(grader.__file__).parent.rglob("*.py")):
-        h.update(f.as_posix().encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
-
-
 def _packages() -> str:
     return ",".join(sorted(f"{d.metadata['Name']}=={d.version}"
                            for d in metadata.distributions() if d.metadata["Name"]))
@@ -135,7 +127,7 @@ def _data_stat(root: Path, depth: int = 3) -> str:
 
 def fingerprint(topic: str, limits: Limits, ready: readiness.DataPlan) -> str:
     """Changes with anything that could change the reference's verdicts on this machine."""
-    parts = [_kit_source_digest(), isolated_run.kit_digest([topic]), sys.executable, sys.version,
+    parts = [isolated_run.kit_source_digest(), isolated_run.kit_digest([topic]), sys.executable, sys.version,
              _packages(), str(paths.data_root()), str(paths.shared_mirror()), ready.digest(),
              repr(limits), os.environ.get("LD_LIBRARY_PATH", ""), str(box.python()),
              _data_stat(paths.data_root()), *sys.path, *(str(p) for p in box.bind_sources())]

@@ -17,15 +17,18 @@ the box is swept after each run. Without either, both start cold, as before.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
 import grader
@@ -66,13 +69,19 @@ class SandboxRun:
 
 def kit_digest(topics: list[str]) -> str:
     """Changes with the kit's version, each topic's tests and its manifest (points)."""
-    import hashlib
-
     h = hashlib.sha256(grader.__version__.encode())
     for topic in topics:
         for f in [*topic_test_files(topic), manifest.topic_folder(topic) / manifest.MANIFEST_NAME]:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:16]
+
+
+def kit_source_digest() -> str:
+    """Changes with the kit's version and any of its Python source files."""
+    h = hashlib.sha256(grader.__version__.encode())
+    for f in sorted(Path(grader.__file__).parent.rglob("*.py")):
+        h.update(f.as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
 
 
 def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
@@ -194,18 +203,12 @@ def _kit_tests(topic: str) -> dict[str, frozenset[str]]:
 def _collection_key(topic: str) -> str:
     """What a topic's test ids and markers depend on: the kit's tests, manifest and source,
     and the Python and packages that collect them."""
-    import hashlib
-    import sys
-    from importlib import metadata
-
-    h = hashlib.sha256(kit_digest([topic]).encode() + sys.version.encode())
+    h = hashlib.sha256((kit_digest([topic]) + kit_source_digest() + sys.version).encode())
     for package in ("pytest", "hypothesis", "torch", "torchvision", "lightning"):
         try:
             h.update(f"{package}=={metadata.version(package)}".encode())
         except metadata.PackageNotFoundError:
             pass
-    for f in sorted(Path(grader.__file__).parent.rglob("*.py")):
-        h.update(f.as_posix().encode() + b"\0" + f.read_bytes())
     return h.hexdigest()[:20]
 
 
