@@ -45,9 +45,10 @@ _PREPARED: dict = {}
 
 def _prepared(backbone, variant, own_copy=True):
     """prepare_finetuning on a fresh backbone. A network made only of torch and torchvision
-    layers is built once per (backbone, variant); a test that changes it (trains it, sets
-    eval mode) gets its own deep copy, one that only reads it (own_copy=False) the shared
-    one. Anything else is built again for each test."""
+    layers is built once per (backbone, variant). Each test gets its own deep copy, save
+    one that only reads the network on this side and never hands it to the student's code
+    (own_copy=False): code that changed it would change what later tests see. Anything else
+    is built again for each test."""
     key = (backbone, variant)
     if key not in _PREPARED:
         torch.manual_seed(0)
@@ -94,7 +95,7 @@ def test_load_resnet18_without_weights_is_the_lecture_architecture():
 @pytest.mark.reported
 @pytest.mark.parametrize("variant,expected", [(1, 5130), (3, 11_181_642)])
 def test_resnet18_trainable_counts_from_the_lecture(variant, expected):
-    model = _prepared("resnet18", variant, own_copy=False)
+    model = _prepared("resnet18", variant)
     check_int(f"trainable_parameter_count(prepare_finetuning(resnet18, variant={variant}))",
               tr.trainable_parameter_count(model), expected, VARIANT_TEXT[variant])
 
@@ -102,7 +103,7 @@ def test_resnet18_trainable_counts_from_the_lecture(variant, expected):
 @pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
 @pytest.mark.parametrize("variant", [1, 2, 3])
 def test_trainable_count_matches_the_variant(backbone, variant):
-    model = _prepared(backbone, variant, own_copy=False)
+    model = _prepared(backbone, variant)
     expected = _expected_trainable(backbone, variant)
     got = sum(p.numel() for p in model.parameters() if p.requires_grad)
     hint = ""
