@@ -16,7 +16,7 @@ from grader.core.limits import Limits
 from grader.grading import box
 from grader.grading.worker.client import WorkerClient
 from grader.grading.worker.session import stage_box
-from grader.grading.worker.warm_box import ForkedWorker, WarmBox
+from grader.grading.worker.warm_box import ForkedWorker, WarmBox, WarmBoxes
 
 LIMITS = Limits(scratch_mb=64)
 _why = box.available(LIMITS)
@@ -86,3 +86,89 @@ def test_a_template_killed_by_the_student_means_a_cold_start(student, tmp_path):
     assert after.module_attr("params", "LEFT") is False
     assert not isinstance(after.proc, ForkedWorker), "a dead template was asked again"
     after.stop()
+
+
+LEAVES_EVERYTHING = """
+import ctypes, os, time
+libc = ctypes.CDLL(None, use_errno=True)
+os.makedirs("/tmp/locked/inner")
+open("/tmp/locked/inner/answers", "w").write("x")
+os.chmod("/tmp/locked", 0)
+open("/dev/shm/left", "w").write("x")
+CREATE = 0o1000 | 0o600  # IPC_CREAT
+SYSV = [libc.shmget(0x1234, 4096, CREATE), libc.msgget(0x1235, CREATE),
+        libc.semget(0x1236, 1, CREATE)]
+ADD_KEY = {"x86_64": 248, "aarch64": 217}.get(os.uname().machine)
+KEY = libc.syscall(ADD_KEY, b"user", b"cnnkit-left", b"secret", 6, -4) if ADD_KEY else None
+MQ = libc.mq_open(b"/left", os.O_CREAT | os.O_RDWR, 0o600, None)
+if os.fork() == 0:  # a double-forked daemon
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(600)
+    os._exit(0)
+time.sleep(0.2)
+"""
+
+LOOKS_EVERYWHERE = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+BINDS = [line.split()[4] for line in open("/proc/self/mountinfo")]
+TMP = sorted(e for e in os.listdir("/tmp")  # what the box binds under /tmp stays
+             if not any(m == f"/tmp/{e}" or m.startswith(f"/tmp/{e}/") for m in BINDS))
+SHM = sorted(os.listdir("/dev/shm"))
+IPC = [row for k in ("shm", "msg", "sem")
+       for row in open(f"/proc/sysvipc/{k}").read().splitlines()[1:]]
+OTHERS = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid())
+KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+KEY = libc.syscall(KEYCTL, 10, -4, b"user", b"cnnkit-left", 0) if KEYCTL else -1  # SEARCH
+MQ = libc.mq_open(b"/left", os.O_RDONLY)
+STAGE = sorted(os.listdir(os.path.dirname(__file__) + "/../../.."))
+"""
+
+
+def test_the_next_student_of_a_job_finds_the_box_as_if_new(tmp_path):
+    """A job's warm box passes to the next student only after a sweep checked it clean:
+    processes, scratch (an unreadable folder too), SysV IPC, keys, and the first
+    student's files in the stage folder all gone; POSIX queues cannot be made at all."""
+    pool = WarmBoxes(LIMITS)
+    with box.leased_uid(LIMITS) as uid:
+        try:
+            warm = pool.take(uid)
+            first = _client(warm, uid, LEAVES_EVERYTHING, tmp_path)
+            first.import_module("params")
+            assert isinstance(first.proc, ForkedWorker), "the worker was not forked"
+            assert min(first.module_attr("params", "SYSV")) >= 0, "no IPC object was made"
+            assert first.module_attr("params", "MQ") == -1, "a POSIX queue could be made"
+            if first.module_attr("params", "KEY") is not None:
+                assert first.module_attr("params", "KEY") > 0, "no key was added"
+            first.stop()
+            pool.give_back(warm)
+            assert pool.take(uid) is warm, "a box swept clean was not handed on"
+            second = _client(warm, uid, LOOKS_EVERYWHERE, tmp_path)
+            seen = {name: second.module_attr("params", name)
+                    for name in ("TMP", "SHM", "IPC", "OTHERS", "KEY", "MQ", "STAGE")}
+            second.stop()
+            assert seen["OTHERS"] == [1, 2], seen
+            assert seen["TMP"] == [] and seen["SHM"] == [] and seen["IPC"] == [], seen
+            assert seen["KEY"] == -1 and seen["MQ"] == -1, seen
+            assert len([n for n in seen["STAGE"] if n.startswith("cnnkit-worker-")]) == 1, seen
+        finally:
+            pool.close()
+
+
+def test_a_box_that_is_not_clean_is_not_handed_on(tmp_path):
+    pool = WarmBoxes(LIMITS)
+    with box.leased_uid(LIMITS) as uid:
+        try:
+            warm = pool.take(uid)
+            killer = _client(warm, uid, "import os, signal\nos.kill(2, signal.SIGSTOP)\n",
+                             tmp_path)
+            killer.import_module("params")
+            killer.stop()
+            warm.link.request = lambda *a, **k: None  # a stopped template: no answer
+            pool.give_back(warm)
+            again = pool.take(uid)
+            assert again is not warm and again is not None and again.usable()
+            assert not warm.stage.exists(), "the closed box's stage folder was left"
+        finally:
+            pool.close()

@@ -293,6 +293,9 @@ def preexec(limits: Limits, host_uid: int, staged: list[tuple[str, str]], gpu: b
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # No POSIX message queue can be made: unlike SysV IPC, a box cannot list its
+        # queues, so a sweep could not prove that none was left for the next run.
+        resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
         if dropping_uid():
             if staged:
                 _stage(staged)

@@ -25,7 +25,7 @@ from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
                             isolated_run, score, training_grade, warm_trusted)
 from grader.grading.classview.report import after_grading
-from grader.grading.worker.warm_box import WarmBox
+from grader.grading.worker.warm_box import WarmBoxes
 
 
 class Progress:
@@ -48,14 +48,16 @@ class Progress:
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                   limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
                   uids=None, ready: readiness.DataPlan | None = None,
-                  training: training_grade.TrainingPlan | None = None) -> dict:
-    """One student, topic by topic, each in a fresh box, then (with ``training``) each
+                  training: training_grade.TrainingPlan | None = None,
+                  warm_boxes: WarmBoxes | None = None) -> dict:
+    """One student, topic by topic, in a box that starts as a fresh one (a job's warm box
+    from ``warm_boxes``, cleared after its last student), then (with ``training``) each
     graded training run; the sealed result is written. Whatever goes wrong while grading
     this student (a bug, a full disk, a file no check foresaw) costs this student only: a
     zero record that says so, graded again on the next run."""
     try:
         return _grade_student(sub, topics, out, limits, fingerprint, lang, key, uids, ready,
-                              training)
+                              training, warm_boxes)
     except Exception as exc:  # noqa: BLE001 - contained: the class run goes on
         return crashed_result(sub, topics, out, fingerprint, lang, key, ready, exc)
 
@@ -106,7 +108,8 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
 def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                    limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
                    uids=None, ready: readiness.DataPlan | None = None,
-                   training: training_grade.TrainingPlan | None = None) -> dict:
+                   training: training_grade.TrainingPlan | None = None,
+                   warm_boxes: WarmBoxes | None = None) -> dict:
     ready = ready or readiness.DataPlan()
     all_scores: list[score.TestScore] = []
     notes = [sub.problem] if sub.problem else []
@@ -116,14 +119,12 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
     if uids is None:  # on its own: a pool of one node-wide locked uid
         uids = box.host_uids(limits, 1)
     host_uid = uids.get()  # one box uid per parallel job
-    stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
+    own_boxes = warm_boxes is None  # on its own: a warm box for this student alone
+    warm_boxes = WarmBoxes(limits) if own_boxes else warm_boxes
     warm = None  # the student's box: workers forked there; without it, each starts cold
     try:
         if not warm_trusted.cold_start():
-            try:
-                warm = WarmBox(stage, limits, host_uid)
-            except OSError:  # the machine's problem: the workers start cold instead
-                warm = None
+            warm = warm_boxes.take(host_uid)
         for topic in topics:
             graded = ready.graded_exercises(topic)
             if not graded:
@@ -154,8 +155,10 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                         done.record["curves"] = report.curves_file(name)
     finally:
         if warm is not None:
-            warm.close()
-        safefiles.remove_tree(stage)
+            if own_boxes:
+                warm.close()
+            else:
+                warm_boxes.give_back(warm)
         if uids:
             uids.put(host_uid)
     result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
@@ -278,18 +281,22 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
               + plan.training.queue.describe(lang), file=sys.stderr)
     progress = Progress(len(plan.todo))
     uids = box.host_uids(limits, jobs)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang,
-                               plan.key, uids, plan.ready, plan.training): sub
-                   for sub, fp in plan.todo}
-        for future in as_completed(futures):
-            sub = futures[future]
-            try:
-                res = future.result()
-            except Exception as exc:  # noqa: BLE001 - even the zero record failed to write
-                res = {"score": 0.0, "max_score": 0.0, "tests": [], "output": str(exc),
-                       "cnnkit": {"student": sub.student, "name": sub.name, "exercises": {},
-                                  "crashed": f"{type(exc).__name__}: {exc}"}}
-            plan.results[sub.student] = res
-            progress.step(f"{sub.student}: {res['score']:g} / {res['max_score']:g}")
+    warm_boxes = WarmBoxes(limits)  # one per job, cleared between its students
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang,
+                                   plan.key, uids, plan.ready, plan.training, warm_boxes): sub
+                       for sub, fp in plan.todo}
+            for future in as_completed(futures):
+                sub = futures[future]
+                try:
+                    res = future.result()
+                except Exception as exc:  # noqa: BLE001 - even the zero record failed to write
+                    res = {"score": 0.0, "max_score": 0.0, "tests": [], "output": str(exc),
+                           "cnnkit": {"student": sub.student, "name": sub.name, "exercises": {},
+                                      "crashed": f"{type(exc).__name__}: {exc}"}}
+                plan.results[sub.student] = res
+                progress.step(f"{sub.student}: {res['score']:g} / {res['max_score']:g}")
+    finally:
+        warm_boxes.close()
     return finish_class(plan)

@@ -9,8 +9,9 @@ and then answers the grader on its control socket, one request at a time:
   student code runs, so student code never speaks to the template;
 * ``status`` / ``kill``: a worker's exit code, or SIGKILL to it and every process it
   left (one worker runs at a time);
-* ``sweep``: between two topics, kill every other process of the box and empty the
-  scratch folders, so each topic starts as in a fresh box.
+* ``sweep``: between two topics (and two students of one job), kill every other process
+  of the box, empty the scratch folders and remove the SysV IPC objects and keys left,
+  so each run starts as in a fresh box; the answer says whether that was checked clean.
 
 The template never runs student code. It is not dumpable, so the student's processes
 (same uid) cannot trace it or write its memory; if they kill it, the grader starts the
@@ -22,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -86,8 +88,7 @@ class Template:
             self.kill_all()
             return {}
         if op == "sweep":
-            self.sweep()
-            return {}
+            return self.sweep()
         raise ValueError(op)
 
     def kill_all(self) -> None:
@@ -103,20 +104,19 @@ class Template:
                 break
             time.sleep(0.01)  # orphans are bwrap's init's to reap
 
-    def sweep(self) -> None:
-        """Between two topics: no process left, the scratch folders emptied."""
+    def sweep(self) -> dict:
+        """Between two runs (two topics, or two students of one job): no process left,
+        the scratch folders emptied, no SysV IPC object and no key of this uid left.
+        ``clean`` says whether all of that was checked to hold; a box that is not clean
+        is never used again."""
         self.kill_all()
         self.children.clear()
         self.exits.clear()
-        for folder in SCRATCH:
-            for entry in Path(folder).iterdir() if Path(folder).is_dir() else ():
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    try:
-                        entry.unlink()
-                    except OSError:
-                        pass
+        mounts, holders = _mounts()
+        left = [path for folder in SCRATCH for path in _empty(folder, mounts, holders)]
+        ipc_left = _remove_sysv_ipc()
+        _clear_keys()
+        return {"clean": not _others() and not ipc_left and not left}
 
     def _child(self, topic_dir: str, fds: list[int]) -> None:
         code = 70
@@ -146,6 +146,92 @@ def _others() -> list[int]:
     me = os.getpid()
     return [int(p.name) for p in Path("/proc").iterdir()
             if p.name.isdigit() and int(p.name) not in (1, me)]
+
+
+def _mounts() -> tuple[set[str], set[str]]:
+    """The box's mount points, and every folder above one (bwrap made those to hold
+    them: a kit or an environment under /tmp is bound there)."""
+    points: set[str] = set()
+    with open("/proc/self/mountinfo", encoding="utf-8") as table:
+        for line in table:
+            field = line.split()[4]
+            points.add(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), field))
+    holders = {str(parent) for point in points for parent in Path(point).parents}
+    return points, holders
+
+
+def _empty(folder: str, mounts: set[str], holders: set[str]) -> list[str]:
+    """Everything in ``folder`` removed but the binds and the folders holding them,
+    folders the student made unreadable included; what could not be removed."""
+    left: list[str] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return [folder]
+    for entry in entries:
+        if entry.path in mounts:
+            continue
+        if entry.path in holders and entry.is_dir(follow_symlinks=False):
+            left += _empty(entry.path, mounts, holders)
+            continue
+        _remove(entry.path)
+        if os.path.lexists(entry.path):
+            left.append(entry.path)
+    return left
+
+
+def _remove(path: str) -> None:
+    try:
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            for top, dirs, _ in os.walk(path):
+                for name in dirs:
+                    os.chmod(os.path.join(top, name), 0o700, follow_symlinks=False)
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+_IPC_RMID = 0
+_SYSV = {"shm": "shmctl", "sem": "semctl", "msg": "msgctl"}
+
+
+def _remove_sysv_ipc() -> int:
+    """Every SysV shared memory segment, semaphore set and message queue of the box's
+    IPC namespace removed; how many could not be."""
+    libc, left = ctypes.CDLL(None, use_errno=True), 0
+    for kind, call in _SYSV.items():
+        try:
+            rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            ident = int(row.split()[1])
+            done = libc.semctl(ident, 0, _IPC_RMID) if kind == "sem" else \
+                getattr(libc, call)(ident, _IPC_RMID, None)
+            left += done != 0
+    return left
+
+
+_KEYCTL = {"x86_64": 250, "aarch64": 219, "ppc64le": 280, "s390x": 280}
+_KEYCTL_CLEAR, _KEYCTL_GET_PERSISTENT = 7, 22
+_USER_KEYRING, _USER_SESSION_KEYRING, _PROCESS_KEYRING = -4, -5, -2
+
+
+def _clear_keys() -> None:
+    """The uid's user, user-session and persistent keyrings emptied: keys are the one
+    store of the kernel's that outlives processes and is not a file or an IPC object."""
+    number = _KEYCTL.get(os.uname().machine)
+    if number is None:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for ring in (_USER_KEYRING, _USER_SESSION_KEYRING):
+        libc.syscall(number, _KEYCTL_CLEAR, ring)
+    persistent = libc.syscall(number, _KEYCTL_GET_PERSISTENT, -1, _PROCESS_KEYRING)
+    if persistent > 0:
+        libc.syscall(number, _KEYCTL_CLEAR, persistent)
 
 
 def warm_up() -> None:
