@@ -12,6 +12,7 @@ pays for it once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -98,7 +99,9 @@ def cache_dir() -> Path:
     return paths.cache_root() / "canary"
 
 
+@functools.lru_cache(maxsize=1)
 def _packages() -> str:
+    """The installed packages and versions (read once per process: every topic asks)."""
     return ",".join(sorted(f"{d.metadata['Name']}=={d.version}"
                            for d in metadata.distributions() if d.metadata["Name"]))
 

@@ -115,7 +115,8 @@ def plot_learning_curves(metrics_csv: Path, png: Path, title: str) -> Path:
         if ax.lines:
             ax.legend()
     fig.suptitle(title)
-    fig.tight_layout()
+    # fixed margins for this one layout: tight_layout would draw the figure twice
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.84, wspace=0.22)
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=100)
     return png

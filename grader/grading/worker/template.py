@@ -235,17 +235,42 @@ def _clear_keys() -> None:
 
 
 def warm_up() -> None:
-    """What workers import, before any student code: the library layers' tables too."""
+    """What workers import, before any student code: the library layers' tables too, and
+    matplotlib with its fonts loaded (the topics' figures would each load them again)."""
     from grader.grading.worker import wire, worker  # lazy: the warm-up is this function's job
 
     worker.insulate()
     import lightning  # noqa: F401  # lazy: the warm-up is this function's job
+    import matplotlib  # lazy: the warm-up is this function's job
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401  # lazy: the warm-up is this function's job
+    import torchinfo  # noqa: F401  # lazy: the warm-up is this function's job
+    from lightning.pytorch.loggers import CSVLogger  # noqa: F401  # lazy: as above
+    from PIL import Image  # noqa: F401  # lazy: the warm-up is this function's job
+
+    from grader.lab import data, training, weights  # noqa: F401  # lazy: as above
+    from grader.testkit import probes  # noqa: F401  # lazy: the warm-up is this function's job
 
     wire.library_modules()
     wire.library_transforms()
+    _draw_once()
     import gc  # lazy: only the warm-up freezes
 
     gc.freeze()
+
+
+def _draw_once() -> None:
+    """One small figure drawn off-screen, so matplotlib's font list and font are loaded."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(1, 1))
+    FigureCanvasAgg(figure)
+    figure.add_subplot().set_title("0")
+    figure.savefig(io.BytesIO(), format="png")
 
 
 def main(control_fd: int) -> None:
