@@ -46,7 +46,7 @@ _PREPARED: dict = {}
 def _prepared(backbone, variant, own_copy=True):
     """prepare_finetuning on a fresh backbone. A network made only of torch and torchvision
     layers is built once per (backbone, variant). Each test gets its own deep copy, save
-    one that only reads the network on this side and never hands it to the student's code
+    those that only read the network on this side and never hand it to the student's code
     (own_copy=False): code that changed it would change what later tests see. Anything else
     is built again for each test."""
     key = (backbone, variant)
@@ -58,6 +58,12 @@ def _prepared(backbone, variant, own_copy=True):
             return model
         _PREPARED[key] = model
     return copy.deepcopy(_PREPARED[key]) if own_copy else _PREPARED[key]
+
+
+def _student_count(backbone, variant):
+    """trainable_parameter_count(prepare_finetuning(load_backbone(backbone), variant)): both
+    of the student's functions, run where the student's code runs; the network stays there."""
+    return probe("trainable_count_of_fine_tuned", tr, backbone, variant, 10)
 
 
 def _expected_trainable(backbone, variant):
@@ -95,15 +101,14 @@ def test_load_resnet18_without_weights_is_the_lecture_architecture():
 @pytest.mark.reported
 @pytest.mark.parametrize("variant,expected", [(1, 5130), (3, 11_181_642)])
 def test_resnet18_trainable_counts_from_the_lecture(variant, expected):
-    model = _prepared("resnet18", variant)
     check_int(f"trainable_parameter_count(prepare_finetuning(resnet18, variant={variant}))",
-              tr.trainable_parameter_count(model), expected, VARIANT_TEXT[variant])
+              _student_count("resnet18", variant), expected, VARIANT_TEXT[variant])
 
 
 @pytest.mark.parametrize("backbone", ["resnet18", "mobilenet_v2"])
 @pytest.mark.parametrize("variant", [1, 2, 3])
 def test_trainable_count_matches_the_variant(backbone, variant):
-    model = _prepared(backbone, variant)
+    model = _prepared(backbone, variant, own_copy=False)
     expected = _expected_trainable(backbone, variant)
     got = sum(p.numel() for p in model.parameters() if p.requires_grad)
     hint = ""
@@ -118,7 +123,7 @@ def test_trainable_count_matches_the_variant(backbone, variant):
                   f"variant={variant})"), got,
               expected, VARIANT_TEXT[variant] + hint)
     check_int(f"trainable_parameter_count(prepare_finetuning({backbone}, variant={variant}))",
-              tr.trainable_parameter_count(model), expected,
+              _student_count(backbone, variant), expected,
               msg("count numel() of the parameters with requires_grad=True",
                   "cộng numel() của các tham số có requires_grad=True"))
 

@@ -8,6 +8,8 @@ tests use it to explain, and earn points only with checks the trusted side compu
 
 from __future__ import annotations
 
+import weakref
+
 from grader.core.i18n import pick
 from grader.testkit.layers import trace as run
 
@@ -73,6 +75,28 @@ def fine_tuned(module, backbone: str, variant: int, num_classes: int):
     side and back (a ResNet18 is 45 MB each way). The trusted side inspects what returns."""
     return module.prepare_finetuning(module.load_backbone(backbone, weights=None), variant,
                                      num_classes=num_classes)
+
+
+_FINE_TUNED = weakref.WeakKeyDictionary()  # the student's module -> {(backbone, ...): network}
+
+
+def trainable_count_of_fine_tuned(module, backbone: str, variant: int, num_classes: int):
+    """The student's ``trainable_parameter_count`` of ``fine_tuned(...)``: the student's
+    answer, built and counted here, so the network never crosses to the trusted side and
+    back for a number. A network made only of torch and torchvision layers is built once
+    per module and (backbone, variant); each count gets its own deep copy, so a count that
+    changes the network cannot change the next one."""
+    import copy
+
+    built = _FINE_TUNED.setdefault(module, {})
+    key = (backbone, variant, num_classes)
+    if key not in built:
+        network = fine_tuned(module, backbone, variant, num_classes)
+        if not all(type(m).__module__.split(".")[0] in ("torch", "torchvision")
+                   for m in network.modules()):
+            return module.trainable_parameter_count(network)
+        built[key] = network
+    return module.trainable_parameter_count(copy.deepcopy(built[key]))
 
 
 def loader_facts(loader):
