@@ -94,7 +94,8 @@ def rows() -> list[tuple[str, str, str]]:
         for topic, figures in grader.get("per_topic", {}).items():
             out.append((f"{topic} alone, -j {figures['jobs']}: CPU per student",
                         BEFORE["per_topic"].get(topic, "not measured"),
-                        f"{figures['core_s']:.1f} core-s (a box and its imports each)"))
+                        f"{figures['core_s']:.1f} core-s (the job's box and its imports "
+                        "shared by its students)"))
         warm = grader["per_student"].get("warm -j 2") or next(iter(grader["per_student"].values()))
         out.append(("300 students, 3 topics, `--train off`", BEFORE["class_300"],
                     f"{warm['core_s'] * 300 / 3600:.1f} core-hours"))
