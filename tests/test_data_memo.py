@@ -50,3 +50,33 @@ def test_an_image_folder_is_listed_once_unless_the_caller_filters(tmp_path, reme
     ImageFolder(str(tmp_path), loader=lambda p: p, is_valid_file=lambda p: True,
                 allow_empty=True)
     assert calls  # the caller's own filter: listed afresh
+
+
+def test_warm_reads_the_data_sets_before_anyone_asks(tmp_path, remembered, monkeypatch):
+    """What a template does before it forks: MNIST's raw files parsed and the image tree
+    listed, so the tests' own MNIST and ImageFolder read nothing again, and get what a
+    fresh read gives."""
+    from grader.lab import data
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    images = torch.randint(0, 256, (5, 28, 28), dtype=torch.uint8)
+    for stem in ("train", "t10k"):
+        _idx_images(raw / f"{stem}-images-idx3-ubyte", images)
+        (raw / f"{stem}-labels-idx1-ubyte").write_bytes(
+            struct.pack(">II", 0x0801, 5) + bytes([1, 2, 3, 4, 5]))
+    for split in ("train", "test"):
+        for cls in ("cat", "dog"):
+            (tmp_path / "cifar10-jpg" / split / cls).mkdir(parents=True)
+            (tmp_path / "cifar10-jpg" / split / cls / "0.jpg").write_bytes(b"")
+    monkeypatch.setattr(data, "locate", lambda name, fetch_missing=True: tmp_path)
+    data_memo.warm()
+    walks, reads = [], []
+    monkeypatch.setattr(folder.os, "walk", lambda *a, **k: walks.append(a) or iter(()))
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda f, *a, **k: reads.append(f) or
+                        real_open(f, *a, **k))
+    tree = ImageFolder(str(tmp_path / "cifar10-jpg" / "train"), loader=lambda p: p)
+    assert [s[1] for s in tree.samples] == [0, 1] and not walks, "listed again"
+    got = mnist.read_image_file(str(raw / "t10k-images-idx3-ubyte"))
+    assert torch.equal(got, images) and not [r for r in reads if "idx" in str(r)]

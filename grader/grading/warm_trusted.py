@@ -171,6 +171,10 @@ def serve(sock: socket.socket) -> None:
     import grader.grading.worker.plugin  # noqa: F401  # lazy: warm-up, after the start
 
     warm_up(environment_plugins=False)
+    from grader.grading.worker import data_memo  # lazy: the warm-up is timed after the start
+
+    data_memo.install()  # the reference data sets the tests read, parsed and listed once
+    data_memo.warm()
     sock.send(json.dumps({"ready": True}).encode())
     while True:
         try:

@@ -1,10 +1,12 @@
-"""Inside a worker: the data sets' file reading, done once per worker instead of once per test.
+"""The data sets' file reading, done once per process family instead of once per test.
 
 A topic's tests build the student's data module again and again. torchvision then parses
 MNIST's 47 MB of raw files, or lists CIFAR-10's 60,000 image files, each time. Both depend
-only on files that are read-only in the box, so each is done once per worker; every caller
-still gets its own copy, so code that changes ``dataset.data`` or ``dataset.samples``
-changes only its own. What the student's code asks and receives is unchanged.
+only on files that are read-only in the box, so each is done once per worker (``install``),
+and the templates do it before they fork (``warm``), so a worker or a trusted run finds
+them done; every caller still gets its own copy, so code that changes ``dataset.data`` or
+``dataset.samples`` changes only its own. What the student's code asks and receives is
+unchanged, and a file changed since is read again.
 """
 
 from __future__ import annotations
@@ -73,3 +75,33 @@ def _listing_key(directory, class_to_idx, extensions, is_valid_file, allow_empty
         return None
     classes = None if class_to_idx is None else tuple(sorted(class_to_idx.items()))
     return root, classes, extensions, bool(allow_empty), tuple(sorted(stamps))
+
+
+def warm() -> None:
+    """In a template, before it forks: MNIST's raw files parsed and CIFAR-10's image
+    folders listed once, so every process forked from it finds them remembered. Data that
+    is missing or unreadable is simply left for the tests to meet."""
+    from torchvision.datasets import folder, mnist  # lazy: after install()
+
+    from grader.lab.data import DataMissing, locate  # lazy: only a template warms
+
+    for name, warm_one in (("mnist", _warm_mnist), ("cifar10-jpg", _warm_image_folders)):
+        try:
+            warm_one(locate(name, fetch_missing=False), folder, mnist)
+        except (DataMissing, OSError, RuntimeError, ValueError):
+            continue
+
+
+def _warm_mnist(root, folder, mnist) -> None:
+    raw = root / "MNIST" / "raw"
+    for stem in ("train", "t10k"):
+        mnist.read_image_file(str(raw / f"{stem}-images-idx3-ubyte"))
+        mnist.read_label_file(str(raw / f"{stem}-labels-idx1-ubyte"))
+
+
+def _warm_image_folders(root, folder, mnist) -> None:
+    for split in ("train", "test"):
+        tree = root / "cifar10-jpg" / split
+        if tree.is_dir():  # what ImageFolder(tree) asks for
+            folder.make_dataset(str(tree), folder.find_classes(str(tree))[1],
+                                folder.IMG_EXTENSIONS)

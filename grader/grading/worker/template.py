@@ -255,6 +255,10 @@ def warm_up() -> None:
     wire.library_modules()
     wire.library_transforms()
     _draw_once()
+    from grader.grading.worker import data_memo  # lazy: the warm-up is this function's job
+
+    data_memo.install()
+    data_memo.warm()
     import gc  # lazy: only the warm-up freezes
 
     gc.freeze()
