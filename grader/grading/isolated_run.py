@@ -312,7 +312,7 @@ def _run_once(box: Path, topic: str, nodeids: list[str], deadline: float,
         extra=["-s", "--tb=short", f"--cnnkit-results-fd={results_fd}",
                "--cnnkit-assertions-only", f"--cnnkit-test-timeout={limits.test_timeout_s}",
                "--cnnkit-no-network", "--cnnkit-strict-data", *WORKER_ARGS,
-               "-p", "_hypothesis_pytestplugin",
+               "-p", "_hypothesis_pytestplugin", "-p", "no:logging",
                f"--cnnkit-box-uid={host_uid}", f"--cnnkit-limits={_box_limits(limits)}",
                *in_warm_box])
     state: dict = {}

@@ -175,6 +175,9 @@ def serve(sock: socket.socket) -> None:
 
     data_memo.install()  # the reference data sets the tests read, parsed and listed once
     data_memo.warm()
+    from grader.grading.worker import session, wire  # noqa: F401  # lazy: as above
+
+    wire.load_reply(wire.dump_reply(None))  # the reader's allowlist, built once here
     sock.send(json.dumps({"ready": True}).encode())
     while True:
         try:

@@ -203,17 +203,26 @@ def _allowed_classes() -> list:
 _ALLOWED: list | None = None
 
 
+_TABLES: dict = {}
+
+
 @contextlib.contextmanager
 def _allowlist_built_once():
     """torch's weights-only reader rebuilds its table of allowed classes for each object it
-    reads (about 700 times for a ResNet18, a third of the read). Within one read the table
-    cannot change, so it is built once, by torch's own function; outside, torch's is back."""
+    reads (about 700 times for a ResNet18, a third of the read). The table depends only on
+    the classes allowed now, so it is built once for each such list, by torch's own
+    function, and kept for the next read with the same list; outside, torch's is back."""
     reader = getattr(torch, "_weights_only_unpickler", None)
     build = getattr(reader, "_get_user_allowed_globals", None)
-    if build is None:
+    listed = getattr(torch.serialization, "get_safe_globals", None)
+    if build is None or listed is None:
         yield
         return
-    table = build()
+    key = tuple(map(id, listed()))
+    if key not in _TABLES:
+        _TABLES.clear()
+        _TABLES[key] = build()
+    table = _TABLES[key]
     reader._get_user_allowed_globals = lambda: table
     try:
         yield
