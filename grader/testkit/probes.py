@@ -69,34 +69,47 @@ def figure_facts(module, function: str, *args):
     return facts
 
 
-def fine_tuned(module, backbone: str, variant: int, num_classes: int):
-    """``prepare_finetuning(load_backbone(backbone, weights=None), variant, num_classes)``
-    in one call: the network comes back once, and the backbone never crosses to the trusted
-    side and back (a ResNet18 is 45 MB each way). The trusted side inspects what returns."""
-    return module.prepare_finetuning(module.load_backbone(backbone, weights=None), variant,
-                                     num_classes=num_classes)
-
-
 _FINE_TUNED = weakref.WeakKeyDictionary()  # the student's module -> {(backbone, ...): network}
 
 
+def _built(module, backbone: str, variant: int, num_classes: int):
+    """``prepare_finetuning(load_backbone(backbone, weights=None), variant, num_classes)``,
+    drawn from torch's seed 0 (the caller's random state is left as it was), and whether
+    it is kept: one made only of torch and torchvision layers is built once per module and
+    (backbone, variant, num_classes); any other is built for each call."""
+    import torch
+
+    kept = _FINE_TUNED.setdefault(module, {})
+    key = (backbone, variant, num_classes)
+    if key in kept:
+        return kept[key], True
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        network = module.prepare_finetuning(module.load_backbone(backbone, weights=None),
+                                            variant, num_classes=num_classes)
+    if all(type(m).__module__.split(".")[0] in ("torch", "torchvision")
+           for m in network.modules()):
+        kept[key] = network
+        return network, True
+    return network, False
+
+
+def fine_tuned(module, backbone: str, variant: int, num_classes: int):
+    """The fine-tuned network in one call (``_built``): it comes back once, and the
+    backbone never crosses to the trusted side and back (a ResNet18 is 45 MB each way).
+    The trusted side inspects what returns."""
+    return _built(module, backbone, variant, num_classes)[0]
+
+
 def trainable_count_of_fine_tuned(module, backbone: str, variant: int, num_classes: int):
-    """The student's ``trainable_parameter_count`` of ``fine_tuned(...)``: the student's
-    answer, built and counted here, so the network never crosses to the trusted side and
-    back for a number. A network made only of torch and torchvision layers is built once
-    per module and (backbone, variant); each count gets its own deep copy, so a count that
-    changes the network cannot change the next one."""
+    """The student's ``trainable_parameter_count`` of that network: the student's answer,
+    counted here, so the network never crosses to the trusted side and back for a number.
+    A kept network is counted on its own deep copy, so a count that changes it cannot
+    change what comes later."""
     import copy
 
-    built = _FINE_TUNED.setdefault(module, {})
-    key = (backbone, variant, num_classes)
-    if key not in built:
-        network = fine_tuned(module, backbone, variant, num_classes)
-        if not all(type(m).__module__.split(".")[0] in ("torch", "torchvision")
-                   for m in network.modules()):
-            return module.trainable_parameter_count(network)
-        built[key] = network
-    return module.trainable_parameter_count(copy.deepcopy(built[key]))
+    network, kept = _built(module, backbone, variant, num_classes)
+    return module.trainable_parameter_count(copy.deepcopy(network) if kept else network)
 
 
 def loader_facts(loader):
