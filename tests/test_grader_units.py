@@ -268,3 +268,33 @@ def test_a_topics_test_list_is_collected_once_then_read_from_the_cache(tmp_path,
     monkeypatch.setattr(isolated_run, "_collect_kit_tests", lambda topic: {"t": frozenset()})
     assert isolated_run._kit_tests("01_cnn") == {"t": frozenset()}  # a broken cache: collected
     isolated_run._kit_tests.cache_clear()
+
+
+def test_a_training_probe_leaves_nothing_in_the_temp_folder(tmp_path, monkeypatch):
+    """A student's own pytest runs the training probes in-process: the folder each run
+    writes into is read, then removed, whether the run returned or raised."""
+    import types
+
+    from grader.testkit import probes
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    seen = []
+
+    def train(out_dir, fail=False):
+        seen.append(out_dir)
+        (out_dir / "metrics.csv").write_text("epoch,val_acc\n0,0.5\n")
+        (out_dir / "curves.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+        (out_dir / "result.json").write_text('{"test_acc": 0.5}')
+        if fail:
+            raise RuntimeError("the student's run failed")
+        return {"metrics_csv": str(out_dir / "metrics.csv"),
+                "curves_png": str(out_dir / "curves.png")}
+
+    module = types.SimpleNamespace(train=train)
+    facts = probes.training_run(module, "train", {})
+    assert facts["columns"] == ["epoch", "val_acc"] and facts["saved"] == {"test_acc": 0.5}
+    with pytest.raises(RuntimeError):
+        probes.training_run(module, "train", {"fail": True})
+    assert len(seen) == 2 and not any(p.exists() for p in seen)
+    assert not list(tmp_path.iterdir())

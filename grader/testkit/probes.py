@@ -185,24 +185,29 @@ def compute_accuracy_modes(module, probe_model):
 
 def training_run(module, function: str, kwargs: dict):
     """Run ``module.function(out_dir=<fresh folder>, **kwargs)`` and read back what it wrote:
-    the result, the metrics CSV's columns, the PNG's first bytes and result.json."""
+    the result, the metrics CSV's columns, the PNG's first bytes and result.json. The folder
+    is removed afterwards: a student's own pytest leaves nothing in the temp folder."""
     import csv
     import json
+    import shutil
     import tempfile
     from pathlib import Path
 
     out_dir = Path(tempfile.mkdtemp(prefix="cnnkit-run-"))
-    result = getattr(module, function)(out_dir=out_dir, **kwargs)
-    facts = {"result": result, "columns": None, "png": b"", "saved": None}
     try:
-        with open(result["metrics_csv"], newline="") as fh:
-            facts["columns"] = sorted(next(csv.reader(fh)))
-        with open(result["curves_png"], "rb") as fh:
-            facts["png"] = fh.read(8)
-        facts["saved"] = json.loads((out_dir / "result.json").read_text())
-    except (OSError, KeyError, TypeError, ValueError, StopIteration) as exc:
-        facts["error"] = f"{type(exc).__name__}: {exc}"
-    return facts
+        result = getattr(module, function)(out_dir=out_dir, **kwargs)
+        facts = {"result": result, "columns": None, "png": b"", "saved": None}
+        try:
+            with open(result["metrics_csv"], newline="") as fh:
+                facts["columns"] = sorted(next(csv.reader(fh)))
+            with open(result["curves_png"], "rb") as fh:
+                facts["png"] = fh.read(8)
+            facts["saved"] = json.loads((out_dir / "result.json").read_text())
+        except (OSError, KeyError, TypeError, ValueError, StopIteration) as exc:
+            facts["error"] = f"{type(exc).__name__}: {exc}"
+        return facts
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
 
 
 def graded_training(module, function: str, kwargs: dict, images):
