@@ -152,8 +152,10 @@ def test_the_next_student_of_a_job_finds_the_box_as_if_new(tmp_path):
             assert seen["TMP"] == [] and seen["SHM"] == [] and seen["IPC"] == [], seen
             assert seen["KEY"] == -1 and seen["MQ"] == -1, seen
             assert len([n for n in seen["STAGE"] if n.startswith("cnnkit-worker-")]) == 1, seen
+            pool.give_back(warm)
         finally:
             pool.close()
+    assert not warm.stage.exists(), "the box's stage folder outlived the class run"
 
 
 def test_a_box_that_is_not_clean_is_not_handed_on(tmp_path):
@@ -170,5 +172,6 @@ def test_a_box_that_is_not_clean_is_not_handed_on(tmp_path):
             again = pool.take(uid)
             assert again is not warm and again is not None and again.usable()
             assert not warm.stage.exists(), "the closed box's stage folder was left"
+            again.close()
         finally:
             pool.close()
