@@ -121,7 +121,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
     host_uid = uids.get()  # one box uid per parallel job
     own_boxes = warm_boxes is None  # on its own: a warm box for this student alone
     warm_boxes = WarmBoxes(limits) if own_boxes else warm_boxes
-    warm = None  # the student's box: workers forked there; without it, each starts cold
+    warm = None  # the job's warm box: workers forked there; without it, each starts cold
     try:
         if not warm_trusted.cold_start():
             warm = warm_boxes.take(host_uid)

@@ -1,7 +1,7 @@
-"""Inside one student's box: a warm worker template that forks each topic's worker.
+"""Inside a warm box: a worker template that forks each topic's worker.
 
-Run as ``python -I -m grader.grading.worker.template CONTROL_FD`` in a box of the student's
-own (``warm_box``). It imports what workers import (PyTorch, torchvision, Lightning), once,
+Run as ``python -I -m grader.grading.worker.template CONTROL_FD`` in a job's warm box
+(``warm_box``), which serves one student at a time. It imports what workers import (PyTorch, torchvision, Lightning), once,
 and then answers the grader on its control socket, one request at a time:
 
 * ``fork``: a new worker (``worker.main``) for a topic folder, on the pipes passed with
