@@ -31,9 +31,10 @@ def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
 
 @pytest.mark.reported
 def test_fast_dev_run_with_cached_features():
+    # one batch of each stage, 32 images in all: extracting their features is most of the time
     result = probe("training_run", train, "train_transfer", dict(
-        variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=64,
-        n_val=32, n_test=32))["result"]
+        variant=1, profile="quick", backbone="mobilenet_v2", fast_dev_run=True, n_train=16,
+        n_val=8, n_test=8, batch_size=16))["result"]
     assert result["cached_features"] is True, msg(
         "variant 1 should train the head on cached features",
         "biến thể 1 nên huấn luyện lớp đầu ra trên các đặc trưng đã tính sẵn (cached features)")
