@@ -28,8 +28,20 @@ def warm_up(environment_plugins: bool = True) -> None:
     import grader.testkit.plugin  # noqa: F401  # lazy: the imports are this function's whole job
 
     _import_pytest_modules(environment_plugins)
+    _read_local_constants()
     # Every child inherits these objects: frozen, no gc.collect of a child walks them again.
     gc.freeze()
+
+
+def _read_local_constants() -> None:
+    """Hypothesis reads the source of every module loaded since its last draw, for
+    constants to try: the kit's and the libraries' once here, so a child reads only the
+    test files it imports (0.1-0.2 s less per run of a topic with property tests)."""
+    try:
+        from hypothesis.internal.conjecture.providers import _get_local_constants
+    except ImportError:  # another Hypothesis: each child reads them, as before
+        return
+    _get_local_constants()
 
 
 def _import_pytest_modules(environment_plugins: bool) -> None:
