@@ -252,11 +252,14 @@ def gpu_device_binds() -> list[str]:
 
 
 def command(box: Path, argv: list[str], limits: Limits, inside: str = BOX_DIR,
-            gpu: bool = False, cover: list[tuple[str, str]] = ()) -> tuple[list[str], list]:
+            gpu: bool = False, cover: list[tuple[str, str]] = (),
+            caps: tuple[str, ...] = ()) -> tuple[list[str], list]:
     """The bwrap command line that runs ``argv`` inside ``box`` (seen as ``inside``), and
     the binds to stage before it starts (give both to ``preexec``). ``gpu``: the GPU
     device nodes are bound in too. ``cover``: ``(source, target)`` read-only binds laid
-    over what is already bound (a training box's view of the test set)."""
+    over what is already bound (a training box's view of the test set). ``caps``:
+    capabilities ``argv`` keeps inside the box's user namespace (a warm template's
+    CAP_SYS_ADMIN, to give each worker fresh namespaces; it never reaches student code)."""
     for name, text in (("passwd", PASSWD), ("group", GROUP)):
         (box / f".{name}").write_text(text)
     binds, staged = _binds(dropping_uid())
@@ -268,6 +271,7 @@ def command(box: Path, argv: list[str], limits: Limits, inside: str = BOX_DIR,
     return [
         bwrap(), "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
         "--new-session", "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID),
+        *[arg for cap in caps for arg in ("--cap-add", cap)],
         "--hostname", "cnnkit-box", "--size", scratch, "--tmpfs", "/tmp",
         *_system_binds(), *binds,
         *[arg for source, target in cover for arg in ("--ro-bind", source, target)],

@@ -5,17 +5,20 @@ Run as ``python -I -m grader.grading.worker.template CONTROL_FD`` in a job's war
 and then answers the grader on its control socket, one request at a time:
 
 * ``fork``: a new worker (``worker.main``) for a topic folder, on the pipes passed with
-  the request; its pid comes back. The child drops the control socket before any
-  student code runs, so student code never speaks to the template;
+  the request; its pid comes back. The child drops the control socket, then starts the
+  worker in fresh pid, network, IPC, UTS and mount namespaces with the execution context
+  the template started with (``fresh_worker``), before any student code runs: student
+  code never speaks to the template and cannot name its pid;
 * ``status`` / ``kill``: a worker's exit code, or SIGKILL to it and every process it
   left (one worker runs at a time);
 * ``sweep``: between two topics (and two students of one job), kill every other process
   of the box, empty the scratch folders and remove the SysV IPC objects and keys left,
   so each run starts as in a fresh box; the answer says whether that was checked clean.
 
-The template never runs student code. It is not dumpable, so the student's processes
-(same uid) cannot trace it or write its memory; if they kill it, the grader starts the
-next workers cold, each in a fresh box, as before.
+The template never runs student code. It is outside every worker's pid namespace and not
+dumpable, so the student's processes cannot signal, limit, trace or read it. A template
+whose own context changed, or that cannot start a fresh worker, forks nothing: the grader
+starts the next workers cold, each in a fresh box, as before.
 """
 
 from __future__ import annotations
@@ -31,14 +34,16 @@ import sys
 import time
 from pathlib import Path
 
+from grader.grading.worker import fresh_worker
+
 _MESSAGE = 1 << 20
 _PR_SET_DUMPABLE = 4
 SCRATCH = ("/tmp", "/dev/shm")
 
 
 class Template:
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
+    def __init__(self, sock: socket.socket, context: fresh_worker.Context):
+        self.sock, self.context = sock, context
         self.exits: dict[int, int] = {}
         self.children: set[int] = set()
 
@@ -77,6 +82,9 @@ class Template:
         op = request["op"]
         self.reap()
         if op == "fork":
+            drift = self.context.drift()
+            if drift:  # never fork from a template whose limits someone changed
+                raise fresh_worker.NotIsolated(0, ", ".join(drift))
             pid = os.fork()
             if pid == 0:
                 self._child(str(request["topic_dir"]), fds)
@@ -124,7 +132,7 @@ class Template:
             self.sock.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             os.setsid()
-            ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 1)  # an ordinary process again
+            fresh_worker.fork_fresh(self.context, tuple(fds))  # returns in the worker only
             request_fd, reply_fd, output = fds
             os.dup2(output, 1)
             os.dup2(output, 2)
@@ -277,11 +285,30 @@ def _draw_once() -> None:
     figure.savefig(io.BytesIO(), format="png")
 
 
+def trial_fork(context: fresh_worker.Context) -> bool:
+    """Whether a fresh worker starts here and checks out (no capability, its own pid
+    namespace, the template's limits), before any student's worker is forked."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            fresh_worker.fork_fresh(context)
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
 def main(control_fd: int) -> None:
     ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0)  # the student's processes cannot trace us
+    context = fresh_worker.Context.now()  # before any handler of ours or any import
     sock = socket.socket(fileno=control_fd)
     warm_up()
-    template = Template(sock)
+    if not trial_fork(context):  # the grader starts its workers cold instead
+        sock.send(json.dumps({"ready": False}).encode())
+        return
+    template = Template(sock, context)
     signal.signal(signal.SIGCHLD, template.reap)
     sock.send(json.dumps({"ready": True}).encode())
     template.serve()

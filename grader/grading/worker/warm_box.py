@@ -125,7 +125,8 @@ class WarmBox:
         argv = [boxes.python(), "-I", "-m", "grader.grading.worker.template",
                 str(theirs.fileno())]
         try:
-            cmd, staged = boxes.command(stage, argv, limits, inside=str(stage))
+            cmd, staged = boxes.command(stage, argv, limits, inside=str(stage),
+                                        caps=("CAP_SYS_ADMIN", "CAP_SETPCAP"))
             self.proc = subprocess.Popen(
                 cmd, env=worker_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
