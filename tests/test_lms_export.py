@@ -11,7 +11,8 @@ import pytest
 from grader.grading.classview import lms, roster
 from grader.grading.classview.load import load_class
 from grader.cli.main import main
-from grader.core.errors import BadInput
+from grader.core import manifest, paths
+from grader.core.errors import BadInput, NotFound
 
 # A Canvas gradebook export as Canvas's guides show it: Student, ID, SIS User ID, SIS Login
 # ID, Section, then one column per assignment; the second row gives Points Possible.
@@ -41,7 +42,17 @@ def write_class(root, students: dict[str, tuple[str, dict]]):
     return root
 
 
-EXERCISES = {"01_cnn/params": (15.5, 20), "01_cnn/models": (20, 20)}
+EXERCISES = {"01_cnn/params": (15.5, 40), "01_cnn/models": (25, 25)}
+
+
+def course() -> dict[str, float]:
+    """Every gradebook item of the kit, read from the topics' own topic.toml files."""
+    items = {}
+    for topic in paths.topics():
+        info = manifest.load_topic(topic)
+        items.update({f"{topic}/{e.name}": e.points for e in info.exercises})
+        items.update({f"{topic}/training_{t.name}": t.points for t in info.graded_trainings})
+    return items
 
 
 @pytest.fixture
@@ -67,7 +78,7 @@ def roster_file(tmp_path):
 def test_roster_matches_exactly_then_without_accents_and_never_guesses(graded, roster_file):
     students, _ = load_class(graded)
     m = roster.match({s.sid: s.name for s in students}, roster.read_roster(roster_file))
-    assert m.matched["SV001"].student_id == "SV001" and m.how["SV001"] == "exact"
+    assert m.matched["SV001"].student_id == "SV001" and m.how["SV001"] == "id"
     assert m.matched["Tran_Anh"].student_id == "SV002" and m.how["Tran_Anh"] == "normalised"
     assert "tran_anh_2" in m.unmatched  # close, but not the same: never guessed
     assert "HYPERLINK_x" in m.unmatched
@@ -89,11 +100,13 @@ def test_moodle_file(graded, roster_file):
     example = next(csv.reader(io.StringIO(MOODLE_EXAMPLE)))
     # the identity columns Moodle's own export uses, so its mapping offers them
     assert {"ID number", "Email address"} <= set(example) & set(rows[0])
-    assert rows[0][3:] == ["cnnkit 01_cnn/models", "cnnkit 01_cnn/params", "cnnkit total"]
-    by_id = {r[0]: r for r in rows[1:]}
+    assert rows[0][3:] == [f"cnnkit {n}" for n in sorted(course())] + ["cnnkit total"]
+    by_id = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
     assert set(by_id) == {"SV001", "SV002"}
-    assert by_id["SV002"][2] == "anh@school.edu" and by_id["SV002"][3:] == ["20", "15.5",
-                                                                           "35.5"]
+    sv002 = by_id["SV002"]
+    assert sv002["Email address"] == "anh@school.edu" and sv002["cnnkit total"] == "40.5"
+    assert sv002["cnnkit 01_cnn/models"] == "25" and sv002["cnnkit 01_cnn/params"] == "15.5"
+    assert sv002["cnnkit 02_training/cnn"] == ""  # not graded: an empty cell, never zero
     assert any("tran anh 2" in line for line in lines)
     assert any("SV003" in line for line in lines)
 
@@ -105,7 +118,9 @@ def test_canvas_file_has_canvas_columns_and_points_possible(graded, roster_file)
     example = list(csv.reader(io.StringIO(CANVAS_EXAMPLE)))
     assert rows[0][:5] == example[0][:5]
     assert rows[1][0].strip() == example[1][0].strip() == "Points Possible"
-    assert rows[1][5:] == ["20", "20", "40"]
+    items = course()
+    assert rows[1][5:-1] == [lms._points(items[n]) for n in sorted(items)]
+    assert float(rows[1][-1]) == sum(items.values())  # what the course is worth
     sis = {r[2]: r for r in rows[2:]}
     assert set(sis) == {"SV001", "SV002"} and sis["SV002"][0] == "Tran Anh"
     assert sis["SV002"][1] == ""  # Canvas's own user id is unknown here: left empty
@@ -121,9 +136,18 @@ def test_lms_formats_need_a_roster_plain_csv_does_not(graded):
     assert formula[2].startswith("'=")  # a spreadsheet shows it, never runs it
 
 
-def test_cli_export(graded, roster_file, tmp_path, capsys):
+def test_cli_export_lists_the_unmatched_and_fails(graded, roster_file, tmp_path, capsys):
     target = tmp_path / "moodle.csv"
     assert main(["export", str(graded), "--format", "moodle", "--roster", str(roster_file),
-                 "--out", str(target)]) == 0
+                 "--out", str(target)]) == 1
     assert target.read_text(encoding="utf-8").startswith("ID number,")
-    assert "SV003" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "SV003" in err  # a roster row with no submission: listed, not an error
+    assert "not in the file" in err and "tran_anh_2" in err and "HYPERLINK_x" in err
+
+
+def test_cli_export_of_a_fully_matched_class_succeeds(tmp_path, roster_file):
+    out = write_class(tmp_path / "out", {"SV001": ("SV001", EXERCISES),
+                                         "Tran_Anh": ("Trần Ánh", EXERCISES)})
+    assert main(["export", str(out), "--format", "canvas", "--roster", str(roster_file),
+                 "--out", str(tmp_path / "canvas.csv")]) == 0
