@@ -36,7 +36,7 @@ ACCEPTED: dict[str, tuple[str, ...]] = {
     "login": ("sis login id", "login id", "username", "tên đăng nhập", "ten dang nhap"),
     "participant": ("identifier", "participant", "participant id", "định danh", "dinh danh"),
 }
-_SKIP_NAMES = {"points possible", "test student", "học viên thử", "sinh viên thử"}
+_SKIP_NAMES = {"points possible", "test student", "student, test", "học viên thử", "sinh viên thử"}
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def find_columns(header: list[str]) -> dict[str, int]:
 
 
 def accepted_line() -> str:
-    return "; ".join(f"{role}: {', '.join(repr(w) for w in words[:8])}"
+    return "; ".join(f"{role}: {', '.join(repr(w) for w in words)}"
                      for role, words in ACCEPTED.items())
 
 
