@@ -270,6 +270,24 @@ def test_canvas_download_on_time_late_and_several_files(tmp_path):
     assert rows["lechi_12347_67893_params.py"].status == "graded-zero"
 
 
+def test_a_whole_moodle_download_zip_is_read_as_it_comes(tmp_path):
+    """`grade moodle-download.zip`: the class's archive itself, student zips inside
+    folders inside it; members' own times decide between two entries of one student."""
+    download = tmp_path / "CNN-Bai tap 1-12345.zip"
+    with zipfile.ZipFile(download, "w") as zf:
+        folder = "Nguyễn Văn Bảo_123456_assignsubmission_file_/"
+        zf.writestr(folder + "baitap.zip", _zip_bytes({f"exercises/{WORK}": "x = 1\n"}))
+        zf.writestr(zipfile.ZipInfo("alice/01_cnn/params.py", (2026, 1, 1, 8, 0, 0)), "old")
+        zf.writestr(zipfile.ZipInfo("alice.zip", (2026, 1, 2, 8, 0, 0)),
+                    _zip_bytes({WORK: "new"}))
+    found = {s.student: s for s in discover.survey(download, tmp_path / "work").subs}
+    assert sorted(found) == ["Nguyen_Van_Bao", "alice"]
+    assert found["Nguyen_Van_Bao"].record["participant"] == "123456"
+    assert found["Nguyen_Van_Bao"].root is not None
+    assert (found["alice"].root / WORK).read_text() == "new"
+    assert found["alice"].record["not_graded_entries"] == ["alice/"]
+
+
 def test_lms_names_are_read_from_the_documented_formats():
     moodle = lms_names.parse("Nguyễn Văn Bảo_123456_assignsubmission_file_baitap.zip")
     assert (moodle.lms, moodle.person, moodle.participant, moodle.rest) == \

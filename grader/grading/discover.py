@@ -147,12 +147,30 @@ def _no_topic() -> str:
         "vi": "không tìm thấy thư mục chủ đề nào (01_cnn, 02_training, ...) trong bài nộp"})
 
 
+def unpack_download(archive: Path, workdir: Path) -> Path:
+    """A class's download handed in as one archive (Moodle's or Canvas's .zip), unpacked
+    safely into ``workdir`` with a class-sized budget; its folder."""
+    dest = _fresh(workdir / "download")
+    try:
+        archives.extract(archive, dest, archives.Budget(archives.CLASS_BYTES,
+                                                        archives.CLASS_MEMBERS))
+    except BadInput as exc:
+        raise BadInput(i18n.pick({"en": f"the submissions archive {archive}: "
+                                        f"{i18n.render(str(exc), 'en')}",
+                                  "vi": f"tệp nén bài nộp {archive}: "
+                                        f"{i18n.render(str(exc), 'vi')}"})) from None
+    return dest
+
+
 def survey(folder: Path, workdir: Path) -> Intake:
-    """Every entry of ``folder`` classified (``intake``); one submission per student, its
-    archives unpacked into ``workdir``."""
+    """Every entry of ``folder`` (or of a class's download archive) classified
+    (``intake``); one submission per student, its archives unpacked into ``workdir``."""
     folder = Path(folder)
+    if safefiles.is_plain_file(folder) and archives.readable(folder.name):
+        folder = unpack_download(folder, workdir)
     if not folder.is_dir():
-        raise NotFound(f"no submissions folder at {folder}")
+        raise NotFound(i18n.pick({"en": f"no submissions folder at {folder}",
+                                  "vi": f"không có thư mục bài nộp ở {folder}"}))
     entries = [intake.classify(e) for e in sorted(folder.iterdir())
                if not e.name.startswith(".")]
     chosen, nobody = intake.choose(entries)

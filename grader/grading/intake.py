@@ -82,15 +82,20 @@ class Chosen:
 
 
 def newest_mtime(path: Path) -> float:
-    """A file's modification time; for a folder, its newest entry's (bounded walk)."""
-    newest = os.lstat(path).st_mtime
-    if safefiles.is_plain_dir(path):
-        try:
-            for sub in safefiles.walk(path):
-                newest = max(newest, os.lstat(sub).st_mtime)
-        except (safefiles.TreeRefused, OSError):
-            pass
-    return newest
+    """A file's modification time; for a folder, its newest file's (a bounded walk; the
+    folders' own times only say when they were unpacked), or its own without files."""
+    own = os.lstat(path).st_mtime
+    if not safefiles.is_plain_dir(path):
+        return own
+    newest = None
+    try:
+        for sub in safefiles.walk(path):
+            info = os.lstat(sub)
+            if stat.S_ISREG(info.st_mode):
+                newest = max(newest or info.st_mtime, info.st_mtime)
+    except (safefiles.TreeRefused, OSError):
+        pass
+    return own if newest is None else newest
 
 
 def classify(path: Path) -> Entry:
