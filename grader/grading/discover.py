@@ -1,38 +1,48 @@
-"""Step 1 of grading: find one submission per student (a folder or a .zip).
+"""Step 1 of grading: find one submission per student (a folder or an archive), in any
+layout ``intake`` reads: plain folders and archives, Moodle's and Canvas's downloads.
 
 Folders are walked without following links: a symbolic link anywhere in a
 submission (a topic folder pointing at ``solutions/``, say) is refused and named.
-Student ids are ASCII and unique (``names.unique_ids``).
+Archives are unpacked by ``archives`` (safe, capped); an archive inside a folder or inside
+another archive (Moodle's folder around the student's zip) is unpacked when no topic
+folder is found without it. Student ids are ASCII and unique (``names.unique_ids``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import paths
 from grader.core.errors import BadInput, NotFound
 from grader.core import i18n
-from grader.grading import names, safefiles
+from grader.grading import archives, intake, names, safefiles
 
-ZIP_MAX_BYTES = 64 * 1024 * 1024
-ZIP_MAX_FILES = 2000
-ZIP_MAX_NAME = 1024  # characters in one entry's path
+ZIP_MAX_BYTES = archives.MAX_BYTES
+ZIP_MAX_FILES = archives.MAX_MEMBERS
+ZIP_MAX_NAME = archives.MAX_NAME
 
 
 @dataclass
 class Submission:
     student: str
-    source: Path  # the folder or zip as handed in
+    source: Path  # the folder or archive as handed in
     root: Path | None  # the folder that holds NN_topic folders (None: nothing usable)
     problem: str = ""
     name: str = ""  # the name as handed in (cleaned of control characters), for display
+    notes: list[str] = field(default_factory=list)  # kept bilingual, for the feedback
+    record: dict = field(default_factory=dict)  # into results.json's "cnnkit": entry, lms ...
+
+
+@dataclass
+class Intake:
+    subs: list[Submission]
+    rows: list[intake.Row]  # every entry of the folder: graded, not graded or skipped
 
 
 def submission_name(path: Path) -> str:
-    return path.name[:-4] if path.suffix.lower() == ".zip" else path.name
+    return archives.stem(path.name)
 
 
 def student_id(path: Path) -> str:
@@ -44,12 +54,12 @@ def _subfolders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if safefiles.is_plain_dir(p))
 
 
-def find_topic_root(folder: Path) -> Path | None:
+def find_topic_root(folder: Path, depth: int = 3) -> Path | None:
     """The folder with topic sub-folders, looking through a wrapper or an exercises/ level.
 
     Links are never followed: a linked topic folder does not count as one."""
     queue = [folder]
-    for _ in range(3):
+    for _ in range(depth):
         nxt = []
         for cand in queue:
             if any(paths.TOPIC_PATTERN.match(p.name) for p in _subfolders(cand)):
@@ -68,72 +78,123 @@ def links_note(links: list[str]) -> str:
 
 
 def safe_extract(archive: Path, dest: Path) -> None:
-    """Unzip, refusing absolute paths, ``..``, links, and archives too large to be homework."""
-    with zipfile.ZipFile(archive) as zf:
-        infos = zf.infolist()
-        if len(infos) > ZIP_MAX_FILES:
-            raise BadInput(i18n.keep({
-                "en": f"the zip holds {len(infos)} entries (limit {ZIP_MAX_FILES})",
-                "vi": f"tệp zip chứa {len(infos)} mục (giới hạn {ZIP_MAX_FILES})"}))
-        if sum(i.file_size for i in infos) > ZIP_MAX_BYTES:
-            raise BadInput(i18n.keep({
-                "en": f"the zip unpacks to more than {ZIP_MAX_BYTES >> 20} MB",
-                "vi": f"tệp zip giải nén ra hơn {ZIP_MAX_BYTES >> 20} MB"}))
-        for info in infos:
-            depth = len([p for p in info.filename.replace("\\", "/").split("/") if p])
-            if depth > safefiles.MAX_DEPTH or len(info.filename) > ZIP_MAX_NAME:
-                raise BadInput(str(safefiles.too_deep(safefiles.MAX_DEPTH))
-                               if depth > safefiles.MAX_DEPTH else i18n.keep({
-                                   "en": f"the zip holds a path of {len(info.filename)} "
-                                         f"characters (limit {ZIP_MAX_NAME})",
-                                   "vi": f"tệp zip chứa một đường dẫn dài {len(info.filename)} "
-                                         f"ký tự (giới hạn {ZIP_MAX_NAME})"}))
-            target = (dest / info.filename).resolve()
-            if not target.is_relative_to(dest.resolve()) or (info.external_attr >> 28) == 0o12:
-                raise BadInput(i18n.keep({
-                    "en": f"the zip entry {info.filename!r} points outside the submission",
-                    "vi": f"mục {info.filename!r} trong tệp zip trỏ ra ngoài bài nộp"}))
-        zf.extractall(dest)
+    """Unpack safely (``archives.extract``): no absolute paths, ``..``, links, or archives
+    too large to be homework."""
+    archives.extract(Path(archive), Path(dest))
+
+
+def _fresh(folder: Path) -> Path:
+    safefiles.remove_tree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def root_of(tree: Path, scratch: Path, budget: archives.Budget, level: int = 0) -> Path | None:
+    """The topic root in ``tree``, unpacking the archives inside it (newest first, into
+    ``scratch``) when there is none without them, up to ``archives.MAX_NESTING`` deep."""
+    root = find_topic_root(tree)
+    if root is not None or level >= archives.MAX_NESTING:
+        return root
+    for i, inner in enumerate(archives.inner_archives(tree)):
+        dest = _fresh(scratch / f"{level}-{i}")
+        try:
+            archives.extract(inner, dest, budget)
+        except BadInput:
+            continue  # another inner archive may hold the work; none: "no topic folder"
+        root = root_of(dest, scratch / f"{level}-{i}.in", budget, level + 1)
+        if root is not None:
+            return root
+    return None
+
+
+def _open_entry(entry: intake.Entry, sid: str, workdir: Path) -> tuple[Path | None, str]:
+    """The topic root of one chosen entry and the problem (kept bilingual) if any."""
+    scratch = workdir / "nested" / sid
+    budget = archives.Budget()
+    if entry.kind == "link":
+        return None, links_note([entry.path.name])
+    if entry.kind == "unsupported":
+        return None, archives.unsupported_reason(entry.path.name)
+    if entry.kind == "folder":
+        try:
+            links = safefiles.links_in(entry.path)
+        except safefiles.TreeRefused as exc:  # too deep or too large: this student only
+            return None, str(exc)
+        return root_of(entry.path, scratch, budget), links_note(links) if links else ""
+    dest = _fresh(workdir / "unzipped" / sid)
+    try:
+        archives.extract(entry.path, dest, budget)
+    except BadInput as exc:  # any broken or refused archive costs its student only
+        return None, str(exc)
+    return root_of(dest, scratch, budget), ""
+
+
+def _record(chosen: intake.Chosen) -> dict:
+    first = chosen.first
+    record: dict = {"entry": first.shown}
+    if first.lms is not None:
+        record.update(lms=first.lms.lms, participant=first.lms.participant)
+        if first.lms.late:
+            record["late"] = True
+    if chosen.others:
+        record["not_graded_entries"] = [e.shown for e in chosen.others]
+    return record
+
+
+def _no_topic() -> str:
+    return i18n.keep({
+        "en": "no topic folder (01_cnn, 02_training, ...) found in the submission",
+        "vi": "không tìm thấy thư mục chủ đề nào (01_cnn, 02_training, ...) trong bài nộp"})
+
+
+def unpack_download(archive: Path, workdir: Path) -> Path:
+    """A class's download handed in as one archive (Moodle's or Canvas's .zip), unpacked
+    safely into ``workdir`` with a class-sized budget; its folder."""
+    dest = _fresh(workdir / "download")
+    try:
+        archives.extract(archive, dest, archives.Budget(archives.CLASS_BYTES,
+                                                        archives.CLASS_MEMBERS))
+    except BadInput as exc:
+        raise BadInput(i18n.pick({"en": f"the submissions archive {archive}: "
+                                        f"{i18n.render(str(exc), 'en')}",
+                                  "vi": f"tệp nén bài nộp {archive}: "
+                                        f"{i18n.render(str(exc), 'vi')}"})) from None
+    return dest
+
+
+def survey(folder: Path, workdir: Path) -> Intake:
+    """Every entry of ``folder`` (or of a class's download archive) classified
+    (``intake``); one submission per student, its archives unpacked into ``workdir``."""
+    folder = Path(folder)
+    if safefiles.is_plain_file(folder) and archives.readable(folder.name):
+        folder = unpack_download(folder, workdir)
+    if not folder.is_dir():
+        raise NotFound(i18n.pick({"en": f"no submissions folder at {folder}",
+                                  "vi": f"không có thư mục bài nộp ở {folder}"}))
+    entries = [intake.classify(e) for e in sorted(folder.iterdir())
+               if not e.name.startswith(".")]
+    chosen, nobody = intake.choose(entries)
+    person = {c.first.path.name: c.first.person for c in chosen}
+    ids = names.unique_ids(list(person), key=lambda n: names.transliterate(person[n]))
+    subs, rows = [], []
+    for pick_, sid in zip(chosen, ids):
+        root, problem = (None, intake.loose_note(pick_)) if pick_.entry is None \
+            else _open_entry(pick_.entry, sid, workdir)
+        if root is None and not problem:
+            problem = _no_topic()
+        notes = ([intake.counted_note(pick_)] if pick_.others else []) \
+            + ([intake.loose_note(pick_)] if pick_.loose and pick_.entry else [])
+        subs.append(Submission(sid, pick_.first.path, root, problem,
+                               names.shown(pick_.first.person), notes, _record(pick_)))
+        rows += intake.rows_for(pick_, sid, root is not None,
+                                problem or (notes[0] if notes else ""))
+    rows += [intake.skipped_row(e) for e in nobody]
+    return Intake(subs, rows)
 
 
 def discover(folder: Path, workdir: Path) -> list[Submission]:
-    """Every entry of ``folder`` is a student: a folder, or a .zip unpacked into ``workdir``."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise NotFound(f"no submissions folder at {folder}")
-    found = []
-    entries = [e for e in sorted(folder.iterdir()) if not e.name.startswith(".")]
-    ids = names.unique_ids([e.name for e in entries], key=lambda n: student_id(Path(n)))
-    for entry, sid in zip(entries, ids):
-        shown = names.clean(submission_name(entry))
-        try:
-            links = safefiles.links_in(entry)
-        except safefiles.TreeRefused as exc:  # too deep or too large: this student only
-            found.append(Submission(sid, entry, None, str(exc), shown))
-            continue
-        if links == ["."]:
-            found.append(Submission(sid, entry, None, links_note([entry.name]), shown))
-        elif safefiles.is_plain_dir(entry):
-            found.append(Submission(sid, entry, find_topic_root(entry),
-                                    links_note(links) if links else "", shown))
-        elif entry.suffix.lower() == ".zip" and safefiles.is_plain_file(entry):
-            dest = workdir / "unzipped" / sid
-            safefiles.remove_tree(dest)
-            dest.mkdir(parents=True)
-            try:
-                safe_extract(entry, dest)
-                found.append(Submission(sid, entry, find_topic_root(dest), name=shown))
-            except Exception as exc:  # noqa: BLE001 - any broken zip costs its student only
-                found.append(Submission(sid, entry, None, i18n.keep({
-                    "en": f"unusable zip: {exc}",
-                    "vi": f"không dùng được tệp zip: {exc}"}), shown))
-    for sub in found:
-        if sub.root is None and not sub.problem:
-            sub.problem = i18n.keep({
-                "en": "no topic folder (01_cnn, 02_training, ...) found in the submission",
-                "vi": "không tìm thấy thư mục chủ đề nào (01_cnn, 02_training, ...) trong bài "
-                      "nộp"})
-    return found
+    """One submission per student of ``folder`` (see ``survey``)."""
+    return survey(folder, workdir).subs
 
 
 def fingerprint(sub: Submission, files: list[str], kit_digest: str) -> str:

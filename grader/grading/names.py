@@ -28,6 +28,14 @@ def clean(text: str, keep_newlines: bool = False) -> str:
     return _CONTROL.sub("", text)
 
 
+def shown(name: str) -> str:
+    """A file name fit to print and store as text: bytes that were not UTF-8 on disk (kept by
+    Python as lone surrogates) become U+FFFD, then ``clean``."""
+    if any("\udc80" <= c <= "\udcff" for c in name):
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return clean(name)
+
+
 def transliterate(name: str) -> str:
     """ASCII letters for an id: "Trần Ánh" -> "Tran_Anh"."""
     ascii_name = unicodedata.normalize("NFKD", name.translate(_EXTRA))

@@ -22,8 +22,8 @@ from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
-                            isolated_run, score, training_grade, warm_trusted)
+from grader.grading import (box, canary, discover, intake, readiness, records, report,
+                            safefiles, isolated_run, score, training_grade, warm_trusted)
 from grader.grading.classview.report import after_grading
 from grader.grading.worker.warm_box import WarmBoxes
 
@@ -99,6 +99,7 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
                                  [i18n.keep(reason)], 0.0, f"crashed:{fingerprint}",
                                  not_graded=ready.not_graded, name=sub.name)
     result["cnnkit"]["crashed"] = what
+    result["cnnkit"].update(sub.record)
     if key:
         result = records.seal(result, key)
     report.write_student(out, sub.student, result, lang)
@@ -112,7 +113,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                    warm_boxes: WarmBoxes | None = None) -> dict:
     ready = ready or readiness.DataPlan()
     all_scores: list[score.TestScore] = []
-    notes = [sub.problem] if sub.problem else []
+    notes = ([sub.problem] if sub.problem else []) + list(sub.notes)
     seconds = 0.0
     trainings: dict[str, dict] = {}
     curves: dict[str, bytes] = {}
@@ -164,6 +165,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
     result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
                                  not_graded=ready.not_graded, name=sub.name,
                                  training=trainings if training is not None else None)
+    result["cnnkit"].update(sub.record)  # entry, lms, participant (intake.py)
     if key:
         result = records.seal(result, key)
     report.write_student(out, sub.student, result, lang, curves)
@@ -233,7 +235,9 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     for t in infos:  # collect the expected test ids once, before any student runs
         if ready.graded_exercises(t):
             isolated_run.expected_tests(t.name)
-    subs = discover.discover(Path(submissions), out / ".work")
+    found = discover.survey(Path(submissions), out / ".work")
+    intake.write(out, found.rows, lang)  # DIR/intake.csv: every entry, graded or why not
+    subs = found.subs
     if not subs:
         raise NotFound(f"no submissions (folders or .zip files) in {submissions}")
     results: dict[str, dict] = {}

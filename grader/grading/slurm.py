@@ -79,6 +79,7 @@ def write_plan(plan: pipeline.ClassPlan, limits: Limits, lang: str, train: str =
         "train": train,
         "students": [{"student": s.student, "source": str(s.source),
                       "root": str(s.root) if s.root else None, "problem": s.problem,
+                      "name": s.name, "notes": s.notes, "record": s.record,
                       "fingerprint": fp} for s, fp in plan.todo]}, indent=1))
     return path
 
@@ -88,7 +89,9 @@ def grade_one(plan_file: Path, index: int) -> dict:
     plan = json.loads(Path(plan_file).read_text())
     entry = plan["students"][index]
     sub = discover.Submission(entry["student"], Path(entry["source"]),
-                              Path(entry["root"]) if entry["root"] else None, entry["problem"])
+                              Path(entry["root"]) if entry["root"] else None, entry["problem"],
+                              entry.get("name", ""), entry.get("notes", []),
+                              entry.get("record", {}))
     infos = [manifest.load_topic(t) for t in plan["topics"]]
     ready = readiness.plan(infos)  # the nodes read the same shared data as the driver
     if ready.missing and not plan["skip_missing_data"]:

@@ -9,7 +9,7 @@ from grader.core import manifest, paths
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.core.limits import Limits
-from grader.grading import canary
+from grader.grading import canary, intake
 from grader.grading.classview import subcommands as classview_subcommands
 
 ORDER = 10
@@ -24,9 +24,11 @@ def register(command, h) -> None:
     s = command("grade", "grade a folder of submissions into a gradebook",
                 "chấm một thư mục bài nộp thành bảng điểm")
     s.set_defaults(handler=cmd_grade)
-    s.add_argument("submissions", help=h("folder with one sub-folder or .zip per student",
-                                         "thư mục chứa một thư mục con hoặc .zip cho mỗi "
-                                         "sinh viên"))
+    s.add_argument("submissions", help=h("folder with one sub-folder or archive (.zip, .tar.gz) "
+                                         "per student, or Moodle's or Canvas's download",
+                                         "thư mục chứa một thư mục con hoặc tệp nén (.zip, "
+                                         ".tar.gz) cho mỗi sinh viên, hoặc bản tải về từ "
+                                         "Moodle hay Canvas"))
     s.add_argument("--out", required=True, help=h("output folder for the gradebook and reports",
                                                   "thư mục ghi bảng điểm và nhận xét"))
     s.add_argument("-j", "--jobs", type=int, default=1,
@@ -121,6 +123,16 @@ def cmd_grade(args) -> int:
                           "điểm 0):"}, args.lang))
         for line in readiness.describe(not_graded, args.lang):
             print(f"  {line}")
+    skipped = intake.read_back(out)
+    if skipped:
+        print(pick({"en": f"entries of {args.submissions} not simply graded (all: "
+                          f"{out / intake.FILE_NAME}):",
+                    "vi": f"các mục của {args.submissions} không được chấm bình thường (đầy đủ: "
+                          f"{out / intake.FILE_NAME}):"}, args.lang))
+        for row in skipped:
+            who = f" -> {row['student']}" if row.get("student") else ""
+            print(f"  {row['entry']}{who}: {intake.status_word(row['status'], args.lang)}: "
+                  f"{row['reason']}")
     print(pick({"en": "gradebook", "vi": "bảng điểm"}, args.lang) + f": {out / 'gradebook.csv'}")
     print(pick({"en": "feedback and results.json per student",
                 "vi": "nhận xét và results.json của từng sinh viên"}, args.lang)

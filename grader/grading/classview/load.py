@@ -29,6 +29,16 @@ class Student:
         return float(self.result.get("max_score") or 0)
 
     @property
+    def participant(self) -> str:
+        """The LMS's participant id from Moodle's or Canvas's download ("" if none)."""
+        return str(self.cnnkit.get("participant") or "")
+
+    @property
+    def entry(self) -> str:
+        """The entry of the submissions folder that was graded ("" in older records)."""
+        return str(self.cnnkit.get("entry") or "")
+
+    @property
     def exercises(self) -> dict[str, dict]:
         return self.cnnkit.get("exercises") or {}
 

@@ -38,8 +38,11 @@ def register(command, h) -> None:
     s.add_argument("--format", required=True, choices=["moodle", "canvas", "csv"])
     s.add_argument("--out", required=True, help=h("the file to write", "tệp cần ghi"))
     s.add_argument("--roster", help=h("roster.csv: student id, name, email (needed by moodle "
-                                      "and canvas)", "roster.csv: mã sinh viên, họ tên, email "
-                                      "(cần cho moodle và canvas)"))
+                                      "and canvas; comma, semicolon or tab; English or "
+                                      "Vietnamese headers)", "roster.csv: mã sinh viên, họ tên, "
+                                      "email (cần cho moodle và canvas; ngăn cách bằng dấu "
+                                      "phẩy, chấm phẩy hoặc tab; tiêu đề tiếng Anh hoặc tiếng "
+                                      "Việt)"))
 
 
 def cmd_report(args) -> int:
@@ -50,11 +53,18 @@ def cmd_report(args) -> int:
 
 def cmd_export(args) -> int:
     students, _ = load_class(Path(args.dir))
-    text, lines = lms.export(students, args.format,
-                             Path(args.roster) if args.roster else None, args.lang)
-    for line in lines:
+    done = lms.run(students, args.format, Path(args.roster) if args.roster else None,
+                   args.lang)
+    for line in done.lines:
         print(f"cnnkit export: {line}", file=sys.stderr)
-    print(atomic_write(Path(args.out), text.encode("utf-8")))
+    print(atomic_write(Path(args.out), done.text.encode("utf-8")))
+    if done.left_out:
+        print(pick({"en": f"cnnkit export: {len(done.left_out)} submission(s) are not in the "
+                          f"file (see above): {', '.join(done.left_out)}",
+                    "vi": f"cnnkit export: {len(done.left_out)} bài nộp không có trong tệp "
+                          f"(xem ở trên): {', '.join(done.left_out)}"}, args.lang),
+              file=sys.stderr)
+        return 1
     return 0
 
 
