@@ -27,7 +27,8 @@ from grader.grading.pipeline import grade_class
 from grader.grading.worker import fresh_worker
 from grader.grading.worker.client import WorkerClient
 from grader.grading.worker.session import stage_box
-from grader.grading.worker.warm_box import ForkedWorker, WarmBox
+from grader.grading.worker.fork_server import ForkedChild
+from grader.grading.worker.warm_box import WarmBox
 
 LIMITS = Limits(scratch_mb=64)
 _why = box.available(LIMITS)
@@ -120,7 +121,7 @@ def test_a_forked_worker_holds_no_capability_and_sees_only_its_own_namespace(war
     warm_box, uid = warm
     first = _client(warm_box, uid, LOOKS, tmp_path)
     seen = _seen(first)
-    assert isinstance(first.proc, ForkedWorker), "the worker was not forked in the warm box"
+    assert isinstance(first.proc, ForkedChild), "the worker was not forked in the warm box"
     first.stop()
     for field in ("CapInh", "CapPrm", "CapEff", "CapAmb", "CapBnd"):
         assert int(seen["STATUS"][field], 16) == 0, (field, seen["STATUS"][field])
@@ -149,7 +150,7 @@ def test_what_a_worker_does_to_others_and_itself_never_reaches_the_next(warm, tm
     attacker.stop()
     after = _client(warm_box, uid, LOOKS, tmp_path)
     seen = _seen(after)
-    assert isinstance(after.proc, ForkedWorker), "the template did not survive the attack"
+    assert isinstance(after.proc, ForkedChild), "the template did not survive the attack"
     after.stop()
     for name in ("AS", "NOFILE", "UMASK", "BLOCKED", "NICE", "ENV"):
         assert seen[name] == clean[name], (name, seen[name], clean[name])

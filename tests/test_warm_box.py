@@ -18,7 +18,8 @@ from grader.core.limits import Limits
 from grader.grading import box
 from grader.grading.worker.client import WorkerClient
 from grader.grading.worker.session import stage_box
-from grader.grading.worker.warm_box import ForkedWorker, WarmBox, WarmBoxes
+from grader.grading.worker.fork_server import ForkedChild
+from grader.grading.worker.warm_box import WarmBox, WarmBoxes
 
 LIMITS = Limits(scratch_mb=64)
 _why = box.available(LIMITS)
@@ -66,7 +67,7 @@ def test_a_forked_worker_finds_nothing_the_last_one_left(student, tmp_path):
     warm, uid = student
     first = _client(warm, uid, LEAVES, tmp_path)
     first.import_module("params")
-    assert isinstance(first.proc, ForkedWorker), "the worker was not forked in the warm box"
+    assert isinstance(first.proc, ForkedChild), "the worker was not forked in the warm box"
     first.stop()  # what a restart after a death does
     second = _client(warm, uid, LOOKS, tmp_path)
     # its own namespace's init (1) only: the daemon died with its worker
@@ -115,7 +116,7 @@ def test_a_template_that_died_means_a_cold_start(student, tmp_path):
         os.kill(pid, signal.SIGKILL)
     after = _client(warm, uid, LOOKS, tmp_path)
     assert after.module_attr("params", "LEFT") is False
-    assert not isinstance(after.proc, ForkedWorker), "a dead template was asked again"
+    assert not isinstance(after.proc, ForkedChild), "a dead template was asked again"
     after.stop()
 
 
@@ -167,7 +168,7 @@ def test_the_next_student_of_a_job_finds_the_box_as_if_new(tmp_path):
             warm = pool.take(uid)
             first = _client(warm, uid, LEAVES_EVERYTHING, tmp_path)
             first.import_module("params")
-            assert isinstance(first.proc, ForkedWorker), "the worker was not forked"
+            assert isinstance(first.proc, ForkedChild), "the worker was not forked"
             assert min(first.module_attr("params", "SYSV")) >= 0, "no IPC object was made"
             assert first.module_attr("params", "MQ") == -1, "a POSIX queue could be made"
             if first.module_attr("params", "KEY") is not None:

@@ -6,110 +6,57 @@ and then forks one child per trusted run; the child runs exactly the pytest comm
 line a cold run would (``isolated_run._run_once``). The template never runs a test and
 never sees student code: student code runs only in the boxed worker, as before.
 
-The grader and the template talk over a socket pair, one run at a time: a request
-carries the arguments, the folder, the memory cap, and (as file descriptors) the run's
-output pipe and result channel; the template answers with the child's pid, then its
-exit code. When the template cannot start or dies, the run starts cold instead.
+The grader and the template talk the warm templates' one protocol (``worker/fork_server``):
+a ``fork`` request carries the arguments, the folder, the memory cap, and (as file
+descriptors) the run's output pipe and result channel; the answer is the child's pid,
+and ``status`` requests give its exit code. When the template cannot start or dies, the
+run starts cold instead.
 """
 
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import resource
-import select
 import signal
 import socket
-import subprocess
 import sys
 import threading
 
+from grader.grading.worker import fork_server
+
 RESULTS_FD = 3  # where the child finds its result channel (``--cnnkit-results-fd``)
 BOX_FD = 4  # and the student's warm box, when there is one (``--cnnkit-template-fd``)
-READY_TIMEOUT_S = 300.0
-_MESSAGE = 1 << 20
 
 
 # --- the grader's side ------------------------------------------------------------------
 
-class WarmChild:
-    """A trusted run forked from the template, seen like a ``subprocess.Popen``: ``pid``
-    (its own process group, for ``box.kill``), ``wait``, ``poll``, ``returncode``."""
-
-    def __init__(self, template: Template, pid: int):
-        self.template, self.pid, self.returncode = template, pid, None
-
-    def poll(self):
-        if self.returncode is None:
-            self.returncode = self.template.exit_code(0)
-        return self.returncode
-
-    def wait(self, timeout: float | None = None) -> int:
-        if self.returncode is None:
-            self.returncode = self.template.exit_code(timeout)
-        if self.returncode is None:
-            raise subprocess.TimeoutExpired("warm trusted run", timeout)
-        return self.returncode
-
-
 class Template:
     def __init__(self, env: dict[str, str]):
         self.env = env
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.sock = ours
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-m", "grader.grading.warm_trusted", str(theirs.fileno())],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), start_new_session=True)
-        theirs.close()
-        self.ready = self._receive(READY_TIMEOUT_S) == {"ready": True}
-        self.child: WarmChild | None = None
+        self.proc, self.link = fork_server.spawn(
+            [sys.executable, "-I", "-m", "grader.grading.warm_trusted"], env=env,
+            start_new_session=True)
+        self.ready = self.link.wait_ready()
 
     def alive(self) -> bool:
-        return self.ready and self.proc.poll() is None
+        return self.ready and not self.link.broken and self.proc.poll() is None
 
     def start(self, args: list[str], cwd: str, memory_bytes: int, output_fd: int,
-              results_fd: int, box_fd: int | None = None) -> WarmChild | None:
-        """Fork a trusted run; None when the template cannot (then start it cold)."""
-        request = json.dumps({"args": args, "cwd": cwd, "memory_bytes": memory_bytes})
+              results_fd: int, box_fd: int | None = None) -> fork_server.ForkedChild | None:
+        """Fork a trusted run (its own process group, for ``box.kill``); None when the
+        template cannot (then start it cold)."""
         fds = [output_fd, results_fd] + ([box_fd] if box_fd is not None else [])
-        try:
-            socket.send_fds(self.sock, [request.encode()], fds)
-            answer = self._receive(60)
-        except OSError:
-            answer = None
-        if not isinstance(answer, dict) or not isinstance(answer.get("pid"), int):
+        child = self.link.fork({"args": args, "cwd": cwd, "memory_bytes": memory_bytes}, fds)
+        if child is None:
             self.close()
-            return None
-        self.child = WarmChild(self, answer["pid"])
-        return self.child
-
-    def exit_code(self, timeout: float | None) -> int | None:
-        answer = self._receive(timeout)
-        if answer is None:
-            if self.proc.poll() is None:
-                return None  # still running
-            return -signal.SIGKILL  # the template died: so did its child's waiting parent
-        return int(answer.get("exit", -signal.SIGKILL))
-
-    def _receive(self, timeout: float | None):
-        ready, _, _ = select.select([self.sock], [], [], timeout)
-        if not ready:
-            return None
-        try:
-            data = self.sock.recv(_MESSAGE)
-        except OSError:
-            return None
-        if not data:
-            self.ready = False
-            return None
-        return json.loads(data)
+        return child
 
     def close(self) -> None:
         self.ready = False
+        self.link.broken = True
         try:
-            self.sock.close()
+            self.link.sock.close()
         finally:
             try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -178,64 +125,34 @@ def serve(sock: socket.socket) -> None:
     from grader.grading.worker import session, wire  # noqa: F401  # lazy: as above
 
     wire.load_reply(wire.dump_reply(None))  # the reader's allowlist, built once here
-    sock.send(json.dumps({"ready": True}).encode())
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(sock, _MESSAGE, 3)
-        except OSError:
-            return
-        if not data:
-            return
-        request = json.loads(data)
-        pid = os.fork()
-        if pid == 0:
-            _child(sock, request, fds)
-        for fd in fds:
-            os.close(fd)
-        sock.send(json.dumps({"pid": pid}).encode())
-        _, status = os.waitpid(pid, 0)
-        try:
-            sock.send(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode())
-        except OSError:
-            return
+    server = fork_server.ForkServer(sock, _child)
+    server.ready()
+    server.serve()
 
 
-def _child(sock: socket.socket, request: dict, fds: list[int]) -> None:
+def _child(request: dict, fds: list[int]) -> int:
     """The trusted run: what ``python -I -m pytest ARGS`` would do, in this process."""
-    code = 70
-    try:
-        sock.close()
-        os.setsid()
-        cap = int(request["memory_bytes"])
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-        # each fd moved above the targets first, so no dup2 overwrites one still needed
-        moved = [os.dup2(fd, 100 + i) for i, fd in enumerate(fds)]
-        for fd in fds:
-            os.close(fd)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.close(null)
-        os.dup2(moved[0], 1)
-        os.dup2(moved[0], 2)
-        for fd, target in zip(moved[1:], (RESULTS_FD, BOX_FD)):
-            os.dup2(fd, target)
-        for fd in moved:
-            os.close(fd)
-        os.chdir(request["cwd"])
-        sys.argv = ["pytest", *request["args"]]
-        import pytest  # lazy: already imported by the warm-up
+    os.setsid()
+    cap = int(request["memory_bytes"])
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    # each fd moved above the targets first, so no dup2 overwrites one still needed
+    moved = [os.dup2(fd, 100 + i) for i, fd in enumerate(fds)]
+    for fd in fds:
+        os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(moved[0], 1)
+    os.dup2(moved[0], 2)
+    for fd, target in zip(moved[1:], (RESULTS_FD, BOX_FD)):
+        os.dup2(fd, target)
+    for fd in moved:
+        os.close(fd)
+    os.chdir(request["cwd"])
+    sys.argv = ["pytest", *request["args"]]
+    import pytest  # lazy: already imported by the warm-up
 
-        code = int(pytest.main(list(request["args"])))
-    except BaseException:  # noqa: BLE001 - said on the run's output, as a crash would be
-        import traceback  # lazy: only a crash prints one
-
-        traceback.print_exc()
-    finally:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+    return int(pytest.main(list(request["args"])))
 
 
 if __name__ == "__main__":

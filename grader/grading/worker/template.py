@@ -34,70 +34,32 @@ import sys
 import time
 from pathlib import Path
 
-from grader.grading.worker import fresh_worker
+from grader.grading.worker import fork_server, fresh_worker
 
-_MESSAGE = 1 << 20
 _PR_SET_DUMPABLE = 4
 SCRATCH = ("/tmp", "/dev/shm")
 
 
 class Template:
+    """The template's own operations beside ``fork`` and ``status`` (``fork_server``)."""
+
     def __init__(self, sock: socket.socket, context: fresh_worker.Context):
-        self.sock, self.context = sock, context
-        self.exits: dict[int, int] = {}
-        self.children: set[int] = set()
+        self.context = context
+        self.server = fork_server.ForkServer(sock, self._child,
+                                             {"kill": self.kill, "sweep": self.sweep},
+                                             check=self._unchanged)
 
-    def reap(self, *_) -> None:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            self.children.discard(pid)
-            self.exits[pid] = os.waitstatus_to_exitcode(status)
+    def _unchanged(self, request: dict) -> None:
+        """Never fork from a template whose own limits or scheduling someone changed: the
+        refusal makes the grader start that worker, and the next ones, cold."""
+        drift = self.context.drift()
+        if drift:
+            raise fresh_worker.NotIsolated(0, ", ".join(drift))
 
-    def serve(self) -> None:
-        while True:
-            try:
-                data, fds, _, _ = socket.recv_fds(self.sock, _MESSAGE, 3)
-            except OSError:
-                return
-            if not data:
-                return
-            request = None
-            try:
-                request = json.loads(data)
-                answer = self.answer(request, fds)
-            except Exception as exc:  # noqa: BLE001 - a bad request is refused, not fatal
-                answer = {"error": type(exc).__name__}
-            finally:
-                for fd in fds:
-                    os.close(fd)
-            answer["id"] = request.get("id") if isinstance(request, dict) else None
-            self.sock.send(json.dumps(answer).encode())
-
-    def answer(self, request: dict, fds: list[int]) -> dict:
-        op = request["op"]
-        self.reap()
-        if op == "fork":
-            drift = self.context.drift()
-            if drift:  # never fork from a template whose limits someone changed
-                raise fresh_worker.NotIsolated(0, ", ".join(drift))
-            pid = os.fork()
-            if pid == 0:
-                self._child(str(request["topic_dir"]), fds)
-            self.children.add(pid)
-            return {"pid": pid}
-        if op == "status":
-            return {"exit": self.exits.get(int(request["pid"]))}
-        if op == "kill":  # one worker at a time: whatever it left dies with it
-            self.kill_all()
-            return {}
-        if op == "sweep":
-            return self.sweep()
-        raise ValueError(op)
+    def kill(self, request: dict) -> dict:
+        """One worker at a time: whatever it left dies with it."""
+        self.kill_all()
+        return {}
 
     def kill_all(self) -> None:
         """Every process of this box but bwrap's init and this one, as when a worker's
@@ -107,47 +69,36 @@ class Template:
                 os.kill(-1, signal.SIGKILL)  # all we may signal, save init and ourselves
             except ProcessLookupError:
                 pass
-            self.reap()
-            if not self.children and not _others():
+            self.server.reap()
+            if not self.server.children and not _others():
                 break
             time.sleep(0.01)  # orphans are bwrap's init's to reap
 
-    def sweep(self) -> dict:
+    def sweep(self, request: dict | None = None) -> dict:
         """Between two runs (two topics, or two students of one job): no process left,
         the scratch folders emptied, no SysV IPC object and no key of this uid left.
         ``clean`` says whether all of that was checked to hold; a box that is not clean
         is never used again."""
         self.kill_all()
-        self.children.clear()
-        self.exits.clear()
+        self.server.children.clear()
+        self.server.exits.clear()
         mounts, holders = _mounts()
         left = [path for folder in SCRATCH for path in _empty(folder, mounts, holders)]
         ipc_left = _remove_sysv_ipc()
         _clear_keys()
         return {"clean": not _others() and not ipc_left and not left}
 
-    def _child(self, topic_dir: str, fds: list[int]) -> None:
-        code = 70
-        try:
-            self.sock.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            os.setsid()
-            fresh_worker.fork_fresh(self.context, tuple(fds))  # returns in the worker only
-            request_fd, reply_fd, output = fds
-            os.dup2(output, 1)
-            os.dup2(output, 2)
-            os.close(output)
-            from grader.grading.worker import worker  # lazy: imported by the warm-up
+    def _child(self, request: dict, fds: list[int]) -> int:
+        """A worker: fresh namespaces and its execution context first."""
+        os.setsid()
+        fresh_worker.fork_fresh(self.context, tuple(fds))  # returns in the worker only
+        request_fd, reply_fd, output = fds
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        from grader.grading.worker import worker  # lazy: imported by the warm-up
 
-            code = worker.main([topic_dir, str(request_fd), str(reply_fd)])
-        except BaseException:  # noqa: BLE001 - the grader sees a worker that died
-            pass
-        finally:
-            try:
-                sys.stdout.flush()
-                sys.stderr.flush()
-            finally:
-                os._exit(code)
+        return worker.main([str(request["topic_dir"]), str(request_fd), str(reply_fd)])
 
 
 def _others() -> list[int]:
@@ -309,9 +260,8 @@ def main(control_fd: int) -> None:
         sock.send(json.dumps({"ready": False}).encode())
         return
     template = Template(sock, context)
-    signal.signal(signal.SIGCHLD, template.reap)
-    sock.send(json.dumps({"ready": True}).encode())
-    template.serve()
+    template.server.ready()
+    template.server.serve()
 
 
 if __name__ == "__main__":

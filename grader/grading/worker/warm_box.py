@@ -17,97 +17,26 @@ box, as before, and the next student gets a new warm box.
 
 from __future__ import annotations
 
-import itertools
-import json
-import os
-import select
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from grader.core.limits import Limits
 from grader.grading import box as boxes
 from grader.grading import safefiles
-
-READY_TIMEOUT_S = 300.0  # the template's first answer waits for its imports
-_MESSAGE = 1 << 20
+from grader.grading.worker import fork_server
 
 
-class TemplateLink:
-    """Requests to the template, each answered by id (an answer left unread by a run
-    that was stopped mid-request is skipped)."""
 
-    def __init__(self, sock: socket.socket):
-        self.sock = sock
-        self.ids = itertools.count(int.from_bytes(os.urandom(4), "big"))
-        self.lock = threading.Lock()
-        self.broken = False
-
-    def request(self, message: dict, fds=(), timeout: float = READY_TIMEOUT_S) -> dict | None:
-        """The answer, or None (and the link is broken for good) when none comes."""
-        if self.broken:
-            return None
-        with self.lock:
-            ident = next(self.ids)
-            try:
-                socket.send_fds(self.sock, [json.dumps({**message, "id": ident}).encode()],
-                                list(fds))
-                end = time.monotonic() + timeout
-                while True:
-                    ready, _, _ = select.select([self.sock], [], [],
-                                                max(0.0, end - time.monotonic()))
-                    data = self.sock.recv(_MESSAGE) if ready else b""
-                    if not data:
-                        break
-                    answer = json.loads(data)
-                    if isinstance(answer, dict) and answer.get("id") == ident:
-                        if "error" in answer:
-                            break
-                        return answer
-            except (OSError, ValueError):
-                pass
-            self.broken = True
-            return None
+class TemplateLink(fork_server.Link):
+    """The link to a warm box's template (``fork_server.Link``) with its ``fork``."""
 
     def fork(self, topic_dir: str, request_fd: int, reply_fd: int, output_fd: int):
-        """A new worker for ``topic_dir`` on these pipes: a ``ForkedWorker``, or None."""
-        answer = self.request({"op": "fork", "topic_dir": topic_dir},
-                              [request_fd, reply_fd, output_fd])
-        pid = answer.get("pid") if answer else None
-        return ForkedWorker(self, pid) if isinstance(pid, int) and pid > 1 else None
-
-
-class ForkedWorker:
-    """A worker forked in the box, seen like a ``subprocess.Popen`` (``poll``, ``wait``,
-    ``returncode``), with ``kill`` done by the template (its pid is the box's)."""
-
-    def __init__(self, link: TemplateLink, pid: int):
-        self.link, self.pid, self.returncode = link, pid, None
-
-    def poll(self):
-        if self.returncode is None:
-            answer = self.link.request({"op": "status", "pid": self.pid}, timeout=10)
-            if answer is None:
-                self.returncode = -signal.SIGKILL  # the template is gone, and its children
-            elif isinstance(answer.get("exit"), int):
-                self.returncode = answer["exit"]
-        return self.returncode
-
-    def wait(self, timeout: float | None = None):
-        end = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if end is not None and time.monotonic() >= end:
-                raise subprocess.TimeoutExpired("worker", timeout)
-            time.sleep(0.02)
-        return self.returncode
-
-    def kill(self) -> None:
-        self.link.request({"op": "kill", "pid": self.pid}, timeout=10)
+        """A new worker for ``topic_dir`` on these pipes: a ``ForkedChild``, or None."""
+        return super().fork({"topic_dir": topic_dir}, [request_fd, reply_fd, output_fd])
 
 
 class WarmBox:
@@ -121,25 +50,19 @@ class WarmBox:
         stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-")) if stage is None else stage
         self.stage, self.host_uid = stage, host_uid
         boxes.prepare_folder(stage)
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        argv = [boxes.python(), "-I", "-m", "grader.grading.worker.template",
-                str(theirs.fileno())]
+        argv = [boxes.python(), "-I", "-m", "grader.grading.worker.template"]
         try:
+            # the socket's fd number is known only once it exists: bwrap's argv ends with it
             cmd, staged = boxes.command(stage, argv, limits, inside=str(stage),
                                         caps=("CAP_SYS_ADMIN", "CAP_SETPCAP"))
-            self.proc = subprocess.Popen(
-                cmd, env=worker_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),),
-                preexec_fn=boxes.preexec(limits, host_uid, staged))
+            self.proc, link = fork_server.spawn(
+                cmd, env=worker_env(), preexec_fn=boxes.preexec(limits, host_uid, staged))
         except BaseException:
-            ours.close()
             if self.owns_stage:
                 shutil.rmtree(stage, ignore_errors=True)
             raise
-        finally:
-            theirs.close()
-        self.sock = ours
-        self.link = TemplateLink(ours)
+        self.sock = link.sock
+        self.link = TemplateLink(link.sock)
 
     @property
     def fd(self) -> int:
