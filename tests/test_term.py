@@ -162,3 +162,53 @@ def test_grading_topic_by_topic_keeps_every_topic(tmp_path, capsys):
     assert third["alice"]["cnnkit"]["topics"]["01_cnn"]["run"] != earlier["cnnkit"]["run"]["id"]
     assert set(third["alice"]["cnnkit"]["topics"]) == {"01_cnn", "02_training"}
     assert len((out / "gradebook.csv").read_text().splitlines()) == 5
+
+
+# --- paths and arguments as a shell user expects ------------------------------------
+
+def test_a_missing_submissions_folder_is_named_before_any_slow_step(tmp_path, monkeypatch):
+    from grader.core.errors import NotFound
+    from grader.grading import canary
+
+    def slow(*args, **kwargs):
+        raise AssertionError("the machine check ran before the arguments were checked")
+    monkeypatch.setattr(canary, "check", slow)
+    monkeypatch.setattr(box, "require", slow)
+    with pytest.raises(NotFound, match="no submissions folder at .*nowhere"):
+        pipeline.plan_class(tmp_path / "nowhere", tmp_path / "out", topics=["01_cnn"])
+
+
+def test_a_topic_is_known_by_its_folder_and_a_typo_gets_a_suggestion():
+    from grader.core.errors import UnknownName
+
+    for given in ("01_cnn", "01_cnn/", "exercises/01_cnn", "./exercises/01_cnn/", "1", "cnn"):
+        assert paths.resolve_topic(given) == "01_cnn", given
+    with pytest.raises(UnknownName, match="did you mean 02_training"):
+        paths.resolve_topic("02_trainig")
+    with pytest.raises(UnknownName, match="Did you mean params"):
+        manifest.load_topic("01_cnn").exercise("param")
+
+
+def test_relative_paths_are_read_from_where_kit_was_run(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    work = tmp_path / "mine"
+    shutil.copytree(paths.exercises_dir() / "01_cnn", work / "01_cnn")
+    (tmp_path / "handin").mkdir()
+    env = {**os.environ, "CNNKIT_CWD": str(tmp_path), "CNNKIT_LANG": "en",
+           "PYTHONPATH": str(paths.KIT_ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "grader", "submit", "--name", "An", "--out",
+                           "handin", "--target", "mine", "--no-check"], cwd=paths.KIT_ROOT,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with zipfile.ZipFile(tmp_path / "handin" / "An.zip") as zf:
+        assert "01_cnn/params.py" in zf.namelist()
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade", "subs", "--out", "out"],
+                          cwd=paths.KIT_ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and f"no submissions folder at {tmp_path / 'subs'}" in \
+        proc.stderr, proc.stderr
+    assert not (paths.KIT_ROOT / "out").exists()
