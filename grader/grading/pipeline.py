@@ -1,9 +1,11 @@
 """Grade a class: data check -> discover -> isolated_run (run boxed) -> score -> report.
 
-Each student is written to disk as soon as they are graded, sealed with the grader's
-key, so a killed run loses nothing already graded, and a re-run skips them unless their
-files, the kit's tests, the points, the kit's version or the data at hand changed (or
-``force``), or their results.json no longer carries a valid seal.
+Each student's topic is written to disk as soon as it is graded, sealed with the
+grader's key (``term``: one record per student and topic, the record it replaces moved
+to the history), so a killed run loses nothing already graded. A run grades only the
+chosen topics, and of those only what has no record, a record that holds no grade, or a
+record whose seal fails; a record graded from other files, tests, points, kit version,
+data or training profile is kept until ``regrade`` (or ``force``: every record again).
 """
 
 from __future__ import annotations
