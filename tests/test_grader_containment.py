@@ -112,13 +112,15 @@ def test_a_crash_while_grading_one_student_gives_a_zero_record(tmp_path, monkeyp
     monkeypatch.setattr(pipeline.isolated_run, "reported_tests", lambda t: frozenset())
     monkeypatch.setattr(pipeline.isolated_run, "gate_tests", lambda t: frozenset())
     key = b"k" * 32
-    result = pipeline.grade_student(sub, [topic], tmp_path, None, "fp1", "en", key)
+    result = pipeline.grade_student(sub, [topic], tmp_path, None, {"01_cnn": "fp1"}, "en", key)
     assert result["score"] == 0 and result["max_score"] == 65
     assert "RecursionError" in result["output"] and "grade it again" in result["output"]
     assert all(t["score"] == 0 and "grader failed" in t["output"] for t in result["tests"])
     saved = records.load_trusted(tmp_path / "students" / "carol" / "results.json", key)
-    assert saved == result and pipeline.already_graded(tmp_path, "carol", "fp1", key) is None
-    assert pipeline.crash_record(tmp_path, "carol", "fp1", key) == result  # Slurm keeps it
+    assert saved == result
+    assert pipeline.already_graded(tmp_path, "carol", "01_cnn", "fp1", key) is None
+    crashed = pipeline.crash_record(tmp_path, "carol", "01_cnn", "fp1", key)  # Slurm keeps it
+    assert crashed["tests"] == result["tests"] and crashed["score"] == 0
 
 
 FOUR_TESTS = ["tests/01_cnn/test_naive_conv.py::test_" + n

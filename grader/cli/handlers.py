@@ -10,6 +10,7 @@ from grader.core.errors import BadInput
 from grader.core.i18n import pick
 from grader.lab import data, download
 from grader.lab import training
+from grader.student import handin
 from grader.student import loop as student
 from grader.student import watch
 from grader.testkit import targets
@@ -45,6 +46,10 @@ def cmd_hint(args) -> int:
 def cmd_solution(args) -> int:
     return student.cmd_solution(args.topic, args.exercise, args.target, args.lang, args.diff,
                                 args.force)
+
+
+def cmd_submit(args) -> int:
+    return handin.submit(args.name, args.out, args.target, args.lang, not args.no_check)
 
 
 def cmd_watch(args) -> int:

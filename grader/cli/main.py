@@ -14,6 +14,7 @@ import sys
 
 from grader.cli import audiences
 from grader.cli import handlers
+from grader.cli import where
 from grader.core.errors import CnnkitError
 from grader.core.i18n import current_lang, pick, render
 
@@ -23,6 +24,7 @@ HELP = {"en": """\
 {prog} - exercises and autograding for the lecture "Deep Convolutional Neural Networks".
 
 Students:     {prog} list | check [TOPIC] | hint TOPIC [EXERCISE] | watch [TOPIC] | solution TOPIC
+Hand in:      {prog} submit --name "Your Name"   (one zip of your exercise files)
 Self-study:   {prog} train mnist|transfer [--profile quick|full|auto] | figures --out DIR
 Data:         {prog} data status | data fetch NAME [--from MIRROR]
 {audiences}
@@ -33,6 +35,7 @@ before or after the command. Plain pytest works too, inside the kit's environmen
 {prog} - bài tập và chấm điểm tự động cho bài giảng "Mạng nơ-ron tích chập sâu".
 
 Sinh viên:    {prog} list | check [CHỦ_ĐỀ] | hint CHỦ_ĐỀ [BÀI] | watch [CHỦ_ĐỀ] | solution CHỦ_ĐỀ
+Nộp bài:      {prog} submit --name "Tên bạn"   (một tệp zip chứa các tệp bài tập)
 Tự học:       {prog} train mnist|transfer [--profile quick|full|auto] | figures --out THƯ_MỤC
 Dữ liệu:      {prog} data status | data fetch TÊN [--from BẢN_SAO]
 {audiences}
@@ -106,6 +109,19 @@ def build_parser(lang: str = "en") -> argparse.ArgumentParser:
                    help=h("show it even if the exercise fails", "hiện cả khi bài chưa đạt"))
     s.add_argument("--target", help=argparse.SUPPRESS)
 
+    s = command("submit", "check, then pack your exercise files into one zip to hand in",
+                "kiểm tra rồi đóng gói các tệp bài tập vào một tệp zip để nộp")
+    s.add_argument("--name", help=h("your name, as your instructor knows it (names the zip; "
+                                    "asked if not given)",
+                                    "họ tên của bạn như giảng viên biết (đặt tên tệp zip; "
+                                    "sẽ được hỏi nếu không có)"))
+    s.add_argument("--out", help=h("folder for the zip (default: where you run the command)",
+                                   "thư mục ghi tệp zip (mặc định: nơi bạn chạy lệnh)"))
+    s.add_argument("--no-check", action="store_true",
+                   help=h("pack without running the tests first",
+                          "đóng gói mà không chạy kiểm tra trước"))
+    s.add_argument("--target", help=target_help)
+
     s = command("train", "graded end-to-end training with an accuracy threshold",
                 "huấn luyện đầy đủ có chấm điểm theo ngưỡng độ chính xác")
     s.add_argument("task", choices=["mnist", "transfer"])
@@ -159,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "lang", None):
         os.environ["CNNKIT_LANG"] = args.lang
     args.lang = current_lang(getattr(args, "lang", None))
+    where.resolve_args(args)
     if not args.command:
         parser.print_help()
         return 0

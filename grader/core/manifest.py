@@ -27,12 +27,14 @@ variant's ``settings`` overlay the task's, profile by profile. Format 1's
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import paths
 from grader.core.errors import BadInput, NotFound, UnknownName
+from grader.core.i18n import pick
 
 MANIFEST_NAME = "topic.toml"
 FORMAT = 2
@@ -158,8 +160,15 @@ class Topic:
         for e in self.exercises:
             if e.name == name or e.file == name:
                 return e
-        raise UnknownName(f"topic {self.name} has no exercise {name!r}; it has "
-                          + ", ".join(e.name for e in self.exercises))
+        names = [e.name for e in self.exercises]
+        close = difflib.get_close_matches(str(name).removesuffix(".py"), names, n=1)
+        hint = ({"en": f" Did you mean {close[0]}?", "vi": f" Ý bạn là {close[0]}?"} if close
+                else {"en": "", "vi": ""})
+        raise UnknownName(pick({
+            "en": f"topic {self.name} has no exercise {name!r}; it has {', '.join(names)}."
+                  + hint["en"],
+            "vi": f"chủ đề {self.name} không có bài {name!r}; các bài: {', '.join(names)}."
+                  + hint["vi"]}))
 
     def exercise_for_test_file(self, filename: str) -> Exercise | None:
         return next((e for e in self.exercises if e.owns_test_file(filename)), None)

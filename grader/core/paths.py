@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
 
 from grader.core.errors import UnknownName
+from grader.core.i18n import pick
 
 KIT_ROOT = Path(__file__).resolve().parents[2]
 TOPIC_PATTERN = re.compile(r"^\d\d_[a-z0-9_]+$")
@@ -15,6 +17,16 @@ DATA_ENV = "CNNKIT_DATA"
 
 def solutions_dir() -> Path:
     return KIT_ROOT / "solutions"
+
+
+REFERENCE_DIR = "reference"  # a student bundle's released reference solutions
+
+
+def reference_dir(topic: str) -> Path:
+    """A topic's reference solutions: ``solutions/`` in the kit, else what the instructor
+    released into a student bundle (``reference/``)."""
+    kit = solutions_dir() / topic
+    return kit if kit.is_dir() else KIT_ROOT / REFERENCE_DIR / topic
 
 
 def exercises_dir() -> Path:
@@ -33,13 +45,24 @@ def topics(base: Path | None = None) -> list[str]:
 
 
 def resolve_topic(name: str) -> str:
-    """Accept ``01_cnn``, ``01``, ``1`` or ``cnn`` and return the folder name."""
+    """Accept ``01_cnn``, ``01``, ``1``, ``cnn`` or a topic's folder (``01_cnn/``,
+    ``exercises/01_cnn``) and return the folder name; a typo gets a suggestion."""
     known = topics()
+    given = str(name).strip().rstrip("/\\")
+    given = Path(given).name if ("/" in given or "\\" in given) else given
+    aliases = {}
     for t in known:
         number, _, word = t.partition("_")
-        if name in (t, number, str(int(number)), word):
-            return t
-    raise UnknownName(f"unknown topic {name!r}; known topics: {', '.join(known)}")
+        for alias in (t, number, str(int(number)), word):
+            aliases.setdefault(alias, t)
+    if given in aliases:
+        return aliases[given]
+    close = difflib.get_close_matches(given, list(aliases), n=1, cutoff=0.6)
+    hint = {"en": f"; did you mean {aliases[close[0]]}?", "vi": f"; ý bạn là {aliases[close[0]]}?"} \
+        if close else {"en": "", "vi": ""}
+    raise UnknownName(pick({
+        "en": f"unknown topic {name!r}{hint['en']} Known topics: {', '.join(known)}",
+        "vi": f"không có chủ đề {name!r}{hint['vi']} Các chủ đề: {', '.join(known)}"}))
 
 
 def data_root() -> Path:

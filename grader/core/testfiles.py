@@ -1,14 +1,15 @@
 """Where a topic's tests live: the one place that knows.
 
 Visible tests come from the kit (``solutions/NN_topic``, or ``exercises/NN_topic`` in a
-student bundle), never from the folder under test; hidden tests from ``hidden_tests/``.
+student bundle: only the files its release recorded, see ``pristine``), never from the
+folder under test; hidden tests from ``hidden_tests/``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from grader.core import paths
+from grader.core import paths, pristine
 
 
 def kit_topic_dir(topic: str) -> Path:
@@ -20,7 +21,12 @@ def kit_topic_dir(topic: str) -> Path:
 
 
 def visible_test_files(topic: str) -> list[Path]:
-    return sorted(kit_topic_dir(topic).glob("test_*.py"))
+    folder = kit_topic_dir(topic)
+    if folder.parent == paths.exercises_dir():
+        listed = pristine.listed_tests(topic)  # a bundle: the release's files, even if gone
+        if listed is not None:
+            return listed
+    return sorted(folder.glob("test_*.py"))
 
 
 def hidden_test_files(topic: str) -> list[Path]:

@@ -1,34 +1,25 @@
-"""The student bundle: exercises, the kit's runtime, no solutions and no hidden tests."""
+"""The student bundle: exercises, the kit's runtime, no solutions and no hidden tests; a
+record of its tests' hashes (``grader.core.pristine``); later, one topic's reference
+solutions at a time (``add_solutions``)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
-from grader.core import markers, paths
-from grader.core.errors import WouldOverwrite
+from grader.core import manifest, markers, paths, pristine
+from grader.core.errors import BadInput, WouldOverwrite
+from grader.core.i18n import pick
 from grader.export import stubgen
+from grader.export.student_readme import STUDENT_README
 
 # Whole sub-packages of grader/ that serve instructors and maintainers only.
 INSTRUCTOR_ONLY = ("grading", "export", "dev")
 # conftest.py loads the testkit's plugin for a plain `pytest exercises/...` (the --target
 # option, time limits, the data-missing skips, the shared_tmp fixture).
 TOP_FILES = ["pyproject.toml", "kit", ".gitignore", "conftest.py"]
-
-STUDENT_README = """\
-# cnnkit - exercises on deep convolutional networks
-
-    ./kit list                 # every exercise and its state
-    ./kit check 01_cnn         # run one topic's tests, short output
-    ./kit hint 01_cnn params   # one more hint each time
-    ./kit watch 01_cnn         # re-run on every save
-    pytest exercises/01_cnn    # the plain tests
-
-Edit the files in `exercises/NN_topic/`; each topic has a README (English and
-Vietnamese). `./kit --lang vi ...` speaks Vietnamese.
-"""
-
 
 def secret_lines(min_length: int = 20) -> set[str]:
     """Solution lines that appear nowhere in the public material (stubs and tests)."""
@@ -90,10 +81,31 @@ def shipped_python_files(root: Path | None = None) -> list[Path]:
     return found
 
 
+def refuse_tracked_folder(out: Path) -> None:
+    """A bundle inside the checkout must be a folder git ignores (``student-bundle/`` is):
+    else its copies of the kit would land in the next commit."""
+    try:
+        rel = Path(out).resolve().relative_to(paths.KIT_ROOT.resolve())
+    except ValueError:
+        return  # outside the checkout
+    try:
+        proc = subprocess.run(["git", "-C", str(paths.KIT_ROOT), "check-ignore", "-q",
+                               rel.as_posix() or "."], capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return  # no git: nothing to commit it to
+    if proc.returncode == 1:
+        raise BadInput(pick({
+            "en": f"{out} is inside the kit's checkout and git does not ignore it: write the "
+                  "bundle outside the checkout, or to student-bundle/ (git-ignored)",
+            "vi": f"{out} nằm trong bản checkout của kit và git không bỏ qua nó: hãy ghi gói "
+                  "ra ngoài bản checkout, hoặc vào student-bundle/ (git bỏ qua)"}))
+
+
 def build(out: Path) -> Path:
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise WouldOverwrite(f"{out} is not empty; choose a new folder for the bundle")
+    refuse_tracked_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     stubs = out / "exercises"
     for topic in paths.topics(paths.solutions_dir()):
@@ -108,12 +120,44 @@ def build(out: Path) -> Path:
         if src.exists():
             shutil.copy2(src, out / name)
     (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
+    pristine.write(out)  # last: check and list trust only these tests
     return out
+
+
+def reference_folder(bundle: Path, topic: str) -> Path:
+    """Where a bundle keeps a topic's released reference solutions (never ``solutions/``:
+    there the kit would read its tests and topics from)."""
+    return Path(bundle) / paths.REFERENCE_DIR / topic
+
+
+def add_solutions(bundle: Path, topic: str) -> list[Path]:
+    """Put ``topic``'s reference solutions (the exercise files, markers removed, no test)
+    into an existing bundle, so that its ``./kit solution`` unlocks them."""
+    bundle = Path(bundle)
+    if not pristine.in_bundle(bundle):
+        raise BadInput(pick({
+            "en": f"{bundle} is not a student bundle (no {pristine.RECORD}); make one first "
+                  "with ./kit release --out DIR",
+            "vi": f"{bundle} không phải gói sinh viên (không có {pristine.RECORD}); hãy tạo "
+                  "trước bằng ./kit release --out THƯ_MỤC"}))
+    topic = paths.resolve_topic(topic)
+    folder = reference_folder(bundle, topic)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in manifest.load_topic(topic).files:
+        source = paths.solutions_dir() / topic / name
+        target = folder / name
+        target.write_text(markers.without_markers(source.read_text(encoding="utf-8")),
+                          encoding="utf-8")
+        written.append(target)
+    pristine.add_reference(bundle, topic)
+    return written
 
 
 def leaks(bundle: Path) -> list[str]:
     """Solution lines found in the bundle, and folders that must not be there."""
-    found = [f"{name}/ is in the bundle" for name in ("solutions", "hidden_tests", "samples")
+    found = [f"{name}/ is in the bundle" for name in ("solutions", "hidden_tests", "samples",
+                                                       paths.REFERENCE_DIR)
              if (bundle / name).exists()]
     secrets = secret_lines()
     for path in bundle.rglob("*"):

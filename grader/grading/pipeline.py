@@ -1,9 +1,11 @@
 """Grade a class: data check -> discover -> isolated_run (run boxed) -> score -> report.
 
-Each student is written to disk as soon as they are graded, sealed with the grader's
-key, so a killed run loses nothing already graded, and a re-run skips them unless their
-files, the kit's tests, the points, the kit's version or the data at hand changed (or
-``force``), or their results.json no longer carries a valid seal.
+Each student's topic is written to disk as soon as it is graded, sealed with the
+grader's key (``term``: one record per student and topic, the record it replaces moved
+to the history), so a killed run loses nothing already graded. A run grades only the
+chosen topics, and of those only what has no record, a record that holds no grade, or a
+record whose seal fails; a record graded from other files, tests, points, kit version,
+data or training profile is kept until ``regrade`` (or ``force``: every record again).
 """
 
 from __future__ import annotations
@@ -13,17 +15,17 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import i18n, manifest, paths
-from grader.core.errors import NotFound
+from grader.core.errors import CnnkitError, NotFound
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
 from grader.grading import (box, canary, discover, intake, readiness, records, report,
-                            safefiles, isolated_run, score, training_grade, warm_trusted)
+                            safefiles, isolated_run, score, term, training_grade, warm_trusted)
 from grader.grading.classview.report import after_grading
 from grader.grading.worker.warm_box import WarmBoxes
 
@@ -46,20 +48,25 @@ class Progress:
 
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                  limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
-                  uids=None, ready: readiness.DataPlan | None = None,
+                  limits: Limits, fingerprint: str | dict[str, str], lang: str,
+                  key: bytes = b"", uids=None, ready: readiness.DataPlan | None = None,
                   training: training_grade.TrainingPlan | None = None,
-                  warm_boxes: WarmBoxes | None = None) -> dict:
+                  warm_boxes: WarmBoxes | None = None, run: dict | None = None) -> dict:
     """One student, topic by topic, in a box that starts as a fresh one (a job's warm box
     from ``warm_boxes``, cleared after its last student), then (with ``training``) each
-    graded training run; the sealed result is written. Whatever goes wrong while grading
-    this student (a bug, a full disk, a file no check foresaw) costs this student only: a
-    zero record that says so, graded again on the next run."""
+    graded training run. Each topic's sealed record is written as soon as it is graded
+    (``term``: the record it replaces goes to the history), then results.json sums them.
+    ``fingerprint``: per topic (one string: the same for each). Whatever goes wrong while
+    grading this student (a bug, a full disk, a file no check foresaw) costs this student
+    only: a zero record for each topic not yet written, graded again on the next run."""
+    fps = fingerprint if isinstance(fingerprint, dict) else {t.name: fingerprint
+                                                             for t in topics}
+    run = run or term.new_run()
     try:
-        return _grade_student(sub, topics, out, limits, fingerprint, lang, key, uids, ready,
-                              training, warm_boxes)
+        return _grade_student(sub, topics, out, limits, fps, lang, key, uids, ready,
+                              training, warm_boxes, run)
     except Exception as exc:  # noqa: BLE001 - contained: the class run goes on
-        return crashed_result(sub, topics, out, fingerprint, lang, key, ready, exc)
+        return crashed_result(sub, topics, out, fps, lang, key, ready, exc, run)
 
 
 def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
@@ -81,12 +88,22 @@ def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
     return scores
 
 
+def own_not_graded(ready: readiness.DataPlan, topic: str) -> dict[str, list[str]]:
+    """The exercises (and graded trainings) of ``topic`` this machine cannot grade."""
+    return {k: v for k, v in ready.not_graded.items() if k.startswith(topic + "/")}
+
+
 def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                   fingerprint: str, lang: str, key: bytes, ready: readiness.DataPlan | None,
-                   exc: BaseException) -> dict:
-    """Zero points, every expected test failed with the grader's reason; the fingerprint
-    never matches, so a re-run grades this student again."""
+                   fingerprint: str | dict[str, str], lang: str, key: bytes,
+                   ready: readiness.DataPlan | None, exc: BaseException,
+                   run: dict | None = None) -> dict:
+    """Zero points, every expected test failed with the grader's reason, for each topic
+    this run has not written yet; such a record holds no grade, so a re-run grades that
+    topic again."""
     ready = ready or readiness.DataPlan()
+    run = run or term.new_run()
+    fps = fingerprint if isinstance(fingerprint, dict) else {t.name: fingerprint
+                                                             for t in topics}
     what = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
     reason = {"en": f"The grader failed while grading this submission ({what}). This is "
                     "the machine's or the grader's fault, not a verdict on your work: it "
@@ -95,28 +112,36 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
                     "hoặc của bộ chấm, không phải đánh giá bài làm của bạn: bài chưa được "
                     "chấm, giảng viên sẽ chấm lại."}
     print(f"cnnkit grade: {sub.student}: {what}", file=sys.stderr)
-    result = report.results_json(sub.student, unrun_scores(topics, ready, reason),
-                                 [i18n.keep(reason)], 0.0, f"crashed:{fingerprint}",
-                                 not_graded=ready.not_graded, name=sub.name)
-    result["cnnkit"]["crashed"] = what
-    result["cnnkit"].update(sub.record)
-    if key:
-        result = records.seal(result, key)
-    report.write_student(out, sub.student, result, lang)
-    return result
+
+    def zero(chosen, fp):
+        result = report.results_json(sub.student, unrun_scores(chosen, ready, reason),
+                                     [i18n.keep(reason)], 0.0, f"crashed:{fp}",
+                                     not_graded={k: v for t in chosen
+                                                 for k, v in own_not_graded(ready, t.name).items()},
+                                     name=sub.name)
+        result["cnnkit"]["crashed"] = what
+        result["cnnkit"].update(sub.record)  # entry, lms, participant (intake.py)
+        return result
+
+    written = False
+    for topic in topics:
+        saved = term.load_topic(out, sub.student, topic.name, key)
+        if saved is not None and (saved["cnnkit"].get("run") or {}).get("id") == run["id"]:
+            continue  # graded by this run before the failure
+        term.store_topic(out, sub.student, term.topic_record(
+            zero([topic], fps.get(topic.name, "")), topic.name, run), key)
+        written = True
+    merged = term.refresh(out, sub.student, key, lang) if written or topics else None
+    return merged if merged is not None else zero([], "")
 
 
 def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                   limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
+                   limits: Limits, fps: dict[str, str], lang: str, key: bytes = b"",
                    uids=None, ready: readiness.DataPlan | None = None,
                    training: training_grade.TrainingPlan | None = None,
-                   warm_boxes: WarmBoxes | None = None) -> dict:
+                   warm_boxes: WarmBoxes | None = None, run: dict | None = None) -> dict:
     ready = ready or readiness.DataPlan()
-    all_scores: list[score.TestScore] = []
-    notes = ([sub.problem] if sub.problem else []) + list(sub.notes)
-    seconds = 0.0
-    trainings: dict[str, dict] = {}
-    curves: dict[str, bytes] = {}
+    run = run or term.new_run()
     if uids is None:  # on its own: a pool of one node-wide locked uid
         uids = box.host_uids(limits, 1)
     host_uid = uids.get()  # one box uid per parallel job
@@ -127,33 +152,9 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
         if not warm_trusted.cold_start():
             warm = warm_boxes.take(host_uid)
         for topic in topics:
-            graded = ready.graded_exercises(topic)
-            if not graded:
-                continue
-            topic_dir = sub.root / topic.name if sub.root else None
-            if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
-                topic_dir = None
-            with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
-                run = isolated_run.run_topic(topic.name, topic_dir, Path(folder),
-                                        timeout=limits.topic_timeout_s or topic.timeout_s,
-                                        limits=limits, host_uid=host_uid,
-                                        exercises=None if len(graded) == len(topic.exercises)
-                                        else graded, warm=warm)
-            seconds += run.seconds
-            notes += run.notes
-            all_scores += score.score_topic(topic, run.results)
-            if training is not None and "train" in graded:
-                for spec in topic.graded_trainings:
-                    if training_grade.column(topic.name, spec) in ready.not_graded:
-                        continue
-                    done = training_grade.run_one(topic.name, spec, topic_dir, training,
-                                                  limits, host_uid)
-                    all_scores.append(done.score)
-                    name = training_grade.column(topic.name, spec)
-                    trainings[name] = done.record
-                    if done.curves_png:
-                        curves[name] = done.curves_png
-                        done.record["curves"] = report.curves_file(name)
+            record = _grade_topic(sub, topic, out, limits, fps.get(topic.name, ""), ready,
+                                  training, host_uid, warm)
+            term.store_topic(out, sub.student, term.topic_record(record, topic.name, run), key)
     finally:
         if warm is not None:
             if own_boxes:
@@ -162,53 +163,151 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                 warm_boxes.give_back(warm)
         if uids:
             uids.put(host_uid)
-    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
-                                 not_graded=ready.not_graded, name=sub.name,
+    return term.refresh(out, sub.student, key, lang)
+
+
+def _grade_topic(sub: discover.Submission, topic: manifest.Topic, out: Path, limits: Limits,
+                 fingerprint: str, ready: readiness.DataPlan,
+                 training: training_grade.TrainingPlan | None, host_uid, warm) -> dict:
+    """One topic's record (unsealed): its tests in the box, then its graded trainings."""
+    scores: list[score.TestScore] = []
+    notes = ([sub.problem] if sub.problem else []) + list(sub.notes)
+    seconds = 0.0
+    trainings: dict[str, dict] = {}
+    graded = ready.graded_exercises(topic)
+    topic_dir = sub.root / topic.name if sub.root else None
+    if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
+        topic_dir = None
+    if graded:
+        with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
+            ran = isolated_run.run_topic(topic.name, topic_dir, Path(folder),
+                                         timeout=limits.topic_timeout_s or topic.timeout_s,
+                                         limits=limits, host_uid=host_uid,
+                                         exercises=None if len(graded) == len(topic.exercises)
+                                         else graded, warm=warm)
+        seconds += ran.seconds
+        notes += ran.notes
+        scores += score.score_topic(topic, ran.results)
+    if graded and training is not None and "train" in graded:
+        for spec in topic.graded_trainings:
+            name = training_grade.column(topic.name, spec)
+            if name in ready.not_graded:
+                continue
+            done = training_grade.run_one(topic.name, spec, topic_dir, training, limits,
+                                          host_uid)
+            scores.append(done.score)
+            trainings[name] = done.record
+            if done.curves_png:
+                atomic_write(term.student_dir(out, sub.student) / report.curves_file(name),
+                             done.curves_png)
+                done.record["curves"] = report.curves_file(name)
+    result = report.results_json(sub.student, scores, notes, seconds, fingerprint,
+                                 not_graded=own_not_graded(ready, topic.name), name=sub.name,
                                  training=trainings if training is not None else None)
     result["cnnkit"].update(sub.record)  # entry, lms, participant (intake.py)
-    if key:
-        result = records.seal(result, key)
-    report.write_student(out, sub.student, result, lang, curves)
     return result
 
 
-def crash_record(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
-    """The sealed zero record ``crashed_result`` wrote for this fingerprint, if any."""
-    return already_graded(out, student, f"crashed:{fingerprint}", key)
+def crash_record(out: Path, student: str, topic: str, fingerprint: str,
+                 key: bytes) -> dict | None:
+    """The sealed zero record ``crashed_result`` wrote for this topic and fingerprint."""
+    return already_graded(out, student, topic, f"crashed:{fingerprint}", key)
 
 
-def already_graded(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
-    """The saved result, if the grader sealed it with its key and nothing changed since."""
-    saved = records.load_trusted(out / "students" / student / "results.json", key)
+def already_graded(out: Path, student: str, topic: str, fingerprint: str,
+                   key: bytes) -> dict | None:
+    """The topic's saved record, if the grader sealed it and nothing changed since."""
+    saved = term.load_topic(out, student, topic, key)
     return saved if saved and saved["cnnkit"].get("fingerprint") == fingerprint else None
 
 
 @dataclass
 class ClassPlan:
-    """Who is graded in this run, and what was already graded before (a resumed run)."""
+    """Who is graded in this run, for which topics, and what the folder already holds."""
 
     out: Path
     infos: list[manifest.Topic]
     subs: list[discover.Submission]
-    results: dict[str, dict]  # students already graded, by id
-    todo: list[tuple[discover.Submission, str]]  # (submission, fingerprint)
+    results: dict[str, dict]  # every student's record in the folder, by id (the term so far)
+    todo: list[tuple[discover.Submission, dict[str, str]]]  # (submission, {topic: fingerprint})
     ready: readiness.DataPlan  # which exercises this machine has the data to grade
     key: bytes  # the grader's sealing key, kept in the output folder (0600)
     training: training_grade.TrainingPlan | None = None  # `grade --train`, None when off
     machine: list[canary.TopicCheck] | None = None  # the reference's check on this machine
+    run: dict = field(default_factory=term.new_run)  # this run's id and date
+    tally: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # topic -> state -> ids
 
     @property
     def topic_names(self) -> list[str]:
         return [t.name for t in self.infos]
 
 
+class Graded(dict):
+    """The class's records by student id, with what this run did to each topic
+    (``tally``: topic -> kept / stale / added / replaced -> student ids)."""
+
+    tally: dict[str, dict[str, list[str]]] = {}
+
+
+def topic_fingerprint(sub: discover.Submission, topic: manifest.Topic,
+                      ready: readiness.DataPlan,
+                      training: training_grade.TrainingPlan | None) -> str:
+    """Changes when the topic's files in the submission, its tests and points, the kit's
+    version, the data at hand for it or (for a topic with graded trainings) the training
+    profile change."""
+    own = ",".join(sorted(own_not_graded(ready, topic.name)))
+    digest = isolated_run.kit_digest([topic.name]) + own
+    if training is not None and topic.graded_trainings:
+        digest += training.digest()
+    return discover.fingerprint(sub, [f"{topic.name}/{f}" for f in topic.files], digest)
+
+
+def plan_topics(plan: ClassPlan, force: bool, regrade: bool) -> None:
+    """Sort each (student, topic) into kept, stale (kept: changed since), added or replaced
+    (``force``: every record graded again; ``regrade``: the stale ones too)."""
+    plan.tally = {t.name: {k: [] for k in (term.KEPT, term.STALE, term.ADDED, term.REPLACED)}
+                  for t in plan.infos}
+    for sub in plan.subs:
+        term.migrate_legacy(plan.out, sub.student, plan.key)
+        fps = {}
+        for topic in plan.infos:
+            fp = topic_fingerprint(sub, topic, plan.ready, plan.training)
+            saved = term.load_topic(plan.out, sub.student, topic.name, plan.key)
+            state = term.state_of(saved, fp, set(own_not_graded(plan.ready, topic.name)))
+            if (force and state in (term.KEPT, term.STALE)) or (regrade and state == term.STALE):
+                state = term.REPLACED
+            plan.tally[topic.name][state].append(sub.student)
+            if state in (term.ADDED, term.REPLACED):
+                fps[topic.name] = fp
+        if fps:
+            plan.todo.append((sub, fps))
+
+
+def class_records(out: Path, key: bytes, lang: str) -> dict[str, dict]:
+    """Every student's results.json in the folder, summed again from the topic records
+    (so a student graded from another submissions folder stays in the gradebook)."""
+    found = {}
+    root = Path(out) / "students"
+    for folder in sorted(root.iterdir()) if root.is_dir() else ():
+        if safefiles.is_plain_dir(folder):
+            term.migrate_legacy(out, folder.name, key)
+            result = term.refresh(out, folder.name, key, lang)
+            if result is not None:
+                found[folder.name] = result
+    return found
+
+
 def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
                force: bool = False, skip_missing_data: bool = False, lang: str = "en",
-               limits: Limits = DEFAULTS, train: str = "off") -> ClassPlan:
-    """Check the box and the data, discover the submissions, find those whose results
-    are missing or stale. A missing data set stops everything here, before anyone is
+               limits: Limits = DEFAULTS, train: str = "off",
+               regrade: bool = False) -> ClassPlan:
+    """Check the box and the data, discover the submissions, sort each student's topics
+    into kept and to grade. A missing data set stops everything here, before anyone is
     graded, unless ``skip_missing_data``: then the exercises that need it are 'not graded'
     (never zero)."""
+    if not Path(submissions).is_dir():  # before any slow step
+        raise NotFound(pick({"en": f"no submissions folder at {submissions}",
+                             "vi": f"không có thư mục bài nộp ở {submissions}"}, lang))
     box.require(limits)  # never grade outside a box
     names = [paths.resolve_topic(t) for t in topics] if topics else paths.topics()
     infos = [manifest.load_topic(t) for t in names]
@@ -220,6 +319,11 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     key = records.grader_key(out)
+    subs = discover.discover(Path(submissions), out / ".work")
+    if not subs:
+        raise NotFound(pick({"en": f"no submissions (folders or .zip files) in {submissions}",
+                             "vi": f"không có bài nộp nào (thư mục hoặc tệp .zip) trong "
+                                   f"{submissions}"}, lang))
     training = training_grade.plan(train, cache_root=out / ".cache" / "features", key=key)
     if training is not None:  # e.g. the full profile's ResNet18 weights
         lacking = training_grade.missing_data(infos, training.profile)
@@ -230,31 +334,36 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
                         "vi": f"cnnkit grade: {column}: chưa chấm - thiếu {', '.join(needs)} "
                               f"(./kit data fetch {needs[0]})"}, lang), file=sys.stderr)
     machine = canary.check(infos, ready, limits, lang)  # the reference first, or nobody
-    files = [f"{t.name}/{f}" for t in infos for f in t.files]
-    digest = isolated_run.kit_digest(names) + ready.digest() + (training.digest() if training else "")
     for t in infos:  # collect the expected test ids once, before any student runs
         if ready.graded_exercises(t):
             isolated_run.expected_tests(t.name)
-    found = discover.survey(Path(submissions), out / ".work")
-    intake.write(out, found.rows, lang)  # DIR/intake.csv: every entry, graded or why not
-    subs = found.subs
-    if not subs:
-        raise NotFound(f"no submissions (folders or .zip files) in {submissions}")
-    results: dict[str, dict] = {}
-    todo = []
-    for sub in subs:
-        fp = discover.fingerprint(sub, files, digest)
-        saved = None if force else already_graded(out, sub.student, fp, key)
-        if saved:
-            results[sub.student] = saved
-        else:
-            todo.append((sub, fp))
-    return ClassPlan(out, infos, subs, results, todo, ready, key, training, machine)
+    plan = ClassPlan(out, infos, subs, {}, [], ready, key, training, machine)
+    plan_topics(plan, force, regrade)
+    plan.results = class_records(out, key, lang)
+    return plan
 
 
-def finish_class(plan: ClassPlan) -> dict[str, dict]:
-    """Write the gradebook from every student's results and drop the unpacked zips."""
-    atomic_write(plan.out / "gradebook.csv", report.gradebook_csv(plan.results, plan.infos))
+def gradebook_topics(plan: ClassPlan) -> list[manifest.Topic]:
+    """The topics of this run and of every record in the folder, in the kit's order."""
+    names = set(plan.topic_names)
+    for result in plan.results.values():
+        kit = result.get("cnnkit") or {}
+        names |= set(kit.get("topics") or {})
+        names |= {k.split("/", 1)[0] for k in (kit.get("exercises") or {})}
+    known = {t.name: t for t in plan.infos}
+    found = []
+    for name in sorted(names):
+        try:
+            found.append(known.get(name) or manifest.load_topic(name))
+        except (KeyError, FileNotFoundError, CnnkitError):  # a topic the kit no longer has
+            continue
+    return found
+
+
+def finish_class(plan: ClassPlan) -> Graded:
+    """Write the term's gradebook from every student's records and drop the unpacked zips."""
+    atomic_write(plan.out / "gradebook.csv",
+                 report.gradebook_csv(plan.results, gradebook_topics(plan)))
 
     after_grading(plan.out, plan.subs)  # before .work, which holds the unzipped submissions, goes
 
@@ -262,21 +371,36 @@ def finish_class(plan: ClassPlan) -> dict[str, dict]:
         safefiles.remove_tree(plan.out / ".work")
     except OSError:
         pass
-    return plan.results
+    graded = Graded(plan.results)
+    graded.tally = plan.tally
+    return graded
+
+
+def describe_plan(plan: ClassPlan, lang: str, jobs: str) -> str:
+    """Before grading: per topic, how many are already graded and how many to grade."""
+    parts = []
+    for topic, states in plan.tally.items():
+        kept = len(states[term.KEPT]) + len(states[term.STALE])
+        todo = len(states[term.ADDED]) + len(states[term.REPLACED])
+        parts.append(pick({"en": f"{topic}: {kept} already graded, {todo} to grade",
+                           "vi": f"{topic}: {kept} bài đã chấm, {todo} bài cần chấm"}, lang))
+    return pick({"en": f"cnnkit grade: {len(plan.subs)} submissions; {'; '.join(parts)}; "
+                       f"{len(plan.todo)} student(s) to grade {jobs}",
+                 "vi": f"cnnkit grade: {len(plan.subs)} bài nộp; {'; '.join(parts)}; "
+                       f"{len(plan.todo)} sinh viên cần chấm {jobs}"}, lang)
 
 
 def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
                 force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
-                skip_missing_data: bool = False, train: str = "off") -> dict[str, dict]:
+                skip_missing_data: bool = False, train: str = "off",
+                regrade: bool = False) -> Graded:
     """The local backend: a thread pool of ``jobs`` students at a time on this machine.
-    ``train``: ``off|quick|full|auto``, the graded training runs (``training_grade.py``)."""
-    plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits, train)
-    print(pick({"en": f"cnnkit grade: {len(plan.subs)} submissions, topics "
-                      f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
-                      f"{len(plan.todo)} to grade with {jobs} job(s)",
-                "vi": f"cnnkit grade: {len(plan.subs)} bài nộp, chủ đề "
-                      f"{', '.join(plan.topic_names)}; {len(plan.results)} bài đã chấm, "
-                      f"{len(plan.todo)} bài cần chấm với {jobs} tiến trình"}, lang),
+    ``train``: ``off|quick|full|auto``, the graded training runs (``training_grade.py``).
+    Only the chosen topics are graded; every other topic's record stays as it is."""
+    plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits, train,
+                      regrade)
+    print(describe_plan(plan, lang, pick({"en": f"with {jobs} job(s)",
+                                          "vi": f"với {jobs} tiến trình"}, lang)),
           file=sys.stderr)
     if plan.training is not None:
         print(pick({"en": f"cnnkit grade: graded training, {plan.training.profile} profile; ",
@@ -286,11 +410,13 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
     progress = Progress(len(plan.todo))
     uids = box.host_uids(limits, jobs)
     warm_boxes = WarmBoxes(limits)  # one per job, cleared between its students
+    chosen = {t.name: t for t in plan.infos}
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {pool.submit(grade_student, sub, plan.infos, plan.out, limits, fp, lang,
-                                   plan.key, uids, plan.ready, plan.training, warm_boxes): sub
-                       for sub, fp in plan.todo}
+            futures = {pool.submit(grade_student, sub, [chosen[t] for t in fps], plan.out,
+                                   limits, fps, lang, plan.key, uids, plan.ready,
+                                   plan.training, warm_boxes, plan.run): sub
+                       for sub, fps in plan.todo}
             for future in as_completed(futures):
                 sub = futures[future]
                 try:

@@ -206,7 +206,9 @@ def matching_hint(hints: list[str], message: str) -> str:
 
 def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str:
     """One row per student, one column per exercise and, when any student's training was
-    graded, one per graded training (with the profile it ran in)."""
+    graded, one per graded training (with the profile it ran in); for records that say
+    which run graded each topic, one column per topic with that run (id and date). A topic
+    a student has no record of yet is an empty cell, never a zero."""
     columns = [f"{t.name}/{e.name}" for t in topics for e in t.exercises]
     trained = [res["cnnkit"].get("training") or {} for res in results.values()]
     from grader.grading.training_grade import column  # lazy: keeps numpy, torch out of start-up
@@ -215,25 +217,44 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
     training_columns = [column(t.name, spec) for t in topics for spec in t.graded_trainings
                         if any(column(t.name, spec) in tr for tr in trained + skipped_anywhere)]
     columns += training_columns
+    runs_known = any("topics" in res["cnnkit"] for res in results.values())
+    run_columns = [t.name for t in topics] if runs_known else []
     buf = io.StringIO()
     writer = csv.writer(buf)
     profiles = [f"{c} profile" for c in training_columns]
-    writer.writerow(["student", *columns, "total", "max_score", *profiles, "notes"])
+    writer.writerow(["student", *columns, "total", "max_score", *profiles,
+                     *[f"{t} run" for t in run_columns], "notes"])
     for student in sorted(results):
         res = results[student]
         ex = res["cnnkit"]["exercises"]
         skipped = res["cnnkit"].get("not_graded", {})
         runs = res["cnnkit"].get("training") or {}
-        writer.writerow([names.csv_cell(student),
-                         *["not graded" if c in skipped else
-                           "off" if c in training_columns and c not in runs else
-                           ex.get(c, {}).get("score", 0) for c in columns],
+        graded = res["cnnkit"].get("topics")
+
+        def cell(c):
+            if graded is not None and c.split("/", 1)[0] not in graded:
+                return ""  # no record of this topic yet
+            return ("not graded" if c in skipped else
+                    "off" if c in training_columns and c not in runs else
+                    ex.get(c, {}).get("score", 0))
+
+        writer.writerow([names.csv_cell(student), *[cell(c) for c in columns],
                          res["score"], res["max_score"],
                          *[f"{runs[c]['profile']} ({runs[c].get('device_class')})" if c in runs
-                           else "not graded" if c in skipped else "off"
+                           else "not graded" if c in skipped
+                           else "" if cell(c) == "" else "off"
                            for c in training_columns],
+                         *[_run_cell((graded or {}).get(t)) for t in run_columns],
                          names.csv_cell(" | ".join(res["output"].splitlines()[:3]))])
     return buf.getvalue()
+
+
+def _run_cell(entry: dict | None) -> str:
+    """Which run graded a topic: its id and date ("" where the topic has no record)."""
+    if not entry:
+        return ""
+    return names.csv_cell(" ".join(x for x in (str(entry.get("run") or ""),
+                                               str(entry.get("date") or "")) if x))
 
 
 def write_student(out: Path, student: str, result: dict, lang: str,

@@ -26,7 +26,7 @@ from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import (box, discover, pipeline, readiness, records, report,
+from grader.grading import (box, discover, pipeline, readiness, records, report, term,
                             training_grade)
 
 FINAL_OK = {"COMPLETED"}
@@ -75,12 +75,13 @@ def write_plan(plan: pipeline.ClassPlan, limits: Limits, lang: str, train: str =
     path = folder / f"plan-{time.strftime('%Y%m%d-%H%M%S')}-{len(plan.todo)}.json"
     atomic_write(path, json.dumps({
         "out": str(plan.out.resolve()), "topics": plan.topic_names, "lang": lang,
+        "run": plan.run,
         "limits": limits.__dict__, "skip_missing_data": bool(plan.ready.missing),
         "train": train,
         "students": [{"student": s.student, "source": str(s.source),
                       "root": str(s.root) if s.root else None, "problem": s.problem,
                       "name": s.name, "notes": s.notes, "record": s.record,
-                      "fingerprint": fp} for s, fp in plan.todo]}, indent=1))
+                      "fingerprints": fps} for s, fps in plan.todo]}, indent=1))
     return path
 
 
@@ -92,7 +93,7 @@ def grade_one(plan_file: Path, index: int) -> dict:
                               Path(entry["root"]) if entry["root"] else None, entry["problem"],
                               entry.get("name", ""), entry.get("notes", []),
                               entry.get("record", {}))
-    infos = [manifest.load_topic(t) for t in plan["topics"]]
+    infos = [manifest.load_topic(t) for t in entry["fingerprints"]]  # this student's topics
     ready = readiness.plan(infos)  # the nodes read the same shared data as the driver
     if ready.missing and not plan["skip_missing_data"]:
         raise readiness.DataNotReady(ready, plan["lang"])
@@ -104,8 +105,9 @@ def grade_one(plan_file: Path, index: int) -> dict:
     training = training_grade.plan(plan.get("train", "off"), cpu_slots=1,
                                    cache_root=out / ".cache" / "features",
                                    key=records.grader_key(out))
-    return pipeline.grade_student(sub, infos, out, limits, entry["fingerprint"], plan["lang"],
-                                  records.grader_key(out), uids, ready, training)
+    return pipeline.grade_student(sub, infos, out, limits, entry["fingerprints"], plan["lang"],
+                                  records.grader_key(out), uids, ready, training,
+                                  run=plan.get("run"))
 
 
 # --- submitting and following the array job ---------------------------------------
@@ -205,9 +207,10 @@ def follow(job: str, count: int, poll_s: float = 3.0, stream=sys.stderr) -> dict
 
 # --- results of tasks that did not finish -----------------------------------------
 
-def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprint: str,
+def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fps: dict[str, str],
                   state: TaskState, lang: str) -> dict:
-    """Zero points with Slurm's reason; a fingerprint that makes the next run grade again."""
+    """Zero points with Slurm's reason for each topic the task did not write; a fingerprint
+    that makes the next run grade that topic again. Every other topic's record stays."""
     why = REASONS.get(state.state, {"en": f"the task ended as {state.state} (exit code "
                                           f"{state.exit_code or '?'})",
                                     "vi": f"tác vụ kết thúc với trạng thái {state.state} (mã "
@@ -216,35 +219,43 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fingerprin
                     "the instructor will grade it again.",
               "vi": f"Việc chấm chưa xong: {pick(why, 'vi')}. Bài của bạn chưa được chấm; "
                     "giảng viên sẽ chấm lại."}
-    result = report.results_json(sub.student,
-                                 pipeline.unrun_scores(plan.infos, plan.ready, reason),
-                                 [i18n.keep(reason)], 0.0,
-                                 f"slurm-{state.state.lower()}:{fingerprint}",
-                                 not_graded=plan.ready.not_graded)
-    result["cnnkit"]["slurm"] = {"state": state.state, "reason": state.reason,
-                                 "exit_code": state.exit_code}
-    result = records.seal(result, plan.key)
-    report.write_student(plan.out, sub.student, result, lang)
-    return result
+    infos = {t.name: t for t in plan.infos}
+    for topic, fp in fps.items():
+        if _written_by(plan, sub.student, topic):
+            continue
+        result = report.results_json(sub.student,
+                                     pipeline.unrun_scores([infos[topic]], plan.ready, reason),
+                                     [i18n.keep(reason)], 0.0,
+                                     f"slurm-{state.state.lower()}:{fp}",
+                                     not_graded=pipeline.own_not_graded(plan.ready, topic),
+                                     name=sub.name)
+        result["cnnkit"]["slurm"] = {"state": state.state, "reason": state.reason,
+                                     "exit_code": state.exit_code}
+        term.store_topic(plan.out, sub.student, term.topic_record(result, topic, plan.run),
+                         plan.key)
+    return term.refresh(plan.out, sub.student, plan.key, lang)
+
+
+def _written_by(plan: pipeline.ClassPlan, student: str, topic: str) -> bool:
+    """The topic's record was written, to the end, by this run's task."""
+    saved = term.load_topic(plan.out, student, topic, plan.key)
+    return saved is not None and (saved["cnnkit"].get("run") or {}).get("id") == plan.run["id"]
 
 
 def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
                 force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",
                 partition: str | None = None, gpus_per_task: int = 0,
                 array_parallelism: int | None = None, poll_s: float = 3.0,
-                skip_missing_data: bool = False, train: str = "off") -> dict[str, dict]:
+                skip_missing_data: bool = False, train: str = "off",
+                regrade: bool = False) -> dict[str, dict]:
     """The Slurm backend: the same plan, results and gradebook as the local one. With
     ``train``, each task trains on the devices Slurm gives it (``gpus_per_task``)."""
     if shutil.which("sbatch") is None:
         _run(["sbatch"])  # raises SlurmUnavailable with the explanation
     plan = pipeline.plan_class(submissions, out, topics, force, skip_missing_data, lang, limits,
-                               train)
-    print(pick({"en": f"cnnkit grade (slurm): {len(plan.subs)} submissions, topics "
-                      f"{', '.join(plan.topic_names)}; {len(plan.results)} already graded, "
-                      f"{len(plan.todo)} to submit",
-                "vi": f"cnnkit grade (slurm): {len(plan.subs)} bài nộp, chủ đề "
-                      f"{', '.join(plan.topic_names)}; {len(plan.results)} bài đã chấm, "
-                      f"{len(plan.todo)} bài cần gửi"}, lang), file=sys.stderr)
+                               train, regrade)
+    print(pipeline.describe_plan(plan, lang, pick({"en": "(slurm)", "vi": "(slurm)"}, lang)),
+          file=sys.stderr)
     if plan.todo:
         plan_file = write_plan(plan, limits, lang, train)
         job = submit(plan_file, len(plan.todo), time_limit_minutes(
@@ -255,14 +266,14 @@ def grade_class(submissions: Path, out: Path, topics: list[str] | None = None,
                     "vi": f"đã gửi array job {job} ({len(plan.todo)} tác vụ); log nằm trong "
                           f"{plan_file.parent / 'logs'}"}, lang), file=sys.stderr)
         final = follow(job, len(plan.todo), poll_s)
-        for i, (sub, fp) in enumerate(plan.todo):
-            saved = pipeline.already_graded(plan.out, sub.student, fp, plan.key) or \
-                pipeline.crash_record(plan.out, sub.student, fp, plan.key)  # with its reason
+        for i, (sub, fps) in enumerate(plan.todo):
             state = final.get(i, TaskState(i, "UNKNOWN"))
-            if saved:  # written last, atomically: the task graded this student to the end
-                plan.results[sub.student] = saved
+            # each topic record is written atomically when that topic is done (a crash
+            # record included, with its reason)
+            if all(_written_by(plan, sub.student, t) for t in fps):
+                plan.results[sub.student] = term.refresh(plan.out, sub.student, plan.key, lang)
                 continue
             if state.state in FINAL_OK:  # ended well but wrote nothing
                 state = TaskState(i, "FAILED", "no results written", state.exit_code)
-            plan.results[sub.student] = failed_result(plan, sub, fp, state, lang)
+            plan.results[sub.student] = failed_result(plan, sub, fps, state, lang)
     return pipeline.finish_class(plan)

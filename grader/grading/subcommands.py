@@ -35,8 +35,18 @@ def register(command, h) -> None:
                    help=h("students graded in parallel", "số sinh viên chấm song song"))
     s.add_argument("--topics", nargs="+", help=h("topics to grade (default: all)",
                                                  "các chủ đề cần chấm (mặc định: tất cả)"))
+    s.add_argument("--regrade", action="store_true",
+                   help=h("grade again the chosen topics of students whose files, the kit's "
+                          "tests or the settings changed since they were graded (without it "
+                          "their records are kept); each earlier record stays in the history",
+                          "chấm lại các chủ đề đã chọn của sinh viên có tệp, bài kiểm tra của "
+                          "kit hoặc cấu hình đã thay đổi từ lần chấm trước (không có cờ này thì "
+                          "giữ nguyên); mỗi bản ghi cũ vẫn được lưu trong lịch sử"))
     s.add_argument("--force", action="store_true",
-                   help=h("grade again what was already graded", "chấm lại cả bài đã chấm"))
+                   help=h("grade the chosen topics again for every student (each earlier "
+                          "record stays in the history)",
+                          "chấm lại các chủ đề đã chọn cho mọi sinh viên (mỗi bản ghi cũ vẫn "
+                          "được lưu trong lịch sử)"))
     s.add_argument("--skip-missing-data", action="store_true",
                    help=h("grade what this machine has the data for; mark the rest 'not graded' "
                           "(default: stop before grading if any data is missing)",
@@ -104,12 +114,13 @@ def cmd_grade(args) -> int:
                                     force=args.force, limits=limits, lang=args.lang,
                                     partition=args.partition, gpus_per_task=args.gpus_per_task,
                                     array_parallelism=args.array_parallelism,
-                                    skip_missing_data=args.skip_missing_data, train=args.train)
+                                    skip_missing_data=args.skip_missing_data, train=args.train,
+                                    regrade=args.regrade)
     else:
         results = pipeline.grade_class(Path(args.submissions), Path(args.out), jobs=args.jobs,
                                        topics=args.topics, force=args.force, limits=limits,
                                        lang=args.lang, skip_missing_data=args.skip_missing_data,
-                                       train=args.train)
+                                       train=args.train, regrade=args.regrade)
     out = Path(args.out).resolve()
     width = max(len(s) for s in results)
     for student in sorted(results):
@@ -133,6 +144,8 @@ def cmd_grade(args) -> int:
             who = f" -> {row['student']}" if row.get("student") else ""
             print(f"  {row['entry']}{who}: {intake.status_word(row['status'], args.lang)}: "
                   f"{row['reason']}")
+    for line in term_summary(getattr(results, "tally", {}), args.lang):
+        print(line)
     print(pick({"en": "gradebook", "vi": "bảng điểm"}, args.lang) + f": {out / 'gradebook.csv'}")
     print(pick({"en": "feedback and results.json per student",
                 "vi": "nhận xét và results.json của từng sinh viên"}, args.lang)
@@ -141,6 +154,27 @@ def cmd_grade(args) -> int:
         print(pick({"en": "class report", "vi": "báo cáo lớp"}, args.lang)
               + f": {out / 'report.html'}")
     return 0
+
+
+def term_summary(tally: dict[str, dict[str, list[str]]], lang: str) -> list[str]:
+    """What this run did to each topic's records: kept, added, replaced, and which
+    records were kept although their files or the kit changed (``--regrade``)."""
+    lines = []
+    for topic, states in tally.items():
+        n = {k: len(v) for k, v in states.items()}
+        lines.append(pick({
+            "en": f"{topic}: {n['kept'] + n['stale']} kept, {n['added']} added, "
+                  f"{n['replaced']} replaced (earlier records in students/<id>/history/)",
+            "vi": f"{topic}: giữ {n['kept'] + n['stale']}, thêm {n['added']}, thay "
+                  f"{n['replaced']} (bản ghi cũ trong students/<id>/history/)"}, lang))
+        if states["stale"]:
+            shown = ", ".join(states["stale"][:8]) + (" ..." if len(states["stale"]) > 8 else "")
+            lines.append("  " + pick({
+                "en": f"kept although their files, the kit's tests or the settings changed "
+                      f"since: {shown} (--regrade grades them again)",
+                "vi": f"giữ nguyên dù tệp, bài kiểm tra của kit hoặc cấu hình đã đổi từ lần "
+                      f"chấm trước: {shown} (--regrade để chấm lại)"}, lang))
+    return lines
 
 
 def cmd_doctor(args) -> int:

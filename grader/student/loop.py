@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import difflib
 
-from grader.core import manifest, paths
-from grader.core.i18n import pick
+from grader.core import manifest, paths, pristine
+from grader.core.i18n import pick, render
 from grader.core.markers import without_markers
 from grader.student.texts import MSG, say
 from grader.student.state import load_state, save_state
-from grader.student.status import (DONE, NO_DATA, NOT_STARTED, record, run_topic_tests,
-                                   score_exercise, statuses, target_root)
+from grader.student.status import (DONE, EDITED, NO_DATA, NOT_STARTED, own_tests, record,
+                                   run_topic_tests, score_exercise, statuses, target_root)
 
-MARKS = {DONE: "✓", "failing": "✗", NOT_STARTED: "·", NO_DATA: "–"}
+MARKS = {DONE: "✓", "failing": "✗", NOT_STARTED: "·", NO_DATA: "–", EDITED: "!"}
 ROW = "{topic:<12} {exercise:<16} {state:<14} {points:>9} {hints:>6}"
 
 
@@ -23,8 +23,11 @@ def cmd_list(target: str | None, lang: str) -> int:
     shown = load_state().get("hints", {})
     done = n = 0
     got = most = 0.0
+    edited: list[str] = []
     for topic in manifest.load_all():
         for st in statuses(topic, target, lang):
+            if st.state == EDITED:
+                edited += pristine.edited(own_tests(topic.name, st.exercise))
             ex = st.exercise
             n += 1
             done += st.state == DONE
@@ -34,6 +37,9 @@ def cmd_list(target: str | None, lang: str) -> int:
                              state=f"{MARKS[st.state]} {say(st.state, lang)}",
                              points=f"{st.got:g}/{st.most:g}", hints=hints))
     print(say("total", lang, done=done, n=n, got=round(got, 2), most=most))
+    if edited:
+        print("! " + render(str(pristine.EditedTests(edited)), lang))
+        return 1
     return 0
 
 
@@ -123,9 +129,9 @@ def cmd_solution(topic_name: str, exercise: str | None, target: str | None, lang
                  diff: bool, force: bool) -> int:
     """The reference of each chosen exercise that passes (all of them with ``force``)."""
     topic = manifest.load_topic(paths.resolve_topic(topic_name))
-    source = paths.solutions_dir() / topic.name
+    source = paths.reference_dir(topic.name)
     if not source.is_dir():
-        print(say("no_solutions", lang))
+        print(say("no_solutions", lang, topic=topic.name))
         return 1
     chosen = [topic.exercise(exercise)] if exercise else list(topic.exercises)
     done = {st.exercise.name for st in statuses(topic, target, lang) if st.state == DONE}

@@ -1,8 +1,10 @@
 """Each exercise's state and points, from the kit's own tests run on the student's files.
 
 The tests always come from the kit (``grader.core.testfiles``), never from the folder
-under test, and an exercise whose tests did not report is failing, never passing.
-Results are cached per file content, so ``list`` re-runs only what changed.
+under test; in a student bundle an edited test is refused (``grader.core.pristine``). An
+exercise whose tests did not report is failing, never passing. Results are cached per
+content of the exercise file and of its tests, so ``list`` re-runs only what changed and
+never shows a verdict computed on other files.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import manifest, markers, paths, runner, scoring
+from grader.core import manifest, markers, paths, pristine, runner, scoring
 from grader.core.failure_lines import key_lines, rank
 from grader.core.results import Outcome, TestResult
 from grader.lab.data import fetch_command
@@ -19,6 +21,7 @@ from grader.student.state import file_hash, load_state, save_state
 from grader.testkit import targets
 
 DONE, FAILING, NOT_STARTED, NO_DATA = "done", "failing", "not started", "waiting for data"
+EDITED = "tests edited"  # a bundle's visible test is not the kit's: no verdict
 
 
 def is_data_skip(result: TestResult) -> bool:
@@ -56,6 +59,9 @@ def untouched(path: Path, topic: str | None = None) -> bool:
     ``# TODO:`` group is still followed by its ``raise NotImplementedError``."""
     if not path.is_file():
         return True
+    shipped = pristine.stub_hash(topic or path.parent.name, path.name)
+    if shipped is not None:  # a bundle: the release recorded its stubs
+        return pristine.sha256(path) == shipped
     text = path.read_text(encoding="utf-8")
     stub = _pristine_stub(topic or path.parent.name, path.name)
     if stub is not None:
@@ -79,6 +85,7 @@ def run_topic_tests(topic: str, target: str | None, exercises=None, lang: str = 
         files = [f for f in files if any(ex.owns_test_file(f.name) for ex in exercises)]
     if not files:
         return {}, ""
+    pristine.require(files)  # a bundle's edited test: refused, never trusted
     extra = ["--tb=short", f"--lang={lang}"] + ([] if full else ["-rN"])
     out = run(files, target=str(target_root(target)), extra=extra)
     return out.results, out.output
@@ -105,8 +112,18 @@ def record(topic: manifest.Topic, target: str | None, results: dict, only=None) 
     folder = target_root(target) / topic.name
     for ex in only or topic.exercises:
         cache[f"{folder}/{ex.file}"] = {"hash": file_hash(folder / ex.file),
+                                        "tests": tests_digest(topic.name, ex),
                                         **score_exercise(ex, results)}
     save_state(state)
+
+
+def own_tests(topic: str, ex: manifest.Exercise) -> list[Path]:
+    return [f for f in visible_test_files(topic) if ex.owns_test_file(f.name)]
+
+
+def tests_digest(topic: str, ex: manifest.Exercise) -> str:
+    """The exercise's tests as a verdict was computed on them."""
+    return pristine.digest(own_tests(topic, ex))
 
 
 def statuses(topic: manifest.Topic, target: str | None, lang: str = "en",
@@ -115,19 +132,27 @@ def statuses(topic: manifest.Topic, target: str | None, lang: str = "en",
     folder = target_root(target) / topic.name
     cache = load_state().get("results", {})
 
-    def fresh(ex):
-        return cache.get(f"{folder}/{ex.file}", {}).get("hash") == file_hash(folder / ex.file)
+    edited = {ex.name for ex in topic.exercises if pristine.edited(own_tests(topic.name, ex))}
 
-    stale = [ex for ex in topic.exercises
-             if not fresh(ex) and not untouched(folder / ex.file, topic.name)]
+    def fresh(ex):
+        entry = cache.get(f"{folder}/{ex.file}", {})
+        return entry.get("hash") == file_hash(folder / ex.file) and \
+            entry.get("tests") == tests_digest(topic.name, ex)
+
+    stale = [ex for ex in topic.exercises if ex.name not in edited
+             and not fresh(ex) and not untouched(folder / ex.file, topic.name)]
     if stale and run_changed:
         results, _ = run_topic_tests(topic.name, target, stale, lang)
         record(topic, target, results, only=stale)
         cache = load_state().get("results", {})
     out = []
     for ex in topic.exercises:
+        if ex.name in edited:
+            out.append(ExerciseStatus(ex, EDITED))
+            continue
         entry = cache.get(f"{folder}/{ex.file}", {}) if fresh(ex) else {}
-        exact = _pristine_stub(topic.name, ex.file) is not None
+        exact = (_pristine_stub(topic.name, ex.file) is not None
+                 or pristine.stub_hash(topic.name, ex.file) is not None)
         if untouched(folder / ex.file, topic.name) and (exact or not _started(entry)):
             out.append(ExerciseStatus(ex, NOT_STARTED))
         elif entry.get("total"):

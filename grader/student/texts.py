@@ -11,6 +11,7 @@ MSG = {
     "failing": {"en": "failing", "vi": "chưa đạt"},
     "not started": {"en": "not started", "vi": "chưa làm"},
     "waiting for data": {"en": "needs data", "vi": "thiếu dữ liệu"},
+    "tests edited": {"en": "tests edited", "vi": "kiểm tra bị sửa"},
     "data_skip": {"en": "{n} test(s) not run: the data they need is missing",
                   "vi": "{n} bài kiểm tra không chạy: thiếu dữ liệu cần thiết"},
     "all_pass_but_data": {"en": "Every test of {topic} that could run passes; the others wait "
@@ -45,10 +46,10 @@ MSG = {
                      "it first (./kit check {topic}), or use --force.",
                "vi": "{topic}/{exercise} chưa đạt nên lời giải vẫn ẩn. Hãy hoàn thành trước "
                      "(./kit check {topic}), hoặc dùng --force."},
-    "no_solutions": {"en": "This copy of the kit has no reference solutions (a student bundle). "
-                           "Ask your instructor.",
-                     "vi": "Bản kit này không có lời giải mẫu (bản dành cho sinh viên). Hãy hỏi "
-                           "giảng viên."},
+    "no_solutions": {"en": "This copy of the kit holds no reference solutions of {topic} yet (a "
+                           "student bundle): your instructor adds them when the time comes.",
+                     "vi": "Bản kit này chưa có lời giải mẫu của {topic} (bản dành cho sinh "
+                           "viên): giảng viên sẽ thêm vào khi đến lúc."},
     "watching": {"en": "watching {folder} ({how}); Ctrl-C to stop",
                  "vi": "đang theo dõi {folder} ({how}); Ctrl-C để dừng"},
     "events": {"en": "file events", "vi": "sự kiện tệp"},
