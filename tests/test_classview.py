@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.grading import records
+
 from grader.grading.classview import concepts, similarity, summary
 from grader.grading.classview.load import load_class
 from grader.grading.classview.report import write_report
@@ -91,7 +93,8 @@ def build_class(root: Path) -> Path:
     for sid, res in students.items():
         folder = root / "students" / sid
         folder.mkdir(parents=True)
-        (folder / "results.json").write_text(json.dumps(res), encoding="utf-8")
+        (folder / "results.json").write_text(  # sealed, as the grader writes it
+            records.dumps(records.seal(res, records.grader_key(root))), encoding="utf-8")
     return root
 
 
@@ -291,3 +294,26 @@ def test_grade_writes_the_report_when_it_finishes(tmp_path):
     pipeline.finish_class(plan)
     assert "Concepts missed most" in (out / "report.html").read_text(encoding="utf-8")
     assert (out / "gradebook.csv").exists()
+
+
+def test_report_feedback_and_export_read_only_records_whose_seal_verifies(tmp_path, capsys):
+    """As resume does: a results.json edited after grading (or written by anyone but this
+    folder's grader) is named and left out, never counted or exported."""
+    from grader.cli.main import main
+    from grader.grading.classview.load import load_class
+
+    root = build_class(tmp_path / "class")
+    forged = root / "students" / "binh" / "results.json"
+    data = json.loads(forged.read_text(encoding="utf-8"))
+    data["score"] = data["max_score"]  # the seal no longer matches
+    forged.write_text(json.dumps(data), encoding="utf-8")
+    students, unreadable = load_class(root)
+    assert unreadable == ["binh"] and "binh" not in {s.sid for s in students}
+    assert main(["feedback", str(root), "--lang", "en"]) == 1
+    assert main(["export", str(root), "--format", "csv", "--out", str(tmp_path / "x.csv")]) == 1
+    said = capsys.readouterr().err
+    assert said.count("binh: results.json could not be read or its seal does not verify") == 2
+    assert "binh" not in (tmp_path / "x.csv").read_text(encoding="utf-8")
+    write_report(root, "en")
+    assert "binh" in (root / "report.html").read_text(encoding="utf-8").split(
+        "Unreadable or unsealed results")[1][:200]

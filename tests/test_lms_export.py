@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from grader.grading import records
+
 from grader.grading.classview import lms, roster
 from grader.grading.classview import roster_file as rosters
 from grader.grading.classview.load import load_class
@@ -39,7 +41,8 @@ def write_class(root, students: dict[str, tuple[str, dict]]):
                           "exercises": {k: {"score": s, "max_score": t}
                                         for k, (s, t) in exercises.items()},
                           "not_graded": {}}}
-        (folder / "results.json").write_text(json.dumps(res), encoding="utf-8")
+        (folder / "results.json").write_text(  # sealed, as the grader writes it
+            records.dumps(records.seal(res, records.grader_key(root))), encoding="utf-8")
     return root
 
 
@@ -272,7 +275,7 @@ def test_canvas_export_fills_canvas_ids_from_its_own_gradebook(tmp_path):
     data = json.loads(record.read_text())
     data["cnnkit"].update(lms="canvas", participant="101",
                           entry="nguyenan_101_5555_baitap.zip")
-    record.write_text(json.dumps(data))
+    record.write_text(records.dumps(records.seal(data, records.grader_key(out))))
     students, _ = load_class(out)
     text, _ = lms.export(students, "canvas", _roster(tmp_path, CANVAS_EXAMPLE))
     rows = list(csv.reader(io.StringIO(text)))

@@ -252,3 +252,64 @@ def test_every_import_inside_a_function_says_what_it_saves():
     assert lazy_imports_without_reason() == [], (
         "move these imports to the top of their module, or say on the line why they wait "
         "(# lazy: keeps torch out of start-up, ...)")
+
+
+# --- the style guide's size and naming rules, as checks --------------------------------
+MAX_FUNCTION_LINES = 60
+MAX_FILE_LINES = 350
+MAX_GRADING_TOP_MODULES = 12
+# Functions clearer whole than split, each with its reason. An entry that no longer runs
+# past the limit fails the test below: delete it then.
+LONG_FUNCTIONS: dict[str, str] = {
+    "grader/cli/main.py::build_parser": "one argparse table: every command and its options, "
+                                        "read top to bottom as the help reads",
+}
+
+
+def _kit_files() -> list[Path]:
+    return sorted(p for p in (paths.KIT_ROOT / "grader").rglob("*.py")
+                  if "__pycache__" not in p.parts)
+
+
+def long_functions() -> dict[str, int]:
+    found = {}
+    for path in _kit_files():
+        rel = path.relative_to(paths.KIT_ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found[f"{rel}::{node.name}"] = length
+    return found
+
+
+def test_no_function_runs_past_sixty_lines_unless_listed_with_its_reason():
+    found = long_functions()
+    unlisted = {name: n for name, n in found.items() if name not in LONG_FUNCTIONS}
+    assert not unlisted, ("split these functions (docs/style.md: past 60 lines), or list one "
+                          f"with its reason in LONG_FUNCTIONS: {unlisted}")
+    stale = [name for name in LONG_FUNCTIONS if name not in found]
+    assert not stale, f"no longer past 60 lines: delete from LONG_FUNCTIONS: {stale}"
+
+
+def test_no_file_of_the_kit_runs_past_350_lines():
+    long = {p.relative_to(paths.KIT_ROOT).as_posix(): n for p in _kit_files()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_FILE_LINES}
+    assert not long, f"split these modules by job: {long}"
+
+
+def test_no_two_modules_share_a_name_across_rooms():
+    """Each audience's ``subcommands.py`` (where it registers its commands) aside."""
+    seen: dict[str, list[str]] = {}
+    for path in _kit_files():
+        if path.name not in ("__init__.py", "__main__.py", "subcommands.py"):
+            seen.setdefault(path.name, []).append(path.relative_to(paths.KIT_ROOT).as_posix())
+    shared = {name: where for name, where in seen.items() if len(where) > 1}
+    assert not shared, f"rename one of each: {shared}"
+
+
+def test_grading_keeps_its_path_on_top_and_its_machinery_below():
+    top = sorted(p.name for p in (paths.KIT_ROOT / "grader" / "grading").glob("*.py"))
+    assert len(top) <= MAX_GRADING_TOP_MODULES, (
+        f"grader/grading/ has {len(top)} modules on top (at most {MAX_GRADING_TOP_MODULES}): "
+        f"move machinery into run/, box/, training/, intake/ or worker/: {top}")

@@ -305,7 +305,8 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     into kept and to grade. A missing data set stops everything here, before anyone is
     graded, unless ``skip_missing_data``: then the exercises that need it are 'not graded'
     (never zero)."""
-    if not Path(submissions).is_dir():  # before any slow step
+    if not (Path(submissions).is_dir() or Path(submissions).suffix.lower() == ".zip"
+            and Path(submissions).is_file()):  # before any slow step (an LMS download: a .zip)
         raise NotFound(pick({"en": f"no submissions folder at {submissions}",
                              "vi": f"không có thư mục bài nộp ở {submissions}"}, lang))
     box.require(limits)  # never grade outside a box
@@ -319,7 +320,9 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     key = records.grader_key(out)
-    subs = discover.discover(Path(submissions), out / ".work")
+    found = discover.survey(Path(submissions), out / ".work")
+    intake.write(out, found.rows, lang)  # DIR/intake.csv: every entry, graded or why not
+    subs = found.subs
     if not subs:
         raise NotFound(pick({"en": f"no submissions (folders or .zip files) in {submissions}",
                              "vi": f"không có bài nộp nào (thư mục hoặc tệp .zip) trong "

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core.errors import NotFound
 from grader.core.i18n import pick
+from grader.grading import records
+from grader.grading.safefiles import UnsafeFile, read_bytes
 
 
 @dataclass
@@ -59,23 +60,30 @@ class Student:
         return [t for t in self.result.get("tests") or [] if isinstance(t, dict)]
 
 
+def folder_key(folder: Path) -> bytes:
+    """The graded folder's own key, read and never made (no key: nothing verifies)."""
+    try:
+        return read_bytes(folder / records.KEY_NAME, 256)
+    except (OSError, UnsafeFile):
+        return b""
+
+
 def load_class(folder: Path) -> tuple[list[Student], list[str]]:
-    """Every readable results.json under ``folder/students``, by id, and the ids whose file
-    could not be read (named, never silently dropped)."""
+    """Every results.json under ``folder/students`` whose seal verifies with the folder's
+    key, by id, and the ids whose file could not be read or does not verify (named, never
+    silently dropped, never counted: resume grades those again too)."""
     root = Path(folder) / "students"
     if not root.is_dir():
         raise NotFound(pick({"en": f"no graded class at {folder} (no students/ folder)",
                              "vi": f"không có lớp đã chấm ở {folder} (không có thư mục "
                                    "students/)"}))
     students, unreadable = [], []
+    key = folder_key(Path(folder))
     for path in sorted(root.glob("*/results.json")):
         sid = path.parent.name
-        try:
-            result = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(result, dict) or not isinstance(result.get("cnnkit"), dict):
-                raise ValueError("not a cnnkit result")
-        except (OSError, ValueError):
-            unreadable.append(sid)
+        result = records.load_trusted(path, key) if key else None
+        if not isinstance(result, dict) or not isinstance(result.get("cnnkit"), dict):
+            unreadable.append(sid)  # unreadable, or its seal does not verify: as resume
             continue
         students.append(Student(sid, str(result["cnnkit"].get("name") or sid), result))
     return students, unreadable

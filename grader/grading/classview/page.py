@@ -116,7 +116,7 @@ class Page:
                self.hist_block(totals, top, self.t("Total score", "Tổng điểm"),
                                self.t("histogram of total scores", "biểu đồ tổng điểm"))]
         if self.d.unreadable:
-            out.append(f"<p class='bad'>{self.t('Unreadable results (not counted)', 'Không đọc được kết quả (không tính)')}: "
+            out.append(f"<p class='bad'>{self.t('Unreadable or unsealed results (not counted; grade them again)', 'Kết quả không đọc được hoặc sai niêm phong (không tính; hãy chấm lại)')}: "
                        f"{esc(', '.join(self.d.unreadable))}</p>")
         out.append(f"<h3>{self.t('Per topic', 'Theo chủ đề')}</h3><div class='grid'>")
         for topic, (tmax, values) in summary.topic_totals(st).items():

@@ -51,8 +51,19 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _name_unverified(command: str, unreadable: list[str], lang) -> None:
+    for sid in unreadable:
+        print(pick({"en": f"cnnkit {command}: {sid}: results.json could not be read or its seal "
+                          "does not verify (it was not written by this folder's grader): left "
+                          "out; grade it again",
+                    "vi": f"cnnkit {command}: {sid}: không đọc được results.json hoặc dấu niêm "
+                          "phong không khớp (không phải do bộ chấm của thư mục này ghi): bỏ ra "
+                          "ngoài; hãy chấm lại"}, lang), file=sys.stderr)
+
+
 def cmd_export(args) -> int:
-    students, _ = load_class(Path(args.dir))
+    students, unreadable = load_class(Path(args.dir))
+    _name_unverified("export", unreadable, args.lang)
     done = lms.run(students, args.format, Path(args.roster) if args.roster else None,
                    args.lang)
     for line in done.lines:
@@ -64,8 +75,7 @@ def cmd_export(args) -> int:
                     "vi": f"cnnkit export: {len(done.left_out)} bài nộp không có trong tệp "
                           f"(xem ở trên): {', '.join(done.left_out)}"}, args.lang),
               file=sys.stderr)
-        return 1
-    return 0
+    return 1 if done.left_out or unreadable else 0
 
 
 def cmd_feedback(args) -> int:
@@ -74,11 +84,7 @@ def cmd_feedback(args) -> int:
     for student in students:
         path = Path(args.dir) / "students" / student.sid / "feedback.md"
         atomic_write(path, feedback_markdown(student.sid, student.result, lang).encode("utf-8"))
-    for sid in unreadable:
-        print(pick({"en": f"cnnkit feedback: {sid}: results.json could not be read; its "
-                          "feedback.md is left as it was",
-                    "vi": f"cnnkit feedback: {sid}: không đọc được results.json; giữ nguyên "
-                          "feedback.md của bài này"}, lang), file=sys.stderr)
+    _name_unverified("feedback", unreadable, lang)
     print(pick({"en": f"{len(students)} feedback.md file(s) written in {lang}",
                 "vi": f"đã viết {len(students)} tệp feedback.md bằng tiếng {lang}"}, lang))
     return 1 if unreadable else 0
