@@ -148,6 +148,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                     done = training_grade.run_one(topic.name, spec, topic_dir, training,
                                                   limits, host_uid)
                     all_scores.append(done.score)
+                    notes += done.notes  # e.g. weights not trained in this run
                     name = training_grade.column(topic.name, spec)
                     trainings[name] = done.record
                     if done.curves_png:
