@@ -154,6 +154,33 @@ def test_students_at_risk_include_timeouts_and_crashed_training(tmp_path):
     assert stats.accuracies == [0.981, 0.981]
 
 
+def test_weights_not_trained_in_the_run_are_counted_and_put_at_risk(tmp_path):
+    """A run whose weights answer by MNIST's public labels (grader/grading/secret_labels.py)
+    is counted apart from crashes, and its student is listed for the instructor."""
+    record = {"accuracy": 0.0021, "public_label_accuracy": 0.9612, "not_trained_here": True,
+              "secret_labels": True, "floor": 0.85, "threshold": 0.93, "profile": "quick",
+              "device_class": "cpu", "points": 0, "max_points": 40,
+              "reason": {"en": "weights not trained in this run: ...",
+                         "vi": "trọng số không được huấn luyện trong lần chạy này: ..."}}
+    full = {"01_cnn/params": (20, 20)}
+    for sid, rec in (("eve", record), ("an", dict(record, accuracy=0.96,
+                                                   public_label_accuracy=0.002,
+                                                   not_trained_here=False, points=40))):
+        folder = tmp_path / "students" / sid
+        folder.mkdir(parents=True)
+        (folder / "results.json").write_text(json.dumps(result(
+            sid, sid, full, training={"02_training/training_mnist": rec})), encoding="utf-8")
+    students, _ = load_class(tmp_path)
+    stats = summary.training_stats(students)["02_training/training_mnist"]
+    assert (stats.runs, stats.not_trained_here, stats.crashed) == (2, 1, 0)
+    risky = {r.student.sid: r for r in summary.at_risk(students, lowest=0)}
+    assert "not trained in this run" in " ".join(risky["eve"].trouble)
+    assert "an" not in risky
+    for lang, words in (("en", "weights not trained in the run"),
+                        ("vi", "trọng số không huấn luyện trong lần chạy")):
+        assert words in write_report(tmp_path, lang).read_text(encoding="utf-8")
+
+
 # --- similarity ---------------------------------------------------------------------------
 
 CODE = '''

@@ -170,6 +170,9 @@ def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
     assert alice["points"] == alice["max_points"] == mnist_spec().points, alice
     assert alice["accuracy"] >= alice["threshold"]
     assert dung["points"] == 0.0 and dung["accuracy"] <= dung["floor"], dung
+    # both trained on this run's secret labels; neither is taken for weights fitted before
+    assert alice["secret_labels"] and not alice["not_trained_here"], alice
+    assert alice["public_label_accuracy"] < 0.1 and not dung["not_trained_here"], dung
     assert done["alice"].curves_png.startswith(b"\x89PNG")
 
 

@@ -1,6 +1,9 @@
 """Hostile graded runs: what a training run hands back is judged by the trusted side.
 
 - a nearest-neighbour "model" (the training set as its weights) earns nothing;
+- weights fitted before the run on public MNIST, carried in the source, earn nothing:
+  the run's data named the classes by a secret permutation, and the record, the feedback
+  and the gradebook say why, in English and Vietnamese;
 - junk weights and junk predictions (any type, shape, dtype, layout, non-finite values,
   huge declared sizes) never raise past their student and stay under a memory cap;
 - a crafted reply that would make its reader build a 3 GB layer costs that student the
@@ -9,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -23,9 +27,11 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grader.core import manifest
 from grader.lab import heldout_images, reference_eval, weights_io
-from grader.grading import training_grade
-from support.graded_runs import graded_with
+from grader.grading import report, training_grade
+from support.data_needs import skip_unless_available
+from support.graded_runs import TOPIC, graded_with
 
 
 SETTINGS = settings(max_examples=60, deadline=None,
@@ -86,6 +92,84 @@ def test_a_nearest_neighbour_run_earns_no_training_points(tmp_path):
     assert done.score.score == 0.0 and done.record["points"] == 0.0
     assert done.record["reported"]["test_acc"] == 0.969  # shown, never scored
     assert "lecture's network" in done.record["reason"]["en"], done.record["reason"]
+
+
+# --- weights fitted before the run -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def public_mnist_weights() -> dict:
+    """The lecture's CNN trained for one epoch on public MNIST (all 60,000 images, SGD,
+    lr 0.1, batch 64), as an attacker would fit it at home: about 11 s on one thread."""
+    skip_unless_available("mnist")
+    from torchvision import datasets
+
+    from grader.lab.data import locate
+
+    train = datasets.MNIST(str(locate("mnist")), train=True, download=False)
+    images, labels = train.data.unsqueeze(1).float().div(255), train.targets
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = reference_eval.mnist_network().train()
+            optimiser = torch.optim.SGD(model.parameters(), lr=0.1)
+            order = torch.randperm(len(images))
+            for start in range(0, len(images) - 63, 64):
+                batch = order[start:start + 64]
+                loss = torch.nn.functional.cross_entropy(model(images[batch]), labels[batch])
+                optimiser.zero_grad()
+                loss.backward()
+                optimiser.step()
+    finally:
+        torch.set_num_threads(threads)
+    return {name: t.detach().clone() for name, t in model.state_dict().items()}
+
+
+EMBEDDED = '''
+"""Trains nothing: returns weights fitted before the run on public MNIST, kept here."""
+import base64
+import io
+
+import torch
+
+WEIGHTS = "{weights}"
+
+
+def train_mnist(out_dir=None, **kwargs):
+    state = torch.load(io.BytesIO(base64.b64decode(WEIGHTS)), weights_only=True)
+    return {{"test_acc": 0.99, "weights": state}}
+'''
+
+
+def test_weights_fitted_before_the_run_earn_no_training_points(tmp_path, monkeypatch,
+                                                                public_mnist_weights):
+    buffer = io.BytesIO()
+    torch.save(public_mnist_weights, buffer)
+    source = EMBEDDED.format(weights=base64.b64encode(buffer.getvalue()).decode())
+    done = graded_with(tmp_path, source)
+    record = done.record
+    assert done.score.score == 0.0 and record["points"] == 0.0, record
+    # good weights all the same: by the public labels they reach the threshold, but this
+    # run's data named the classes otherwise
+    assert record["public_label_accuracy"] >= record["threshold"], record
+    assert record["not_trained_here"] is True and record["secret_labels"] is True
+    assert record["accuracy"] < 0.1  # no class kept its public name
+    assert "not trained in this run" in record["reason"]["en"], record["reason"]
+    assert "không được huấn luyện trong lần chạy này" in record["reason"]["vi"]
+
+    column = training_grade.column(TOPIC, manifest.load_topic(TOPIC).training("mnist"))
+    for lang, words in (("en", "not trained in this run"),
+                        ("vi", "không được huấn luyện trong lần chạy này")):
+        monkeypatch.setenv("CNNKIT_LANG", lang)  # the language the class is graded in
+        result = report.results_json("eve", [done.score], done.notes, 1.0, "fp",
+                                     training={column: record})
+        assert words in result["output_i18n"][lang]  # kept in both, whatever the run's
+        report.write_student(tmp_path / lang, "eve", result, lang)
+        feedback = (tmp_path / lang / "students" / "eve" / "feedback.md").read_text()
+        assert words in feedback, feedback
+        row = report.gradebook_csv({"eve": result}, [manifest.load_topic(TOPIC)]).splitlines()[1]
+        assert words in row and row.split(",")[-1] != "", row
 
 
 # --- junk weights and predictions -----------------------------------------------------

@@ -196,6 +196,7 @@ def _grade_topic(sub: discover.Submission, topic: manifest.Topic, out: Path, lim
             done = training_grade.run_one(topic.name, spec, topic_dir, training, limits,
                                           host_uid)
             scores.append(done.score)
+            notes += done.notes  # e.g. weights not trained in this run
             trainings[name] = done.record
             if done.curves_png:
                 atomic_write(term.student_dir(out, sub.student) / report.curves_file(name),

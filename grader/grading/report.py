@@ -160,6 +160,16 @@ def training_markdown(training: dict[str, dict], lang: str) -> list[str]:
              "Bộ chấm đã huấn luyện mã của bạn trong hộp cách ly và tự đo độ chính xác trên "
              "các ảnh test được giữ bên ngoài hộp đó (thứ tự bí mật, mỗi ảnh dịch một điểm "
              "ảnh). test_acc do mã của bạn báo cáo chỉ được hiển thị, không được tính điểm.")]
+    secret = ", ".join(c for c, rec in training.items() if rec.get("secret_labels"))
+    if secret:
+        out.append(t(f"In the box, the data of {secret} named the classes by a secret "
+                     "permutation drawn for that run alone (your code needs nothing "
+                     "different); the predictions are scored by those names, so only weights "
+                     "trained in the run earn points.",
+                     f"Trong hộp, dữ liệu của {secret} gọi tên các lớp theo một hoán vị bí mật "
+                     "rút riêng cho lần chạy đó (mã của bạn không cần thay đổi gì); dự đoán "
+                     "được chấm theo các tên đó, nên chỉ trọng số được huấn luyện trong lần "
+                     "chạy mới được điểm."))
     for column, rec in training.items():
         acc = rec.get("accuracy")
         reported = (rec.get("reported") or {}).get("test_acc")

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from grader.core import manifest
 from grader.core import paths
+from grader.core import i18n
 from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.core.results import Outcome
@@ -39,7 +40,7 @@ from grader.lab import reference_eval
 from grader.lab import weights_io
 from grader.lab.feature_cache import FeatureCache
 from grader.lab.training import settings as training_settings
-from grader.grading import devices, heldout, hidden_test_set
+from grader.grading import devices, heldout, hidden_test_set, secret_labels
 from grader.grading.score import TestScore
 from grader.grading.worker import session
 from grader.testkit import targets
@@ -196,6 +197,7 @@ class TrainingOutcome:
     score: TestScore
     record: dict  # what results.json keeps: accuracy, threshold, points, reason, timing
     curves_png: bytes = b""
+    notes: list[str] = field(default_factory=list)  # for the student's notes (gradebook)
 
 
 def _kwargs(spec: manifest.GradedTraining, profile: str) -> dict:
@@ -214,7 +216,40 @@ def _score(topic: str, spec: manifest.GradedTraining, profile: str, lease_class:
                      test=f"graded training ({profile}, {lease_class})",
                      status=Outcome.PASSED if points >= top else Outcome.FAILED,
                      score=points, max_score=top, output="" if points >= top else text,
-                     hidden=False)
+                     hidden=False, translations=None if points >= top else dict(reason))
+
+
+def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
+                  training: TrainingPlan, limits: Limits, host_uid: int, record: dict):
+    """The run itself, in a boxed worker on a leased device, on data whose labels are
+    this run's secret ones: ``(facts, weights or None, png, labels)``."""
+    file, function = spec.file_and_function
+    kwargs = _kwargs(spec, training.profile)
+    shares = spec.task == "transfer" and spec.variant == 1
+    shared = training.class_features(kwargs) if shares else None  # before our own lease
+    view = training.view(spec.data)
+    with training.queue.lease(training.kind) as lease, \
+            tempfile.TemporaryDirectory(prefix="cnnkit-exchange-") as tmp:
+        record.update(device=lease.describe("en"), device_class=lease.device_class,
+                      waited_s=lease.waited_s)
+        labels = secret_labels.for_run(spec.data, view.binds)  # drawn for this run alone
+        record["secret_labels"] = labels.secret
+        box = session.stage_box(topic, topic_dir)
+        try:
+            facts, state, png = _exchange(Path(tmp), {
+                "box": str(box), "topic": topic, "limits": limits, "host_uid": host_uid,
+                "env": dict(lease.env), "gpu": lease.kind == "gpu",
+                "cover": labels.cover(view.binds),
+                "budget_s": spec.budget_s.get(training.profile) or 600, "function": function,
+                "module": Path(file).stem,
+                "kwargs": kwargs, "memory_mb": EXCHANGE_MEMORY_MB,
+                "shared": (shared[0], str(shared[1])) if shared else None,
+                "log": str(Path(tmp) / "run.log")})
+        finally:
+            shutil.rmtree(box, ignore_errors=True)
+            labels.close()
+            record["log_tail"] = _tail_of(Path(tmp) / "run.log")
+    return facts, state, png, labels
 
 
 def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
@@ -222,31 +257,11 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
     """Train one student's run in a boxed worker; evaluate its weights here."""
     profile = training.profile
     held = training.heldout(spec.data)
-    file, function = spec.file_and_function
     record = {"profile": profile, "task": spec.task, "variant": spec.variant,
               "threshold": None, "floor": None, "accuracy": None, "reported": {},
               "train_seconds": None, "images": len(held), "evaluated": _evaluated(spec, profile)}
-    kwargs = _kwargs(spec, profile)
-    shares = spec.task == "transfer" and spec.variant == 1
-    shared = training.class_features(kwargs) if shares else None  # before our own lease
-    with training.queue.lease(training.kind) as lease, \
-            tempfile.TemporaryDirectory(prefix="cnnkit-exchange-") as tmp:
-        record.update(device=lease.describe("en"), device_class=lease.device_class,
-                      waited_s=lease.waited_s)
-        box = session.stage_box(topic, topic_dir)
-        try:
-            facts, state, png = _exchange(Path(tmp), {
-                "box": str(box), "topic": topic, "limits": limits, "host_uid": host_uid,
-                "env": dict(lease.env), "gpu": lease.kind == "gpu",
-                "cover": training.view(spec.data).binds,
-                "budget_s": spec.budget_s.get(profile) or 600, "function": function,
-                "module": Path(file).stem,
-                "kwargs": kwargs, "memory_mb": EXCHANGE_MEMORY_MB,
-                "shared": (shared[0], str(shared[1])) if shared else None,
-                "log": str(Path(tmp) / "run.log")})
-        finally:
-            shutil.rmtree(box, ignore_errors=True)
-            record["log_tail"] = _tail_of(Path(tmp) / "run.log")
+    facts, state, png, labels = _train_in_box(topic, spec, topic_dir, training, limits,
+                                              host_uid, record)
     device_class = record["device_class"]
     record["threshold"] = spec.threshold_for(profile, device_class)
     record["floor"] = spec.floor_for(profile, device_class)
@@ -256,22 +271,53 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
         record["features"] = facts["features"]
     problem = facts.get("problem")
     if problem is None:
-        try:
-            predictions = _evaluate(training, spec, profile, state, held)
-            record["accuracy"] = round(heldout.score(predictions, held.labels), 4)
-        except (weights_io.BadWeights, heldout.BadPredictions) as exc:
-            problem = {
-                "en": f"the trained weights cannot be evaluated in the lecture's network: "
-                      f"{exc.why['en']}",
-                "vi": f"không đánh giá được trọng số đã huấn luyện trong mạng của bài giảng: "
-                      f"{exc.why['vi']}"}
+        problem = _measure(training, spec, profile, state, held, labels, record)
     points, top, reason = manifest.training_points(record["accuracy"], spec, profile,
                                                    device_class)
     if problem is not None:
         reason = {lang: f"{problem[lang]}; {reason[lang]}" for lang in ("en", "vi")}
+    if record.get("not_trained_here"):
+        points = 0.0
     record.update(points=points, max_points=top, reason=reason)
+    notes = [i18n.keep({lang: f"{column(topic, spec)}: {problem[lang]}"
+                        for lang in ("en", "vi")})] if record.get("not_trained_here") else []
     return TrainingOutcome(_score(topic, spec, profile, device_class, points, top, reason),
-                           record, png)
+                           record, png, notes)
+
+
+def _measure(training: TrainingPlan, spec: manifest.GradedTraining, profile: str, state,
+             held: heldout.HeldOut, labels: secret_labels.SecretLabels,
+             record: dict) -> dict | None:
+    """Score the run's weights on the held-out images against the names this run's data
+    gave their classes (``record["accuracy"]``), and against the public names; the
+    problem to report (weights that cannot be evaluated, or weights that answer by the
+    public names: not trained in this run), or None."""
+    try:
+        predictions = _evaluate(training, spec, profile, state, held)
+        record["accuracy"] = round(heldout.score(predictions, labels.relabel(held.labels)), 4)
+    except (weights_io.BadWeights, heldout.BadPredictions) as exc:
+        return {"en": f"the trained weights cannot be evaluated in the lecture's network: "
+                      f"{exc.why['en']}",
+                "vi": f"không đánh giá được trọng số đã huấn luyện trong mạng của bài giảng: "
+                      f"{exc.why['vi']}"}
+    if not labels.secret:
+        return None
+    public = round(heldout.score(predictions, held.labels), 4)
+    record["public_label_accuracy"] = public
+    record["not_trained_here"] = public >= record["floor"] and public > record["accuracy"]
+    if not record["not_trained_here"]:
+        return None
+    return {
+        "en": f"weights not trained in this run: this run's training data named the classes "
+              f"by a secret permutation drawn for it, and the weights name the held-out "
+              f"images by their public labels instead (accuracy {public:.4f} by the public "
+              f"labels, {record['accuracy']:.4f} by this run's); weights fitted before the "
+              f"run earn no training points",
+        "vi": f"trọng số không được huấn luyện trong lần chạy này: dữ liệu huấn luyện của lần "
+              f"chạy này gọi tên các lớp theo một hoán vị bí mật rút riêng cho nó, còn bộ "
+              f"trọng số lại gọi tên ảnh giữ lại theo nhãn công khai (độ chính xác "
+              f"{public:.4f} theo nhãn công khai, {record['accuracy']:.4f} theo nhãn của lần "
+              f"chạy này); trọng số khớp sẵn trước lần chạy không được điểm huấn luyện"}
 
 
 def _evaluated(spec: manifest.GradedTraining, profile: str) -> str:

@@ -202,7 +202,10 @@ class Page:
                         [self.t("median accuracy", "trung vị độ chính xác"),
                          f"{statistics.median(ts.accuracies):.4f}"],
                         [self.t("timed out", "quá thời gian"), str(ts.timed_out)],
-                        [self.t("crashed or no result", "lỗi hoặc không có kết quả"), str(ts.crashed)]]
+                        [self.t("crashed or no result", "lỗi hoặc không có kết quả"), str(ts.crashed)],
+                        [self.t("weights not trained in the run (check the source)",
+                                "trọng số không huấn luyện trong lần chạy (hãy xem mã nguồn)"),
+                         str(ts.not_trained_here)]]
                 out.append(f'<div class="plot"><img src="{h.png_uri}" alt="{esc(column)}">'
                            + _table([self.t("what", "mục"), self.t("count", "số")], rows, {1})
                            + "</div>")

@@ -74,8 +74,12 @@ class TrainingStats:
     runs: int = 0
     timed_out: int = 0
     crashed: int = 0
+    not_trained_here: int = 0  # weights that answer by the public labels (secret_labels.py)
     reasons: dict[str, int] = field(default_factory=dict)  # failure kind -> runs
     seconds: list[float] = field(default_factory=list)
+
+
+NOT_TRAINED_HERE = "weights not trained in this run"
 
 
 def _failure_kind(record: dict) -> str | None:
@@ -85,6 +89,8 @@ def _failure_kind(record: dict) -> str | None:
     found = _FAILED_RUN.search(text)
     if found:
         return found.group(1)
+    if record.get("not_trained_here") is True:
+        return NOT_TRAINED_HERE
     if record.get("accuracy") is None:
         return "no accuracy measured"
     return None
@@ -110,7 +116,10 @@ def training_stats(students: list[Student]) -> dict[str, TrainingStats]:
             if isinstance(rec.get("train_seconds"), (int, float)):
                 ts.seconds.append(float(rec["train_seconds"]))
             kind = _failure_kind(rec)
-            if kind:
+            if kind == NOT_TRAINED_HERE:
+                ts.not_trained_here += 1
+                ts.reasons[kind] = ts.reasons.get(kind, 0) + 1
+            elif kind:
                 if "timeout" in kind.lower() or "timedout" in kind.lower():
                     ts.timed_out += 1
                 else:
