@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 
 from grader.core import manifest, paths
-from grader.core.i18n import pick
+from grader.core.i18n import pick, render
 from grader.core.markers import without_markers
 from grader.student.texts import MSG, say
 from grader.student.state import load_state, save_state
@@ -73,6 +73,8 @@ def show_check(topic: manifest.Topic, target: str | None, lang: str, full: bool,
         bad = s["total"] == 0 or s["passed"] + s["no_data"] < s["total"]
         mark = "✓" if ok else "✗" if bad else "–"
         print(f"  {mark} {ex.name:<16} {s['got']:g}/{ex.points:g}")
+        if s["review"]:  # the points stand; a person will read the code when it is graded
+            print("      " + render(s["review"], lang).replace("\n", "\n      "))
         if s["no_data"]:
             print("      " + say("data_skip", lang, n=s["no_data"]))
             print("      " + s["data_line"])
