@@ -169,3 +169,19 @@ def test_the_trusted_test_passes_an_undecided_file_with_its_note(tmp_path):
                             "test_conv2d_naive_source_names_no_builtin_conv"}, out.output[-2000:]
     assert all(r.outcome.passed for r in results.values()), out.output[-3000:]
     assert "getattr" in results["test_conv2d_naive_source_names_no_builtin_conv"].review
+
+
+def test_the_feedback_shows_the_rule_that_failed_not_the_one_it_zeroed(tmp_path):
+    """Two rules guard naive_conv (the source read, the run watched); when one fails, the
+    other passes yet earns nothing, and the feedback quotes the one that failed."""
+    topic = manifest.load_topic("01_cnn")
+    base = "tests/01_cnn/test_naive_conv.py::test_"
+    why = "naive_conv.py uses a library convolution: line 7: torch.convolution"
+    results = {f"{base}a_watched": TestResult(f"{base}a_watched", "passed", gate=True),
+               f"{base}b_read": TestResult(f"{base}b_read", "failed", why, gate=True),
+               f"{base}c_checked": TestResult(f"{base}c_checked", "passed")}
+    scores = score.score_topic(topic, results, reported=frozenset(),
+                               gates=frozenset({f"{base}a_watched", f"{base}b_read"}))
+    result = report.results_json("an", scores, [], 1.0, "fp")
+    assert result["cnnkit"]["exercises"]["01_cnn/naive_conv"]["score"] == 0
+    assert "line 7: torch.convolution" in report.feedback_markdown("an", result, "en")

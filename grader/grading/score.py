@@ -22,7 +22,7 @@ class TestScore:
     max_score: float
     output: str
     hidden: bool
-    rule: bool = False  # a gate: the grader's own rule on the submitted file
+    rule: bool = False  # a gate that failed: the grader's own rule on the submitted file
     translations: dict[str, str] | None = None  # ``output`` in every language, when kept
     review: dict[str, str] | None = None  # a note for a person, in every language (scoring)
 
@@ -64,7 +64,8 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
                 status=Outcome.PASSED if share.earns else Outcome.FAILED,
                 score=share.earned, max_score=share.points, output=output,
-                hidden=is_hidden(result.file), rule=scoring.is_marked(result.nodeid, gates),
+                hidden=is_hidden(result.file),
+                rule=scoring.is_marked(result.nodeid, gates) and not result.outcome.passed,
                 translations=both, review=_languages(share.review)))
     return scores
 

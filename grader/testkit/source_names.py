@@ -289,6 +289,9 @@ def _constant(node, consts, env, depth):
         if node.id in env:
             return env[node.id]
         return consts.get(node.id)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        value = c(node.operand)
+        return -value if isinstance(value, int) else None
     if isinstance(node, (ast.List, ast.Tuple)):
         items = [c(e) for e in node.elts]
         return None if any(i is None for i in items) else items

@@ -73,7 +73,7 @@ def proof_message(name: str, findings: list[Finding]) -> str:
         "The exercise is to slide the window yourself: cut each k x k window by slicing and "
         "combine it with the kernel (einsum, a product and .sum, matmul). F.conv2d, nn.Conv2d, "
         "torch.convolution, unfold, as_strided or sliding_window_view do that work for you, "
-        "so this exercise scores zero. Replace the call by your own loop over the output "
+        "so the exercise scores zero. Replace the call by your own loop over the output "
         "positions; a check against F.conv2d may stay under `if __name__ == \"__main__\":`, "
         "which never runs when graded.",
         f"{name} dùng một phép tích chập hoặc hàm cắt cửa sổ có sẵn của thư viện:\n"

@@ -15,6 +15,10 @@ from grader.testkit.harness import current_topic_dir, exercise, guarded, topic_o
 naive = exercise(__file__, "naive_conv")
 
 
+def _submitted():
+    return current_topic_dir(topic_of(__file__)) / "naive_conv.py"
+
+
 def _case(c):
     g = torch.Generator().manual_seed(c["seed"])
     x = torch.randn(*c["x_shape"], generator=g)
@@ -41,7 +45,10 @@ def test_conv2d_naive_matches_f_conv2d(case):
 def test_conv2d_naive_calls_no_builtin_conv():
     """Watched where the code runs: reaching a library convolution or window function, by
     any route, is proof, and the whole exercise scores zero. Any other failure is left to
-    the tests above and below, which say what went wrong."""
+    the tests above and below, which say what went wrong; a file the source rule already
+    zeroes is not run again here (one reason is enough)."""
+    if source_rules.no_builtin_conv_problem(_submitted()):
+        return
     x, w, b = torch.randn(2, 3, 7, 6), torch.randn(4, 3, 3, 2), torch.randn(4)
     try:
         conv = naive.conv2d_naive  # imported before the watch: only the call is watched
@@ -57,8 +64,7 @@ def test_conv2d_naive_source_names_no_builtin_conv(record_property):
     """Read from the submitted file, not asked of the running code: this test's verdict
     is the grader's own. On proof it fails and the whole exercise scores zero; what it
     cannot decide it passes, flagged for a person (``review``)."""
-    path = current_topic_dir(topic_of(__file__)) / "naive_conv.py"
-    verdict = source_rules.naive_conv_verdict(path)
+    verdict = source_rules.naive_conv_verdict(_submitted())
     if verdict.zero:
         pytest.fail(verdict.zero, pytrace=False)
     if verdict.review:

@@ -323,10 +323,9 @@ CHEATS = {
         "proof", True),
     # numpy's sliding_window_view cuts the windows, one einsum combines them
     "numpy_sliding_window_einsum": (_FRAME.replace("import torch\n", "import numpy as np\nimport torch\n")
-                                    .replace("BODY", '''    from numpy.lib.stride_tricks import sliding_window_view
-    a = np.pad(x.numpy(), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+                                    .replace("BODY", '''    a = np.pad(x.numpy(), ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     kh, kw = weight.shape[2:]
-    windows = sliding_window_view(a, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+    windows = np.lib.stride_tricks.sliding_window_view(a, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
     out = torch.from_numpy(np.einsum("nchwij,ocij->nohw", windows, weight.numpy()).copy())
     return out if bias is None else out + bias.view(1, -1, 1, 1)'''), "proof", True),
     # the name is computed from the inputs at run time: the reading cannot fold it
