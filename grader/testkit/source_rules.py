@@ -26,6 +26,7 @@ SHOWN = 8  # findings listed in one message
 class Verdict:
     zero: str | None = None  # why the exercise scores zero (proof, or nothing to judge yet)
     review: str | None = None  # what a person should look at (the points stand until then)
+    stub: str | None = None  # what conv2d_naive's stub says, while it is still the stub
 
 
 def scan_file(path: Path) -> list[Finding]:
@@ -116,7 +117,7 @@ def naive_conv_verdict(path: Path) -> Verdict:
             f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
             f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})"))
     if stub:
-        return Verdict(zero=msg(
+        return Verdict(stub=stub, zero=msg(
             f"{path.name} is not finished: {ENTRY} is still the stub, so there is nothing to "
             f"check yet: {stub}", f"{path.name} chưa làm xong: {ENTRY} vẫn là phần khung nên "
             f"chưa có gì để kiểm tra: {stub}"))

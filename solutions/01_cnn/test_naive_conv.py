@@ -46,10 +46,14 @@ def test_conv2d_naive_calls_no_builtin_conv():
     """Watched where the code runs: reaching a library convolution or window function, by
     any route, is proof, and the whole exercise scores zero. Any other failure is left to
     the tests above and below, which say what went wrong; a file the source rule already
-    zeroes is not run again here (one reason is enough)."""
-    if source_rules.no_builtin_conv_problem(_submitted()):
-        return
+    zeroes is not run again here (one reason is enough), and a stub fails with its own
+    message."""
     x, w, b = torch.randn(2, 3, 7, 6), torch.randn(4, 3, 3, 2), torch.randn(4)
+    verdict = source_rules.naive_conv_verdict(_submitted())
+    if verdict.stub:
+        naive.conv2d_naive(x, w, b, stride=2, padding=1)
+    if verdict.zero:
+        return
     try:
         conv = naive.conv2d_naive  # imported before the watch: only the call is watched
         with guarded("no_builtin_conv"):
