@@ -147,31 +147,108 @@ SOLUTION = (Path(__file__).resolve().parents[1] / "solutions" / "01_cnn" /
 BODY = "    return out\n"
 
 
-@pytest.mark.parametrize("body,dynamic", [
+P, R = source_rules.PROOF, source_rules.REVIEW
+
+
+@pytest.mark.parametrize("body,kind", [
+    # a library convolution or window function, however it is named: proof
     ("    return torch.convolution(x, weight, bias, (1, 1), (0, 0), (1, 1), False, (0, 0), 1)\n",
-     False),
-    ("    return torch.ops.aten.convolution(x, weight, bias, [1], [0], [1], False, [0], 1)\n",
-     None),
-    ("    return torch._convolution(x, weight)\n", False),
-    ("    return torch.conv_tbc(x, weight, bias)\n", False),
-    ("    return torch.nn.Conv2d(1, 1, 3)(x)\n", False),
-    ("    return x.unfold(2, 3, 1).sum()\n", False),
-    ("    from torch.nn.functional import conv2d as c\n    return c(x, weight)\n", False),
-    ("    return getattr(F, 'conv' + '2d')(x, weight)\n", True),
-    ("    return getattr(torch, 'convolution')(x, weight)\n", False),
-    ("    return __import__('torch').nn.functional.pad(x, (0, 0))\n", True),
-    ("    return eval('F.pad')(x, (0, 0))\n", True),
-    ("    return vars(F)['pad'](x, (0, 0))\n", True),
-    ("    return globals()['F'].pad(x, (0, 0))\n", True),
-    ("    return F.__dict__['pad'](x, (0, 0))\n", True),
-    ("    import importlib\n    return importlib.import_module('torch').relu(x)\n", True),
-    ("    from .models import ML_CNN\n    return ML_CNN()(x)\n", True),
+     P),
+    ("    return torch.ops.aten.convolution(x, weight, bias, [1], [0], [1], False, [0], 1)\n", P),
+    ("    return torch._convolution(x, weight)\n", P),
+    ("    return torch.conv_tbc(x, weight, bias)\n", P),
+    ("    return torch.nn.Conv2d(1, 1, 3)(x)\n", P),
+    ("    return x.unfold(2, 3, 1).sum()\n", P),
+    ("    return torch.Tensor.unfold(x, 2, 3, 1).sum()\n", P),
+    ("    return F.unfold(x, 3).sum()\n", P),
+    ("    from torch.nn.functional import conv2d as c\n    return c(x, weight)\n", P),
+    ("    g = torch\n    h = g.nn.functional\n    return h.conv_transpose2d(x, weight)\n", P),
+    ("    from torch import nn as tnn\n    return tnn.LazyConv2d(3, 3)(x)\n", P),
+    ("    return torch.as_strided(x, (2, 2), (1, 1))\n", P),
+    ("    import numpy as np\n    return np.lib.stride_tricks.sliding_window_view(x, 3)\n", P),
+    ("    import numpy\n    return numpy.convolve(x, weight)\n", P),
+    ("    import numpy as np\n    a = x.numpy()\n    return np.ndarray((2, 2), a.dtype, a, 0, (8, 8))\n",
+     P),
+    ("    from scipy import signal\n    return signal.convolve2d(x, weight)\n", P),
+    ("    import cv2\n    return cv2.filter2D(x, -1, weight)\n", P),
+    # looked up by a name that is a constant, however it is spelled: proof
+    ("    return getattr(F, 'conv' + '2d')(x, weight)\n", P),
+    ("    return getattr(torch, 'convolution')(x, weight)\n", P),
+    ("    look = getattr\n    return look(torch, ''.join(map(chr, [99, 111, 110, 118, 111, 108, 117, "
+     "116, 105, 111, 110])))(x)\n", P),
+    ("    return getattr(F, 'd2vnoc'[::-1])(x, weight)\n", P),
+    ("    return getattr(F, bytes([99, 111, 110, 118, 50, 100]).decode())(x, weight)\n", P),
+    ("    return getattr(F, f\"{'conv'}{2}d\")(x, weight)\n", P),
+    ("    def pick(obj, look=getattr):\n        return look(obj, 'unfold')\n"
+     "    return pick(x)(2, 3, 1)\n", P),
+    ("    import operator\n    return operator.attrgetter('nn.functional.conv2d')(torch)(x)\n", P),
+    ("    import operator\n    return operator.methodcaller('unfold', 2, 3, 1)(x)\n", P),
+    ("    return eval('F.conv2d')(x, weight)\n", P),
+    ("    return __import__('torch').nn.functional.conv2d(x, weight)\n", P),
+    ("    import importlib\n    return importlib.import_module('torch.nn.functional').conv2d(x)\n",
+     P),
+    # what the reading cannot decide: for a person
+    ("    return getattr(F, str(x.dtype))(x, weight)\n", R),
+    ("    import functools\n    return functools.reduce(getattr, ['nn', 'functional'], torch)\n",
+     R),
+    ("    return eval(x.__repr__())\n", R),
+    ("    return vars(F)['pad'](x, (0, 0))\n", R),
+    ("    return globals()['F'].pad(x, (0, 0))\n", R),
+    ("    return F.__dict__['pad'](x, (0, 0))\n", R),
+    ("    import importlib\n    return importlib.import_module('torch').relu(x)\n", R),
+    ("    import sys\n    return sys.modules['torch'].relu(x)\n", R),
+    ("    import ctypes\n    return x\n", R),
+    ("    return torch._C._nn.gelu(x)\n", R),
+    ("    from torch.utils import _python_dispatch\n    return x\n", R),
+    ("    return torch.ops.aten.relu(x)\n", R),
+    ("    F.pad = lambda *a, **k: a[0]\n    return x\n", R),
+    ("    from .models import ML_CNN\n    return ML_CNN()(x)\n", R),
+    ("    return x.conv2d(weight)\n", R),  # named like one, on an object nobody can trace
 ])
-def test_source_rule_finds_builtin_convolutions_and_run_time_lookups(body, dynamic):
+def test_source_rule_tells_proof_from_what_it_cannot_decide(body, kind):
+    """Proof (a library convolution, named or looked up by a constant name) zeroes; what
+    the reading cannot decide is a review; the shortest expression is what is shown."""
     findings = source_rules.scan(SOLUTION.replace(BODY, body + BODY))
-    assert findings, body
-    if dynamic is not None:
-        assert any(f.dynamic == dynamic for f in findings), findings
+    kinds = {f.kind for f in findings}
+    assert kinds and (P in kinds) == (kind == P), (body, findings)
+    problem_kind = max(kinds, key=[R, P].index)
+    assert problem_kind == kind, (body, findings)
+
+
+@pytest.mark.parametrize("code", [
+    # the student's own names and helpers, whatever they are called
+    "    self_conv_weight = weight\n    return out * 1 + 0 * self_conv_weight.sum()\n",
+    "    class Conv:\n        def unfold(self, t):\n            return t\n"
+    "    return Conv().unfold(out)\n",
+    "    def _convolve_at(t):\n        return t\n    return _convolve_at(out)\n",
+    # modules of the standard kind, and numpy for the arithmetic
+    "    import collections.abc, operator, warnings, itertools, functools, math\n"
+    "    warnings.warn('x')\n    return functools.reduce(operator.add, [out])\n",
+    "    import numpy as np\n    return torch.from_numpy(np.einsum('ij->ij', out.numpy()))\n",
+    # a lookup by a harmless constant name, and __import__ of a known module
+    "    return getattr(torch, 'einsum')('nchw->nchw', out)\n",
+    "    return __import__('torch').nn.functional.pad(out, (0, 0))\n",
+    "    return eval('F.pad')(out, (0, 0))\n",
+    # a student's own case they do not support, with TODO in its text
+    "    if isinstance(padding, str):\n"
+    "        raise NotImplementedError('TODO: padding strings')\n    return out\n",
+])
+def test_source_rule_leaves_the_students_own_code_alone(code):
+    assert source_rules.scan(SOLUTION.replace(BODY, code + BODY)) == [], code
+
+
+def test_source_rule_reads_only_what_can_run_when_graded():
+    """A self-check against F.conv2d under __main__, or in a function that nothing the
+    graded call reaches mentions, is no proof; the same call in a helper it calls is."""
+    checks = ('\n\ndef _compare():\n    x, w = torch.randn(1, 1, 5, 5), torch.randn(1, 1, 3, 3)\n'
+              '    return F.conv2d(x, w)\n')
+    main = '\n\nif __name__ == "__main__":\n    print(_compare(), F.conv2d)\n'
+    assert source_rules.scan(SOLUTION + checks + main) == []
+    used = SOLUTION.replace(BODY, "    _compare()\n" + BODY) + checks
+    assert [f.text for f in source_rules.scan(used)] == ["F.conv2d -> torch.nn.functional.conv2d"]
+    method = SOLUTION + "\n\nclass Checker:\n    def run(self):\n        return F.conv2d\n"
+    assert source_rules.scan(method) == []
+    assert source_rules.scan(method.replace(BODY, "    Checker()\n" + BODY)) != []
 
 
 def test_source_rule_accepts_the_solution_and_the_stub():
@@ -185,15 +262,18 @@ def test_source_rule_accepts_the_solution_and_the_stub():
     "    # YOUR CODE HERE\n    raise NotImplementedError()\n",  # nbgrader's stub
 ])
 def test_source_rule_gives_an_unfinished_file_nothing(tmp_path, body):
-    """The rule holds for a finished file only: a stub (the kit's or nbgrader's) earns no
-    point from it, and the message quotes what the stub says."""
+    """The rule holds for a finished file only: a conv2d_naive that is still the stub (the
+    kit's or nbgrader's) earns no point from it, and the message quotes what it says. A
+    student's own ``raise NotImplementedError`` beside their code, TODO or not, is theirs."""
     path = tmp_path / "naive_conv.py"
     start = SOLUTION.index("    ### BEGIN SOLUTION")  # the region a stub replaces
     end = SOLUTION.index("### END SOLUTION\n") + len("### END SOLUTION\n")
     path.write_text(SOLUTION[:start] + body + SOLUTION[end:])
     problem = source_rules.no_builtin_conv_problem(path)
     assert problem and "not finished" in problem, problem
-    for unsupported in ("raise NotImplementedError('stride < 1')", "raise NotImplementedError"):
+    for unsupported in ("raise NotImplementedError('stride < 1')", "raise NotImplementedError",
+                        "raise NotImplementedError('TODO: padding strings')"):
         (tmp_path / "done.py").write_text(SOLUTION.replace(
             BODY, f"    if stride < 1:\n        {unsupported}\n" + BODY))  # a student's own
-        assert source_rules.no_builtin_conv_problem(tmp_path / "done.py") is None, unsupported
+        assert source_rules.naive_conv_verdict(tmp_path / "done.py") == source_rules.Verdict(), \
+            unsupported

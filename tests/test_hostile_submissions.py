@@ -22,6 +22,9 @@ from grader.core import manifest
 from grader.grading import box, names, records, safefiles, isolated_run, score
 from grader.grading.pipeline import grade_class
 from grader.grading.scrub import MIN_LINE
+from support.naive_conv_corpus import CHEATS as NAIVE_CHEATS
+from support.naive_conv_corpus import HONEST as NAIVE_HONEST
+from support.naive_conv_corpus import REVIEW_ONLY as NAIVE_REVIEW_ONLY
 
 pytestmark = pytest.mark.slow
 TOPIC = "01_cnn"
@@ -170,7 +173,13 @@ def _naive_body(text, call):
 # What each case above should score: the exercise it attacks scores zero, the rest in full.
 ZEROED = {"pinned_table": "01_cnn/models", "pinned_float64": "01_cnn/models",
           "pinned_extra_output": "01_cnn/models", "builtin_convolution": "01_cnn/naive_conv",
-          "aten_convolution": "01_cnn/naive_conv", "dynamic_lookup": "01_cnn/naive_conv"}
+          "aten_convolution": "01_cnn/naive_conv", "dynamic_lookup": "01_cnn/naive_conv",
+          "getattr_alias_chr_convolution": "01_cnn/naive_conv",
+          "numpy_sliding_window_einsum": "01_cnn/naive_conv",
+          "computed_name_convolution": "01_cnn/naive_conv"}
+# naive_conv.py written honestly but with a lookup the source rule cannot decide: full
+# marks, flagged for a person in results.json, feedback.md and the gradebook.
+REVIEWED = "computed_name_review"
 
 # name: (file, edit or None to delete, expected reason in feedback, full marks expected?)
 # naive_conv.py has a source rule (no module but torch, numpy and math), whose message the
@@ -227,7 +236,19 @@ raise RuntimeError(f"forked {_n} of 200 processes")'''), "of 200 processes", Fal
                             "torch.convolution", False),
     "aten_convolution": ("naive_conv.py", lambda t: _naive_body(t, ATEN), "torch.ops", False),
     "dynamic_lookup": ("naive_conv.py", lambda t: _naive_body(t, DYNAMIC),
-                       "looks a name up at run time", False),
+                       "looks a library convolution or window function up by its name", False),
+    # once 20/20: getattr under another name, the operator's name in character codes
+    "getattr_alias_chr_convolution": ("naive_conv.py", lambda t: NAIVE_CHEATS[
+        "getattr_alias_chr_convolution"][0], "look(torch, name) -> torch.convolution", False),
+    # once 20/20: numpy's sliding_window_view cuts the windows, one einsum combines them
+    "numpy_sliding_window_einsum": ("naive_conv.py", lambda t: NAIVE_CHEATS[
+        "numpy_sliding_window_einsum"][0], "sliding_window_view", False),
+    # a name the reading cannot fold: the watch in the worker sees aten.convolution
+    "computed_name_convolution": ("naive_conv.py", lambda t: NAIVE_CHEATS[
+        "computed_name_convolution"][0], "reached aten.convolution", False),
+    REVIEWED: ("naive_conv.py", lambda t: NAIVE_REVIEW_ONLY[1], "For a person to review", True),
+    "honest_class_conv_weight": ("naive_conv.py", lambda t: NAIVE_HONEST["class_conv_weight"],
+                                 "Everything passed", True),
     "disk_hog": ("feature_maps.py", _prepend('''
 _mb = 0
 for _i in range(32):  # 2 GB in 64 MB files
@@ -565,6 +586,21 @@ def test_what_the_trusted_side_did_not_verify_earns_nothing(graded, case):
     assert exercises[zeroed]["score"] == 0, (case, exercises, _feedback(out, case)[:3000])
     others = {k: v for k, v in exercises.items() if k != zeroed}
     assert all(v["score"] == v["max_score"] for v in others.values()), (case, exercises)
+
+
+def test_what_the_rule_cannot_decide_keeps_its_points_and_is_flagged(graded):
+    out, results, *_ = graded
+    if REVIEWED not in results:
+        pytest.skip(f"{REVIEWED} is not in this selection of the batch")
+    res = results[REVIEWED]
+    assert res["score"] == res["max_score"], _feedback(out, REVIEWED)
+    assert set(res["cnnkit"]["review"]) == {"01_cnn/naive_conv"}
+    assert "not a zero" in res["cnnkit"]["review"]["01_cnn/naive_conv"]["en"]
+    assert "không phải điểm 0" in res["cnnkit"]["review"]["01_cnn/naive_conv"]["vi"]
+    rows = list(csv.reader(io.StringIO((out / "gradebook.csv").read_text())))
+    flags = {r[0]: r[rows[0].index("review")] for r in rows[1:]}
+    assert flags[REVIEWED] == "01_cnn/naive_conv"
+    assert {s for s, flag in flags.items() if flag} == {REVIEWED}, flags
 
 
 @pytest.mark.parametrize("student", ["deep_zip", "deep_folder"])

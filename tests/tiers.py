@@ -41,6 +41,9 @@ FULL_NODES = {
     # each group runs a whole topic's tests; the quick tier keeps the lecture-style
     # submission of each topic (test_lecture_style_submission_passes_every_test)
     "tests/test_equivalents.py::test_equivalent_answers_pass_every_test",
+    # one pytest run of naive_conv's tests per style; the quick tier's
+    # tests/test_naive_conv_rule.py checks the same styles in-process
+    "tests/test_equivalents.py::test_an_honest_naive_conv_passes_every_naive_conv_test_unflagged",
     # two boxed 02_training runs; the quick tier's pinned table and built-in convolution
     # already prove that only the trusted side's checks earn points
     "tests/test_hostile_submissions.py::test_forged_probes_earn_nothing_and_the_honest_model_everything",
@@ -80,8 +83,9 @@ REPRESENTATIVES = {
         "preprocessing_on_train_only",    # train.py
         "valid_augmented",                # datamodule.py
     },
-    # one hostile submission per guarantee; fork_bomb, disk_hog, forged_results and
-    # builtin_convolution are graded anyway (see SHARED_BATCHES): their cases cost nothing more
+    # one hostile submission per guarantee; fork_bomb, disk_hog, forged_results,
+    # builtin_convolution and computed_name_review are graded anyway (see SHARED_BATCHES):
+    # their cases cost nothing more
     "tests/test_hostile_submissions.py::test_bad_submission_is_graded_with_a_reason": {
         "syntax_error",      # broken code is a failure with its reason
         "infinite_loop",     # the time limit
@@ -94,9 +98,10 @@ REPRESENTATIVES = {
         "disk_hog",          # scratch cap
     },
     # points only for what the trusted side verified: one pinned table, one built-in
-    # convolution (the rest of ZEROED are the all tier's)
+    # convolution named in the source, one seen only by the watch in the worker (the rest
+    # of ZEROED are the all tier's)
     "tests/test_hostile_submissions.py::test_what_the_trusted_side_did_not_verify_earns_nothing": {
-        "pinned_table", "builtin_convolution",
+        "pinned_table", "builtin_convolution", "computed_name_convolution",
     },
     # `watch` with file events; polling is the same loop with another trigger
     "tests/test_cli.py::test_watch_reruns_on_save_and_stops_on_ctrl_c": {"events"},
@@ -116,7 +121,8 @@ SHARED_BATCHES = {
     "tests/test_hostile_submissions.py": (
         "CASES", ("test_bad_submission_is_graded_with_a_reason",
                   "test_what_the_trusted_side_did_not_verify_earns_nothing"),
-        {"fork_bomb", "disk_hog", "forged_results", "builtin_convolution"}),
+        {"fork_bomb", "disk_hog", "forged_results", "builtin_convolution",
+         "computed_name_review"}),  # read by test_what_the_rule_cannot_decide_...
     "tests/test_vietnamese_only.py": (
         "SUBMISSIONS", "test_check_in_vietnamese_has_no_english_sentence", set()),
 }

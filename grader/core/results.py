@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 import hmac
@@ -33,6 +34,10 @@ class Outcome(str, enum.Enum):
 
 
 LISTED_TEST = "cnnkit-test "  # a collected test's line (--cnnkit-list-tests): id and markers
+# A passed test's note for a person (``record_property(REVIEW_PROPERTY, text)``): the rule
+# could not decide, so the points stand and the record carries the flag (see core.scoring).
+REVIEW_PROPERTY = "cnnkit_review"
+REVIEW_LIMIT = 8000  # characters of one review note kept
 
 # Which outcome wins when one test reports twice (call, then a failing teardown).
 _RANK = {Outcome.PASSED: 0, Outcome.SKIPPED: 1, Outcome.FAILED: 2, Outcome.MISSING: 3,
@@ -49,6 +54,7 @@ class TestResult:
     duration: float = 0.0
     translations: dict[str, str] | None = None  # the message in every language, if kept
     gate: bool = False  # marked ``gate``: a rule on the submitted file (see core.scoring)
+    review: str = ""  # what a person should look at (the message, possibly bilingual-kept)
 
     def __post_init__(self):
         self.outcome = Outcome.parse(self.outcome)
@@ -73,7 +79,10 @@ class TestResult:
                 both = {lang: "\n".join(m for m in (self.text(lang), later.text(lang)) if m)
                         for lang in (self.translations or later.translations)}
             return TestResult(self.nodeid, later.outcome, message,
-                              self.duration + later.duration, both, self.gate or later.gate)
+                              self.duration + later.duration, both, self.gate or later.gate,
+                              self.review or later.review)
+        if later.review and not self.review:
+            return dataclasses.replace(self, review=later.review)
         return self
 
 
@@ -100,6 +109,12 @@ def sign(token: bytes, record: dict) -> str:
     return hmac.new(token, body.encode(), hashlib.sha256).hexdigest()
 
 
+def review_of(record: dict) -> str:
+    """A result line's review note ("" when none or not text)."""
+    note = record.get("review")
+    return note[:REVIEW_LIMIT] if isinstance(note, str) else ""
+
+
 def read_results(path: Path) -> tuple[dict[str, TestResult], list[str]]:
     """Parse a results file written by the plugin (``cnnkit check``, the nbgrader runtime)."""
     results: dict[str, TestResult] = {}
@@ -120,6 +135,6 @@ def read_results(path: Path) -> tuple[dict[str, TestResult], list[str]]:
         elif rec.get("event") == "result":
             new = TestResult(nodeid, Outcome.parse(rec.get("outcome")),
                              str(rec.get("message", "")), float(rec.get("duration", 0) or 0),
-                             gate=rec.get("gate") is True)
+                             gate=rec.get("gate") is True, review=review_of(rec))
             results[nodeid] = results[nodeid].merged(new) if nodeid in results else new
     return results, started

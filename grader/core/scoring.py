@@ -7,6 +7,10 @@ earns its share when it passed, with two exceptions that only ``grade`` can see:
 - a ``reported`` test (its verdict is the student's process's own word) earns only when the
   exercise has checked tests and all of them pass;
 - a failed ``gate`` test (a rule checked on the submitted source) zeroes its exercise.
+
+A passed gate test may carry a ``review`` note: its rule could not decide, so the points
+stand and the exercise is flagged for a person (``Share.review``, ``review_notes``); a zeroed
+exercise needs no review.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class Share:
     points: float  # the test's share of the exercise's points
     earned: float  # all of it, or nothing
     why: dict[str, str] | None = None  # why a passed test earned nothing, in each language
+    review: str = ""  # what a person should look at (the points stand): see the docstring
 
     @property
     def earns(self) -> bool:
@@ -66,5 +71,11 @@ def exercise_shares(points: float, results: list[TestResult],
             earns = False
             test = shut[0].nodeid.split("::", 1)[-1]
             why = {lang: text.format(test=test) for lang, text in GATED.items()}
-        shares.append(Share(result, each, each if earns else 0.0, why))
+        shares.append(Share(result, each, each if earns else 0.0, why,
+                            "" if shut else result.review))
     return shares
+
+
+def review_notes(shares: list[Share]) -> list[str]:
+    """The exercise's notes for a person, once each, in test order (none once it is zeroed)."""
+    return list(dict.fromkeys(s.review for s in shares if s.review))

@@ -14,7 +14,7 @@ import os
 import threading
 import time
 
-from grader.core.results import TestResult, Outcome
+from grader.core.results import TestResult, Outcome, review_of
 
 
 class ResultChannel:
@@ -76,7 +76,8 @@ class ResultChannel:
                 except (TypeError, ValueError):
                     duration = 0.0
                 new = TestResult(nodeid, Outcome.parse(rec.get("outcome")),
-                                 str(rec.get("message", ""))[:20_000], duration)
+                                 str(rec.get("message", ""))[:20_000], duration,
+                                 review=review_of(rec))
                 old = self.results.get(nodeid)
                 self.results[nodeid] = old.merged(new) if old else new
             elif rec.get("event") == "end" and self.running and self.running[0] == nodeid:

@@ -12,7 +12,7 @@ from grader.core.files import atomic_write
 from grader.core.failure_lines import key_lines, rank
 from grader.core.i18n import pick
 from grader.grading import names, records
-from grader.grading.score import TestScore, exercise_totals
+from grader.grading.score import TestScore, exercise_totals, reviews
 
 
 def results_json(student: str, scores: list[TestScore], notes: list[str], seconds: float,
@@ -33,7 +33,8 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
                    "status": str(s.status), "output": s.output,
                    "visibility": "after_published" if s.hidden else "visible",
                    **({"tags": ["rule"]} if s.rule else {}),
-                   **({"output_i18n": s.translations} if s.translations else {})}
+                   **({"output_i18n": s.translations} if s.translations else {}),
+                   **({"review": s.review} if s.review else {})}
                   for s in scores],
         "cnnkit": {"student": student, "name": names.clean(name or student),
                    "fingerprint": fingerprint,
@@ -43,6 +44,9 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
     }
     if training is not None:
         result["cnnkit"]["training"] = training
+    flagged = reviews(scores)
+    if flagged:  # what a person should read: the points stand until then
+        result["cnnkit"]["review"] = flagged
     result, bad = records.finite(result)
     notes = list(notes)
     if bad:  # strict JSON: null where a number was not finite, and a note saying where
@@ -77,9 +81,12 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
     out = [f"# {t('Feedback for', 'Nhận xét cho')} {shown}", "",
            f"**{t('Score', 'Điểm')}: {result['score']:g} / {result['max_score']:g}**", ""]
     out += [f"| {t('exercise', 'bài')} | {t('points', 'điểm')} |", "|---|---|"]
+    review = result["cnnkit"].get("review") or {}
     for name, v in result["cnnkit"]["exercises"].items():
         mark = "✅" if v["score"] == v["max_score"] else "❌"
-        out.append(f"| {mark} {name} | {v['score']:g} / {v['max_score']:g} |")
+        flag = f" ({t('to review', 'cần xem lại')})" if name in review else ""
+        out.append(f"| {mark} {name}{flag} | {v['score']:g} / {v['max_score']:g} |")
+    out += review_markdown(review, lang)
     notes = test_output(result, lang)
     if notes:
         out += ["", f"## {t('Notes on your submission', 'Lưu ý về bài nộp')}", ""]
@@ -135,6 +142,31 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
                       "Mọi bài đã chấm đều đạt. Làm tốt lắm!" if not_graded else
                       "Tất cả đều đạt. Làm tốt lắm!")]
     return "\n".join(out) + "\n"
+
+
+def review_markdown(review: dict[str, dict], lang: str) -> list[str]:
+    """The exercises a person will read, and why: the points stand until then."""
+    if not review:
+        return []
+    t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
+    out = ["", f"## {t('For a person to review', 'Để người chấm xem lại')}", "",
+           t("The grader could not decide by reading your code whether it uses a library "
+             "function it must not. A person (your instructor) will read it. This is not a "
+             "zero: your points stand unless that review finds such a call.",
+             "Bộ chấm không thể kết luận, chỉ bằng cách đọc code, liệu bài có dùng một hàm "
+             "thư viện bị cấm hay không. Một người (giảng viên của bạn) sẽ đọc lại. Đây không "
+             "phải điểm 0: điểm của bạn được giữ nguyên trừ khi lần xem xét đó tìm thấy lời "
+             "gọi như vậy.")]
+    for exercise, note in review.items():
+        text = str((note.get(lang) or note.get("en", "")) if isinstance(note, dict) else note)
+        out += ["", f"### {names.markdown(exercise)}"] + names.code_block(text)
+    return out
+
+
+def review_cell(result: dict) -> str:
+    """The gradebook's flag: the exercises a person should read ("" when none)."""
+    review = result.get("cnnkit", {}).get("review") or {}
+    return "; ".join(names.csv_cell(str(k)) for k in review) if isinstance(review, dict) else ""
 
 
 def curves_file(column: str) -> str:
@@ -233,7 +265,7 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
     writer = csv.writer(buf)
     profiles = [f"{c} profile" for c in training_columns]
     writer.writerow(["student", *columns, "total", "max_score", *profiles,
-                     *[f"{t} run" for t in run_columns], "notes"])
+                     *[f"{t} run" for t in run_columns], "review", "notes"])
     for student in sorted(results):
         res = results[student]
         ex = res["cnnkit"]["exercises"]
@@ -255,6 +287,7 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
                            else "" if cell(c) == "" else "off"
                            for c in training_columns],
                          *[_run_cell((graded or {}).get(t)) for t in run_columns],
+                         review_cell(res),
                          names.csv_cell(" | ".join(res["output"].splitlines()[:3]))])
     return buf.getvalue()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import manifest, scoring
+from grader.core import i18n, manifest, scoring
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
@@ -22,8 +22,9 @@ class TestScore:
     max_score: float
     output: str
     hidden: bool
-    rule: bool = False  # a gate: the grader's own rule on the submitted file
+    rule: bool = False  # a gate that failed: the grader's own rule on the submitted file
     translations: dict[str, str] | None = None  # ``output`` in every language, when kept
+    review: dict[str, str] | None = None  # a note for a person, in every language (scoring)
 
     @property
     def name(self) -> str:
@@ -63,9 +64,30 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
                 status=Outcome.PASSED if share.earns else Outcome.FAILED,
                 score=share.earned, max_score=share.points, output=output,
-                hidden=is_hidden(result.file), rule=scoring.is_marked(result.nodeid, gates),
-                translations=both))
+                hidden=is_hidden(result.file),
+                rule=scoring.is_marked(result.nodeid, gates) and not result.outcome.passed,
+                translations=both, review=_languages(share.review)))
     return scores
+
+
+def _languages(note: str) -> dict[str, str] | None:
+    """A review note in every language (one text for all when it was kept in one only)."""
+    if not note:
+        return None
+    return i18n.translations(note) or {lang: note for lang in i18n.LANGS}
+
+
+def reviews(scores: list[TestScore]) -> dict[str, dict[str, str]]:
+    """"topic/exercise" -> its note for a person, in every language (notes joined)."""
+    out: dict[str, dict[str, str]] = {}
+    for s in scores:
+        if s.review:
+            key = f"{s.topic}/{s.exercise}"
+            have = out.setdefault(key, {})
+            for lang, text in s.review.items():
+                if text not in have.get(lang, ""):
+                    have[lang] = f"{have[lang]}\n{text}" if lang in have else text
+    return out
 
 
 def exercise_totals(scores: list[TestScore]) -> dict[str, tuple[float, float]]:

@@ -148,6 +148,8 @@ def merged(out: Path, student: str, key: bytes) -> dict | None:
         kit["not_graded"].update(mine.get("not_graded") or {})
         if "training" in mine:
             kit.setdefault("training", {}).update(mine["training"] or {})
+        if mine.get("review"):  # exercises flagged for a person (score.reviews)
+            kit.setdefault("review", {}).update(mine["review"])
         for extra in ("crashed", "slurm", *INTAKE_FIELDS):
             if extra in mine:
                 kit[extra] = mine[extra]

@@ -79,6 +79,8 @@ def show_check(topic: manifest.Topic, target: str | None, lang: str, full: bool,
         bad = s["total"] == 0 or s["passed"] + s["no_data"] < s["total"]
         mark = "✓" if ok else "✗" if bad else "–"
         print(f"  {mark} {ex.name:<16} {s['got']:g}/{ex.points:g}")
+        if s["review"]:  # the points stand; a person will read the code when it is graded
+            print("      " + render(s["review"], lang).replace("\n", "\n      "))
         if s["no_data"]:
             print("      " + say("data_skip", lang, n=s["no_data"]))
             print("      " + s["data_line"])

@@ -94,7 +94,8 @@ def run_topic_tests(topic: str, target: str | None, exercises=None, lang: str = 
 def score_exercise(ex: manifest.Exercise, results: dict[str, TestResult]) -> dict:
     """Points of one exercise from its visible tests; no result at all means failing."""
     mine = [r for r in results.values() if ex.owns_test_file(r.file)]  # in run order
-    got = round(sum(s.earned for s in scoring.exercise_shares(ex.points, mine)), 2)
+    shares = scoring.exercise_shares(ex.points, mine)
+    got = round(sum(s.earned for s in shares), 2)
     no_data = [r for r in mine if is_data_skip(r)]
     failed = [r for r in mine if not r.outcome.passed and r not in no_data]
     # A broken rule first (it zeroes the exercise), then the failure that explains the most;
@@ -103,7 +104,8 @@ def score_exercise(ex: manifest.Exercise, results: dict[str, TestResult]) -> dic
     return {"passed": len(mine) - len(failed) - len(no_data), "total": len(mine), "got": got,
             "no_data": len(no_data), "data_line": no_data[0].message if no_data else "",
             "first_failure": key_lines(failed[0].message) if failed else "",
-            "failed_test": failed[0].name if failed else ""}
+            "failed_test": failed[0].name if failed else "",
+            "review": "\n".join(scoring.review_notes(shares))}
 
 
 def record(topic: manifest.Topic, target: str | None, results: dict, only=None) -> None:

@@ -2,7 +2,8 @@
 
 A test asks for one by name (``harness.guarded("no_builtin_conv")``); in-process it is
 applied here, in grading mode inside the worker. Each guard turns a forbidden call into
-an ``AssertionError`` that says why it is forbidden.
+an ``AssertionError`` that says why it is forbidden (``no_builtin_conv`` raises it when the
+call ends, naming what it saw).
 """
 
 from __future__ import annotations
@@ -10,16 +11,7 @@ from __future__ import annotations
 import contextlib
 
 from grader.core.i18n import pick
-
-
-def _forbidden(name: str, what: dict):
-    def forbidden(*args, **kwargs):
-        raise AssertionError(pick({
-            "en": f"conv2d_naive called {name}, which {what['en']}. Write the sliding window "
-                  "yourself: slice each k x k window and combine it with the kernel",
-            "vi": f"conv2d_naive đã gọi {name}, hàm này {what['vi']}. Hãy tự viết cửa sổ "
-                  "trượt: cắt từng cửa sổ k x k rồi kết hợp với kernel"}))
-    return forbidden
+from grader.testkit import conv_watch
 
 
 @contextlib.contextmanager
@@ -36,18 +28,10 @@ def _patched(pairs):
 
 
 def no_builtin_conv():
-    import torch
-    import torch.nn.functional as F
-
-    conv = {"en": "is a built-in convolution", "vi": "là phép tích chập có sẵn"}
-    windows = {"en": "cuts out all the windows for you", "vi": "cắt sẵn mọi cửa sổ cho bạn"}
-    return _patched([
-        (F, "conv2d", _forbidden("F.conv2d", conv)),
-        (torch, "conv2d", _forbidden("torch.conv2d", conv)),
-        (torch.nn.Conv2d, "forward", _forbidden("nn.Conv2d", conv)),
-        (torch.Tensor, "unfold", _forbidden("Tensor.unfold", windows)),
-        (F, "unfold", _forbidden("F.unfold", windows)),
-    ])
+    """conv2d_naive is watched while it runs (``conv_watch``): reaching a library
+    convolution or window function, by any route, raises ``BuiltinConvObserved`` when the
+    call ends, which the trusted side takes as proof."""
+    return conv_watch.watched()
 
 
 def no_download():

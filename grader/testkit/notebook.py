@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 
 from grader.core import manifest, paths, runner, scoring
-from grader.core.i18n import pick
+from grader.core.i18n import pick, render
 from grader.core.failure_lines import key_lines
 from grader.core.results import TestResult
 from grader.core.testfiles import is_hidden, topic_test_files
@@ -53,6 +53,8 @@ def run_test(topic: str, test_file: str, test_name: str, folder: str = ".") -> N
     if why:  # passed, yet the kit's one scoring rule gives it nothing (a broken rule)
         raise AssertionError(why)
     print(pick({"en": f"passed: {test_name}", "vi": f"đạt: {test_name}"}))
+    if result.review:  # the points stand; a person will read the code when it is graded
+        print(render(result.review))
 
 
 def _why_no_points(topic: str, result: TestResult, results: dict[str, TestResult]) -> str:

@@ -26,7 +26,7 @@ import pytest
 
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
-from grader.core.results import LISTED_TEST
+from grader.core.results import LISTED_TEST, REVIEW_PROPERTY
 from grader.lab.data import DataMissing
 from grader.testkit import explain, harness, isolation, timeout
 
@@ -175,7 +175,14 @@ def pytest_runtest_makereport(item, call):
             "when": report.when, "duration": round(report.duration, 3),
             "message": _short(message) if report.failed else _skip_reason(report),
             "gate": item.get_closest_marker("gate") is not None,
+            **_review(report),
         })
+
+
+def _review(report) -> dict:
+    """A passed test's note for a person (``REVIEW_PROPERTY``), when it left one."""
+    notes = [str(v) for k, v in report.user_properties if k == REVIEW_PROPERTY]
+    return {"review": "\n".join(notes)} if notes and report.passed else {}
 
 
 def _skips_missing_data(config) -> bool:

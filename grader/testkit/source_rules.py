@@ -1,183 +1,134 @@
-"""Rules on a submission's source, checked by reading the file (never by running it).
+"""naive_conv's rule "write the convolution yourself", judged on the submitted file in the
+test process (read, never run), where the student's code cannot lift it.
 
-A guard patched into the student's process can be undone by the student's code, so
-"do not call the built-in convolution" is checked here, in the test process, on the
-file's syntax tree: no built-in convolution or window function is named, no module but
-a short allowlist is imported, and nothing is looked up by a name computed at run time
-(``getattr`` with a non-literal name, ``__import__``, ``eval``, ``globals()``, ``__dict__``,
-``torch.ops``...), because such a lookup could reach any of them unseen.
+The exercise scores zero only on proof (``conv_scan`` says what counts as proof); what the
+rule cannot decide is flagged for a person, with the points kept until then. A file whose
+``conv2d_naive`` is still the stub (only ``raise NotImplementedError``) has nothing to judge
+and keeps no rule. The half that watches the code run is ``grader.testkit.conv_watch``.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core.i18n import msg
+from grader.testkit.conv_scan import ENTRY, PROOF, REASONS, REVIEW, Finding, scan
 
-# Names that are, or lead straight to, a built-in convolution or sliding window.
-BUILTIN_CONV = re.compile(r"conv|unfold|im2col|col2im|as_strided|_ConvNd", re.IGNORECASE)
-# Names that look something up at run time, or reach torch's internals.
-DYNAMIC_NAMES = {
-    "__import__", "eval", "exec", "compile", "globals", "locals", "vars", "importlib",
-    "__builtins__", "builtins", "__dict__", "__getattribute__", "__getattr__", "attrgetter",
-    "methodcaller", "__class__", "__subclasses__", "__globals__", "__code__", "__closure__",
-    "modules", "ops", "_C", "_VF", "_refs", "_prims", "_decomp", "_ops", "ctypes",
-    "sys", "pickle", "marshal", "inspect", "subprocess", "os", "setattr", "delattr",
-}
-ALLOWED_IMPORTS = {"__future__", "torch", "torch.nn", "torch.nn.functional", "numpy", "math",
-                   "itertools", "functools", "typing", "collections", "dataclasses", "numbers"}
+__all__ = ["Finding", "PROOF", "REVIEW", "Verdict", "naive_conv_verdict",
+           "no_builtin_conv_problem", "scan", "scan_file", "unfinished"]
+
+SHOWN = 8  # findings listed in one message
 
 
-@dataclass
-class Finding:
-    line: int
-    text: str  # what was found, e.g. "torch.convolution"
-    dynamic: bool  # a run-time lookup (as opposed to a named built-in)
-
-
-def _dotted(node) -> str:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.insert(0, node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.insert(0, node.id)
-    return ".".join(parts) or type(node).__name__
-
-
-def _bound_names(tree) -> set[str]:
-    """Names the file itself defines: functions, classes, arguments, assigned variables."""
-    bound = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            bound.add(node.id)
-    return bound
-
-
-def scan(source: str) -> list[Finding]:
-    """What breaks the rules in ``source`` (raises SyntaxError for a file that does not parse)."""
-    tree = ast.parse(source)
-    bound = _bound_names(tree)
-    found: list[Finding] = []
-
-    def note(node, text, dynamic):
-        found.append(Finding(getattr(node, "lineno", 0), text, dynamic))
-
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [("." * node.level) + (node.module or "")]
-            for module in modules:
-                if module not in ALLOWED_IMPORTS:
-                    note(node, f"import {module}", True)
-            if isinstance(node, ast.ImportFrom):
-                for alias in node.names:
-                    if alias.name == "*":
-                        note(node, f"from {node.module} import *", True)
-                    elif BUILTIN_CONV.search(alias.name):
-                        note(node, f"{node.module}.{alias.name}", False)
-                    elif alias.name in DYNAMIC_NAMES:
-                        note(node, f"{node.module}.{alias.name}", True)
-        elif isinstance(node, ast.Attribute):
-            if BUILTIN_CONV.search(node.attr):
-                note(node, _dotted(node), False)
-            elif node.attr in DYNAMIC_NAMES:
-                note(node, _dotted(node), True)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-            if node.id in bound:
-                continue
-            if BUILTIN_CONV.search(node.id):
-                note(node, node.id, False)
-            elif node.id in DYNAMIC_NAMES:
-                note(node, node.id, True)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in ("getattr", "hasattr") and node.func.id not in bound:
-            name = node.args[1] if len(node.args) > 1 else None
-            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
-                note(node, f"{node.func.id}(..., <a name computed at run time>)", True)
-            elif BUILTIN_CONV.search(name.value) or name.value in DYNAMIC_NAMES:
-                note(node, f"{node.func.id}(..., {name.value!r})", False)
-    return sorted(found, key=lambda f: (f.line, f.text))
+@dataclass(frozen=True)
+class Verdict:
+    zero: str | None = None  # why the exercise scores zero (proof, or nothing to judge yet)
+    review: str | None = None  # what a person should look at (the points stand until then)
+    stub: str | None = None  # what conv2d_naive's stub says, while it is still the stub
 
 
 def scan_file(path: Path) -> list[Finding]:
     return scan(Path(path).read_text(encoding="utf-8", errors="replace"))
 
 
-def _stub_body(body: list) -> bool:
-    """A function body that is only ``raise NotImplementedError`` (a docstring, comments
-    and ``pass`` aside): nbgrader's stub, not a student's unsupported case."""
-    rest = [n for n in body if not isinstance(n, ast.Pass) and not (
-        isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
-    return len(rest) == 1 and _not_implemented(rest[0]) is not None
-
-
-def _not_implemented(node) -> str | None:
-    """The text of ``raise NotImplementedError(...)`` ("" when it has none), else None."""
+def _not_implemented(node) -> bool:
     if not isinstance(node, ast.Raise) or node.exc is None:
-        return None
-    call = node.exc if isinstance(node.exc, ast.Call) else None
-    if getattr(call.func if call else node.exc, "id", "") != "NotImplementedError":
-        return None
-    arg = call.args[0] if call and call.args else None
-    return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else ""
+        return False
+    exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
 
 
-def unfinished(source: str) -> list[str]:
-    """What the file's stub lines say: ``raise NotImplementedError("TODO: ...")`` anywhere
-    (the kit's stubs), or a function whose whole body is ``raise NotImplementedError()``
-    (nbgrader's). A student's own ``raise NotImplementedError`` for a case they do not
-    support is neither."""
-    tree = ast.parse(source)
-    found = [text for node in ast.walk(tree)
-             if (text := _not_implemented(node)) and text.startswith("TODO")]
-    found += ["raise NotImplementedError()" for node in ast.walk(tree)
-              if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-              and _stub_body(node.body) and not _not_implemented(node.body[-1])]
-    return found
+def unfinished(source: str) -> str | None:
+    """What the stub says when ``conv2d_naive``'s body is still only ``raise
+    NotImplementedError(...)`` (a docstring, comments and ``pass`` aside): the kit's stub or
+    nbgrader's. A student's own ``raise NotImplementedError("TODO: ...")`` for a case they
+    do not support, beside their code, is neither."""
+    for node in ast.parse(source).body:
+        if not (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == ENTRY):
+            continue
+        rest = [n for n in node.body if not isinstance(n, ast.Pass) and not (
+            isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+        if len(rest) == 1 and _not_implemented(rest[0]):
+            call = rest[0].exc if isinstance(rest[0].exc, ast.Call) else None
+            arg = call.args[0] if call is not None and call.args else None
+            said = arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) \
+                else ""
+            return said or "raise NotImplementedError()"
+    return None
+
+
+def _lines(findings: list[Finding], lang: int) -> str:
+    shown = [f"    line {f.line}: {f.text}  ({REASONS[f.reason][lang]})" if lang == 0 else
+             f"    dòng {f.line}: {f.text}  ({REASONS[f.reason][lang]})" for f in findings[:SHOWN]]
+    if len(findings) > SHOWN:
+        more = len(findings) - SHOWN
+        shown.append(f"    ... {more} more" if lang == 0 else f"    ... thêm {more} chỗ khác")
+    return "\n".join(shown)
+
+
+def proof_message(name: str, findings: list[Finding]) -> str:
+    return msg(
+        f"{name} uses a library convolution or window function:\n{_lines(findings, 0)}\n"
+        "The exercise is to slide the window yourself: cut each k x k window by slicing and "
+        "combine it with the kernel (einsum, a product and .sum, matmul). F.conv2d, nn.Conv2d, "
+        "torch.convolution, unfold, as_strided or sliding_window_view do that work for you, "
+        "so the exercise scores zero. Replace the call by your own loop over the output "
+        "positions; a check against F.conv2d may stay under `if __name__ == \"__main__\":`, "
+        "which never runs when graded.",
+        f"{name} dùng một phép tích chập hoặc hàm cắt cửa sổ có sẵn của thư viện:\n"
+        f"{_lines(findings, 1)}\n"
+        "Bài tập yêu cầu tự trượt cửa sổ: cắt từng cửa sổ k x k bằng slicing rồi kết hợp với "
+        "kernel (einsum, phép nhân rồi .sum, matmul). F.conv2d, nn.Conv2d, torch.convolution, "
+        "unfold, as_strided hay sliding_window_view làm việc đó thay bạn, nên bài tập này "
+        "được 0 điểm. Hãy thay lời gọi đó bằng vòng lặp của chính bạn qua các vị trí đầu ra; "
+        "phần tự kiểm tra so với F.conv2d có thể để trong `if __name__ == \"__main__\":`, "
+        "phần này không chạy khi chấm bài.")
+
+
+def review_message(name: str, findings: list[Finding]) -> str:
+    return msg(
+        f"{name} does something the grader cannot decide by reading it:\n"
+        f"{_lines(findings, 0)}\nSuch code could reach a library convolution unseen, so a "
+        "person (your instructor) will read it. This is not a zero: your points stand unless "
+        "that review finds a library convolution. To avoid a review, use what you need by its "
+        "name (torch.einsum, x[:, :, i:i+k, j:j+k], F.pad) instead of looking it up at run "
+        "time, and import only the modules you need for the arithmetic.",
+        f"{name} có đoạn code mà bộ chấm không thể kết luận chỉ bằng cách đọc:\n"
+        f"{_lines(findings, 1)}\nCode như vậy có thể gọi tới một phép tích chập có sẵn mà bộ "
+        "chấm không thấy, nên một người (giảng viên của bạn) sẽ đọc lại. Đây không phải điểm "
+        "0: điểm của bạn được giữ nguyên trừ khi lần xem xét đó tìm thấy phép tích chập có "
+        "sẵn. Để khỏi phải xem xét, hãy dùng trực tiếp theo tên những gì bạn cần "
+        "(torch.einsum, x[:, :, i:i+k, j:j+k], F.pad) thay vì tra cứu lúc chạy, và chỉ import "
+        "các module cần cho phép tính.")
+
+
+def naive_conv_verdict(path: Path) -> Verdict:
+    """The rule's verdict on the submitted file, its messages in the run's language."""
+    path = Path(path)
+    if not path.is_file():
+        return Verdict(zero=msg(f"{path.name} is missing", f"thiếu tệp {path.name}"))
+    source = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        findings, stub = scan(source), unfinished(source)
+    except SyntaxError as exc:
+        return Verdict(zero=msg(
+            f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
+            f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})"))
+    if stub:
+        return Verdict(stub=stub, zero=msg(
+            f"{path.name} is not finished: {ENTRY} is still the stub, so there is nothing to "
+            f"check yet: {stub}", f"{path.name} chưa làm xong: {ENTRY} vẫn là phần khung nên "
+            f"chưa có gì để kiểm tra: {stub}"))
+    proofs = [f for f in findings if f.kind == PROOF]
+    if proofs:
+        return Verdict(zero=proof_message(path.name, proofs))
+    reviews = [f for f in findings if f.kind == REVIEW]
+    return Verdict(review=review_message(path.name, reviews) if reviews else None)
 
 
 def no_builtin_conv_problem(path: Path) -> str | None:
-    """Why the file breaks naive_conv's rule (no built-in convolution, nothing looked up at
-    run time), in the student's language; None when it keeps it. A file still holding the
-    stub's TODO has nothing of the student's to judge yet and keeps no rule either."""
-    path = Path(path)
-    if not path.is_file():
-        return msg(f"{path.name} is missing", f"thiếu tệp {path.name}")
-    source = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        findings, todos = scan(source), unfinished(source)
-    except SyntaxError as exc:
-        return msg(f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
-                   f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})")
-    if todos:
-        return msg(f"{path.name} is not finished, so its source has nothing to check yet: "
-                   f"{todos[0]}", f"{path.name} chưa làm xong nên mã nguồn chưa có gì để kiểm "
-                   f"tra: {todos[0]}")
-    lines = "\n".join(f"    line {f.line}: {f.text}" for f in findings[:8])
-    if any(not f.dynamic for f in findings):
-        return msg(
-            f"{path.name} names a built-in convolution or window function:\n{lines}\nThe "
-            "exercise is to slide the window yourself; F.conv2d, nn.Conv2d, torch.convolution, "
-            "unfold and the like do it for you, so the exercise scores zero.",
-            f"{path.name} dùng tới một phép tích chập hoặc hàm cắt cửa sổ có sẵn:\n{lines}\n"
-            "Bài tập yêu cầu tự trượt cửa sổ; F.conv2d, nn.Conv2d, torch.convolution, unfold "
-            "và các hàm tương tự làm việc đó thay bạn, nên bài tập này được 0 điểm.")
-    if findings:
-        return msg(
-            f"{path.name} imports another module or looks a name up at run time:\n{lines}\n"
-            "Such code could reach a built-in convolution that the grader cannot see, so the "
-            "exercise scores zero; only torch, torch.nn.functional, numpy and math are needed. "
-            "The instructor can review this decision.",
-            f"{path.name} import một module khác hoặc tra cứu tên lúc chạy:\n{lines}\n"
-            "Code như vậy có thể gọi tới phép tích chập có sẵn mà bộ chấm không thấy được, nên "
-            "bài tập này được 0 điểm; bài chỉ cần torch, torch.nn.functional, numpy và math. "
-            "Giảng viên có thể xem xét lại quyết định này.")
-    return None
+    """Why the file scores zero under the rule, in the run's language; None when it does not
+    (it may still be flagged for review: see ``naive_conv_verdict``)."""
+    return naive_conv_verdict(path).zero

@@ -52,6 +52,12 @@ class Student:
         return self.cnnkit.get("training") or {}
 
     @property
+    def review(self) -> dict[str, dict]:
+        """"topic/exercise" -> a note for a person, per language (the points stand)."""
+        review = self.cnnkit.get("review")
+        return review if isinstance(review, dict) else {}
+
+    @property
     def notes(self) -> list[str]:
         return [ln for ln in str(self.result.get("output") or "").splitlines() if ln.strip()]
 

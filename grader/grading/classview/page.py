@@ -233,6 +233,22 @@ class Page:
                            self.t("why", "lý do")], rows, {2}) if rows else
                    f"<p class='ok'>{self.t('Nobody.', 'Không có ai.')}</p>") + "</section>")
 
+    def review(self) -> str:
+        """Exercises the grader could not decide: a person reads them (the points stand)."""
+        rows = []
+        for st in self.d.students:
+            for exercise, note in st.review.items():
+                text = note.get(self.lang) or note.get("en", "") if isinstance(note, dict) \
+                    else note
+                rows.append([esc(st.name), esc(st.sid), esc(exercise),
+                             f"<details><summary>{self.t('why', 'lý do')}</summary>"
+                             f"<pre>{esc_block(text)}</pre></details>"])
+        return (f'<section id="review"><h2>{self.t("To review by a person", "Cần người chấm xem lại")}</h2>'
+                f"<p class='muted'>{self.t('The rule could not decide these by reading the code (a name looked up at run time, eval, an unknown module...). They keep their points, and are not zeros, until a person has read the code.', 'Quy tắc không thể kết luận các bài này chỉ bằng cách đọc code (tên tra cứu lúc chạy, eval, module lạ...). Các bài vẫn giữ điểm, không phải điểm 0, cho tới khi có người đọc lại code.')}</p>"
+                + (_table([self.t("name", "họ tên"), "id", self.t("exercise", "bài"), ""], rows)
+                   if rows else f"<p class='ok'>{self.t('Nothing to review.', 'Không có gì cần xem lại.')}</p>")
+                + "</section>")
+
     def similar(self) -> str:
         head = (f'<section id="similar"><h2>{self.t("Similar submissions, for review", "Bài nộp tương đồng, để xem xét")}</h2>'
                 f"<p class='notice'>{esc(pick(NOTICE, self.lang))}</p>")
@@ -268,6 +284,7 @@ class Page:
         nav = [("scores", self.t("Scores", "Điểm số")), ("exercises", self.t("Exercises", "Bài tập")),
                ("concepts", self.t("Concepts missed", "Khái niệm bị sai")),
                ("training", self.t("Training", "Huấn luyện")), ("risk", self.t("At risk", "Cần chú ý")),
+               ("review", self.t("To review", "Cần xem lại")),
                ("similar", self.t("Similar", "Tương đồng")), ("machine", self.t("The run", "Lần chấm"))]
         links = "".join(f"<a href='#{k}'>{v}</a>" for k, v in nav)
         return f"""<!DOCTYPE html>
@@ -284,6 +301,7 @@ class Page:
 {self.missed()}
 {self.training()}
 {self.risk()}
+{self.review()}
 {self.similar()}
 {self.machine()}
 </main></body></html>
