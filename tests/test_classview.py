@@ -168,8 +168,9 @@ def test_weights_not_trained_in_the_run_are_counted_and_put_at_risk(tmp_path):
                                                    not_trained_here=False, points=40))):
         folder = tmp_path / "students" / sid
         folder.mkdir(parents=True)
-        (folder / "results.json").write_text(json.dumps(result(
-            sid, sid, full, training={"02_training/training_mnist": rec})), encoding="utf-8")
+        (folder / "results.json").write_text(records.dumps(records.seal(result(
+            sid, sid, full, training={"02_training/training_mnist": rec}),
+            records.grader_key(tmp_path))), encoding="utf-8")
     students, _ = load_class(tmp_path)
     stats = summary.training_stats(students)["02_training/training_mnist"]
     assert (stats.runs, stats.not_trained_here, stats.crashed) == (2, 1, 0)

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from grader.core import manifest, paths, runner, scoring
 from grader.core.results import TestResult
-from grader.grading import report, score
+from grader.grading import records, report, score
 from grader.grading.classview.load import load_class
 from grader.grading.classview.page import Page, ReportInput
 from grader.student.status import score_exercise
@@ -147,7 +147,8 @@ def test_a_review_flag_reaches_results_feedback_gradebook_and_class_report(tmp_p
     clean = report.results_json("bo", [], [], 1.0, "fp")
     assert "review" not in clean["cnnkit"]
     for student, res in (("an", result), ("bo", clean)):
-        report.write_student(tmp_path, student, res, "en")
+        report.write_student(tmp_path, student, records.seal(res, records.grader_key(tmp_path)),
+                             "en")
     students, _ = load_class(tmp_path)
     for lang, words in (("en", "To review by a person"), ("vi", "Cần người chấm xem lại")):
         page = Page(ReportInput(students, lang)).render()
