@@ -11,6 +11,7 @@ a short allowlist is imported, and nothing is looked up by a name computed at ru
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,8 +108,19 @@ def scan(source: str) -> list[Finding]:
     return sorted(found, key=lambda f: (f.line, f.text))
 
 
+def read_source(path: Path) -> str:
+    """The file's text as Python reads it (its ``# coding:`` line honoured, so a file in
+    Latin-1 is judged as the program that runs); bytes that are not text in that encoding
+    are replaced, never a crash."""
+    data = Path(path).read_bytes()
+    try:
+        return importlib.util.decode_source(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return data.decode("utf-8", errors="replace")
+
+
 def scan_file(path: Path) -> list[Finding]:
-    return scan(Path(path).read_text(encoding="utf-8", errors="replace"))
+    return scan(read_source(path))
 
 
 def _stub_body(body: list) -> bool:
@@ -151,12 +163,15 @@ def no_builtin_conv_problem(path: Path) -> str | None:
     path = Path(path)
     if not path.is_file():
         return msg(f"{path.name} is missing", f"thiếu tệp {path.name}")
-    source = path.read_text(encoding="utf-8", errors="replace")
+    source = read_source(path)
     try:
         findings, todos = scan(source), unfinished(source)
     except SyntaxError as exc:
         return msg(f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
                    f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})")
+    except ValueError as exc:  # a NUL byte (Python 3.11 says so with a ValueError)
+        return msg(f"{path.name} does not parse: {exc}",
+                   f"{path.name} không phân tích cú pháp được: {exc}")
     if todos:
         return msg(f"{path.name} is not finished, so its source has nothing to check yet: "
                    f"{todos[0]}", f"{path.name} chưa làm xong nên mã nguồn chưa có gì để kiểm "

@@ -54,7 +54,7 @@ def cmd_export(args) -> int:
                              Path(args.roster) if args.roster else None, args.lang)
     for line in lines:
         print(f"cnnkit export: {line}", file=sys.stderr)
-    print(atomic_write(Path(args.out), text.encode("utf-8")))
+    print(atomic_write(Path(args.out), text.encode("utf-8", "backslashreplace")))
     return 0
 
 
@@ -63,7 +63,8 @@ def cmd_feedback(args) -> int:
     students, unreadable = load_class(Path(args.dir))
     for student in students:
         path = Path(args.dir) / "students" / student.sid / "feedback.md"
-        atomic_write(path, feedback_markdown(student.sid, student.result, lang).encode("utf-8"))
+        atomic_write(path, feedback_markdown(student.sid, student.result, lang).encode(
+            "utf-8", "backslashreplace"))
     for sid in unreadable:
         print(pick({"en": f"cnnkit feedback: {sid}: results.json could not be read; its "
                           "feedback.md is left as it was",
