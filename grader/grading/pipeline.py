@@ -13,7 +13,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import i18n, manifest, paths
@@ -22,8 +22,8 @@ from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import (box, canary, discover, readiness, records, report, safefiles,
-                            isolated_run, score, training_grade, warm_trusted)
+from grader.grading import (box, canary, crash_blame, discover, readiness, records, report,
+                            safefiles, isolated_run, score, training_grade, warm_trusted)
 from grader.grading.classview.report import after_grading
 from grader.grading.worker.warm_box import WarmBoxes
 
@@ -45,6 +45,19 @@ class Progress:
                 file=self.stream, flush=True)
 
 
+@dataclass
+class Graded:
+    """What grading one student has finished so far: whole topics only (a crash keeps it)."""
+
+    scores: list[score.TestScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    trainings: dict[str, dict] = field(default_factory=dict)
+    curves: dict[str, bytes] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)  # topics graded to the end
+    current: str | None = None  # the topic being graded
+
+
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                   limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
                   uids=None, ready: readiness.DataPlan | None = None,
@@ -54,12 +67,15 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
     from ``warm_boxes``, cleared after its last student), then (with ``training``) each
     graded training run; the sealed result is written. Whatever goes wrong while grading
     this student (a bug, a full disk, a file no check foresaw) costs this student only: a
-    zero record that says so, graded again on the next run."""
+    record that keeps the topics graded to the end, says what failed and whom it is
+    blamed on (``crash_blame``), and is graded again on the next run."""
+    graded = Graded()
     try:
         return _grade_student(sub, topics, out, limits, fingerprint, lang, key, uids, ready,
-                              training, warm_boxes)
+                              training, warm_boxes, graded)
     except Exception as exc:  # noqa: BLE001 - contained: the class run goes on
-        return crashed_result(sub, topics, out, fingerprint, lang, key, ready, exc)
+        return crashed_result(sub, topics, out, fingerprint, lang, key, ready, exc, graded,
+                              limits)
 
 
 def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
@@ -83,25 +99,41 @@ def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
 
 def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                    fingerprint: str, lang: str, key: bytes, ready: readiness.DataPlan | None,
-                   exc: BaseException) -> dict:
-    """Zero points, every expected test failed with the grader's reason; the fingerprint
-    never matches, so a re-run grades this student again."""
+                   exc: BaseException, graded: Graded | None = None,
+                   limits: Limits = DEFAULTS) -> dict:
+    """The topics graded to the end keep their points; every other expected test fails
+    with the reason, which blames the machine only with evidence (``crash_blame``). The
+    fingerprint never matches, so a re-run grades this student again."""
     ready = ready or readiness.DataPlan()
-    what = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-    reason = {"en": f"The grader failed while grading this submission ({what}). This is "
-                    "the machine's or the grader's fault, not a verdict on your work: it "
-                    "was not graded, and the instructor will grade it again.",
-              "vi": f"Bộ chấm gặp lỗi khi chấm bài nộp này ({what}). Đây là lỗi của máy "
-                    "hoặc của bộ chấm, không phải đánh giá bài làm của bạn: bài chưa được "
-                    "chấm, giảng viên sẽ chấm lại."}
-    print(f"cnnkit grade: {sub.student}: {what}", file=sys.stderr)
-    result = report.results_json(sub.student, unrun_scores(topics, ready, reason),
-                                 [i18n.keep(reason)], 0.0, f"crashed:{fingerprint}",
-                                 not_graded=ready.not_graded, name=sub.name)
+    graded = graded or Graded()
+    what = crash_blame.what_failed(exc)
+    left = [t for t in topics if t.name not in graded.topics]
+    suspects = [t for t in left if t.name == graded.current] or left or topics
+    found = crash_blame.blame(exc, suspects, ready, limits)
+    reason = crash_blame.reason(what, found)
+    print(f"cnnkit grade: {sub.student}: {what} ("
+          + pick({"en": "the machine: " if found.machine else "the submission: ",
+                  "vi": "do máy: " if found.machine else "do bài nộp: "}, lang)
+          + pick(found.evidence, lang) + ")", file=sys.stderr)
+    try:  # the topics graded to the end, with their notes
+        return _write_crash(sub, out, fingerprint, lang, key, ready, what, reason,
+                            graded.scores + unrun_scores(left, ready, reason), graded)
+    except Exception:  # noqa: BLE001 - something they held broke the record: without them
+        return _write_crash(sub, out, fingerprint, lang, key, ready, what, reason,
+                            unrun_scores(topics, ready, reason), Graded())
+
+
+def _write_crash(sub: discover.Submission, out: Path, fingerprint: str, lang: str,
+                 key: bytes, ready: readiness.DataPlan, what: str, reason: dict[str, str],
+                 scores: list[score.TestScore], graded: Graded) -> dict:
+    result = report.results_json(sub.student, scores, [*graded.notes, i18n.keep(reason)],
+                                 graded.seconds, f"crashed:{fingerprint}",
+                                 not_graded=ready.not_graded, name=sub.name,
+                                 training=graded.trainings or None)
     result["cnnkit"]["crashed"] = what
     if key:
         result = records.seal(result, key)
-    report.write_student(out, sub.student, result, lang)
+    report.write_student(out, sub.student, result, lang, graded.curves)
     return result
 
 
@@ -109,13 +141,10 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                    limits: Limits, fingerprint: str, lang: str, key: bytes = b"",
                    uids=None, ready: readiness.DataPlan | None = None,
                    training: training_grade.TrainingPlan | None = None,
-                   warm_boxes: WarmBoxes | None = None) -> dict:
+                   warm_boxes: WarmBoxes | None = None, graded: Graded | None = None) -> dict:
     ready = ready or readiness.DataPlan()
-    all_scores: list[score.TestScore] = []
-    notes = [sub.problem] if sub.problem else []
-    seconds = 0.0
-    trainings: dict[str, dict] = {}
-    curves: dict[str, bytes] = {}
+    graded = graded if graded is not None else Graded()
+    graded.notes += [sub.problem] if sub.problem else []
     if uids is None:  # on its own: a pool of one node-wide locked uid
         uids = box.host_uids(limits, 1)
     host_uid = uids.get()  # one box uid per parallel job
@@ -126,33 +155,11 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
         if not warm_trusted.cold_start():
             warm = warm_boxes.take(host_uid)
         for topic in topics:
-            graded = ready.graded_exercises(topic)
-            if not graded:
-                continue
-            topic_dir = sub.root / topic.name if sub.root else None
-            if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
-                topic_dir = None
-            with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
-                run = isolated_run.run_topic(topic.name, topic_dir, Path(folder),
-                                        timeout=limits.topic_timeout_s or topic.timeout_s,
-                                        limits=limits, host_uid=host_uid,
-                                        exercises=None if len(graded) == len(topic.exercises)
-                                        else graded, warm=warm)
-            seconds += run.seconds
-            notes += run.notes
-            all_scores += score.score_topic(topic, run.results)
-            if training is not None and "train" in graded:
-                for spec in topic.graded_trainings:
-                    if training_grade.column(topic.name, spec) in ready.not_graded:
-                        continue
-                    done = training_grade.run_one(topic.name, spec, topic_dir, training,
-                                                  limits, host_uid)
-                    all_scores.append(done.score)
-                    name = training_grade.column(topic.name, spec)
-                    trainings[name] = done.record
-                    if done.curves_png:
-                        curves[name] = done.curves_png
-                        done.record["curves"] = report.curves_file(name)
+            if ready.graded_exercises(topic):
+                graded.current = topic.name
+                _grade_topic(sub, topic, limits, ready, training, host_uid, warm, graded)
+                graded.topics.append(topic.name)
+        graded.current = None
     finally:
         if warm is not None:
             if own_boxes:
@@ -161,13 +168,50 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
                 warm_boxes.give_back(warm)
         if uids:
             uids.put(host_uid)
-    result = report.results_json(sub.student, all_scores, notes, seconds, fingerprint,
-                                 not_graded=ready.not_graded, name=sub.name,
-                                 training=trainings if training is not None else None)
+    result = report.results_json(sub.student, graded.scores, graded.notes, graded.seconds,
+                                 fingerprint, not_graded=ready.not_graded, name=sub.name,
+                                 training=graded.trainings if training is not None else None)
     if key:
         result = records.seal(result, key)
-    report.write_student(out, sub.student, result, lang, curves)
+    report.write_student(out, sub.student, result, lang, graded.curves)
     return result
+
+
+def _grade_topic(sub: discover.Submission, topic: manifest.Topic, limits: Limits,
+                 ready: readiness.DataPlan, training: training_grade.TrainingPlan | None,
+                 host_uid: int, warm, graded: Graded) -> None:
+    """One topic in its box, then its graded training runs; added to ``graded`` only once
+    the whole topic is done (a crash midway leaves no half of it)."""
+    exercises = ready.graded_exercises(topic)
+    topic_dir = sub.root / topic.name if sub.root else None
+    if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
+        topic_dir = None
+    with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
+        run = isolated_run.run_topic(topic.name, topic_dir, Path(folder),
+                                     timeout=limits.topic_timeout_s or topic.timeout_s,
+                                     limits=limits, host_uid=host_uid,
+                                     exercises=None if len(exercises) == len(topic.exercises)
+                                     else exercises, warm=warm)
+    scores = score.score_topic(topic, run.results)
+    trainings: dict[str, dict] = {}
+    curves: dict[str, bytes] = {}
+    if training is not None and "train" in exercises:
+        for spec in topic.graded_trainings:
+            name = training_grade.column(topic.name, spec)
+            if name in ready.not_graded:
+                continue
+            done = training_grade.run_one(topic.name, spec, topic_dir, training, limits,
+                                          host_uid)
+            scores.append(done.score)
+            trainings[name] = done.record
+            if done.curves_png:
+                curves[name] = done.curves_png
+                done.record["curves"] = report.curves_file(name)
+    graded.seconds += run.seconds
+    graded.notes += run.notes
+    graded.scores += scores
+    graded.trainings.update(trainings)
+    graded.curves.update(curves)
 
 
 def crash_record(out: Path, student: str, fingerprint: str, key: bytes) -> dict | None:
