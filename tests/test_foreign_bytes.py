@@ -75,6 +75,17 @@ def test_names_that_are_not_utf8_are_shown_escaped(foreign):
     assert names.printable(b"caf\xe9") == "caf\\xe9" and names.clean("a\ud800b") == "a\\ud800b"
 
 
+def test_a_zip_that_flags_a_name_utf8_wrongly_costs_its_student_with_a_reason(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(f"{TOPIC}/test_b\u00e0i.py", "x = 1\n")  # flagged UTF-8: c3 a0
+    (subs / "flagged.zip").write_bytes(buf.getvalue().replace(b"b\xc3\xa0i", b"b\xe0ai"))
+    [sub] = discover.discover(subs, tmp_path / "work")
+    assert sub.root is None and "byte 0xe0 of it is not" in sub.problem, sub.problem
+
+
 def test_every_record_and_report_holds_the_escaped_names(foreign):
     tmp_path, found, notes = foreign
     out = tmp_path / "out"

@@ -96,6 +96,16 @@ def safe_extract(archive: Path, dest: Path) -> None:
         zf.extractall(dest)
 
 
+def _zip_problem(exc: Exception) -> dict[str, str]:
+    if isinstance(exc, UnicodeDecodeError):  # flagged UTF-8, but a member name is not
+        return {"en": f"unusable zip: it marks a member's name as UTF-8, but byte "
+                      f"0x{exc.object[exc.start]:02x} of it is not; zip the folder again",
+                "vi": f"không dùng được tệp zip: nó ghi tên một mục là UTF-8, nhưng byte "
+                      f"0x{exc.object[exc.start]:02x} trong đó thì không; hãy nén lại thư mục"}
+    return {"en": f"unusable zip: {names.clean(str(exc))}",
+            "vi": f"không dùng được tệp zip: {names.clean(str(exc))}"}
+
+
 def discover(folder: Path, workdir: Path) -> list[Submission]:
     """Every entry of ``folder`` is a student: a folder, or a .zip unpacked into ``workdir``."""
     folder = Path(folder)
@@ -124,9 +134,7 @@ def discover(folder: Path, workdir: Path) -> list[Submission]:
                 safe_extract(entry, dest)
                 found.append(Submission(sid, entry, find_topic_root(dest), name=shown))
             except Exception as exc:  # noqa: BLE001 - any broken zip costs its student only
-                found.append(Submission(sid, entry, None, i18n.keep({
-                    "en": f"unusable zip: {exc}",
-                    "vi": f"không dùng được tệp zip: {exc}"}), shown))
+                found.append(Submission(sid, entry, None, i18n.keep(_zip_problem(exc)), shown))
     for sub in found:
         if sub.root is None and not sub.problem:
             sub.problem = i18n.keep({
