@@ -117,7 +117,9 @@ def test_a_latin1_exercise_file_is_judged_as_python_reads_it(tmp_path):
     reason, never a crash of the trusted test."""
     source = (paths.solutions_dir() / TOPIC / "naive_conv.py").read_bytes()
     latin = tmp_path / "naive_conv.py"
-    latin.write_bytes(b"# -*- coding: latin-1 -*-\n# auteur: Andr\xe9\n\xe9t\xe9 = 1\n" + source)
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\n# auteur: Andr\xe9\n" + source
+                      + b"\n\xe9t\xe9 = 1\n")
+    compile(latin.read_bytes(), str(latin), "exec")  # Python itself takes it
     assert source_rules.no_builtin_conv_problem(latin) is None
     nul = tmp_path / "nul.py"
     nul.write_bytes(source + b"\x00")

@@ -388,8 +388,8 @@ def graded(tmp_path_factory, request):
     bob = subs / "good_bob" / TOPIC
     Path(os.fsdecode(bytes(bob) + b"/" + BAD_NAME)).write_text("x = 1\n")
     naive = bob / "naive_conv.py"
-    naive.write_bytes(b"# -*- coding: latin-1 -*-\n# auteur: Andr\xe9\n\xe9t\xe9 = 1\n"
-                      + naive.read_bytes())
+    naive.write_bytes(b"# -*- coding: latin-1 -*-\n# auteur: Andr\xe9\n" + naive.read_bytes()
+                      + b"\n\xe9t\xe9 = 1\n")
     cheat = subs / "conftest_cheat" / TOPIC
     shutil.copytree(paths.exercises_dir() / TOPIC, cheat, dirs_exist_ok=True)  # stubs
     (cheat / "conftest.py").write_text(
