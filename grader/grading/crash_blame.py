@@ -97,6 +97,10 @@ def blame(exc: BaseException, topics: list[manifest.Topic], ready: readiness.Dat
                 "vi": f"lời giải mẫu của {topic.name} hiện chỉ đạt {result.score:g} / "
                       f"{result.max_score:g} trên máy này"})
         checked.append(topic.name)
+    if not checked:
+        return Blame(False, {"en": "no topic's reference solution was there to check the "
+                                   "machine with",
+                             "vi": "không có lời giải mẫu của chủ đề nào để kiểm tra máy"})
     shown = ", ".join(checked)
     return Blame(False, {"en": f"the reference solution ({shown}) still gets full marks on "
                                "this machine",
