@@ -106,6 +106,7 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
     fingerprint never matches, so a re-run grades this student again."""
     ready = ready or readiness.DataPlan()
     graded = graded or Graded()
+    limits = limits or DEFAULTS
     what = crash_blame.what_failed(exc)
     left = [t for t in topics if t.name not in graded.topics]
     suspects = [t for t in left if t.name == graded.current] or left or topics
