@@ -152,8 +152,10 @@ def test_a_crash_blames_the_machine_only_with_evidence(monkeypatch, exc, passes,
     monkeypatch.setattr(paths, "solutions_dir", lambda: Path("/nonexistent-cnnkit"))
     crash_blame._RECHECKED.clear()
     if not isinstance(exc, OSError):  # a student bundle: no reference, so no evidence
-        assert crash_blame.blame(exc, [manifest.load_topic(TOPIC)], readiness.DataPlan(),
-                                 DEFAULTS).machine is False
+        bare = crash_blame.blame(exc, [manifest.load_topic(TOPIC)], readiness.DataPlan(),
+                                 DEFAULTS)
+        assert bare.machine is False and bare.checked is False
+        assert "Nothing shows that the machine" in crash_blame.reason("X", bare)["en"]
 
 
 def test_a_crash_record_keeps_the_topics_graded_and_names_the_submission(tmp_path,

@@ -31,6 +31,7 @@ _LOCK = threading.Lock()
 class Blame:
     machine: bool  # True only with evidence
     evidence: dict[str, str] = field(default_factory=dict)  # what shows it, per language
+    checked: bool = True  # False: no reference here to check the machine with
 
 
 def what_failed(exc: BaseException) -> str:
@@ -77,7 +78,7 @@ def blame(exc: BaseException, topics: list[manifest.Topic], ready: readiness.Dat
                             "vi": f"máy này báo lỗi {found}"})
     if not paths.solutions_dir().is_dir():
         return Blame(False, {"en": "no reference solution here to check the machine with",
-                             "vi": "ở đây không có lời giải mẫu để kiểm tra máy"})
+                             "vi": "ở đây không có lời giải mẫu để kiểm tra máy"}, False)
     checked = []
     for topic in topics:
         if not ready.graded_exercises(topic):
@@ -100,7 +101,8 @@ def blame(exc: BaseException, topics: list[manifest.Topic], ready: readiness.Dat
     if not checked:
         return Blame(False, {"en": "no topic's reference solution was there to check the "
                                    "machine with",
-                             "vi": "không có lời giải mẫu của chủ đề nào để kiểm tra máy"})
+                             "vi": "không có lời giải mẫu của chủ đề nào để kiểm tra máy"},
+                     False)
     shown = ", ".join(checked)
     return Blame(False, {"en": f"the reference solution ({shown}) still gets full marks on "
                                "this machine",
@@ -116,11 +118,14 @@ def reason(what: str, found: Blame) -> dict[str, str]:
                 "vi": f"Bộ chấm gặp lỗi khi chấm bài nộp này ({what}); "
                       f"{found.evidence['vi']}. Đây là lỗi của máy, không phải đánh giá bài "
                       "làm của bạn: bài chưa được chấm, giảng viên sẽ chấm lại."}
+    machine = ({"en": "This is not the machine's fault", "vi": "Đây không phải lỗi của máy"}
+               if found.checked else
+               {"en": "Nothing shows that the machine is at fault",
+                "vi": "Không có gì cho thấy lỗi do máy"})
     return {"en": f"The grader could not handle something in your submission: {what}. "
-                  f"This is not the machine's fault ({found.evidence['en']}). The tests it "
-                  "could not run count as failed; the instructor sees this note in the class "
-                  "report.",
-            "vi": f"Bộ chấm không xử lý được một thứ trong bài nộp của bạn: {what}. Đây "
-                  f"không phải lỗi của máy ({found.evidence['vi']}). Các bài kiểm tra không "
-                  "chạy được bị tính là chưa đạt; giảng viên thấy lưu ý này trong báo cáo "
-                  "của lớp."}
+                  f"{machine['en']} ({found.evidence['en']}). The tests it could not run "
+                  "count as failed; the instructor sees this note in the class report.",
+            "vi": f"Bộ chấm không xử lý được một thứ trong bài nộp của bạn: {what}. "
+                  f"{machine['vi']} ({found.evidence['vi']}). Các bài kiểm tra không chạy "
+                  "được bị tính là chưa đạt; giảng viên thấy lưu ý này trong báo cáo của "
+                  "lớp."}
