@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.core import manifest, paths
 from grader.core.limits import Limits
 from grader.grading import box
 
@@ -66,6 +67,30 @@ def test_binds_under_tmp_stay_visible(folder):
     (folder / "seen.txt").write_text("yes")
     done = _inside(folder, f"import torch; print(open('{folder}/seen.txt').read())")
     assert done.returncode == 0 and done.stdout.strip() == "yes", done.stderr[-2000:]
+
+
+def test_a_solved_file_in_the_kits_exercises_folder_is_invisible_in_the_box(folder,
+                                                                             monkeypatch):
+    """In an instructor's checkout exercises/ can hold solved files: the box binds each
+    topic's topic.toml alone (what the worker reads), never the folder around it."""
+    kit = Path(tempfile.mkdtemp(prefix="cnnkit-kit-", dir="/tmp"))
+    try:
+        topic = kit / "exercises" / "01_cnn"
+        topic.mkdir(parents=True)
+        shutil.copy(paths.solutions_dir() / "01_cnn" / manifest.MANIFEST_NAME, topic)
+        shutil.copy(paths.solutions_dir() / "01_cnn" / "params.py", topic)  # solved
+        for path in (kit, *kit.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        monkeypatch.setattr(paths, "exercises_dir", lambda: kit / "exercises")
+        assert not any(p.is_dir() and "exercises" in p.parts for p in box.bind_sources())
+        done = _inside(folder, f"import os; print(sorted(os.listdir({str(topic)!r}))); "
+                               f"print(len(open({str(topic / 'topic.toml')!r}).read()))")
+        assert done.returncode == 0, done.stderr[-2000:]
+        listing, size = done.stdout.splitlines()
+        assert listing == "['topic.toml']", done.stdout  # no params.py
+        assert int(size) == len((topic / "topic.toml").read_text())
+    finally:
+        shutil.rmtree(kit, ignore_errors=True)
 
 
 def test_uids_are_unique_across_pools_and_processes():

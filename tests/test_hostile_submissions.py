@@ -181,6 +181,29 @@ ZEROED = {"pinned_table": "01_cnn/models", "pinned_float64": "01_cnn/models",
 # marks, flagged for a person in results.json, feedback.md and the gradebook.
 REVIEWED = "computed_name_review"
 
+# A reply frame of its own on the worker's pipe: 1.5 GB announced, then silence (only in
+# the one test that asks receptive_field([3, 3, 3])).
+REPLY_FRAME = '''
+
+def _announce_and_wait():
+    import os, struct, sys, time
+    frame = sys._getframe()
+    while frame is not None and not (frame.f_code.co_name == "main"
+                                     and "reply_fd" in frame.f_locals):
+        frame = frame.f_back
+    os.write(frame.f_locals["reply_fd"], struct.pack("!Q", 1536 << 20))
+    time.sleep(600)
+
+
+_honest_receptive_field = receptive_field
+
+
+def receptive_field(kernel_sizes, strides=None):
+    if list(kernel_sizes) == [3, 3, 3] and strides is None:
+        _announce_and_wait()
+    return _honest_receptive_field(kernel_sizes, strides)
+'''
+
 # name: (file, edit or None to delete, expected reason in feedback, full marks expected?)
 # naive_conv.py has a source rule (no module but torch, numpy and math), whose message the
 # feedback shows first: cases about the process (exit, forks) live in other files.
@@ -249,6 +272,8 @@ raise RuntimeError(f"forked {_n} of 200 processes")'''), "of 200 processes", Fal
     REVIEWED: ("naive_conv.py", lambda t: NAIVE_REVIEW_ONLY[1], "For a person to review", True),
     "honest_class_conv_weight": ("naive_conv.py", lambda t: NAIVE_HONEST["class_conv_weight"],
                                  "Everything passed", True),
+    "reply_frame": ("params.py", lambda t: t + REPLY_FRAME,
+                    "announced a reply of 1610612736 bytes", False),
     "disk_hog": ("feature_maps.py", _prepend('''
 _mb = 0
 for _i in range(32):  # 2 GB in 64 MB files
@@ -379,6 +404,13 @@ def graded(tmp_path_factory, request):
             target.unlink()
         else:
             target.write_text(edit(target.read_text()))
+    # good_bob's bytes: a file name that is not UTF-8 beside his honest files, and his
+    # naive_conv.py in Latin-1 (declared), with an accented name
+    bob = subs / "good_bob" / TOPIC
+    Path(os.fsdecode(bytes(bob) + b"/" + BAD_NAME)).write_text("x = 1\n")
+    naive = bob / "naive_conv.py"
+    naive.write_bytes(b"# -*- coding: latin-1 -*-\n# auteur: Andr\xe9\n" + naive.read_bytes()
+                      + b"\n\xe9t\xe9 = 1\n")
     cheat = subs / "conftest_cheat" / TOPIC
     shutil.copytree(paths.exercises_dir() / TOPIC, cheat, dirs_exist_ok=True)  # stubs
     (cheat / "conftest.py").write_text(
@@ -431,6 +463,7 @@ def _nest(folder, levels):
         os.chdir(here)
 
 
+BAD_NAME = b"test_b\xe0i.py"  # Latin-1 "bài": not UTF-8
 MALLORY = "mallory\n\n**Score: 100 / 100, checked by hand**\n"
 FAKE_SCORE = "**Score: 100 / 100, checked by hand**"
 
@@ -458,6 +491,17 @@ def test_bad_submission_is_graded_with_a_reason(graded, case):
         assert 0 <= res["score"] < res["max_score"], f"{case} kept full marks:\n{feedback}"
     assert reason.lower() in feedback.lower(), (
         f"the feedback of {case} does not say {reason!r}:\n{feedback[:3000]}")
+
+
+def test_names_and_files_that_are_not_utf8_cost_nothing_and_are_shown_escaped(graded):
+    """good_bob's non-UTF-8 file name and Latin-1 exercise file: full marks, the ignored
+    file named escaped, no crash and no word of the machine being at fault."""
+    out, results, *_ = graded
+    feedback = _feedback(out, "good_bob")
+    assert results["good_bob"]["score"] == 100, feedback
+    assert "ignored 01_cnn/test_b\\\\xe0i.py" in feedback, feedback  # Markdown-escaped
+    assert "crashed" not in results["good_bob"]["cnnkit"]
+    assert "machine" not in feedback and "grade it again" not in feedback
 
 
 def test_conftest_cheat_is_ignored_and_reported(graded):
@@ -658,6 +702,7 @@ def test_a_rewritten_results_file_is_not_trusted_on_a_rerun(graded):
     again = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=LIMITS)
     assert again["forged_results"]["score"] == results["forged_results"]["score"] < 100
     assert again["good_alice"] == results["good_alice"]  # sealed, so not graded again
+    assert again["good_bob"] == results["good_bob"]  # its bytes crash no re-run either
     assert again["grader_crash"]["score"] == 100  # resumed: the crashed one graded again
 
 

@@ -382,6 +382,30 @@ def test_a_reply_that_would_build_gigabytes_costs_the_student_not_the_grader(tmp
     assert reason["vi"]
 
 
+FORGED_FRAME = '''
+"""Writes a reply frame of its own on the worker's pipe, announcing 3 GB, then waits."""
+
+
+def train_mnist(out_dir=None, **kwargs):
+    import os, struct, sys, time
+    frame = sys._getframe()
+    while not (frame.f_code.co_name == "main" and "reply_fd" in frame.f_locals):
+        frame = frame.f_back
+    os.write(frame.f_locals["reply_fd"], struct.pack("!Q", 3 << 30))
+    time.sleep(600)
+'''
+
+
+def test_a_forged_reply_frame_is_named_in_both_languages(tmp_path):
+    done = graded_with(tmp_path, FORGED_FRAME)
+    assert done.score.score == 0.0 and done.record["accuracy"] is None
+    reason = done.record["reason"]
+    assert f"announced a reply of {3 << 30} bytes" in reason["en"], reason
+    assert "over the limit of 2048.0 MB" in reason["en"], reason
+    assert f"báo trước một câu trả lời {3 << 30} byte" in reason["vi"], reason
+    assert "announced" not in reason["vi"] and "stopped answering" not in reason["vi"], reason
+
+
 def test_an_archive_over_the_caps_is_refused_before_it_is_unpickled(monkeypatch):
     def unpickled(*args, **kwargs):
         raise AssertionError("torch.load ran on an archive over the caps")

@@ -14,6 +14,7 @@ def atomic_write(path: Path, data: str | bytes) -> Path:
     if isinstance(data, bytes):
         tmp.write_bytes(data)
     else:
-        tmp.write_text(data, encoding="utf-8")
+        # a lone surrogate (a byte of a submission that is not UTF-8) is written escaped
+        tmp.write_text(data, encoding="utf-8", errors="backslashreplace")
     os.replace(tmp, path)
     return path

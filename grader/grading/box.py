@@ -8,10 +8,12 @@
   staging folder inside a private mount namespace;
 * new user, pid, network, ipc, uts and cgroup namespaces; uid 65534 inside;
   ``--die-with-parent``; new user namespaces disabled inside;
-* read-only binds of only the Python environment, the kit's ``grader`` package and
-  its public ``exercises/`` (the stubs, each topic.toml), the data folders and the box folder (the kit's tests and the student's
-  whitelisted files): no ``solutions/``, no other submission, no output folder,
-  no ``/run``, no host ``/tmp``; scratch space is a private, size-capped tmpfs;
+* read-only binds of only the Python environment, the kit's ``grader`` package, each
+  topic's ``topic.toml`` (a file each: never the ``exercises/`` folder, which in an
+  instructor's checkout can hold solved files), the data folders and the box folder (the
+  kit's tests and the student's whitelisted files): no ``solutions/``, no other
+  submission, no output folder, no ``/run``, no host ``/tmp``; scratch space is a
+  private, size-capped tmpfs;
 * when the run ends (or is killed) bwrap's init dies, and the kernel kills
   everything left in the pid namespace: no daemon outlives its run.
 
@@ -37,7 +39,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import grader
-from grader.core import paths
+from grader.core import manifest, paths
 from grader.core.errors import CnnkitError
 from grader.core.i18n import pick
 from grader.core.limits import Limits
@@ -141,12 +143,12 @@ def _system_binds() -> list[str]:
 def bind_sources() -> list[Path]:
     """Everything the worker reads: the interpreter's prefixes and every folder on its
     import path (a course environment may add site folders through ``.pth`` files or
-    ``PYTHONPATH``), the kit's ``grader`` package, its data manifest and its public
-    ``exercises/`` (each topic.toml declares a graded run's settings), the data folders,
-    the torch hub cache and, for a GPU, the CUDA driver's library folders."""
+    ``PYTHONPATH``), the kit's ``grader`` package, its data manifest, each topic's
+    ``topic.toml`` (a graded run's settings; the file alone, see ``topic_manifests``),
+    the data folders, the torch hub cache and, for a GPU, the CUDA driver's library
+    folders. Folders first, then files."""
     wanted = {Path(sys.prefix), Path(sys.base_prefix), Path(grader.__file__).parent,
-              paths.data_root(), paths.shared_mirror(), paths.KIT_ROOT / "datasets",
-              paths.exercises_dir()}  # public: the stubs and each topic.toml (run settings)
+              paths.data_root(), paths.shared_mirror(), paths.KIT_ROOT / "datasets"}
     for key in ("purelib", "platlib"):
         wanted.add(Path(sysconfig.get_paths()[key]))
     wanted.update(_site_folders())
@@ -156,8 +158,23 @@ def bind_sources() -> list[Path]:
     wanted.update(cuda_library_dirs())
     found = sorted({p.resolve() for p in wanted if p.is_dir()})
     # a folder inside another one is bound with it (site-packages inside the venv)
-    return [p for p in found if not p.is_relative_to("/usr")
-            and not any(p != q and p.is_relative_to(q) for q in found)]
+    folders = [p for p in found if not p.is_relative_to("/usr")
+               and not any(p != q and p.is_relative_to(q) for q in found)]
+    return folders + [f for f in topic_manifests()
+                      if not any(f.is_relative_to(q) for q in folders)]
+
+
+def topic_manifests() -> list[Path]:
+    """Each topic's ``exercises/NN_topic/topic.toml``: what the worker reads of the kit's
+    topic folders (``manifest.load_topic`` finds it there, as ``solutions/`` is not bound).
+    Files, never their folder: in an instructor's checkout ``exercises/`` can hold solved
+    files, and a box must not see them."""
+    found = []
+    for topic in paths.topics():
+        path = (paths.exercises_dir() / topic / manifest.MANIFEST_NAME).resolve()
+        if path.is_file():
+            found.append(path)
+    return found
 
 
 def _site_folders() -> list[Path]:
@@ -186,10 +203,13 @@ def cuda_library_dirs() -> list[Path]:
 
 
 def _reachable_by_others(path: Path) -> bool:
-    """Whether a uid that owns nothing here can open ``path`` (every folder above it too)."""
+    """Whether a uid that owns nothing here can open ``path`` (a folder: read and enter
+    it; a file: read it) and enter every folder above it."""
     for folder in [path, *path.parents]:
         mode = os.stat(folder).st_mode
-        if not mode & stat.S_IXOTH or (folder == path and not mode & stat.S_IROTH):
+        if folder == path and not mode & stat.S_IROTH:
+            return False
+        if (folder != path or stat.S_ISDIR(mode)) and not mode & stat.S_IXOTH:
             return False
     return True
 
@@ -222,8 +242,12 @@ def _binds(dropping: bool) -> tuple[list[str], list[tuple[str, str]]]:
     for i, path in enumerate(bind_sources()):
         source = str(path)
         if dropping and not _reachable_by_others(path):
-            stage = _stage_dir() / str(i)
-            stage.mkdir(mode=0o755, exist_ok=True)
+            if path.is_dir():
+                stage = _stage_dir() / str(i)
+                stage.mkdir(mode=0o755, exist_ok=True)
+            else:  # a file is bound onto a file
+                stage = _stage_dir() / f"{i}.file"
+                stage.touch(mode=0o644, exist_ok=True)
             staged.append((source, str(stage)))
             source = str(stage)
         args += ["--ro-bind", source, str(path)]

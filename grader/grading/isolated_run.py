@@ -38,7 +38,7 @@ from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
 from grader.core.testfiles import kit_topic_dir, topic_test_files
 from grader.grading import box as boxes
-from grader.grading import safefiles, warm_trusted
+from grader.grading import names, safefiles, warm_trusted
 from grader.grading.channel import ResultChannel
 from grader.grading.scrub import scrub
 from grader.grading.worker import PYTEST_ARGS as WORKER_ARGS
@@ -117,9 +117,10 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
                             "its own",
                       "vi": "tệp kiểm tra trong bài nộp không bao giờ được dùng; kit dùng "
                             "bài kiểm tra của chính nó"}
-        if reason:
-            notes.append(i18n.keep({"en": f"ignored {topic_dir.name}/{rel}: {reason['en']}",
-                                    "vi": f"bỏ qua {topic_dir.name}/{rel}: {reason['vi']}"}))
+        if reason:  # a name that is not UTF-8 is shown escaped (test_b\xe0i.py)
+            shown = names.printable(f"{topic_dir.name}/{rel}")
+            notes.append(i18n.keep({"en": f"ignored {shown}: {reason['en']}",
+                                    "vi": f"bỏ qua {shown}: {reason['vi']}"}))
     return notes
 
 

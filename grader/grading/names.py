@@ -1,28 +1,46 @@
 """Names and free text from submissions, made safe for ids, Markdown and CSV.
 
 A folder name is whatever the student (or their zip tool) chose: it may hold
-newlines, Markdown, control characters or a formula. Ids are ASCII and unique;
-every shown name or note goes through ``clean`` and then the escape of its format.
+newlines, Markdown, control characters, a formula, or bytes that are not UTF-8 (read
+back by Python as lone surrogates, which no UTF-8 file can hold). Ids are ASCII and unique;
+every shown name or note goes through ``clean`` (which writes such bytes escaped, as
+``\\xe0``) and then the escape of its format.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import unicodedata
 
 # NFKD splits "Ầ" into "A" plus marks; a few letters have no decomposition.
 _EXTRA = str.maketrans({"đ": "d", "Đ": "D", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L",
                         "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"})
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 # What can start emphasis, code, links, HTML, tables or headings inside one line; an
 # underscore only at a word's edge (01_cnn/naive_conv.py stays readable).
 _MARKDOWN = re.compile(r"([\\`*\[\]<>#|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 
 
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def printable(text) -> str:
+    """``text`` (or a path, or bytes) as text that any UTF-8 file can hold: a byte that is
+    not UTF-8 (a lone surrogate once decoded by Python) written escaped, ``b\\xe0i``."""
+    if isinstance(text, (bytes, os.PathLike)):
+        text = os.fsdecode(text)
+    return _SURROGATE.sub(_escaped, str(text))
+
+
 def clean(text: str, keep_newlines: bool = False) -> str:
-    """Drop control and bidi characters; newlines become spaces unless kept."""
-    text = str(text)
+    """Drop control and bidi characters, escape bytes that are not UTF-8 (``printable``);
+    newlines become spaces unless kept."""
+    text = printable(text)
     if not keep_newlines:
         text = re.sub(r"[\r\n\t]+", " ", text)
     return _CONTROL.sub("", text)

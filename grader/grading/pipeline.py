@@ -24,7 +24,7 @@ from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import (box, canary, discover, intake, readiness, records, report,
+from grader.grading import (box, canary, crash_blame, discover, intake, readiness, records, report,
                             safefiles, isolated_run, score, term, training_grade, warm_trusted)
 from grader.grading.classview.report import after_grading
 from grader.grading.worker.warm_box import WarmBoxes
@@ -47,6 +47,19 @@ class Progress:
                 file=self.stream, flush=True)
 
 
+@dataclass
+class Graded:
+    """What grading one student has finished so far: whole topics only (a crash keeps it)."""
+
+    scores: list[score.TestScore] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    trainings: dict[str, dict] = field(default_factory=dict)
+    curves: dict[str, bytes] = field(default_factory=dict)
+    topics: list[str] = field(default_factory=list)  # topics graded to the end
+    current: str | None = None  # the topic being graded
+
+
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                   limits: Limits, fingerprint: str | dict[str, str], lang: str,
                   key: bytes = b"", uids=None, ready: readiness.DataPlan | None = None,
@@ -58,7 +71,8 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
     (``term``: the record it replaces goes to the history), then results.json sums them.
     ``fingerprint``: per topic (one string: the same for each). Whatever goes wrong while
     grading this student (a bug, a full disk, a file no check foresaw) costs this student
-    only: a zero record for each topic not yet written, graded again on the next run."""
+    only: a zero record for each topic not yet written, saying what failed and whom it
+    is blamed on (``crash_blame``), graded again on the next run."""
     fps = fingerprint if isinstance(fingerprint, dict) else {t.name: fingerprint
                                                              for t in topics}
     run = run or term.new_run()
@@ -66,7 +80,7 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
         return _grade_student(sub, topics, out, limits, fps, lang, key, uids, ready,
                               training, warm_boxes, run)
     except Exception as exc:  # noqa: BLE001 - contained: the class run goes on
-        return crashed_result(sub, topics, out, fps, lang, key, ready, exc, run)
+        return crashed_result(sub, topics, out, fps, lang, key, ready, exc, run, limits)
 
 
 def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
@@ -96,22 +110,23 @@ def own_not_graded(ready: readiness.DataPlan, topic: str) -> dict[str, list[str]
 def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                    fingerprint: str | dict[str, str], lang: str, key: bytes,
                    ready: readiness.DataPlan | None, exc: BaseException,
-                   run: dict | None = None) -> dict:
-    """Zero points, every expected test failed with the grader's reason, for each topic
-    this run has not written yet; such a record holds no grade, so a re-run grades that
-    topic again."""
+                   run: dict | None = None, limits: Limits = DEFAULTS) -> dict:
+    """Zero points, every expected test failed with the reason, for each topic this run has
+    not written yet (the topics graded to the end keep their records); the reason blames
+    the machine only with evidence (``crash_blame``). Such a record holds no grade, so a
+    re-run grades that topic again."""
     ready = ready or readiness.DataPlan()
     run = run or term.new_run()
     fps = fingerprint if isinstance(fingerprint, dict) else {t.name: fingerprint
                                                              for t in topics}
-    what = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''}"
-    reason = {"en": f"The grader failed while grading this submission ({what}). This is "
-                    "the machine's or the grader's fault, not a verdict on your work: it "
-                    "was not graded, and the instructor will grade it again.",
-              "vi": f"Bộ chấm gặp lỗi khi chấm bài nộp này ({what}). Đây là lỗi của máy "
-                    "hoặc của bộ chấm, không phải đánh giá bài làm của bạn: bài chưa được "
-                    "chấm, giảng viên sẽ chấm lại."}
-    print(f"cnnkit grade: {sub.student}: {what}", file=sys.stderr)
+    what = crash_blame.what_failed(exc)
+    left = [t for t in topics if not _written_by(out, sub.student, t.name, key, run)]
+    found = crash_blame.blame(exc, left or topics, ready, limits or DEFAULTS)
+    reason = crash_blame.reason(what, found)
+    print(f"cnnkit grade: {sub.student}: {what} ("
+          + pick({"en": "the machine: " if found.machine else "the submission: ",
+                  "vi": "do máy: " if found.machine else "do bài nộp: "}, lang)
+          + pick(found.evidence, lang) + ")", file=sys.stderr)
 
     def zero(chosen, fp):
         result = report.results_json(sub.student, unrun_scores(chosen, ready, reason),
@@ -124,15 +139,18 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
         return result
 
     written = False
-    for topic in topics:
-        saved = term.load_topic(out, sub.student, topic.name, key)
-        if saved is not None and (saved["cnnkit"].get("run") or {}).get("id") == run["id"]:
-            continue  # graded by this run before the failure
+    for topic in left:
         term.store_topic(out, sub.student, term.topic_record(
             zero([topic], fps.get(topic.name, "")), topic.name, run), key)
         written = True
     merged = term.refresh(out, sub.student, key, lang) if written or topics else None
     return merged if merged is not None else zero([], "")
+
+
+def _written_by(out: Path, student: str, topic: str, key: bytes, run: dict) -> bool:
+    """Whether this run graded ``topic`` of ``student`` to the end before a failure."""
+    saved = term.load_topic(out, student, topic, key)
+    return saved is not None and (saved["cnnkit"].get("run") or {}).get("id") == run["id"]
 
 
 def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,

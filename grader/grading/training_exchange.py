@@ -25,16 +25,21 @@ import sys
 import time
 from pathlib import Path
 
+from grader.core import i18n
+
 REPORTED = ("test_acc", "val_acc", "profile", "device", "feature_key", "seconds")
 FACTS, WEIGHTS, PNG = "facts.json", "weights.pt", "curves.png"
 PNG_MOST = 4 << 20
 
 
 def _problem(exc: BaseException) -> dict[str, str]:
-    text = str(exc).strip().splitlines()
-    first = (text[0] if text else type(exc).__name__)[:300]
-    return {"en": f"the training run failed: {type(exc).__name__}: {first}",
-            "vi": f"lần huấn luyện bị lỗi: {type(exc).__name__}: {first}"}
+    """The failure in each language: the grader's own reasons (a reply that never arrived,
+    a worker that died) come kept in both, as this process runs with ``CNNKIT_LANG=both``."""
+    def first(lang: str) -> str:
+        lines = i18n.render(str(exc), lang).strip().splitlines()
+        return (lines[0] if lines else type(exc).__name__)[:300]
+    return {"en": f"the training run failed: {type(exc).__name__}: {first('en')}",
+            "vi": f"lần huấn luyện bị lỗi: {type(exc).__name__}: {first('vi')}"}
 
 
 def _out_of_time(budget: float) -> dict[str, str]:

@@ -29,7 +29,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.core import manifest
+from grader.core import i18n, manifest
 from grader.core import paths
 from grader.core import i18n
 from grader.core.i18n import pick
@@ -238,7 +238,9 @@ def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | N
         try:
             facts, state, png = _exchange(Path(tmp), {
                 "box": str(box), "topic": topic, "limits": limits, "host_uid": host_uid,
-                "env": dict(lease.env), "gpu": lease.kind == "gpu",
+                # the run prints in the grader's language (the exchange keeps both)
+                "env": {**lease.env, "CNNKIT_LANG": i18n.current_lang()},
+                "gpu": lease.kind == "gpu",
                 "cover": labels.cover(view.binds),
                 "budget_s": spec.budget_s.get(training.profile) or 600, "function": function,
                 "module": Path(file).stem,
@@ -380,9 +382,12 @@ def _exchange(folder: Path, request: dict) -> tuple[dict, dict | None, bytes]:
 
 
 def _child_env() -> dict:
+    """The exchange child's environment: the kit on its path, and messages kept in every
+    language (its reasons reach the record in both)."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env["CNNKIT_LANG"] = i18n.BOTH
     return env
 
 

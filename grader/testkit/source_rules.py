@@ -10,6 +10,8 @@ and keeps no rule. The half that watches the code run is ``grader.testkit.conv_w
 from __future__ import annotations
 
 import ast
+import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +31,19 @@ class Verdict:
     stub: str | None = None  # what conv2d_naive's stub says, while it is still the stub
 
 
+def read_source(path: Path) -> str:
+    """The file's text as Python reads it (its ``# coding:`` line honoured, so a file in
+    Latin-1 is judged as the program that runs); bytes that are not text in that encoding
+    are replaced, never a crash."""
+    data = Path(path).read_bytes()
+    try:
+        return importlib.util.decode_source(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return data.decode("utf-8", errors="replace")
+
+
 def scan_file(path: Path) -> list[Finding]:
-    return scan(Path(path).read_text(encoding="utf-8", errors="replace"))
+    return scan(read_source(path))
 
 
 def _not_implemented(node) -> bool:
@@ -109,13 +122,16 @@ def naive_conv_verdict(path: Path) -> Verdict:
     path = Path(path)
     if not path.is_file():
         return Verdict(zero=msg(f"{path.name} is missing", f"thiếu tệp {path.name}"))
-    source = path.read_text(encoding="utf-8", errors="replace")
+    source = read_source(path)
     try:
         findings, stub = scan(source), unfinished(source)
     except SyntaxError as exc:
         return Verdict(zero=msg(
             f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
             f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})"))
+    except ValueError as exc:  # a NUL byte (Python 3.11 says so with a ValueError)
+        return Verdict(zero=msg(f"{path.name} does not parse: {exc}",
+                                f"{path.name} không phân tích cú pháp được: {exc}"))
     if stub:
         return Verdict(stub=stub, zero=msg(
             f"{path.name} is not finished: {ENTRY} is still the stub, so there is nothing to "

@@ -68,7 +68,7 @@ def cmd_export(args) -> int:
                    args.lang)
     for line in done.lines:
         print(f"cnnkit export: {line}", file=sys.stderr)
-    print(atomic_write(Path(args.out), done.text.encode("utf-8")))
+    print(atomic_write(Path(args.out), done.text.encode("utf-8", "backslashreplace")))
     if done.left_out:
         print(pick({"en": f"cnnkit export: {len(done.left_out)} submission(s) are not in the "
                           f"file (see above): {', '.join(done.left_out)}",
@@ -83,7 +83,8 @@ def cmd_feedback(args) -> int:
     students, unreadable = load_class(Path(args.dir))
     for student in students:
         path = Path(args.dir) / "students" / student.sid / "feedback.md"
-        atomic_write(path, feedback_markdown(student.sid, student.result, lang).encode("utf-8"))
+        atomic_write(path, feedback_markdown(student.sid, student.result, lang).encode(
+            "utf-8", "backslashreplace"))
     _name_unverified("feedback", unreadable, lang)
     print(pick({"en": f"{len(students)} feedback.md file(s) written in {lang}",
                 "vi": f"đã viết {len(students)} tệp feedback.md bằng tiếng {lang}"}, lang))

@@ -13,7 +13,9 @@ from grader.grading.classview.load import Student, topic_of
 _TROUBLE = ("time limit", "watchdog", "killed by", "ended early", "reported no result",
             "not of the student's code", "flooded", "size limit", "results and was stopped",
             "giới hạn thời gian", "bộ giám sát", "bị dừng bởi tín hiệu", "kết thúc sớm",
-            "lỗi của máy chấm", "in ra quá nhiều", "vượt quá giới hạn")
+            "lỗi của máy chấm", "in ra quá nhiều", "vượt quá giới hạn",
+            "grader failed while grading", "grader could not handle", "Bộ chấm gặp lỗi",
+            "Bộ chấm không xử lý được")
 _FAILED_RUN = re.compile(r"(?:failed|bị lỗi): (\w+)")
 
 

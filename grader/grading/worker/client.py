@@ -199,11 +199,17 @@ class WorkerClient:
             timer = threading.Timer(self.call_timeout, self._expire)
             timer.daemon = True
             timer.start()
+        frame = wire.Frame()  # what the reply's header announced, and what came of it
         try:
             wire.send(self.request_fd, payload)
-            reply = wire.load_reply(wire.receive(self.reply_fd, REPLY_CAP))
+            reply = wire.load_reply(wire.receive(self.reply_fd, REPLY_CAP, wire.STALL_S, frame))
         except BaseException as exc:  # a timeout, a death, a broken reply: start afresh
             why = None
+            if type(exc).__name__ == "TestTimeout" and _begun(frame):
+                self.stop()  # the test's time ran out inside a reply: name the reply
+                named = type(exc)(pick(reply_timeout(frame)))
+                named.in_reply = True
+                raise named from None
             if self.expired:
                 why = pick({"en": f"it ran past its time limit of {self.call_timeout:.0f} s "
                                   "and was stopped",
@@ -216,6 +222,10 @@ class WorkerClient:
                     except subprocess.TimeoutExpired:
                         pass
                 why = str(exc) if isinstance(exc, wire.WireError) else self._death()
+                if isinstance(exc, EOFError) and _begun(frame):
+                    told = frame.describe()
+                    why += pick({"en": f", in the middle of its reply ({told['en']})",
+                                 "vi": f", giữa chừng câu trả lời ({told['vi']})"})
             self.stop()
             if why is None:
                 raise
@@ -276,7 +286,10 @@ class WorkerClient:
                                         "vi": f"khi import {module}.py: "}) + str(exc)
             raise ExerciseImportError(self.broken[module]) from None
         except BaseException as exc:
-            if type(exc).__name__ == "TestTimeout":
+            if getattr(exc, "in_reply", False):
+                self.broken[module] = pick({"en": f"importing {module}.py: ",
+                                            "vi": f"khi import {module}.py: "}) + str(exc)
+            elif type(exc).__name__ == "TestTimeout":
                 self.broken[module] = pick({
                     "en": f"importing {module}.py ran longer than a test's time limit: code "
                           "at module level runs on import, and something there (a loop, or "
@@ -311,6 +324,19 @@ class WorkerClient:
     def probe(self, name: str, args, kwargs):
         return self.request({"op": "probe", "name": name, "args": tuple(args),
                              "kwargs": dict(kwargs)})
+
+
+def _begun(frame: wire.Frame) -> bool:
+    return frame.announced is not None or frame.received > 0
+
+
+def reply_timeout(frame: wire.Frame) -> dict[str, str]:
+    """A test's time limit that ran out while a reply was coming: what was announced."""
+    told = frame.describe()
+    return {"en": f"this test ran out of time waiting for the student's process to finish "
+                  f"its reply: {told['en']}, and the rest never arrived",
+            "vi": f"bài kiểm tra này hết thời gian khi chờ tiến trình của sinh viên gửi xong "
+                  f"câu trả lời: {told['vi']}, và phần còn lại không bao giờ đến"}
 
 
 def raise_remote(err: dict):

@@ -12,20 +12,52 @@ sends is ever unpickled freely.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import pickle
+import select
 import struct
 
 import torch
 
+from grader.core.i18n import pick
 from grader.grading.worker import objects
 
 HEADER = struct.Struct("!Q")
+# Once a frame has begun, the rest follows at once: the sender holds the whole frame in
+# memory before it writes the first byte. A frame that goes this long without a byte was
+# announced and never sent (student code writing on the pipe, then waiting).
+STALL_S = 20.0
 
 
 class WireError(Exception):
-    """The other side sent something that is not a frame of the protocol."""
+    """The other side sent something that is not a frame of the protocol (the message is
+    in the run's language, in both when grading)."""
+
+
+@dataclasses.dataclass
+class Frame:
+    """How far the frame being read got: what its header announced, what has come."""
+
+    announced: int | None = None
+    received: int = 0
+
+    def describe(self) -> dict[str, str]:
+        """What the other side announced and sent, in every language."""
+        if self.announced is None:
+            return {"en": f"it began a reply and sent only {self.received} of its 8 header "
+                          "bytes",
+                    "vi": f"nó bắt đầu một câu trả lời nhưng chỉ gửi {self.received} trên 8 "
+                          "byte phần đầu"}
+        size = f"{self.announced} bytes ({_mb(self.announced)})"
+        return {"en": f"it announced a reply of {size} and sent {self.received} bytes of it",
+                "vi": f"nó báo trước một câu trả lời {size} và chỉ gửi {self.received} byte "
+                      "trong số đó"}
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1 << 20):.1f} MB"
 
 
 def send(fd: int, payload: bytes) -> None:
@@ -35,22 +67,51 @@ def send(fd: int, payload: bytes) -> None:
             view = view[os.write(fd, view):]
 
 
-def _read_exactly(fd: int, n: int) -> bytes:
+def _read_exactly(fd: int, n: int, stall_s: float | None = None,
+                  frame: Frame | None = None) -> bytes:
+    """``n`` bytes; with ``stall_s``, ``WireError`` when the frame has begun (``frame``
+    counts what came) and then no byte comes for ``stall_s`` seconds."""
+    frame = frame if frame is not None else Frame()
     chunks, left = [], n
     while left:
+        if stall_s is not None and (frame.received or frame.announced is not None) \
+                and not _readable(fd, stall_s):
+            told = frame.describe()
+            raise WireError(pick({
+                "en": f"{told['en']}, then nothing for {stall_s:.0f} s: the reply never "
+                      "arrived",
+                "vi": f"{told['vi']}, rồi không gửi gì thêm trong {stall_s:.0f} giây: câu trả "
+                      "lời không bao giờ đến"}))
         chunk = os.read(fd, min(left, 1 << 20))
         if not chunk:
             raise EOFError("the other side closed the pipe")
         chunks.append(chunk)
         left -= len(chunk)
+        frame.received += len(chunk)
     return b"".join(chunks)
 
 
-def receive(fd: int, cap: int) -> bytes:
-    (size,) = HEADER.unpack(_read_exactly(fd, HEADER.size))
+def _readable(fd: int, seconds: float) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(seconds * 1000))
+
+
+def receive(fd: int, cap: int, stall_s: float | None = None,
+            frame: Frame | None = None) -> bytes:
+    """One frame's payload. ``cap``: the most a header may announce. ``stall_s``: how long
+    a begun frame may go without a byte. ``frame`` (filled in as it is read) says what was
+    announced and what came, for the message of a reply that never arrived."""
+    frame = frame if frame is not None else Frame()
+    (size,) = HEADER.unpack(_read_exactly(fd, HEADER.size, stall_s, frame))
+    frame.announced, frame.received = size, 0
     if size > cap:
-        raise WireError(f"a reply of {size >> 20} MB, over the limit of {cap >> 20} MB")
-    return _read_exactly(fd, size)
+        raise WireError(pick({
+            "en": f"it announced a reply of {size} bytes ({_mb(size)}), over the limit of "
+                  f"{_mb(cap)} for one reply, so the reply was not read",
+            "vi": f"nó báo trước một câu trả lời {size} byte ({_mb(size)}), vượt giới hạn "
+                  f"{_mb(cap)} của một câu trả lời, nên câu trả lời không được đọc"}))
+    return _read_exactly(fd, size, stall_s, frame)
 
 
 # --- trusted -> worker --------------------------------------------------------------
