@@ -21,7 +21,7 @@ from grader.core import manifest, paths
 from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome, TestResult
 from grader.grading import (canary, crash_blame, discover, isolated_run, names, pipeline,
-                            readiness, report, score)
+                            readiness, records, report, score, term)
 from grader.grading.classview import lms
 from grader.grading.classview.load import load_class
 from grader.grading.classview.report import write_report
@@ -92,7 +92,8 @@ def test_every_record_and_report_holds_the_escaped_names(foreign):
     results = {}
     for sid, sub in found.items():
         results[sid] = report.results_json(sid, [], notes[sid], 0.0, "fp", name=sub.name)
-        report.write_student(out, sid, results[sid], "en")
+        out.mkdir(exist_ok=True)
+        report.write_student(out, sid, records.seal(results[sid], records.grader_key(out)), "en")
     feedback = (out / "students" / "bo" / "feedback.md").read_text(encoding="utf-8")
     assert "Feedback for b\\\\xe0o" in feedback and f"01_cnn/{SHOWN.replace(chr(92), 2 * chr(92))}" \
         in feedback, feedback
@@ -102,7 +103,8 @@ def test_every_record_and_report_holds_the_escaped_names(foreign):
     old = dict(results["bo"], output=f"ignored {os.fsdecode(BAD_NAME)}")
     old["cnnkit"] = dict(old["cnnkit"], name=os.fsdecode(b"b\xe0o"))
     (out / "students" / "old").mkdir()
-    (out / "students" / "old" / "results.json").write_text(json.dumps(old))
+    (out / "students" / "old" / "results.json").write_text(
+        json.dumps(records.seal(old, records.grader_key(out))))
     page = write_report(out, "en", subs=list(found.values()))  # similarity over both roots
     assert "b\\xe0o" in page.read_text(encoding="utf-8")
     students, _ = load_class(out)
@@ -164,17 +166,20 @@ def test_a_crash_record_keeps_the_topics_graded_and_names_the_submission(tmp_pat
     crash_blame._RECHECKED.clear()
     first, second = manifest.load_topic(TOPIC), manifest.load_topic("02_training")
     passed = {n: TestResult(n, Outcome.PASSED) for n in isolated_run.expected_tests(TOPIC)}
-    graded = pipeline.Graded(scores=score.score_topic(first, passed), topics=[TOPIC],
-                             current="02_training")
     sub = discover.Submission("bo", tmp_path, tmp_path, name="b\\xe0o")
+    key, run = records.grader_key(tmp_path), term.new_run()
+    done = report.results_json("bo", score.score_topic(first, passed), [], 0.0, "fp1",
+                               name=sub.name)  # the topic this run graded before the crash
+    term.store_topic(tmp_path, "bo", term.topic_record(done, TOPIC, run), key)
     exc = ValueError(f"cannot show {os.fsdecode(BAD_NAME)}")  # a raw byte in the error
-    result = pipeline.crashed_result(sub, [first, second], tmp_path, "fp", "en", b"",
-                                     readiness.DataPlan(), exc, graded)
+    result = pipeline.crashed_result(sub, [first, second], tmp_path, "fp", "en", key,
+                                     readiness.DataPlan(), exc, run)
     exercises = result["cnnkit"]["exercises"]
     assert all(v["score"] == v["max_score"] > 0 for k, v in exercises.items()
                if k.startswith(TOPIC)), exercises
     assert all(v["score"] == 0 for k, v in exercises.items() if k.startswith("02_")), exercises
-    assert result["cnnkit"]["fingerprint"] == "crashed:fp"  # a re-run grades it again
+    crashed = term.load_topic(tmp_path, "bo", "02_training", key)
+    assert crashed["cnnkit"]["fingerprint"] == "crashed:fp"  # a re-run grades it again
     for lang in ("en", "vi"):
         text = report.test_output(result, lang)
         assert f"ValueError: cannot show {SHOWN}" in text, text  # escaped, never raw

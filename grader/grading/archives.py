@@ -234,11 +234,18 @@ def extract(archive: Path, dest: Path, budget: Budget | None = None) -> None:
     except BadInput:
         _empty(dest)
         raise
+    except UnicodeDecodeError as exc:  # flagged UTF-8, but a member name is not
+        _empty(dest)
+        byte = f"0x{exc.object[exc.start]:02x}"
+        raise _refuse(f"unusable {kind or 'archive'}: it marks a member's name as UTF-8, but "
+                      f"byte {byte} of it is not; zip the folder again",
+                      f"không dùng được tệp {kind or 'nén'}: nó ghi tên một mục là UTF-8, nhưng "
+                      f"byte {byte} trong đó thì không; hãy nén lại thư mục") from None
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, ValueError,
             NotImplementedError, RuntimeError) as exc:  # a broken or odd archive
         _empty(dest)
-        raise _refuse(f"unusable {kind or 'archive'}: {exc}",
-                      f"không dùng được tệp {kind or 'nén'}: {exc}") from None
+        raise _refuse(f"unusable {kind or 'archive'}: {names.clean(str(exc))}",
+                      f"không dùng được tệp {kind or 'nén'}: {names.clean(str(exc))}") from None
 
 
 def _empty(dest: Path) -> None:

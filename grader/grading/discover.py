@@ -192,16 +192,6 @@ def survey(folder: Path, workdir: Path) -> Intake:
     return Intake(subs, rows)
 
 
-def _zip_problem(exc: Exception) -> dict[str, str]:
-    if isinstance(exc, UnicodeDecodeError):  # flagged UTF-8, but a member name is not
-        return {"en": f"unusable zip: it marks a member's name as UTF-8, but byte "
-                      f"0x{exc.object[exc.start]:02x} of it is not; zip the folder again",
-                "vi": f"không dùng được tệp zip: nó ghi tên một mục là UTF-8, nhưng byte "
-                      f"0x{exc.object[exc.start]:02x} trong đó thì không; hãy nén lại thư mục"}
-    return {"en": f"unusable zip: {names.clean(str(exc))}",
-            "vi": f"không dùng được tệp zip: {names.clean(str(exc))}"}
-
-
 def discover(folder: Path, workdir: Path) -> list[Submission]:
     """One submission per student of ``folder`` (see ``survey``)."""
     return survey(folder, workdir).subs

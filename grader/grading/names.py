@@ -48,9 +48,7 @@ def clean(text: str, keep_newlines: bool = False) -> str:
 
 def shown(name: str) -> str:
     """A file name fit to print and store as text: bytes that were not UTF-8 on disk (kept by
-    Python as lone surrogates) become U+FFFD, then ``clean``."""
-    if any("\udc80" <= c <= "\udcff" for c in name):
-        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    Python as lone surrogates) written escaped (``b\\xe0i``), then ``clean``."""
     return clean(name)
 
 
