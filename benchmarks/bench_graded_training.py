@@ -26,7 +26,8 @@ from pathlib import Path
 from _timing import KIT, table
 from grader.core import manifest
 from grader.core.limits import DEFAULTS
-from grader.grading import box, training_grade
+from grader.grading.box import uids as box_uids
+from grader.grading.training import graded_run as training_grade
 
 
 def _submissions(root: Path, n: int, topic: str) -> list[Path]:
@@ -39,7 +40,7 @@ def _submissions(root: Path, n: int, topic: str) -> list[Path]:
 
 
 def _grade_all(topic: str, spec, dirs: list[Path], plan, jobs: int = 2):
-    uids = box.host_uids(DEFAULTS, jobs)  # one box uid per parallel run, as grade does
+    uids = box_uids.host_uids(DEFAULTS, jobs)  # one box uid per parallel run, as grade does
 
     def one(topic_dir):
         uid = uids.get()

@@ -72,7 +72,8 @@ def main() -> None:
     from grader.core import manifest
     from grader.core.i18n import pick
     from grader.lab import weights
-    from grader.grading import devices, heldout
+    from grader.lab import heldout_images as heldout
+    from grader.grading.training import devices
 
     if args.smoke:
         args.n_cifar = min(args.n_cifar, 100)

@@ -18,7 +18,8 @@ from pathlib import Path
 import torch
 
 from _timing import KIT, table
-from grader.grading import heldout, secret_labels
+from grader.lab import heldout_images as heldout
+from grader.grading.training import secret_labels
 from grader.lab import reference_eval
 from grader.lab.data import locate
 from grader.testkit import targets

@@ -18,7 +18,7 @@ import torch
 
 from _timing import KIT, table
 from grader.core import manifest
-from grader.grading import heldout
+from grader.lab import heldout_images as heldout
 from grader.testkit import targets
 
 

@@ -4,7 +4,7 @@ Who each sub-package is for:
 
 * ``testkit``  - what exercise tests import (students and grader alike);
 * ``student``  - the student's loop: list, check, hint, watch, solution, figures;
-* ``grading``  - the autograder: discover -> canary -> isolated_run -> score -> report;
+* ``grading``  - the autograder: discover -> canary -> run/topic_run -> score -> report;
   ``grading.worker`` runs student code in a box, plugged into the trusted pytest by its
   own plugin;
 * ``export``   - stubs, the student bundle, nbgrader notebooks (instructors);

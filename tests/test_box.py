@@ -12,7 +12,8 @@ import pytest
 
 from grader.core import manifest, paths
 from grader.core.limits import Limits
-from grader.grading import box
+from grader.grading.box import bubblewrap as box
+from grader.grading.box import uids as box_uids
 
 LIMITS = Limits(scratch_mb=64)
 _why = box.available(LIMITS)
@@ -30,7 +31,7 @@ def _inside(folder: Path, code: str) -> subprocess.CompletedProcess:
     box.prepare_folder(folder)
     cmd, staged = box.command(folder, [box.python(), "-I", "-c", code], LIMITS,
                               inside=str(folder))
-    with box.leased_uid(LIMITS) as uid:
+    with box_uids.leased_uid(LIMITS) as uid:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                               preexec_fn=box.preexec(LIMITS, uid, staged))
 
@@ -94,12 +95,12 @@ def test_a_solved_file_in_the_kits_exercises_folder_is_invisible_in_the_box(fold
 
 
 def test_uids_are_unique_across_pools_and_processes():
-    pool = box.host_uids(LIMITS, 2)
+    pool = box_uids.host_uids(LIMITS, 2)
     try:
         mine = {pool.get(), pool.get()}
         other = subprocess.run([sys.executable, "-c", (
-            "from grader.grading import box; from grader.core.limits import Limits; "
-            "print(box.lease_uid(Limits(scratch_mb=64))[0])")],
+            "from grader.grading.box import uids as box_uids; from grader.core.limits import Limits; "
+            "print(box_uids.lease_uid(Limits(scratch_mb=64))[0])")],
             capture_output=True, text=True, check=True)
         assert len(mine) == 2 and int(other.stdout) not in mine
     finally:

@@ -12,7 +12,7 @@ from grader.grading import records
 
 from grader.grading.classview import concepts, similarity, summary
 from grader.grading.classview.load import load_class
-from grader.grading.classview.report import write_report
+from grader.grading.classview.class_report import write_report
 from grader.testkit import checks
 
 HOSTILE = '<script>alert("x")</script> Trần & <b>Ánh</b>'

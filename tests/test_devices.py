@@ -7,7 +7,7 @@ import time
 import pytest
 
 from grader.core.errors import BadInput
-from grader.grading import devices
+from grader.grading.training import devices
 
 
 def _run_all(queue, n, hold_s=1.0, kind="auto"):  # long beside thread start-up on a busy machine

@@ -20,11 +20,13 @@ import pytest
 from grader.core import manifest, paths
 from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome, TestResult
-from grader.grading import (canary, crash_blame, discover, isolated_run, names, pipeline,
-                            readiness, records, report, score, term)
+from grader.grading import canary, discover, names, pipeline, readiness, records, report, score, term
+from grader.grading.run import run_folder
+from grader.grading.run import test_list
+from grader.grading.run import crash_blame
 from grader.grading.classview import lms
 from grader.grading.classview.load import load_class
-from grader.grading.classview.report import write_report
+from grader.grading.classview.class_report import write_report
 from grader.testkit import source_rules
 
 TOPIC = "01_cnn"
@@ -61,7 +63,7 @@ def foreign(tmp_path):
     _cp437_zip(subs / "zipped.zip")
     found = {s.student: s for s in discover.discover(subs, tmp_path / "work")}
     files = manifest.load_topic(TOPIC).files
-    notes = {sid: isolated_run.ignored_files(s.root / TOPIC, files) for sid, s in found.items()}
+    notes = {sid: run_folder.ignored_files(s.root / TOPIC, files) for sid, s in found.items()}
     return tmp_path, found, notes
 
 
@@ -165,7 +167,7 @@ def test_a_crash_record_keeps_the_topics_graded_and_names_the_submission(tmp_pat
     monkeypatch.setattr(canary, "check_topic", _check(True, []))
     crash_blame._RECHECKED.clear()
     first, second = manifest.load_topic(TOPIC), manifest.load_topic("02_training")
-    passed = {n: TestResult(n, Outcome.PASSED) for n in isolated_run.expected_tests(TOPIC)}
+    passed = {n: TestResult(n, Outcome.PASSED) for n in test_list.expected_tests(TOPIC)}
     sub = discover.Submission("bo", tmp_path, tmp_path, name="b\\xe0o")
     key, run = records.grader_key(tmp_path), term.new_run()
     done = report.results_json("bo", score.score_topic(first, passed), [], 0.0, "fp1",

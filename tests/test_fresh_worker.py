@@ -22,7 +22,8 @@ import pytest
 
 from grader.core import paths
 from grader.core.limits import Limits
-from grader.grading import box
+from grader.grading.box import bubblewrap as box
+from grader.grading.box import uids as box_uids
 from grader.grading.pipeline import grade_class
 from grader.grading.worker import fresh_worker
 from grader.grading.worker.client import WorkerClient
@@ -94,7 +95,7 @@ if os.fork() == 0:  # keep them open after the worker ends
 @pytest.fixture
 def warm():
     stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
-    with box.leased_uid(LIMITS) as uid:
+    with box_uids.leased_uid(LIMITS) as uid:
         warm_box = WarmBox(stage, LIMITS, uid)
         yield warm_box, uid
         warm_box.close()

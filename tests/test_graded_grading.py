@@ -11,7 +11,10 @@ import pytest
 from grader.core import manifest
 from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome
-from grader.grading import box, report, training_grade
+from grader.grading import report
+from grader.grading.box import bubblewrap as box
+from grader.grading.box import uids as box_uids
+from grader.grading.training import graded_run as training_grade
 from grader.grading import score as scoring
 from support.data_needs import skip_unless_available
 from support.graded_runs import TOPIC, graded_with, mnist_spec, sample_topic
@@ -133,7 +136,7 @@ def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, 
         dirs.append(topic_dir)
     done = []
     def grade(folder):
-        with box.leased_uid(DEFAULTS) as uid:
+        with box_uids.leased_uid(DEFAULTS) as uid:
             done.append(training_grade.run_one(TOPIC, mnist_spec(), folder, plan, DEFAULTS, uid))
 
     threads = [threading.Thread(target=grade, args=(d,)) for d in dirs]
@@ -155,7 +158,7 @@ def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
     done = {}
 
     def grade(name):
-        with box.leased_uid(DEFAULTS) as uid:
+        with box_uids.leased_uid(DEFAULTS) as uid:
             done[name] = training_grade.run_one(TOPIC, mnist_spec(), sample_topic(tmp_path, name),
                                                 plan, DEFAULTS, uid)
 
@@ -217,7 +220,7 @@ class _KeyClient:
 
 def test_class_features_are_offered_only_to_a_matching_key(tmp_path):
     from grader.lab import feature_cache
-    from grader.grading import training_exchange
+    from grader.grading.training import exchange as training_exchange
 
     import torch
 

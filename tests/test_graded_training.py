@@ -8,7 +8,7 @@ import pytest
 from grader.core import manifest
 from grader.core import paths
 from grader.lab import reference_eval, weights_io
-from grader.grading import heldout
+from grader.lab import heldout_images as heldout
 from grader.testkit import targets
 from support.data_needs import skip_unless_available
 

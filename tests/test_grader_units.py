@@ -10,9 +10,11 @@ import zipfile
 
 import pytest
 
-from grader.grading import box, discover, names, records, safefiles
-from grader.grading.channel import ResultChannel
-from grader.grading.scrub import REMOVED, scrub
+from grader.grading import discover, names, records
+from grader.grading.box import bubblewrap as box
+from grader.grading.box import safefiles
+from grader.grading.run.channel import ResultChannel
+from grader.grading.run.scrub import REMOVED, scrub
 from grader.core import manifest
 from grader.core import paths
 from grader.core.results import TestResult
@@ -115,18 +117,18 @@ def test_rerun_skips_graded_students_unless_forced(tmp_path):
 
 def test_fingerprint_covers_points_and_the_kit_version(tmp_path, monkeypatch):
     import grader
-    from grader.grading import isolated_run
+    from grader.grading.run import test_list
 
-    before = isolated_run.kit_digest(["01_cnn"])
+    before = test_list.kit_digest(["01_cnn"])
     monkeypatch.setattr(grader, "__version__", grader.__version__ + ".post1")
-    assert isolated_run.kit_digest(["01_cnn"]) != before, "a new kit version must re-grade"
+    assert test_list.kit_digest(["01_cnn"]) != before, "a new kit version must re-grade"
     monkeypatch.undo()
     copy = tmp_path / "solutions"
     shutil.copytree(paths.solutions_dir(), copy, ignore=shutil.ignore_patterns("__pycache__"))
     toml = copy / "01_cnn" / "topic.toml"
     toml.write_text(toml.read_text().replace("points = 40", "points = 45", 1))
     monkeypatch.setattr(paths, "solutions_dir", lambda: copy)
-    assert isolated_run.kit_digest(["01_cnn"]) != before, "changed points must re-grade"
+    assert test_list.kit_digest(["01_cnn"]) != before, "changed points must re-grade"
 
 
 def test_a_teardown_failure_outranks_the_passed_call():
@@ -250,24 +252,24 @@ def test_feedback_is_one_entry_per_exercise_with_the_telling_message_and_its_hin
 
 
 def test_a_topics_test_list_is_collected_once_then_read_from_the_cache(tmp_path, monkeypatch):
-    from grader.grading import isolated_run
+    from grader.grading.run import test_list
 
     monkeypatch.setenv("CNNKIT_CACHE", str(tmp_path))
-    isolated_run._kit_tests.cache_clear()
-    collected = isolated_run._kit_tests("01_cnn")
+    test_list._kit_tests.cache_clear()
+    collected = test_list._kit_tests("01_cnn")
     assert list((tmp_path / "tests").glob("01_cnn-*.json"))
-    isolated_run._kit_tests.cache_clear()
+    test_list._kit_tests.cache_clear()
 
     def no_second_collection(topic):
         raise AssertionError("collected again although the cache holds the list")
 
-    monkeypatch.setattr(isolated_run, "_collect_kit_tests", no_second_collection)
-    assert isolated_run._kit_tests("01_cnn") == collected
-    isolated_run._kit_tests.cache_clear()
+    monkeypatch.setattr(test_list, "_collect_kit_tests", no_second_collection)
+    assert test_list._kit_tests("01_cnn") == collected
+    test_list._kit_tests.cache_clear()
     (next((tmp_path / "tests").glob("01_cnn-*.json"))).write_text("{not json")
-    monkeypatch.setattr(isolated_run, "_collect_kit_tests", lambda topic: {"t": frozenset()})
-    assert isolated_run._kit_tests("01_cnn") == {"t": frozenset()}  # a broken cache: collected
-    isolated_run._kit_tests.cache_clear()
+    monkeypatch.setattr(test_list, "_collect_kit_tests", lambda topic: {"t": frozenset()})
+    assert test_list._kit_tests("01_cnn") == {"t": frozenset()}  # a broken cache: collected
+    test_list._kit_tests.cache_clear()
 
 
 def test_a_training_probe_leaves_nothing_in_the_temp_folder(tmp_path, monkeypatch):

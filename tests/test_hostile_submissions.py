@@ -19,9 +19,12 @@ import pytest
 from grader.core import paths
 from grader.core.limits import Limits
 from grader.core import manifest
-from grader.grading import box, names, records, safefiles, isolated_run, score
+from grader.grading import names, records, score
+from grader.grading.run import topic_run
+from grader.grading.box import bubblewrap as box
+from grader.grading.box import safefiles
 from grader.grading.pipeline import grade_class
-from grader.grading.scrub import MIN_LINE
+from grader.grading.run.scrub import MIN_LINE
 from support.naive_conv_corpus import CHEATS as NAIVE_CHEATS
 from support.naive_conv_corpus import HONEST as NAIVE_HONEST
 from support.naive_conv_corpus import REVIEW_ONLY as NAIVE_REVIEW_ONLY
@@ -429,18 +432,18 @@ def graded(tmp_path_factory, request):
     request.addfinalizer(lambda: safefiles.remove_tree(subs / "deep_folder"))
     _nest(subs / "deep_folder" / TOPIC, 1000)
     shutil.copytree(solution, subs / "grader_crash" / TOPIC)
-    real_run_topic = isolated_run.run_topic
+    real_run_topic = topic_run.run_topic
 
     def crashing_run_topic(topic, topic_dir, *args, **kwargs):
         if topic_dir is not None and "grader_crash" in str(topic_dir):
             raise OSError(28, "No space left on device (injected by the test)")
         return real_run_topic(topic, topic_dir, *args, **kwargs)
     os.environ["CNNKIT_HOST_SECRET"] = HOST_SECRET  # in the grader's environment only
-    isolated_run.run_topic = crashing_run_topic
+    topic_run.run_topic = crashing_run_topic
     try:
         results = grade_class(subs, out, jobs=2, topics=[TOPIC], limits=LIMITS)
     finally:
-        isolated_run.run_topic = real_run_topic
+        topic_run.run_topic = real_run_topic
         del os.environ["CNNKIT_HOST_SECRET"]
     return out, results, listener, _daemons(), subs
 
@@ -749,7 +752,7 @@ def lightning_graded(tmp_path_factory):
             stub = folder / "lightning_model.py"
             stub.write_text(stub.read_text() + PROBE_FORGER)
         with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as box_folder:
-            run = isolated_run.run_topic("02_training", folder, Path(box_folder), timeout=180,
+            run = topic_run.run_topic("02_training", folder, Path(box_folder), timeout=180,
                                     limits=LIMITS, exercises={"lightning_model"})
         graded[student] = [s for s in score.score_topic(topic, run.results)
                            if s.exercise == "lightning_model"]

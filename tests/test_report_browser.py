@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading.classview.report import write_report
+from grader.grading.classview.class_report import write_report
 from test_classview import CODE, RENAMED_REORDERED, build_class
 
 KIT = Path(__file__).resolve().parents[1]

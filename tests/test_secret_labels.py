@@ -7,7 +7,8 @@ from __future__ import annotations
 import torch
 from torchvision.datasets.mnist import read_label_file
 
-from grader.grading import secret_labels, training_grade
+from grader.grading.training import secret_labels
+from grader.grading.training import graded_run as training_grade
 from support.data_needs import skip_unless_available
 from support.graded_runs import graded_with
 

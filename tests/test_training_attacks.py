@@ -29,7 +29,8 @@ from hypothesis import strategies as st
 
 from grader.core import manifest
 from grader.lab import heldout_images, reference_eval, weights_io
-from grader.grading import report, training_grade
+from grader.grading import report
+from grader.grading.training import graded_run as training_grade
 from support.data_needs import skip_unless_available
 from support.graded_runs import TOPIC, graded_with
 
@@ -320,7 +321,7 @@ def test_hostile_weights_are_refused_under_a_memory_cap():
         import pickle, resource, sys, json
         import torch
         from grader.lab import weights_io
-        from grader.grading.training_exchange import cap_memory
+        from grader.grading.training.exchange import cap_memory
         cases = pickle.load(sys.stdin.buffer)
         cap_memory(1024)
         out = {}

@@ -225,7 +225,7 @@ GRADE = "grade"
 
 def _box_missing() -> str | None:
     from grader.core.limits import DEFAULTS
-    from grader.grading import box
+    from grader.grading.box import bubblewrap as box
 
     return box.available(DEFAULTS)
 

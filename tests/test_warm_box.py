@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from grader.core.limits import Limits
-from grader.grading import box
+from grader.grading.box import bubblewrap as box
+from grader.grading.box import uids as box_uids
 from grader.grading.worker.client import WorkerClient
 from grader.grading.worker.session import stage_box
 from grader.grading.worker.fork_server import ForkedChild
@@ -46,7 +47,7 @@ OTHERS = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) !=
 @pytest.fixture
 def student():
     stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
-    with box.leased_uid(LIMITS) as uid:
+    with box_uids.leased_uid(LIMITS) as uid:
         warm = WarmBox(stage, LIMITS, uid)
         yield warm, uid
         warm.close()
@@ -163,7 +164,7 @@ def test_the_next_student_of_a_job_finds_the_box_as_if_new(tmp_path):
     processes, scratch (an unreadable folder too), SysV IPC, keys, and the first
     student's files in the stage folder all gone; POSIX queues cannot be made at all."""
     pool = WarmBoxes(LIMITS)
-    with box.leased_uid(LIMITS) as uid:
+    with box_uids.leased_uid(LIMITS) as uid:
         try:
             warm = pool.take(uid)
             first = _client(warm, uid, LEAVES_EVERYTHING, tmp_path)
@@ -192,7 +193,7 @@ def test_the_next_student_of_a_job_finds_the_box_as_if_new(tmp_path):
 
 def test_a_box_that_is_not_clean_is_not_handed_on(tmp_path):
     pool = WarmBoxes(LIMITS)
-    with box.leased_uid(LIMITS) as uid:
+    with box_uids.leased_uid(LIMITS) as uid:
         try:
             warm = pool.take(uid)
             first = _client(warm, uid, "x = 1\n", tmp_path)

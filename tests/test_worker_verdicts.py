@@ -9,7 +9,7 @@ import pytest
 
 from grader.core import paths
 from grader.core.runner import run_tests
-from grader.grading import box
+from grader.grading.box import bubblewrap as box
 from grader.grading.worker import PYTEST_ARGS
 
 pytestmark = pytest.mark.slow

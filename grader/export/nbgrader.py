@@ -23,7 +23,7 @@ from pathlib import Path
 from grader.core import manifest, paths
 from grader.core.i18n import pick
 from grader.core.testfiles import is_hidden, kit_topic_dir
-from grader.grading.isolated_run import expected_tests
+from grader.grading.run.test_list import expected_tests
 
 CONFIG = """\
 c = get_config()

@@ -1,5 +1,6 @@
-"""The autograder, in the order a submission travels:
-``discover`` -> ``readiness`` and ``canary`` -> ``isolated_run`` (the trusted pytest, the
-worker in a ``box``) -> ``score`` -> ``report`` -> ``classview``, driven per class by
-``pipeline``; the defaults are in ``grader.core.limits``. Instructors only: not in the
-student bundle."""
+"""The autograder. Its top level is the path a submission travels: ``discover`` ->
+``readiness`` and ``canary`` -> ``run/`` (the trusted pytest of one topic, the student's
+code in ``worker/``, both on ``box/``) -> ``score`` -> ``training/`` (graded runs) ->
+``records`` and ``term`` -> ``report`` -> ``classview/``, driven per class by ``pipeline``
+(or ``slurm``); ``intake/`` reads what a submissions folder holds. The defaults are in
+``grader.core.limits``. Instructors only: not in the student bundle."""

@@ -29,8 +29,11 @@ from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import Limits
-from grader.grading import box, readiness, isolated_run, score
-from grader.grading import devices
+from grader.grading import readiness, score
+from grader.grading.run import test_list
+from grader.grading.run import topic_run
+from grader.grading.box import bubblewrap as box
+from grader.grading.training import devices
 
 CAUSES = [  # (words in the runs' output, the likely cause)
     (("manifest.toml", "No such file or directory: '/"),
@@ -130,7 +133,7 @@ def _data_stat(root: Path, depth: int = 3) -> str:
 
 def fingerprint(topic: str, limits: Limits, ready: readiness.DataPlan) -> str:
     """Changes with anything that could change the reference's verdicts on this machine."""
-    parts = [isolated_run.kit_source_digest(), isolated_run.kit_digest([topic]), sys.executable, sys.version,
+    parts = [test_list.kit_source_digest(), test_list.kit_digest([topic]), sys.executable, sys.version,
              _packages(), str(paths.data_root()), str(paths.shared_mirror()), ready.digest(),
              repr(limits), os.environ.get("LD_LIBRARY_PATH", ""), str(box.python()),
              _data_stat(paths.data_root()), *sys.path, *(str(p) for p in box.bind_sources())]
@@ -153,7 +156,7 @@ def check_topic(topic: manifest.Topic, ready: readiness.DataPlan, limits: Limits
             pass
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cnnkit-canary-") as folder:
-        run = isolated_run.run_topic(
+        run = topic_run.run_topic(
             topic.name, paths.solutions_dir() / topic.name, Path(folder),
             timeout=limits.topic_timeout_s or topic.timeout_s, limits=limits,
             exercises=None if len(graded) == len(topic.exercises) else graded)

@@ -17,7 +17,10 @@ from pathlib import Path
 from grader.core import paths
 from grader.core.errors import BadInput, NotFound
 from grader.core import i18n
-from grader.grading import archives, intake, names, safefiles
+from grader.grading import names
+from grader.grading.intake import survey as intake
+from grader.grading.intake import archives
+from grader.grading.box import safefiles
 
 ZIP_MAX_BYTES = archives.MAX_BYTES
 ZIP_MAX_FILES = archives.MAX_MEMBERS

@@ -1,4 +1,4 @@
-"""Grade a class: data check -> discover -> isolated_run (run boxed) -> score -> report.
+"""Grade a class: data check -> discover -> run/topic_run (run boxed) -> score -> report.
 
 Each student's topic is written to disk as soon as it is graded, sealed with the
 grader's key (``term``: one record per student and topic, the record it replaces moved
@@ -24,9 +24,17 @@ from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import (box, canary, crash_blame, discover, intake, readiness, records, report,
-                            safefiles, isolated_run, score, term, training_grade, warm_trusted)
-from grader.grading.classview.report import after_grading
+from grader.grading import canary, discover, readiness, records, report, score, term
+from grader.grading.run import test_list
+from grader.grading.run import topic_run
+from grader.grading.box import bubblewrap as box
+from grader.grading.box import uids as box_uids
+from grader.grading.intake import survey as intake
+from grader.grading.box import safefiles
+from grader.grading.run import crash_blame
+from grader.grading.run import warm_trusted
+from grader.grading.training import graded_run as training_grade
+from grader.grading.classview.class_report import after_grading
 from grader.grading.worker.warm_box import WarmBoxes
 
 
@@ -91,7 +99,7 @@ def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
     for topic in topics:
         graded = ready.graded_exercises(topic)
         try:
-            expected = isolated_run.expected_tests(topic.name)
+            expected = test_list.expected_tests(topic.name)
         except Exception:  # noqa: BLE001 - the record is written without them
             expected = ()
         results = {n: TestResult(n, Outcome.MISSING, pick(reason), translations=dict(reason))
@@ -161,7 +169,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
     ready = ready or readiness.DataPlan()
     run = run or term.new_run()
     if uids is None:  # on its own: a pool of one node-wide locked uid
-        uids = box.host_uids(limits, 1)
+        uids = box_uids.host_uids(limits, 1)
     host_uid = uids.get()  # one box uid per parallel job
     own_boxes = warm_boxes is None  # on its own: a warm box for this student alone
     warm_boxes = WarmBoxes(limits) if own_boxes else warm_boxes
@@ -198,7 +206,7 @@ def _grade_topic(sub: discover.Submission, topic: manifest.Topic, out: Path, lim
         topic_dir = None
     if graded:
         with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
-            ran = isolated_run.run_topic(topic.name, topic_dir, Path(folder),
+            ran = topic_run.run_topic(topic.name, topic_dir, Path(folder),
                                          timeout=limits.topic_timeout_s or topic.timeout_s,
                                          limits=limits, host_uid=host_uid,
                                          exercises=None if len(graded) == len(topic.exercises)
@@ -275,7 +283,7 @@ def topic_fingerprint(sub: discover.Submission, topic: manifest.Topic,
     version, the data at hand for it or (for a topic with graded trainings) the training
     profile change."""
     own = ",".join(sorted(own_not_graded(ready, topic.name)))
-    digest = isolated_run.kit_digest([topic.name]) + own
+    digest = test_list.kit_digest([topic.name]) + own
     if training is not None and topic.graded_trainings:
         digest += training.digest()
     return discover.fingerprint(sub, [f"{topic.name}/{f}" for f in topic.files], digest)
@@ -358,7 +366,7 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     machine = canary.check(infos, ready, limits, lang)  # the reference first, or nobody
     for t in infos:  # collect the expected test ids once, before any student runs
         if ready.graded_exercises(t):
-            isolated_run.expected_tests(t.name)
+            test_list.expected_tests(t.name)
     plan = ClassPlan(out, infos, subs, {}, [], ready, key, training, machine)
     plan_topics(plan, force, regrade)
     plan.results = class_records(out, key, lang)
@@ -417,7 +425,7 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
                 skip_missing_data: bool = False, train: str = "off",
                 regrade: bool = False) -> Graded:
     """The local backend: a thread pool of ``jobs`` students at a time on this machine.
-    ``train``: ``off|quick|full|auto``, the graded training runs (``training_grade.py``).
+    ``train``: ``off|quick|full|auto``, the graded training runs (``training/graded_run.py``).
     Only the chosen topics are graded; every other topic's record stays as it is."""
     plan = plan_class(submissions, out, topics, force, skip_missing_data, lang, limits, train,
                       regrade)
@@ -430,7 +438,7 @@ def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] |
                           f"{plan.training.profile}; "}, lang)
               + plan.training.queue.describe(lang), file=sys.stderr)
     progress = Progress(len(plan.todo))
-    uids = box.host_uids(limits, jobs)
+    uids = box_uids.host_uids(limits, jobs)
     warm_boxes = WarmBoxes(limits)  # one per job, cleared between its students
     chosen = {t.name: t for t in plan.infos}
     try:

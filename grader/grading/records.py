@@ -16,7 +16,7 @@ import stat
 from pathlib import Path
 
 from grader.core.results import sign
-from grader.grading.safefiles import UnsafeFile, read_bytes
+from grader.grading.box.safefiles import UnsafeFile, read_bytes
 
 KEY_NAME = ".cnnkit-key"
 MAC_FIELD = "mac"

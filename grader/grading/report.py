@@ -253,7 +253,7 @@ def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str
     a student has no record of yet is an empty cell, never a zero."""
     columns = [f"{t.name}/{e.name}" for t in topics for e in t.exercises]
     trained = [res["cnnkit"].get("training") or {} for res in results.values()]
-    from grader.grading.training_grade import column  # lazy: keeps numpy, torch out of start-up
+    from grader.grading.training.graded_run import column  # lazy: keeps numpy, torch out of start-up
 
     skipped_anywhere = [res["cnnkit"].get("not_graded", {}) for res in results.values()]
     training_columns = [column(t.name, spec) for t in topics for spec in t.graded_trainings

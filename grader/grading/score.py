@@ -9,7 +9,7 @@ from grader.core import i18n, manifest, scoring
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
-from grader.grading.isolated_run import gate_tests, reported_tests
+from grader.grading.run.test_list import gate_tests, reported_tests
 
 
 @dataclass

@@ -26,8 +26,9 @@ from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import (box, discover, pipeline, readiness, records, report, term,
-                            training_grade)
+from grader.grading import discover, pipeline, readiness, records, report, term
+from grader.grading.box import uids as box_uids
+from grader.grading.training import graded_run as training_grade
 
 FINAL_OK = {"COMPLETED"}
 FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
@@ -100,7 +101,7 @@ def grade_one(plan_file: Path, index: int) -> dict:
     out = Path(plan["out"])
     limits = Limits(**plan["limits"])
     # Tasks may share a node: each gets its own host uid, so process caps stay per box.
-    uids = box.host_uids(limits, 1)  # a uid no other box on the node holds
+    uids = box_uids.host_uids(limits, 1)  # a uid no other box on the node holds
     # graded training on the task's own devices (its --gpus-per-task), its own secret
     training = training_grade.plan(plan.get("train", "off"), cpu_slots=1,
                                    cache_root=out / ".cache" / "features",

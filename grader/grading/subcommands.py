@@ -9,7 +9,8 @@ from grader.core import manifest, paths
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.core.limits import Limits
-from grader.grading import canary, intake
+from grader.grading import canary
+from grader.grading.intake import survey as intake
 from grader.grading.classview import subcommands as classview_subcommands
 
 ORDER = 10

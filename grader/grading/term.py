@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from grader.core.files import atomic_write
-from grader.grading import records, report, safefiles
+from grader.grading import records, report
+from grader.grading.box import safefiles
 
 TOPICS_DIR = "topics"
 HISTORY_DIR = "history"

@@ -1,7 +1,7 @@
 """Held-out evaluation images for graded training.
 
 Shipped with the student bundle: a visible test draws its own small held-out set with a
-fresh secret, and the grader (``grader/grading/heldout.py``) draws the class's with its
+fresh secret, and the grader (``grader/grading/training/graded_run.py``) draws the class's with its
 key. Nothing here holds a secret of its own.
 
 A graded run's accuracy is measured by the grader, not reported by the student's code.

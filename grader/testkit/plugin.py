@@ -11,7 +11,7 @@
   the data set and the fetch command; under ``CI=true`` or ``--cnnkit-strict-data``
   (the grader) it fails instead;
 * ``--cnnkit-no-network``: sockets refuse to connect;
-* when grading, the grader's own plugin (``grader.grading.worker.plugin``, not shipped to
+* when grading, the grader's own plugin (``grader.grading.worker.worker_plugin``, not shipped to
   students) adds ``--cnnkit-worker`` and installs a runner in ``isolation``;
 * raw PyTorch errors get a sentence that explains them.
 """

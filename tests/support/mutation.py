@@ -78,7 +78,7 @@ def run_all(topic: str, mutants: list[Mutant], workers: int = 2, extra=()) -> di
 
 # The two ways a test session reaches student code: in its own process (a student's
 # pytest), and through the isolated worker (the grader). A mutant must be caught in both.
-MODES = {"in-process": (), "worker": ("-p", "grader.grading.worker.plugin", "--cnnkit-worker")}
+MODES = {"in-process": (), "worker": ("-p", "grader.grading.worker.worker_plugin", "--cnnkit-worker")}
 
 
 def run_both(topic: str, mutants: list[Mutant]) -> dict:
@@ -86,7 +86,7 @@ def run_both(topic: str, mutants: list[Mutant]) -> dict:
     on CI)."""
     import os
 
-    from grader.grading import box
+    from grader.grading.box import bubblewrap as box
 
     modes = dict(MODES)
     why = box.available()

@@ -8,7 +8,7 @@ from pathlib import Path
 from grader.core.errors import NotFound
 from grader.core.i18n import pick
 from grader.grading import records
-from grader.grading.safefiles import UnsafeFile, read_bytes
+from grader.grading.box.safefiles import UnsafeFile, read_bytes
 
 
 @dataclass

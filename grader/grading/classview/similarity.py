@@ -25,7 +25,7 @@ from pathlib import Path
 from grader.core import manifest, paths
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
-from grader.grading import safefiles
+from grader.grading.box import safefiles
 
 K = 12  # tokens per k-gram
 WINDOW = 4  # k-grams per winnowing window

@@ -10,7 +10,7 @@ from grader.core.files import atomic_write
 from grader.core.i18n import current_lang, pick
 from grader.grading.classview import lms
 from grader.grading.classview.load import load_class
-from grader.grading.classview.report import write_report
+from grader.grading.classview.class_report import write_report
 from grader.grading.report import feedback_markdown
 
 

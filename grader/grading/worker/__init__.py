@@ -2,7 +2,7 @@
 the student bundle does not ship it, and the testkit reaches it only through
 ``grader.testkit.isolation``, which ``plugin`` fills.
 
-* ``plugin``: the pytest plugin of the trusted run (``-p grader.grading.worker.plugin
+* ``plugin``: the pytest plugin of the trusted run (``-p grader.grading.worker.worker_plugin
   --cnnkit-worker``): its options, and one ``WorkerSession`` in ``config.stash``;
 * ``session``: the session's boxes and workers, one per topic, as the testkit's runner;
 * ``objects``: what crosses the wire: mirrors of student modules, handles, remote errors;
@@ -17,4 +17,4 @@ student's desk, and in the worker when grading.
 """
 
 # The pytest arguments that put a trusted run's student code in the worker.
-PYTEST_ARGS = ("-p", "grader.grading.worker.plugin", "--cnnkit-worker")
+PYTEST_ARGS = ("-p", "grader.grading.worker.worker_plugin", "--cnnkit-worker")

@@ -16,7 +16,7 @@ import torch
 from grader.core import paths
 from grader.core.i18n import pick
 from grader.core.limits import Limits
-from grader.grading import box as boxes
+from grader.grading.box import bubblewrap as boxes
 from grader.grading.worker import objects, wire
 from grader.testkit.harness import ExerciseImportError
 

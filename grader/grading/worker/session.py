@@ -21,8 +21,8 @@ from grader.core import manifest
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.testfiles import kit_topic_dir
-from grader.grading import box as boxes
-from grader.grading import safefiles
+from grader.grading.box import bubblewrap as boxes
+from grader.grading.box import safefiles
 from grader.grading.worker import objects
 from grader.grading.worker.client import WorkerClient
 

@@ -25,8 +25,8 @@ import threading
 from pathlib import Path
 
 from grader.core.limits import Limits
-from grader.grading import box as boxes
-from grader.grading import safefiles
+from grader.grading.box import bubblewrap as boxes
+from grader.grading.box import safefiles
 from grader.grading.worker import fork_server
 
 

@@ -18,8 +18,7 @@
   everything left in the pid namespace: no daemon outlives its run.
 
 Where bwrap cannot run, ``require()`` raises ``BoxUnavailable``: grading stops; it
-never falls back to running student code unboxed.
-"""
+never falls back to running student code unboxed."""
 
 from __future__ import annotations
 
@@ -37,94 +36,20 @@ import sysconfig
 import tempfile
 from functools import lru_cache
 from pathlib import Path
-
 import grader
 from grader.core import manifest, paths
-from grader.core.errors import CnnkitError
 from grader.core.i18n import pick
 from grader.core.limits import Limits
+from grader.grading.box.uids import BoxUnavailable, leased_uid
+
 
 INSIDE_UID = 65534
+
 BOX_DIR = "/box"  # where the box folder appears inside
+
 PASSWD = "nobody:x:65534:65534:nobody:/tmp:/usr/sbin/nologin\n"
+
 GROUP = "nogroup:x:65534:\n"
-
-
-class BoxUnavailable(CnnkitError):
-    """bubblewrap is missing or cannot create its namespaces here."""
-
-
-UID_SPAN = 512  # host uids a node's boxes may use: box_uid, box_uid - 1, ...
-
-
-def _lock_dir() -> Path:
-    """A node-wide folder for the uid locks (every grader and Slurm task on the node)."""
-    for folder in (Path("/run/lock/cnnkit-uids"), Path(tempfile.gettempdir()) / "cnnkit-uids"):
-        try:
-            folder.mkdir(mode=0o755, parents=True, exist_ok=True)
-            if os.access(folder, os.W_OK):
-                return folder
-        except OSError:
-            continue
-    raise BoxUnavailable("no writable folder for the box uid locks")
-
-
-def lease_uid(limits: Limits, wait_s: float = 600) -> tuple[int, int]:
-    """An unprivileged host uid no other box on this node holds (its lock's fd comes with
-    it): process caps count per uid, so two boxes must never share one, whatever grader,
-    job or Slurm task started them."""
-    import fcntl
-    import time
-
-    folder, end = _lock_dir(), time.monotonic() + wait_s
-    while True:
-        for uid in range(limits.box_uid, limits.box_uid - UID_SPAN, -1):
-            fd = os.open(folder / str(uid), os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return uid, fd
-            except BlockingIOError:
-                os.close(fd)
-        if time.monotonic() > end:
-            raise BoxUnavailable(f"all {UID_SPAN} box uids of this node are in use")
-        time.sleep(1)
-
-
-class UidPool(queue.Queue):
-    """One locked host uid per parallel job, so process counts are per box; the locks
-    are held while the pool lives (until this process ends)."""
-
-    def __init__(self, limits: Limits, jobs: int):
-        super().__init__()
-        self.fds = []
-        for _ in range(max(1, jobs)):
-            uid, fd = lease_uid(limits)
-            self.fds.append(fd)
-            self.put(uid)
-
-    def close(self) -> None:
-        for fd in self.fds:
-            os.close(fd)
-        self.fds = []
-
-
-def host_uids(limits: Limits, jobs: int) -> UidPool:
-    return UidPool(limits, jobs)
-
-
-class leased_uid:  # noqa: N801 - used as ``with box.leased_uid(limits) as uid``
-    """One locked host uid for the span of a ``with`` block."""
-
-    def __init__(self, limits: Limits):
-        self.limits = limits
-
-    def __enter__(self) -> int:
-        self.uid, self.fd = lease_uid(self.limits)
-        return self.uid
-
-    def __exit__(self, *exc) -> None:
-        os.close(self.fd)
-
 
 def _system_binds() -> list[str]:
     """/usr read-only, and the merged-/usr links (or binds where they are folders)."""
@@ -138,7 +63,6 @@ def _system_binds() -> list[str]:
     for name in ("ld.so.cache", "localtime", "alternatives"):
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     return args
-
 
 def bind_sources() -> list[Path]:
     """Everything the worker reads: the interpreter's prefixes and every folder on its
@@ -163,7 +87,6 @@ def bind_sources() -> list[Path]:
     return folders + [f for f in topic_manifests()
                       if not any(f.is_relative_to(q) for q in folders)]
 
-
 def topic_manifests() -> list[Path]:
     """Each topic's ``exercises/NN_topic/topic.toml``: what the worker reads of the kit's
     topic folders (``manifest.load_topic`` finds it there, as ``solutions/`` is not bound).
@@ -175,7 +98,6 @@ def topic_manifests() -> list[Path]:
         if path.is_file():
             found.append(path)
     return found
-
 
 def _site_folders() -> list[Path]:
     """Folders of installed packages on the import path, however they got there (``.pth``
@@ -192,7 +114,6 @@ def _site_folders() -> list[Path]:
             found.append(path)
     return found
 
-
 def cuda_library_dirs() -> list[Path]:
     """Where this node keeps the CUDA driver's libraries, outside ``/usr`` (for example
     ``/usr/local/nvidia`` on a GPU node, or a folder named in ``LD_LIBRARY_PATH``)."""
@@ -200,7 +121,6 @@ def cuda_library_dirs() -> list[Path]:
              if p and Path(p).is_absolute()]
     found += [Path("/usr/local/nvidia"), Path("/usr/local/cuda")]
     return [p for p in found if p.is_dir()]
-
 
 def _reachable_by_others(path: Path) -> bool:
     """Whether a uid that owns nothing here can open ``path`` (a folder: read and enter
@@ -212,7 +132,6 @@ def _reachable_by_others(path: Path) -> bool:
         if (folder != path or stat.S_ISDIR(mode)) and not mode & stat.S_IXOTH:
             return False
     return True
-
 
 @lru_cache(maxsize=None)
 def _stage_dir() -> Path:
@@ -234,7 +153,6 @@ def _stage_dir() -> Path:
     atexit.register(shutil.rmtree, folder, True)
     return folder
 
-
 def _binds(dropping: bool) -> tuple[list[str], list[tuple[str, str]]]:
     """bwrap's binds of the Python environment, the kit and the data; and, when the uid
     is dropped, the (source, staging folder) pairs to bind as root beforehand."""
@@ -253,17 +171,14 @@ def _binds(dropping: bool) -> tuple[list[str], list[tuple[str, str]]]:
         args += ["--ro-bind", source, str(path)]
     return args, staged
 
-
 def dropping_uid() -> bool:
     return os.getuid() == 0
-
 
 def python() -> str:
     """This interpreter by a path the box can follow: ``..`` removed (a relative start
     such as ``../.venv/bin/python`` names folders the box does not hold), links kept (a
     venv's python is a link, and resolving it would lose the venv)."""
     return os.path.abspath(sys.executable)
-
 
 def gpu_device_binds() -> list[str]:
     """The NVIDIA device nodes, for a box that trains on a GPU (the lease's
@@ -273,7 +188,6 @@ def gpu_device_binds() -> list[str]:
         if not node.is_dir():
             args += ["--dev-bind-try", str(node), str(node)]
     return args
-
 
 def command(box: Path, argv: list[str], limits: Limits, inside: str = BOX_DIR,
             gpu: bool = False, cover: list[tuple[str, str]] = (),
@@ -307,10 +221,9 @@ def command(box: Path, argv: list[str], limits: Limits, inside: str = BOX_DIR,
         "--", *argv,
     ], staged
 
-
 _libc = ctypes.CDLL(None, use_errno=True)
-_CLONE_NEWNS, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x20000, 0x1000, 0x4000, 0x40000
 
+_CLONE_NEWNS, _MS_BIND, _MS_REC, _MS_PRIVATE = 0x20000, 0x1000, 0x4000, 0x40000
 
 def _stage(staged: list[tuple[str, str]]) -> None:
     """In a private mount namespace, bind each source onto its staging folder (as root)."""
@@ -320,7 +233,6 @@ def _stage(staged: list[tuple[str, str]]) -> None:
     for source, stage in staged:
         if _libc.mount(source.encode(), stage.encode(), None, _MS_BIND | _MS_REC, None) != 0:
             raise OSError(ctypes.get_errno(), f"cannot stage {source}")
-
 
 def preexec(limits: Limits, host_uid: int, staged: list[tuple[str, str]], gpu: bool = False):
     """In the child, before exec: a new session, resource limits, the staged binds, then
@@ -346,11 +258,9 @@ def preexec(limits: Limits, host_uid: int, staged: list[tuple[str, str]], gpu: b
             os.setuid(host_uid)
     return apply
 
-
 def prepare_folder(box: Path) -> None:
     """The unprivileged uid must read the box folder; everything in it stays read-only."""
     box.chmod(0o755)
-
 
 def kill(proc: subprocess.Popen) -> None:
     """Kill bwrap; its init has --die-with-parent, and the pid namespace dies with it."""
@@ -359,13 +269,11 @@ def kill(proc: subprocess.Popen) -> None:
     except (ProcessLookupError, PermissionError):
         pass
 
-
 def bwrap() -> str:
     exe = shutil.which("bwrap")
     if not exe:
         raise BoxUnavailable(_unavailable("bubblewrap (bwrap) is not installed"))
     return exe
-
 
 def _unavailable(why: str) -> str:
     return pick({
@@ -374,7 +282,6 @@ def _unavailable(why: str) -> str:
         "vi": f"không thể chấm: {why}. Mã của sinh viên chỉ chạy trong hộp bubblewrap; hãy cài "
               "(apt-get install bubblewrap) trên máy cho phép user namespace.",
     })
-
 
 @lru_cache(maxsize=None)
 def _probe(limits: Limits) -> str:
@@ -395,7 +302,6 @@ def _probe(limits: Limits) -> str:
         return ""
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     return lines[-1] if lines else f"exit code {proc.returncode}"
-
 
 def explain_start_failure(problem: str) -> str:
     """bwrap's complaint in words that name the real cause: a path the box cannot see or
@@ -425,14 +331,12 @@ def explain_start_failure(problem: str) -> str:
                   f"trên nó. bwrap báo: {problem}"})
     return _unavailable(f"bubblewrap cannot start a box here ({problem})")
 
-
 def require(limits: Limits) -> None:
     """Raise ``BoxUnavailable`` (one line, in the user's language) unless a box starts."""
     bwrap()
     problem = _probe(limits)
     if problem:
         raise BoxUnavailable(explain_start_failure(problem))
-
 
 def available(limits: Limits | None = None) -> str:
     """'' when boxes work here, else the one-line reason (for test suites)."""

@@ -28,7 +28,10 @@ from pathlib import Path
 from grader.core import i18n
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
-from grader.grading import archives, lms_names, names, safefiles
+from grader.grading import names
+from grader.grading.intake import archives
+from grader.grading.intake import lms_names
+from grader.grading.box import safefiles
 
 FILE_NAME = "intake.csv"
 COLUMNS = ("entry", "student", "status", "reason")

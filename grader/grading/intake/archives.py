@@ -21,7 +21,8 @@ from pathlib import Path
 
 from grader.core import i18n
 from grader.core.errors import BadInput
-from grader.grading import names, safefiles
+from grader.grading import names
+from grader.grading.box import safefiles
 
 MAX_BYTES = 64 * 1024 * 1024  # unpacked, in one submission, nested archives included
 MAX_MEMBERS = 2000

@@ -1,6 +1,6 @@
 """Keep the held-out test images out of a training box (trusted side).
 
-A graded run is scored on held-out test images (``heldout.py``). Shifting them by a secret
+A graded run is scored on held-out test images (``grader/lab/heldout_images.py``). Shifting them by a secret
 pixel stops a plain lookup, but a box that can read the whole public test set could still
 search it for the nearest image under every shift and copy its label. So the training box
 never sees the held-out images at all: every copy of the test set it could read (in the
@@ -28,7 +28,7 @@ import torch
 
 from grader.lab import data
 from grader.lab.data import locate
-from grader.grading.heldout import HeldOut
+from grader.lab.heldout_images import HeldOut
 
 MNIST_TEST = {"t10k-images-idx3-ubyte": "images", "t10k-labels-idx1-ubyte": "labels"}
 MNIST_OTHER = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")

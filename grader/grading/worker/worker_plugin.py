@@ -1,6 +1,6 @@
 """The grader's pytest plugin: student code runs only in a boxed worker.
 
-Loaded beside the testkit's plugin in a trusted run (``-p grader.grading.worker.plugin``,
+Loaded beside the testkit's plugin in a trusted run (``-p grader.grading.worker.worker_plugin``,
 see ``PYTEST_ARGS``). With ``--cnnkit-worker`` it makes one ``WorkerSession``, keeps it in
 ``config.stash`` and installs it as the testkit's runner; at the end it stops every
 worker and removes their boxes. The student bundle has no such plugin, and its tests run
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from grader.core.limits import DEFAULTS
-from grader.grading import box as boxes
+from grader.grading.box import uids as box_uids
 from grader.grading.worker import warm_box
 from grader.testkit import harness, isolation, timeout
 
@@ -57,7 +57,7 @@ def pytest_configure(config):
     boxed = os.environ.get("CNNKIT_WORKER_UNBOXED") != "1"
     uid = config.getoption("--cnnkit-box-uid")
     if uid is None and boxed:  # no uid handed down: lease one, so no other box shares it
-        uid, config.stash[UID_LOCK] = boxes.lease_uid(limits)
+        uid, config.stash[UID_LOCK] = box_uids.lease_uid(limits)
     template = warm_box.link_from_fd(config.getoption("--cnnkit-template-fd")) if boxed \
         else None
     stage = config.getoption("--cnnkit-stage")

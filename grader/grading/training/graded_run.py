@@ -4,10 +4,10 @@ For each graded training of a topic (``[graded]`` in ``topic.toml``), the studen
 ``train_mnist`` / ``train_transfer`` runs in a boxed worker on a leased device, within the
 profile's time budget (the import of ``train.py`` and the run share it). The run hands back
 its trained weights; a capped child process holds the conversation with the worker
-(``training_exchange.py``), so no answer decides what this process allocates. This process
+(``training/exchange.py``), so no answer decides what this process allocates. This process
 then loads the weights into the architecture the lecture fixes (the reference
 ``PyTorchCNN``; the reference backbone with the student's head) and classifies held-out
-images the box never held (``heldout.py``: a secret order, each moved by a secret pixel)
+images the box never held (``grader/lab/heldout_images.py``: a secret order, each moved by a secret pixel)
 with the lecture's test preprocessing (``grader/lab/reference_eval.py``); no student
 code runs during that evaluation. The accuracy becomes points
 (``manifest.training_points``). What the run reports about itself (its ``test_acc``) is
@@ -40,7 +40,10 @@ from grader.lab import reference_eval
 from grader.lab import weights_io
 from grader.lab.feature_cache import FeatureCache
 from grader.lab.training import settings as training_settings
-from grader.grading import devices, heldout, hidden_test_set, secret_labels
+from grader.lab import heldout_images as heldout
+from grader.grading.training import devices
+from grader.grading.training import secret_labels
+from grader.grading.training import hidden_test_set
 from grader.grading.score import TestScore
 from grader.grading.worker import session
 from grader.testkit import targets
@@ -348,7 +351,7 @@ def _evaluate(training: TrainingPlan, spec: manifest.GradedTraining, profile: st
 
 
 def _exchange(folder: Path, request: dict) -> tuple[dict, dict | None, bytes]:
-    """Run ``training_exchange`` as a child process on ``request``; read back, with caps,
+    """Run ``training.exchange`` as a child process on ``request``; read back, with caps,
     what it kept: ``(facts, weights or None, png)``."""
     request_path = folder / "request.pkl"
     request_path.write_bytes(pickle.dumps(request))
@@ -356,7 +359,7 @@ def _exchange(folder: Path, request: dict) -> tuple[dict, dict | None, bytes]:
     out.mkdir()
     timeout = float(request["budget_s"]) + EXCHANGE_START_S
     try:
-        done = subprocess.run([sys.executable, "-m", "grader.grading.training_exchange",
+        done = subprocess.run([sys.executable, "-m", "grader.grading.training.exchange",
                                str(request_path), str(out)], stdin=subprocess.DEVNULL,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               timeout=timeout, env=_child_env())

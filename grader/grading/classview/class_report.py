@@ -9,7 +9,8 @@ from pathlib import Path
 from grader import __version__
 from grader.core.files import atomic_write
 from grader.core.i18n import current_lang, pick
-from grader.grading import discover, safefiles
+from grader.grading import discover
+from grader.grading.box import safefiles
 from grader.grading.classview import similarity
 from grader.grading.classview.load import load_class
 from grader.grading.classview.page import Page, ReportInput

@@ -1,9 +1,9 @@
 """A warm template for the trusted runs: each topic's trusted pytest is forked from it.
 
-A grading job starts one template (``python -I -m grader.grading.warm_trusted``) in the
+A grading job starts one template (``python -I -m grader.grading.run.warm_trusted``) in the
 trusted runs' clean environment. It imports the libraries the kit's tests import, once,
 and then forks one child per trusted run; the child runs exactly the pytest command
-line a cold run would (``isolated_run._run_once``). The template never runs a test and
+line a cold run would (``run/trusted_start.run_once``). The template never runs a test and
 never sees student code: student code runs only in the boxed worker, as before.
 
 The grader and the template talk the warm templates' one protocol (``worker/fork_server``):
@@ -35,7 +35,7 @@ class Template:
     def __init__(self, env: dict[str, str]):
         self.env = env
         self.proc, self.link = fork_server.spawn(
-            [sys.executable, "-I", "-m", "grader.grading.warm_trusted"], env=env,
+            [sys.executable, "-I", "-m", "grader.grading.run.warm_trusted"], env=env,
             start_new_session=True)
         self.ready = self.link.wait_ready()
 
@@ -115,7 +115,7 @@ def serve(sock: socket.socket) -> None:
 
     ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: never outlive the grader
     from grader.testkit.warm_imports import warm_up  # lazy: the warm-up is timed after the start
-    import grader.grading.worker.plugin  # noqa: F401  # lazy: warm-up, after the start
+    import grader.grading.worker.worker_plugin  # noqa: F401  # lazy: warm-up, after the start
 
     warm_up(environment_plugins=False)
     from grader.grading.worker import data_memo  # lazy: the warm-up is timed after the start

@@ -3,7 +3,7 @@
 Whatever a worker answers is read by the process that asked, and a reply (crafted bytes,
 not what the kit's worker would send) could make that reader allocate gigabytes. So the
 grader never reads a training run's answer itself: it starts this module as a child
-process (``python -m grader.grading.training_exchange REQUEST OUT``), which starts the
+process (``python -m grader.grading.training.exchange REQUEST OUT``), which starts the
 worker, caps its own address space once the worker is running, asks for the run and keeps
 only plain data: the trained weights (checked by ``grader.lab.weights_io``), a few
 numbers and short words the run reports about itself (shown, never scored), and its PNG.

@@ -1,0 +1,118 @@
+"""Step 2 of grading: run one student's topic, the tests trusted, the code boxed.
+
+The run folder holds the kit's tests (visible and hidden) and the whitelisted
+exercise files of the submission, copied without following links. A trusted pytest
+runs the tests there; it never imports the submission. The tests reach the student's
+code only through a worker process that the plugin starts inside a bubblewrap box
+(``box/bubblewrap.py``, ``grader/grading/worker``): an unprivileged uid, no network, its own pid
+namespace, a read-only view of the student's files alone. Results come back on a
+pipe (``channel.py``); a watchdog here stops a run whose test overruns its limit. A
+run that dies is restarted on the tests it did not finish.
+
+Warm starts: the trusted pytest is forked from the job's template (``warm_trusted.py``),
+and with a student's warm box (``worker/warm_box.py``) the workers are forked there;
+the box is swept after each run. Without either, both start cold, as before."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+import grader
+from grader.core import i18n, manifest, paths, runner
+from grader.core.limits import DEFAULTS, Limits
+from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
+from grader.grading.box import bubblewrap as boxes
+from grader.grading.box import uids as box_uids
+from grader.grading.run.deaths import death_reason
+from grader.grading.run.run_folder import build
+from grader.grading.run.test_list import expected_tests
+from grader.grading.run.trusted_start import rendered, run_once
+
+
+@dataclass
+class TopicRun:
+    results: dict[str, TestResult] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    output: str = ""
+
+def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout: float,
+              limits: Limits = DEFAULTS, host_uid: int | None = None,
+              exercises: set[str] | None = None, warm=None) -> TopicRun:
+    """Grade one topic of one student in a box (only ``exercises``, when given); every
+    expected test ends with a result.
+
+    ``host_uid``: the unprivileged uid this box runs as (one per parallel job).
+    ``warm``: the student's warm box (``worker.warm_box.WarmBox``), where the workers
+    are forked; it is swept after each run.
+    """
+    if host_uid is None:  # a box of its own: lease a uid no other box on this node holds
+        with box_uids.leased_uid(limits) as uid:
+            return run_topic(topic, submission_topic_dir, box, timeout, limits, uid, exercises,
+                             warm)
+    start = time.monotonic()
+    boxes.prepare_folder(box)
+    run = TopicRun(notes=build(topic, submission_topic_dir, box))
+    expected = list(expected_tests(topic))
+    first: list[str] = []  # what the first run selects: the whole topic folder
+    if exercises is not None:
+        info = manifest.load_topic(topic)
+        owner = {t: info.exercise_for_test_file(Path(t.split("::")[0]).name) for t in expected}
+        expected = [t for t in expected if owner[t] is not None and owner[t].name in exercises]
+        first = sorted({t.split("::")[0] for t in expected})
+    deadline = start + timeout
+    pending = list(expected)
+    outputs = []
+    for attempt in range(limits.max_restarts + 1):
+        if not pending or time.monotonic() >= deadline:
+            break
+        try:
+            out, state = run_once(box, topic, pending if attempt else first, deadline, limits,
+                                   host_uid, warm)
+        finally:
+            if warm is not None:
+                warm.sweep()
+        outputs.append(out.output)
+        if state.get("bytes", 0) > 1_000_000:
+            run.notes.append(i18n.keep({
+                "en": f"{topic}: the run printed {state['bytes'] / 1e6:.0f} MB of output; only "
+                      "its start and end were kept",
+                "vi": f"{topic}: lần chạy in ra {state['bytes'] / 1e6:.0f} MB; chỉ giữ lại phần "
+                      "đầu và phần cuối"}))
+        run.results.update({k: v for k, v in out.results.items() if k in expected})
+        pending = [t for t in expected if t not in run.results]
+        if not pending:
+            break
+        culprit = out.unfinished
+        reason = death_reason(out, state, limits, timeout)
+        if culprit in pending:
+            run.results[culprit] = TestResult(culprit, Outcome.FAILED, reason)
+            pending.remove(culprit)
+            # The rest of that test file would most likely die the same way.
+            same_file = [t for t in pending if t.split("::")[0] == culprit.split("::")[0]]
+            for nodeid in same_file:
+                run.results[nodeid] = TestResult(nodeid, Outcome.FAILED, i18n.keep({
+                    "en": f"not run: {culprit.split('::')[-1]} in the same file stopped the "
+                          f"process ({reason})",
+                    "vi": f"không chạy: {culprit.split('::')[-1]} trong cùng tệp đã làm dừng "
+                          f"tiến trình ({reason})"}))
+                pending.remove(nodeid)
+        elif attempt == 0 and not out.started:
+            run.notes.append(i18n.keep({"en": f"{topic}: {reason} before any test started",
+                                   "vi": f"{topic}: {reason} trước khi bài kiểm tra nào bắt "
+                                         "đầu"}))
+        run.notes.append(i18n.keep({"en": f"{topic}: run {attempt + 1}: {reason}",
+                               "vi": f"{topic}: lần chạy {attempt + 1}: {reason}"}))
+    for nodeid in pending:
+        run.results[nodeid] = TestResult(nodeid, Outcome.MISSING, i18n.keep({
+            "en": "this test reported no result (the run died or ran out of time before it); it "
+                  "counts as failed",
+            "vi": "bài kiểm tra này không báo kết quả (lần chạy bị dừng hoặc hết thời gian trước "
+                  "khi tới nó); bài này bị tính là chưa đạt"}))
+    # What the grader wrote itself (a death, a test not run) is rendered like the box's.
+    run.results = {k: rendered(v) if i18n.translations(v.message) else v
+                   for k, v in run.results.items()}
+    run.seconds = time.monotonic() - start
+    run.output = "\n".join(outputs)[-20000:]
+    return run
