@@ -313,7 +313,8 @@ def test_what_much_of_the_class_writes_is_not_a_copy():
 
 
 def test_grade_writes_the_report_when_it_finishes(tmp_path):
-    from grader.grading import pipeline, readiness
+    from grader.grading import readiness
+    from grader.grading import pipeline
 
     out = build_class(tmp_path)
     students, _ = load_class(out)

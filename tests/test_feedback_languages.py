@@ -42,15 +42,16 @@ def test_the_graders_own_notes_render_in_either_language_later(monkeypatch):
 
 
 def test_a_crashed_record_says_why_in_both_languages(monkeypatch, tmp_path):
-    from grader.grading import discover, pipeline
+    from grader.grading import discover
+    from grader.grading.run import student_run
 
     monkeypatch.setenv("CNNKIT_LANG", "en")
     sub = discover.Submission("an", tmp_path, None)
-    result = pipeline.crashed_result(sub, [], tmp_path, "fp", "en", b"", None,
+    result = student_run.crashed_result(sub, [], tmp_path, "fp", "en", b"", None,
                                      RuntimeError("cannot show this name"))
     assert "could not handle something in your submission" in result["output"]
     assert "Bộ chấm không xử lý được" in result["output_i18n"]["vi"]
-    result = pipeline.crashed_result(sub, [], tmp_path, "fp", "en", b"", None,
+    result = student_run.crashed_result(sub, [], tmp_path, "fp", "en", b"", None,
                                      OSError(28, "No space left on device"))
     assert "the machine's fault" in result["output"] and "ENOSPC" in result["output"]
     assert "lỗi của máy" in result["output_i18n"]["vi"]

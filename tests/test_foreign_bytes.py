@@ -20,7 +20,8 @@ import pytest
 from grader.core import manifest, paths
 from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome, TestResult
-from grader.grading import canary, discover, names, pipeline, readiness, records, report, score, term
+from grader.grading import canary, discover, names, readiness, records, report, score, term
+from grader.grading.run import student_run
 from grader.grading.run import run_folder
 from grader.grading.run import test_list
 from grader.grading.run import crash_blame
@@ -174,7 +175,7 @@ def test_a_crash_record_keeps_the_topics_graded_and_names_the_submission(tmp_pat
                                name=sub.name)  # the topic this run graded before the crash
     term.store_topic(tmp_path, "bo", term.topic_record(done, TOPIC, run), key)
     exc = ValueError(f"cannot show {os.fsdecode(BAD_NAME)}")  # a raw byte in the error
-    result = pipeline.crashed_result(sub, [first, second], tmp_path, "fp", "en", key,
+    result = student_run.crashed_result(sub, [first, second], tmp_path, "fp", "en", key,
                                      readiness.DataPlan(), exc, run)
     exercises = result["cnnkit"]["exercises"]
     assert all(v["score"] == v["max_score"] > 0 for k, v in exercises.items()

@@ -11,7 +11,9 @@ import pytest
 
 from grader.core import manifest
 from grader.core.results import TestResult
-from grader.grading import canary, discover, names, pipeline, records, report, score
+from grader.grading import canary, discover, names, records, report, score
+from grader.grading import pipeline
+from grader.grading.run import student_run, test_list
 from grader.grading.box import safefiles
 from grader.grading.run import crash_blame
 from grader.testkit import source_rules
@@ -108,17 +110,17 @@ def test_a_crash_while_grading_one_student_gives_a_zero_record(tmp_path, monkeyp
 
     def boom(*args, **kwargs):
         raise RecursionError("maximum recursion depth exceeded")
-    monkeypatch.setattr(pipeline, "_grade_student", boom)
-    monkeypatch.setattr(pipeline.test_list, "expected_tests", lambda t: (
+    monkeypatch.setattr(student_run, "_grade_student", boom)
+    monkeypatch.setattr(test_list, "expected_tests", lambda t: (
         "tests/01_cnn/test_params.py::test_a", "tests/01_cnn/test_models.py::test_b"))
-    monkeypatch.setattr(pipeline.test_list, "reported_tests", lambda t: frozenset())
-    monkeypatch.setattr(pipeline.test_list, "gate_tests", lambda t: frozenset())
+    monkeypatch.setattr(test_list, "reported_tests", lambda t: frozenset())
+    monkeypatch.setattr(test_list, "gate_tests", lambda t: frozenset())
     checked = []  # the reference, graded again now: it passes, so the machine is not blamed
     monkeypatch.setattr(canary, "check_topic", lambda t, *a, **k: checked.append(t.name) or
                         canary.TopicCheck(t.name, True, 100, 100, 1.0))
     crash_blame._RECHECKED.clear()
     key = b"k" * 32
-    result = pipeline.grade_student(sub, [topic], tmp_path, None, {"01_cnn": "fp1"}, "en", key)
+    result = student_run.grade_student(sub, [topic], tmp_path, None, {"01_cnn": "fp1"}, "en", key)
     assert result["score"] == 0 and result["max_score"] == 65 and checked == ["01_cnn"]
     assert "RecursionError" in result["output"] and "grade it again" not in result["output"]
     assert all(t["score"] == 0 and "could not handle something in your submission"

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from grader.core import paths
-from grader.grading import pipeline, slurm
+from grader.grading import slurm
+from grader.grading import pipeline
 
 from support import slurm_cluster
 

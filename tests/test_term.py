@@ -14,7 +14,8 @@ import shutil
 import pytest
 
 from grader.core import manifest, paths
-from grader.grading import discover, pipeline, readiness, records, report, term
+from grader.grading import discover, readiness, records, report, term
+from grader.grading import pipeline
 from grader.grading.box import bubblewrap as box
 from grader.grading import score
 

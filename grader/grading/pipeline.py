@@ -5,37 +5,32 @@ grader's key (``term``: one record per student and topic, the record it replaces
 to the history), so a killed run loses nothing already graded. A run grades only the
 chosen topics, and of those only what has no record, a record that holds no grade, or a
 record whose seal fails; a record graded from other files, tests, points, kit version,
-data or training profile is kept until ``regrade`` (or ``force``: every record again).
-"""
+data or training profile is kept until ``regrade`` (or ``force``: every record again)."""
 
 from __future__ import annotations
 
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.core import i18n, manifest, paths
+from grader.core import manifest, paths
 from grader.core.errors import CnnkitError, NotFound
 from grader.core.i18n import pick
-from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import canary, discover, readiness, records, report, score, term
+from grader.grading import canary, discover, readiness, records, report, term
 from grader.grading.run import test_list
-from grader.grading.run import topic_run
 from grader.grading.box import bubblewrap as box
 from grader.grading.box import uids as box_uids
 from grader.grading.intake import survey as intake
 from grader.grading.box import safefiles
-from grader.grading.run import crash_blame
-from grader.grading.run import warm_trusted
 from grader.grading.training import graded_run as training_grade
 from grader.grading.classview.class_report import after_grading
 from grader.grading.worker.warm_box import WarmBoxes
+from grader.grading.run.student_run import grade_student, own_not_graded
 
 
 class Progress:
@@ -54,199 +49,16 @@ class Progress:
                 "vi": f"(đã chạy {elapsed:.0f} giây, còn khoảng {eta:.0f} giây)"}),
                 file=self.stream, flush=True)
 
-
-@dataclass
-class Graded:
-    """What grading one student has finished so far: whole topics only (a crash keeps it)."""
-
-    scores: list[score.TestScore] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    trainings: dict[str, dict] = field(default_factory=dict)
-    curves: dict[str, bytes] = field(default_factory=dict)
-    topics: list[str] = field(default_factory=list)  # topics graded to the end
-    current: str | None = None  # the topic being graded
-
-
-def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                  limits: Limits, fingerprint: str | dict[str, str], lang: str,
-                  key: bytes = b"", uids=None, ready: readiness.DataPlan | None = None,
-                  training: training_grade.TrainingPlan | None = None,
-                  warm_boxes: WarmBoxes | None = None, run: dict | None = None) -> dict:
-    """One student, topic by topic, in a box that starts as a fresh one (a job's warm box
-    from ``warm_boxes``, cleared after its last student), then (with ``training``) each
-    graded training run. Each topic's sealed record is written as soon as it is graded
-    (``term``: the record it replaces goes to the history), then results.json sums them.
-    ``fingerprint``: per topic (one string: the same for each). Whatever goes wrong while
-    grading this student (a bug, a full disk, a file no check foresaw) costs this student
-    only: a zero record for each topic not yet written, saying what failed and whom it
-    is blamed on (``crash_blame``), graded again on the next run."""
-    fps = fingerprint if isinstance(fingerprint, dict) else {t.name: fingerprint
-                                                             for t in topics}
-    run = run or term.new_run()
-    try:
-        return _grade_student(sub, topics, out, limits, fps, lang, key, uids, ready,
-                              training, warm_boxes, run)
-    except Exception as exc:  # noqa: BLE001 - contained: the class run goes on
-        return crashed_result(sub, topics, out, fps, lang, key, ready, exc, run, limits)
-
-
-def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
-                 reason: dict[str, str]) -> list[score.TestScore]:
-    """Every graded test of ``topics`` failed for the grader's ``reason`` (kept in every
-    language): a record for a student the grader could not grade."""
-    scores: list[score.TestScore] = []
-    for topic in topics:
-        graded = ready.graded_exercises(topic)
-        try:
-            expected = test_list.expected_tests(topic.name)
-        except Exception:  # noqa: BLE001 - the record is written without them
-            expected = ()
-        results = {n: TestResult(n, Outcome.MISSING, pick(reason), translations=dict(reason))
-                   for n in expected
-                   if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
-                   in graded}
-        scores += score.score_topic(topic, results)
-    return scores
-
-
-def own_not_graded(ready: readiness.DataPlan, topic: str) -> dict[str, list[str]]:
-    """The exercises (and graded trainings) of ``topic`` this machine cannot grade."""
-    return {k: v for k, v in ready.not_graded.items() if k.startswith(topic + "/")}
-
-
-def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                   fingerprint: str | dict[str, str], lang: str, key: bytes,
-                   ready: readiness.DataPlan | None, exc: BaseException,
-                   run: dict | None = None, limits: Limits = DEFAULTS) -> dict:
-    """Zero points, every expected test failed with the reason, for each topic this run has
-    not written yet (the topics graded to the end keep their records); the reason blames
-    the machine only with evidence (``crash_blame``). Such a record holds no grade, so a
-    re-run grades that topic again."""
-    ready = ready or readiness.DataPlan()
-    run = run or term.new_run()
-    fps = fingerprint if isinstance(fingerprint, dict) else {t.name: fingerprint
-                                                             for t in topics}
-    what = crash_blame.what_failed(exc)
-    left = [t for t in topics if not _written_by(out, sub.student, t.name, key, run)]
-    found = crash_blame.blame(exc, left or topics, ready, limits or DEFAULTS)
-    reason = crash_blame.reason(what, found)
-    print(f"cnnkit grade: {sub.student}: {what} ("
-          + pick({"en": "the machine: " if found.machine else "the submission: ",
-                  "vi": "do máy: " if found.machine else "do bài nộp: "}, lang)
-          + pick(found.evidence, lang) + ")", file=sys.stderr)
-
-    def zero(chosen, fp):
-        result = report.results_json(sub.student, unrun_scores(chosen, ready, reason),
-                                     [i18n.keep(reason)], 0.0, f"crashed:{fp}",
-                                     not_graded={k: v for t in chosen
-                                                 for k, v in own_not_graded(ready, t.name).items()},
-                                     name=sub.name)
-        result["cnnkit"]["crashed"] = what
-        result["cnnkit"].update(sub.record)  # entry, lms, participant (intake.py)
-        return result
-
-    written = False
-    for topic in left:
-        term.store_topic(out, sub.student, term.topic_record(
-            zero([topic], fps.get(topic.name, "")), topic.name, run), key)
-        written = True
-    merged = term.refresh(out, sub.student, key, lang) if written or topics else None
-    return merged if merged is not None else zero([], "")
-
-
-def _written_by(out: Path, student: str, topic: str, key: bytes, run: dict) -> bool:
-    """Whether this run graded ``topic`` of ``student`` to the end before a failure."""
-    saved = term.load_topic(out, student, topic, key)
-    return saved is not None and (saved["cnnkit"].get("run") or {}).get("id") == run["id"]
-
-
-def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
-                   limits: Limits, fps: dict[str, str], lang: str, key: bytes = b"",
-                   uids=None, ready: readiness.DataPlan | None = None,
-                   training: training_grade.TrainingPlan | None = None,
-                   warm_boxes: WarmBoxes | None = None, run: dict | None = None) -> dict:
-    ready = ready or readiness.DataPlan()
-    run = run or term.new_run()
-    if uids is None:  # on its own: a pool of one node-wide locked uid
-        uids = box_uids.host_uids(limits, 1)
-    host_uid = uids.get()  # one box uid per parallel job
-    own_boxes = warm_boxes is None  # on its own: a warm box for this student alone
-    warm_boxes = WarmBoxes(limits) if own_boxes else warm_boxes
-    warm = None  # the job's warm box: workers forked there; without it, each starts cold
-    try:
-        if not warm_trusted.cold_start():
-            warm = warm_boxes.take(host_uid)
-        for topic in topics:
-            record = _grade_topic(sub, topic, out, limits, fps.get(topic.name, ""), ready,
-                                  training, host_uid, warm)
-            term.store_topic(out, sub.student, term.topic_record(record, topic.name, run), key)
-    finally:
-        if warm is not None:
-            if own_boxes:
-                warm.close()
-            else:
-                warm_boxes.give_back(warm)
-        if uids:
-            uids.put(host_uid)
-    return term.refresh(out, sub.student, key, lang)
-
-
-def _grade_topic(sub: discover.Submission, topic: manifest.Topic, out: Path, limits: Limits,
-                 fingerprint: str, ready: readiness.DataPlan,
-                 training: training_grade.TrainingPlan | None, host_uid, warm) -> dict:
-    """One topic's record (unsealed): its tests in the box, then its graded trainings."""
-    scores: list[score.TestScore] = []
-    notes = ([sub.problem] if sub.problem else []) + list(sub.notes)
-    seconds = 0.0
-    trainings: dict[str, dict] = {}
-    graded = ready.graded_exercises(topic)
-    topic_dir = sub.root / topic.name if sub.root else None
-    if topic_dir is not None and not safefiles.is_plain_dir(topic_dir):
-        topic_dir = None
-    if graded:
-        with tempfile.TemporaryDirectory(prefix="cnnkit-box-") as folder:
-            ran = topic_run.run_topic(topic.name, topic_dir, Path(folder),
-                                         timeout=limits.topic_timeout_s or topic.timeout_s,
-                                         limits=limits, host_uid=host_uid,
-                                         exercises=None if len(graded) == len(topic.exercises)
-                                         else graded, warm=warm)
-        seconds += ran.seconds
-        notes += ran.notes
-        scores += score.score_topic(topic, ran.results)
-    if graded and training is not None and "train" in graded:
-        for spec in topic.graded_trainings:
-            name = training_grade.column(topic.name, spec)
-            if name in ready.not_graded:
-                continue
-            done = training_grade.run_one(topic.name, spec, topic_dir, training, limits,
-                                          host_uid)
-            scores.append(done.score)
-            notes += done.notes  # e.g. weights not trained in this run
-            trainings[name] = done.record
-            if done.curves_png:
-                atomic_write(term.student_dir(out, sub.student) / report.curves_file(name),
-                             done.curves_png)
-                done.record["curves"] = report.curves_file(name)
-    result = report.results_json(sub.student, scores, notes, seconds, fingerprint,
-                                 not_graded=own_not_graded(ready, topic.name), name=sub.name,
-                                 training=trainings if training is not None else None)
-    result["cnnkit"].update(sub.record)  # entry, lms, participant (intake.py)
-    return result
-
-
 def crash_record(out: Path, student: str, topic: str, fingerprint: str,
                  key: bytes) -> dict | None:
     """The sealed zero record ``crashed_result`` wrote for this topic and fingerprint."""
     return already_graded(out, student, topic, f"crashed:{fingerprint}", key)
-
 
 def already_graded(out: Path, student: str, topic: str, fingerprint: str,
                    key: bytes) -> dict | None:
     """The topic's saved record, if the grader sealed it and nothing changed since."""
     saved = term.load_topic(out, student, topic, key)
     return saved if saved and saved["cnnkit"].get("fingerprint") == fingerprint else None
-
 
 @dataclass
 class ClassPlan:
@@ -268,13 +80,11 @@ class ClassPlan:
     def topic_names(self) -> list[str]:
         return [t.name for t in self.infos]
 
-
 class Graded(dict):
     """The class's records by student id, with what this run did to each topic
     (``tally``: topic -> kept / stale / added / replaced -> student ids)."""
 
     tally: dict[str, dict[str, list[str]]] = {}
-
 
 def topic_fingerprint(sub: discover.Submission, topic: manifest.Topic,
                       ready: readiness.DataPlan,
@@ -287,7 +97,6 @@ def topic_fingerprint(sub: discover.Submission, topic: manifest.Topic,
     if training is not None and topic.graded_trainings:
         digest += training.digest()
     return discover.fingerprint(sub, [f"{topic.name}/{f}" for f in topic.files], digest)
-
 
 def plan_topics(plan: ClassPlan, force: bool, regrade: bool) -> None:
     """Sort each (student, topic) into kept, stale (kept: changed since), added or replaced
@@ -309,7 +118,6 @@ def plan_topics(plan: ClassPlan, force: bool, regrade: bool) -> None:
         if fps:
             plan.todo.append((sub, fps))
 
-
 def class_records(out: Path, key: bytes, lang: str) -> dict[str, dict]:
     """Every student's results.json in the folder, summed again from the topic records
     (so a student graded from another submissions folder stays in the gradebook)."""
@@ -322,7 +130,6 @@ def class_records(out: Path, key: bytes, lang: str) -> dict[str, dict]:
             if result is not None:
                 found[folder.name] = result
     return found
-
 
 def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
                force: bool = False, skip_missing_data: bool = False, lang: str = "en",
@@ -372,7 +179,6 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
     plan.results = class_records(out, key, lang)
     return plan
 
-
 def gradebook_topics(plan: ClassPlan) -> list[manifest.Topic]:
     """The topics of this run and of every record in the folder, in the kit's order."""
     names = set(plan.topic_names)
@@ -389,7 +195,6 @@ def gradebook_topics(plan: ClassPlan) -> list[manifest.Topic]:
             continue
     return found
 
-
 def finish_class(plan: ClassPlan) -> Graded:
     """Write the term's gradebook from every student's records and drop the unpacked zips."""
     atomic_write(plan.out / "gradebook.csv",
@@ -405,7 +210,6 @@ def finish_class(plan: ClassPlan) -> Graded:
     graded.tally = plan.tally
     return graded
 
-
 def describe_plan(plan: ClassPlan, lang: str, jobs: str) -> str:
     """Before grading: per topic, how many are already graded and how many to grade."""
     parts = []
@@ -418,7 +222,6 @@ def describe_plan(plan: ClassPlan, lang: str, jobs: str) -> str:
                        f"{len(plan.todo)} student(s) to grade {jobs}",
                  "vi": f"cnnkit grade: {len(plan.subs)} bài nộp; {'; '.join(parts)}; "
                        f"{len(plan.todo)} sinh viên cần chấm {jobs}"}, lang)
-
 
 def grade_class(submissions: Path, out: Path, jobs: int = 1, topics: list[str] | None = None,
                 force: bool = False, limits: Limits = DEFAULTS, lang: str = "en",

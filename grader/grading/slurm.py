@@ -26,7 +26,9 @@ from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS, Limits
-from grader.grading import discover, pipeline, readiness, records, report, term
+from grader.grading import discover, readiness, records, report, term
+from grader.grading import pipeline
+from grader.grading.run import student_run
 from grader.grading.box import uids as box_uids
 from grader.grading.training import graded_run as training_grade
 
@@ -106,7 +108,7 @@ def grade_one(plan_file: Path, index: int) -> dict:
     training = training_grade.plan(plan.get("train", "off"), cpu_slots=1,
                                    cache_root=out / ".cache" / "features",
                                    key=records.grader_key(out))
-    return pipeline.grade_student(sub, infos, out, limits, entry["fingerprints"], plan["lang"],
+    return student_run.grade_student(sub, infos, out, limits, entry["fingerprints"], plan["lang"],
                                   records.grader_key(out), uids, ready, training,
                                   run=plan.get("run"))
 
@@ -225,10 +227,10 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fps: dict[
         if _written_by(plan, sub.student, topic):
             continue
         result = report.results_json(sub.student,
-                                     pipeline.unrun_scores([infos[topic]], plan.ready, reason),
+                                     student_run.unrun_scores([infos[topic]], plan.ready, reason),
                                      [i18n.keep(reason)], 0.0,
                                      f"slurm-{state.state.lower()}:{fp}",
-                                     not_graded=pipeline.own_not_graded(plan.ready, topic),
+                                     not_graded=student_run.own_not_graded(plan.ready, topic),
                                      name=sub.name)
         result["cnnkit"]["slurm"] = {"state": state.state, "reason": state.reason,
                                      "exit_code": state.exit_code}

@@ -25,7 +25,6 @@ from __future__ import annotations
 import atexit
 import ctypes
 import os
-import queue
 import resource
 import shutil
 import signal
@@ -36,6 +35,7 @@ import sysconfig
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+
 import grader
 from grader.core import manifest, paths
 from grader.core.i18n import pick

@@ -7,7 +7,7 @@ import os
 import queue
 import tempfile
 from pathlib import Path
-import grader
+
 from grader.core.errors import CnnkitError
 from grader.core.limits import Limits
 

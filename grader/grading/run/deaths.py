@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import sys
-import time
-import grader
-from grader.core import i18n, manifest, paths, runner
-from grader.core.limits import DEFAULTS, Limits
-from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
+
+from grader.core import i18n
+from grader.core.limits import Limits
+from grader.core.results import RunOutcome
 
 
 def death_reason(out: RunOutcome, state: dict, limits: Limits, limit: float) -> str:

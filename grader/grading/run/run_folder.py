@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-import grader
-from grader.core import i18n, manifest, paths, runner
+
+from grader.core import i18n, manifest
 from grader.core.testfiles import kit_topic_dir, topic_test_files
 from grader.grading import names
 from grader.grading.box import safefiles

@@ -10,14 +10,14 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+
 import grader
-from grader.core import i18n, manifest, paths, runner
+from grader.core import manifest, paths, runner
 from grader.core.files import atomic_write
-from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
+from grader.core.results import LISTED_TEST
 from grader.core.testfiles import kit_topic_dir, topic_test_files
 from grader.grading.run.run_folder import build
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-import grader
-from grader.core import i18n, manifest, paths, runner
+
+from grader.core import i18n, manifest
 from grader.core.limits import DEFAULTS, Limits
-from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
+from grader.core.results import Outcome, TestResult
 from grader.grading.box import bubblewrap as boxes
 from grader.grading.box import uids as box_uids
 from grader.grading.run.deaths import death_reason

@@ -4,23 +4,20 @@ watched against its deadline and the per-test watchdog, its output kept head and
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import subprocess
 import threading
 import time
 from pathlib import Path
-import grader
-from grader.core import i18n, manifest, paths, runner
-from grader.core.limits import DEFAULTS, Limits
-from grader.core.results import LISTED_TEST, Outcome, RunOutcome, TestResult
+
+from grader.core import i18n, runner
+from grader.core.limits import Limits
+from grader.core.results import RunOutcome, TestResult
 from grader.grading.box import bubblewrap as boxes
-from grader.grading import names
 from grader.grading.run import warm_trusted
 from grader.grading.run.channel import ResultChannel
 from grader.grading.run.scrub import scrub
 from grader.grading.worker import PYTEST_ARGS as WORKER_ARGS
-from grader.grading.run.run_folder import build
 
 
 def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) -> None:

@@ -31,7 +31,6 @@ from pathlib import Path
 
 from grader.core import i18n, manifest
 from grader.core import paths
-from grader.core import i18n
 from grader.core.i18n import pick
 from grader.core.limits import Limits
 from grader.core.results import Outcome
