@@ -27,6 +27,7 @@ from grader.grading.box import uids as box_uids
 from grader.grading.pipeline import grade_class
 from grader.grading.worker import fresh_worker
 from grader.grading.worker.client import WorkerClient
+from grader.grading.worker.spec import WorkerSpec
 from grader.grading.worker.session import stage_box
 from grader.grading.worker.fork_server import ForkedChild
 from grader.grading.worker.warm_box import WarmBox
@@ -107,9 +108,7 @@ def _client(warm_box: WarmBox, uid: int, code: str, tmp_path: Path) -> WorkerCli
     source.mkdir()
     (source / "params.py").write_text(code)
     folder = stage_box("01_cnn", source, parent=warm_box.stage)
-    client = WorkerClient(folder, str(folder / "submission" / "01_cnn"), LIMITS, uid)
-    client.template = warm_box.link
-    return client
+    return WorkerClient(WorkerSpec(folder, "01_cnn", LIMITS, uid, template=warm_box.link))
 
 
 def _seen(client: WorkerClient) -> dict:

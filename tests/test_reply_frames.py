@@ -14,6 +14,7 @@ import pytest
 from grader.core import i18n
 from grader.core.limits import DEFAULTS
 from grader.grading.worker import client as worker_client
+from grader.grading.worker.spec import WorkerSpec
 from grader.grading.worker import wire
 from grader.testkit import timeout
 
@@ -45,7 +46,7 @@ def worker():
     topic = folder / "submission" / "01_cnn"
     topic.mkdir(parents=True)
     (topic / "attack.py").write_text(ATTACK)
-    client = worker_client.WorkerClient(folder, str(topic), DEFAULTS, 0, boxed=False)
+    client = worker_client.WorkerClient(WorkerSpec(folder, "01_cnn", DEFAULTS, 0, boxed=False))
     yield client
     client.stop()
     shutil.rmtree(folder, ignore_errors=True)

@@ -18,6 +18,7 @@ from grader.core.limits import Limits
 from grader.grading.box import bubblewrap as box
 from grader.grading.box import uids as box_uids
 from grader.grading.worker.client import WorkerClient
+from grader.grading.worker.spec import WorkerSpec
 from grader.grading.worker.session import stage_box
 from grader.grading.worker.fork_server import ForkedChild
 from grader.grading.worker.warm_box import WarmBox, WarmBoxes
@@ -59,9 +60,7 @@ def _client(warm: WarmBox, uid: int, code: str, tmp_path: Path) -> WorkerClient:
     source.mkdir()
     (source / "params.py").write_text(code)
     folder = stage_box("01_cnn", source, parent=warm.stage)
-    client = WorkerClient(folder, str(folder / "submission" / "01_cnn"), LIMITS, uid)
-    client.template = warm.link
-    return client
+    return WorkerClient(WorkerSpec(folder, "01_cnn", LIMITS, uid, template=warm.link))
 
 
 def test_a_forked_worker_finds_nothing_the_last_one_left(student, tmp_path):

@@ -18,6 +18,7 @@ from grader.grading.run import warm_trusted
 from grader.grading.run.channel import ResultChannel
 from grader.grading.run.scrub import scrub
 from grader.grading.worker import PYTEST_ARGS as WORKER_ARGS
+from grader.grading.worker.spec import worker_env
 
 
 def _drain(stream, sink: list, state: dict, head_bytes: int, tail_bytes: int) -> None:
@@ -47,8 +48,6 @@ def rendered(result: TestResult) -> TestResult:
 def _clean_env() -> dict[str, str]:
     """The trusted run's whole environment: the worker's (no secret, nothing from the
     grader's environment but the language and the data folders)."""
-    from grader.grading.worker.client import worker_env  # lazy: keeps numpy, torch out of start-up
-
     # pytest plugins of the environment (pytest-cov, xdist, ...) never join a trusted run:
     # the kit names the two it needs.
     # Messages come back in every language: feedback can be rendered later in either.

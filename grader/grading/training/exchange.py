@@ -96,56 +96,58 @@ def _shown(result: dict) -> dict:
     return out
 
 
+def _run(client, request: dict) -> tuple[object, dict]:
+    """The run in its worker, within its budget: the answer and the facts so far."""
+    budget = float(request["budget_s"])
+    kwargs = dict(request["kwargs"])
+    facts: dict = {"problem": None, "reported": {}, "train_seconds": None}
+    deadline = None
+    try:
+        client.ensure_started()  # start-up (python, import torch) is the grader's cost
+        cap_memory(request["memory_mb"])
+        deadline = time.monotonic() + budget
+        client.call_timeout = budget
+        client.import_module(request["module"])
+        if request["shared"]:
+            client.call_timeout = max(1.0, deadline - time.monotonic())
+            _offer_features(client, Path(request["box"]), request["shared"], kwargs, facts,
+                            request["module"])
+        left = deadline - time.monotonic()
+        if left < 1:
+            raise TimeoutError(_out_of_time(budget)["en"])
+        client.call_timeout = left
+        start = time.monotonic()
+        answer = client.probe("training_run", [("module", request["module"]),
+                                               request["function"], kwargs], {})
+        facts["train_seconds"] = round(time.monotonic() - start, 1)
+    except MemoryError:
+        answer = None
+        facts["problem"] = {
+            "en": "the training run's answer did not fit the grader's memory cap for it",
+            "vi": "câu trả lời của lần huấn luyện vượt giới hạn bộ nhớ trình chấm dành cho nó"}
+    except Exception as exc:  # noqa: BLE001 - any failure of student code: 0 points
+        answer = None
+        late = deadline is not None and time.monotonic() >= deadline - 1
+        facts["problem"] = _out_of_time(budget) if late or isinstance(exc, TimeoutError) \
+            else _problem(exc)
+    return answer, facts
+
+
 def converse(request: dict, out: Path) -> dict:
     """Run the request (see ``training_grade.run_one``); write weights and PNG into
     ``out``; return the facts."""
     from grader.lab import weights_io  # lazy: keeps numpy, torch out of start-up
     # lazy: keeps numpy, torch out of start-up
-    from grader.grading.worker.client import WorkerClient
+    from grader.grading.worker.session import WorkerSession
 
     box = Path(request["box"])
-    client = WorkerClient(box, str(box / "submission" / request["topic"]), request["limits"],
-                          request["host_uid"])
-    client.inside = str(box)
-    client.extra_env = dict(request["env"])
-    client.gpu = request["gpu"]
-    client.cover = request["cover"]
-    budget = float(request["budget_s"])
-    kwargs = dict(request["kwargs"])
-    facts: dict = {"problem": None, "reported": {}, "train_seconds": None}
-    deadline = None
-    with open(request["log"], "ab") as log:
-        client.log = log
-        try:
-            client.ensure_started()  # start-up (python, import torch) is the grader's cost
-            cap_memory(request["memory_mb"])
-            deadline = time.monotonic() + budget
-            client.call_timeout = budget
-            client.import_module(request["module"])
-            if request["shared"]:
-                client.call_timeout = max(1.0, deadline - time.monotonic())
-                _offer_features(client, box, request["shared"], kwargs, facts,
-                                request["module"])
-            left = deadline - time.monotonic()
-            if left < 1:
-                raise TimeoutError(_out_of_time(budget)["en"])
-            client.call_timeout = left
-            start = time.monotonic()
-            answer = client.probe("training_run", [("module", request["module"]), request["function"],
-                                                   kwargs], {})
-            facts["train_seconds"] = round(time.monotonic() - start, 1)
-        except MemoryError:
-            answer = None
-            facts["problem"] = {
-                "en": "the training run's answer did not fit the grader's memory cap for it",
-                "vi": "câu trả lời của lần huấn luyện vượt giới hạn bộ nhớ trình chấm dành cho nó"}
-        except Exception as exc:  # noqa: BLE001 - any failure of student code: 0 points
-            answer = None
-            late = deadline is not None and time.monotonic() >= deadline - 1
-            facts["problem"] = _out_of_time(budget) if late or isinstance(exc, TimeoutError) \
-                else _problem(exc)
-        finally:
-            client.stop()
+    session = WorkerSession(request["limits"], request["host_uid"])
+    client = session.training_client(box, request["topic"], request["env"], request["gpu"],
+                                     request["cover"], request["log"])
+    try:
+        answer, facts = _run(client, request)
+    finally:
+        session.shutdown()
     if facts["problem"] is not None:
         return facts
     result = answer.get("result") if isinstance(answer, dict) else None

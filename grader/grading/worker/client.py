@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
 import torch
 
-from grader.core import paths
 from grader.core.i18n import pick
-from grader.core.limits import Limits
 from grader.grading.box import bubblewrap as boxes
-from grader.grading.worker import objects, wire
+from grader.grading.worker import objects, replies, wire
+from grader.grading.worker.spec import WorkerSpec, worker_env
 from grader.testkit.harness import ExerciseImportError
 
 REPLY_CAP = 2 << 30
@@ -28,38 +26,36 @@ class WorkerDied(AssertionError):
 
 
 class WorkerClient:
-    def __init__(self, box: Path, topic_dir_inside: str, limits: Limits, host_uid: int,
-                 boxed: bool = True):
-        self.box, self.topic_dir_inside = box, topic_dir_inside
-        self.limits, self.host_uid, self.boxed = limits, host_uid, boxed
+    """One worker, built whole from its ``WorkerSpec``. ``guards``: the session's list of
+    guards in force, read at each call; ``call_timeout``: seconds per call (a timer)."""
+
+    def __init__(self, spec: WorkerSpec, guards: list[str] | None = None):
+        self.spec = spec
+        self.limits = spec.limits
+        self.guards = guards if guards is not None else []
+        self.log = open(spec.log, "ab") if spec.log else None  # noqa: SIM115 - see close
+        self.template = spec.template  # dropped for good once a fork there fails
         self.proc: subprocess.Popen | None = None
-        self.inside = str(box)
         self.imported: set[str] = set()  # modules the running worker has imported
-        self.call_timeout: float | None = None  # seconds per call, enforced by a timer
+        self.call_timeout: float | None = None
         self.expired = False
-        self.extra_env: dict[str, str] = {}  # e.g. CUDA_VISIBLE_DEVICES for a training run
-        self.gpu = False  # bind the GPU device nodes into the box (a GPU training lease)
-        self.log = None  # a file for the worker's stdout and stderr (default: inherited)
-        self.cover: list[tuple[str, str]] = []  # binds laid over the data (hidden test images)
         self.broken: dict[str, str] = {}  # modules whose import killed or hung the worker
-        self.guards: list[str] = []  # guards in force for each call (the session's list)
         self.request_fd = self.reply_fd = None
-        self.template = None  # the student's warm box (``warm_box.TemplateLink``), if any
 
     # --- the process -----------------------------------------------------------------
     def start(self) -> None:
-        if self.template is not None and self.boxed and not (
-                self.extra_env or self.gpu or self.cover) and self._fork_from_template():
+        spec = self.spec
+        if spec.forkable and self.template is not None and self._fork_from_template():
             return
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        argv = [boxes.python(), "-I", "-m", "grader.grading.worker.worker", self.topic_dir_inside,
+        argv = [boxes.python(), "-I", "-m", "grader.grading.worker.worker", spec.topic_dir_inside,
                 str(req_r), str(rep_w)]
-        env = {**worker_env(), **self.extra_env}
-        if self.boxed:
-            cmd, staged = boxes.command(self.box, argv, self.limits, inside=self.inside,
-                                        gpu=self.gpu, cover=self.cover)
-            preexec = boxes.preexec(self.limits, self.host_uid, staged, gpu=self.gpu)
+        env = {**worker_env(), **dict(spec.env)}
+        if spec.boxed:
+            cmd, staged = boxes.command(spec.box, argv, spec.limits, inside=str(spec.box),
+                                        gpu=spec.gpu, cover=list(spec.cover))
+            preexec = boxes.preexec(spec.limits, spec.host_uid, staged, gpu=spec.gpu)
         else:  # the kit's own tests of the protocol, without a box
             cmd, preexec = argv, os.setsid
         for fd in (req_r, rep_w):
@@ -79,7 +75,7 @@ class WorkerClient:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         try:
-            self.proc = self.template.fork(self.topic_dir_inside, req_r, rep_w,
+            self.proc = self.template.fork(self.spec.topic_dir_inside, req_r, rep_w,
                                            self.log.fileno() if self.log else 1)
         finally:
             os.close(req_r)
@@ -102,6 +98,13 @@ class WorkerClient:
         self.expired = True
         if self.proc is not None:
             self._kill()
+
+    def close(self) -> None:
+        """The worker stopped and its log closed: this client is done."""
+        self.stop()
+        if self.log is not None:
+            self.log.close()
+            self.log = None
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -163,6 +166,27 @@ class WorkerClient:
         self.ensure_started()
         return self._exchange(request)
 
+    def _with_state(self, request: dict, mirrors: dict, ref) -> dict:
+        """The request with every mirror it involves (and their submodules) to push to the
+        worker first, and the caller's device, grad mode, RNG state and guards."""
+        wire.find_remote(request, ref)  # first pass: find the mirrors involved
+        done: set[int] = set()
+        while len(done) < len(mirrors):
+            for key, mirror in list(mirrors.items()):
+                if key in done:
+                    continue
+                done.add(key)
+                for sub in mirror.modules():
+                    if isinstance(sub, objects.RemoteModule):
+                        mirrors.setdefault(sub._remote_id, sub)
+        sync = [(("ref", key), {
+            "_parameters": dict(mirror._parameters), "_buffers": dict(mirror._buffers),
+            "_modules": dict(mirror._modules), "training": mirror.training})
+            for key, mirror in mirrors.items()]
+        return {**request, "sync": sync, "options": {
+            "device": str(torch.get_default_device()), "grad": torch.is_grad_enabled(),
+            "rng": torch.get_rng_state(), "guards": list(self.guards)}}
+
     def _exchange(self, request: dict):
         mirrors: dict[int, objects.RemoteModule] = {}
 
@@ -174,23 +198,7 @@ class WorkerClient:
                 return ("ref", obj._remote_id)
             return None
 
-        wire.find_remote(request, ref)  # first pass: find the mirrors involved
-        sync, done = [], set()
-        while len(done) < len(mirrors):
-            for key, mirror in list(mirrors.items()):
-                if key in done:
-                    continue
-                done.add(key)
-                for sub in mirror.modules():
-                    if isinstance(sub, objects.RemoteModule):
-                        mirrors.setdefault(sub._remote_id, sub)
-        for key, mirror in mirrors.items():
-            sync.append((("ref", key), {
-                "_parameters": dict(mirror._parameters), "_buffers": dict(mirror._buffers),
-                "_modules": dict(mirror._modules), "training": mirror.training}))
-        request = {**request, "sync": sync, "options": {
-            "device": str(torch.get_default_device()), "grad": torch.is_grad_enabled(),
-            "rng": torch.get_rng_state(), "guards": list(self.guards)}}
+        request = self._with_state(request, mirrors, ref)
         payload = wire.dump_request(request, ref)
         timer = None
         if self.call_timeout:  # where no alarm can be used (a grader thread): kill the box
@@ -205,9 +213,9 @@ class WorkerClient:
             reply = wire.load_reply(wire.receive(self.reply_fd, REPLY_CAP, wire.STALL_S, frame))
         except BaseException as exc:  # a timeout, a death, a broken reply: start afresh
             why = None
-            if type(exc).__name__ == "TestTimeout" and _begun(frame):
+            if type(exc).__name__ == "TestTimeout" and replies.begun(frame):
                 self.stop()  # the test's time ran out inside a reply: name the reply
-                named = type(exc)(pick(reply_timeout(frame)))
+                named = type(exc)(pick(replies.reply_timeout(frame)))
                 named.in_reply = True
                 raise named from None
             if self.expired:
@@ -222,7 +230,7 @@ class WorkerClient:
                     except subprocess.TimeoutExpired:
                         pass
                 why = str(exc) if isinstance(exc, wire.WireError) else self._death()
-                if isinstance(exc, EOFError) and _begun(frame):
+                if isinstance(exc, EOFError) and replies.begun(frame):
                     told = frame.describe()
                     why += pick({"en": f", in the middle of its reply ({told['en']})",
                                  "vi": f", giữa chừng câu trả lời ({told['vi']})"})
@@ -268,8 +276,8 @@ class WorkerClient:
         if "error" in reply:
             self._pull_states(reply, {})
             err = reply["error"] if isinstance(reply["error"], dict) else {}
-            raise_remote(err)
-        return restore(reply["ok"])
+            replies.raise_remote(err)
+        return replies.restore(reply["ok"])
 
     # --- the operations the harness uses ---------------------------------------------
     def import_module(self, module: str) -> None:
@@ -324,63 +332,3 @@ class WorkerClient:
     def probe(self, name: str, args, kwargs):
         return self.request({"op": "probe", "name": name, "args": tuple(args),
                              "kwargs": dict(kwargs)})
-
-
-def _begun(frame: wire.Frame) -> bool:
-    return frame.announced is not None or frame.received > 0
-
-
-def reply_timeout(frame: wire.Frame) -> dict[str, str]:
-    """A test's time limit that ran out while a reply was coming: what was announced."""
-    told = frame.describe()
-    return {"en": f"this test ran out of time waiting for the student's process to finish "
-                  f"its reply: {told['en']}, and the rest never arrived",
-            "vi": f"bài kiểm tra này hết thời gian khi chờ tiến trình của sinh viên gửi xong "
-                  f"câu trả lời: {told['vi']}, và phần còn lại không bao giờ đến"}
-
-
-def raise_remote(err: dict):
-    __tracebackhide__ = True
-    type_name = str(err.get("type", "Exception"))[:100]
-    message = str(err.get("message", ""))
-    where = [str(w)[:300] for w in err.get("where", [])[:3]] if isinstance(
-        err.get("where"), list) else []
-    if type_name == "ExerciseImportError":
-        raise ExerciseImportError(message)
-    if where:
-        message += "\n" + pick({"en": "  raised at ", "vi": "  lỗi tại "}) + \
-            "\n  ".join(where)
-    raise objects.rebuild_error(type_name, message)
-
-
-def restore(value):
-    """numpy arrays come as tagged tensors; everything else is already safe data."""
-    if isinstance(value, dict):
-        if set(value) == {"__ndarray__"} and isinstance(value["__ndarray__"], torch.Tensor):
-            return value["__ndarray__"].numpy()
-        if set(value) == {"__bytes__"} and isinstance(value["__bytes__"], torch.Tensor) and \
-                value["__bytes__"].dtype == torch.uint8:
-            return bytes(value["__bytes__"].tolist())
-        return {k: restore(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [restore(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(restore(v) for v in value)
-    return value
-
-
-def worker_env() -> dict[str, str]:
-    keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ", "LD_LIBRARY_PATH")  # CUDA's libraries
-    env = {k: os.environ[k] for k in keep if k in os.environ}
-    env.update(CNNKIT_DATA=str(paths.data_root().resolve()),
-               CNNKIT_MIRROR=str(paths.shared_mirror().resolve()))
-    torch_home = "/tmp/torch"
-    for root in (paths.data_root(), paths.shared_mirror()):  # pretrained weights, read-only
-        if (root / "torch" / "hub" / "checkpoints").is_dir():
-            torch_home = str((root / "torch").resolve())
-            break
-    env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", TMPDIR="/tmp", USER="nobody",
-               MPLBACKEND="Agg", CNNKIT_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1",
-               PYTHONHASHSEED="0", OMP_NUM_THREADS="1", MPLCONFIGDIR="/tmp/matplotlib",
-               TORCH_HOME=torch_home, HYPOTHESIS_STORAGE_DIRECTORY="/tmp/hypothesis")
-    return env

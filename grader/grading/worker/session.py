@@ -25,6 +25,7 @@ from grader.grading.box import bubblewrap as boxes
 from grader.grading.box import safefiles
 from grader.grading.worker import objects
 from grader.grading.worker.client import WorkerClient
+from grader.grading.worker.spec import WorkerSpec
 
 
 def stage_box(topic: str, topic_dir: Path | None, parent: Path | None = None) -> Path:
@@ -79,19 +80,26 @@ class WorkerSession:
     def client_for(self, topic: str, topic_dir: Path) -> WorkerClient:
         key = str(topic_dir)
         if key not in self.clients:
-            box = self.box_for(topic, topic_dir)
-            client = WorkerClient(box, str(box / "submission" / topic), self.limits, self.uid,
-                                  boxed=self.boxed)
-            client.inside = str(box)
-            client.guards = self.guards
-            client.template = self.template
-            self.clients[key] = client
+            spec = WorkerSpec(self.box_for(topic, topic_dir), topic, self.limits, self.uid,
+                              boxed=self.boxed, template=self.template)
+            self.clients[key] = WorkerClient(spec, self.guards)
         self.current_client = self.clients[key]
         return self.current_client
 
+    def training_client(self, box: Path, topic: str, env: dict[str, str], gpu: bool,
+                        cover, log: str) -> WorkerClient:
+        """A graded training run's worker: a box of its own (its GPU lease's environment,
+        the test set covered), its output to ``log``; stopped by ``shutdown``."""
+        spec = WorkerSpec(box, topic, self.limits, self.uid, boxed=self.boxed,
+                          env=tuple(sorted(env.items())), gpu=gpu,
+                          cover=tuple(tuple(pair) for pair in cover), log=log)
+        self.clients[f"training:{box}"] = client = WorkerClient(spec, self.guards)
+        self.current_client = client
+        return client
+
     def shutdown(self) -> None:
         for client in self.clients.values():
-            client.stop()
+            client.close()
         self.clients.clear()
         self.current_client = None
         for box in self.boxes.values():

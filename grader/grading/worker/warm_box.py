@@ -28,6 +28,7 @@ from grader.core.limits import Limits
 from grader.grading.box import bubblewrap as boxes
 from grader.grading.box import safefiles
 from grader.grading.worker import fork_server
+from grader.grading.worker.spec import worker_env
 
 
 
@@ -44,8 +45,6 @@ class WarmBox:
     path): a new one of its own, removed on ``close``, when none is given."""
 
     def __init__(self, stage: Path | None, limits: Limits, host_uid: int):
-        from grader.grading.worker.client import worker_env  # lazy: keeps torch out of start-up
-
         self.owns_stage = stage is None
         stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-")) if stage is None else stage
         self.stage, self.host_uid = stage, host_uid
