@@ -14,7 +14,7 @@ from grader.core.results import Outcome
 from grader.grading import report
 from grader.grading.box import bubblewrap as box
 from grader.grading.box import uids as box_uids
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import graded_run
 from grader.grading import score as scoring
 from support.data_needs import skip_unless_available
 from support.graded_runs import TOPIC, graded_with, mnist_spec, sample_topic
@@ -63,7 +63,7 @@ def test_reported_perfect_accuracy_without_training_earns_nothing(tmp_path):
 
 def test_the_box_reads_only_the_public_rest_of_the_test_set(tmp_path):
     """The held-out images are not in the box: the test set it reads is the rest."""
-    plan = training_grade.plan("quick")
+    plan = graded_run.plan("quick")
     done = graded_with(tmp_path, LOOKUP, plan=plan)
     held = plan.heldout("mnist")
     assert done.record["reported"]["test_acc"] == 10000 - len(held)  # it saw the rest only
@@ -125,7 +125,7 @@ def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, 
                                                                         monkeypatch):
     skip_unless_available("mnist")
     monkeypatch.setenv("CNNKIT_FAKE_GPUS", "2")
-    plan = training_grade.plan("auto")
+    plan = graded_run.plan("auto")
     assert (plan.profile, plan.kind) == ("full", "gpu")
     dirs = []
     for name in ("a", "b"):
@@ -137,7 +137,7 @@ def test_two_fake_gpus_take_two_runs_at_once_judged_by_gpu_thresholds(tmp_path, 
     done = []
     def grade(folder):
         with box_uids.leased_uid(DEFAULTS) as uid:
-            done.append(training_grade.run_one(TOPIC, mnist_spec(), folder, plan, DEFAULTS, uid))
+            done.append(graded_run.run_one(TOPIC, mnist_spec(), folder, plan, DEFAULTS, uid))
 
     threads = [threading.Thread(target=grade, args=(d,)) for d in dirs]
     for t in threads:
@@ -154,12 +154,12 @@ def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
     """The sample dung trains with a learning rate of 1e-5; alice is the reference. Both
     quick runs share the machine's CPU slots, as in `grade -j 2 --train quick`."""
     skip_unless_available("mnist")
-    plan = training_grade.plan("quick")
+    plan = graded_run.plan("quick")
     done = {}
 
     def grade(name):
         with box_uids.leased_uid(DEFAULTS) as uid:
-            done[name] = training_grade.run_one(TOPIC, mnist_spec(), sample_topic(tmp_path, name),
+            done[name] = graded_run.run_one(TOPIC, mnist_spec(), sample_topic(tmp_path, name),
                                                 plan, DEFAULTS, uid)
 
     threads = [threading.Thread(target=grade, args=(n,)) for n in ("alice", "dung")]
@@ -182,7 +182,7 @@ def test_alice_keeps_the_training_points_and_dung_loses_them(tmp_path, boxed):
 def test_feedback_and_gradebook_show_the_measured_run(tmp_path):
     topic = manifest.load_topic(TOPIC)
     spec = topic.training("mnist")
-    column = training_grade.column(TOPIC, spec)
+    column = graded_run.column(TOPIC, spec)
     points, top, reason = manifest.training_points(0.9, spec, "quick", "cpu")
     record = {"profile": "quick", "device": "CPU (slot 0)", "device_class": "cpu",
               "accuracy": 0.9, "threshold": 0.93, "floor": 0.85, "points": points,
@@ -252,13 +252,13 @@ def test_missing_backbone_weights_leave_the_column_not_graded(monkeypatch):
     topics = [manifest.load_topic("03_transfer")]
     monkeypatch.setattr(data, "missing", lambda names: {n: None for n in names
                                                         if n == "resnet18-weights"})
-    assert training_grade.missing_data(topics, "full") == {
+    assert graded_run.missing_data(topics, "full") == {
         "03_transfer/training_transfer_v1": ["resnet18-weights"]}
     monkeypatch.setattr(data, "missing", lambda names: {n: None for n in names
                                                         if n == "mnist"})
-    assert training_grade.missing_data([manifest.load_topic(TOPIC)], "quick") == {
+    assert graded_run.missing_data([manifest.load_topic(TOPIC)], "quick") == {
         "02_training/training_mnist": ["mnist"]}  # the train exercise's own data
-    assert training_grade.missing_data(topics, "quick") == {}
+    assert graded_run.missing_data(topics, "quick") == {}
     from grader.grading import readiness
 
     line, = readiness.describe({"03_transfer/training_transfer_v1": ["resnet18-weights"]}, "en")

@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from grader.core import manifest, paths
+from grader.core import manifest, paths, scoring
 from grader.core.errors import BadInput
 from grader.dev import check
 
@@ -136,17 +136,17 @@ def test_the_kits_topics_grade_mnist_and_transfer_variant_1():
 
 def test_points_are_full_at_the_threshold_none_at_the_floor_linear_between():
     spec = _topic(MNIST).training("mnist")
-    assert manifest.training_points(0.96, spec, "quick", "cpu")[:2] == (40, 40)
-    assert manifest.training_points(0.999, spec, "quick", "cpu")[0] == 40
-    assert manifest.training_points(0.90, spec, "quick", "cpu")[0] == 0
-    assert manifest.training_points(0.10, spec, "quick", "cpu")[0] == 0
-    half, top, reason = manifest.training_points(0.93, spec, "quick", "cpu")
+    assert scoring.training_points(0.96, spec, "quick", "cpu")[:2] == (40, 40)
+    assert scoring.training_points(0.999, spec, "quick", "cpu")[0] == 40
+    assert scoring.training_points(0.90, spec, "quick", "cpu")[0] == 0
+    assert scoring.training_points(0.10, spec, "quick", "cpu")[0] == 0
+    half, top, reason = scoring.training_points(0.93, spec, "quick", "cpu")
     assert top == 40 and half == pytest.approx(20, abs=1 / 64)
     assert "floor 0.9" in reason["en"] and "threshold 0.96" in reason["en"]
     assert "mức sàn" in reason["vi"]
     # the device class picks the threshold: 0.982 is full points on a CPU, not on a GPU
-    assert manifest.training_points(0.982, spec, "full", "cpu")[0] == 40
-    assert manifest.training_points(0.982, spec, "full", "gpu")[0] < 40
+    assert scoring.training_points(0.982, spec, "full", "cpu")[0] == 40
+    assert scoring.training_points(0.982, spec, "full", "gpu")[0] < 40
 
 
 def test_partial_points_are_exact_binary_fractions_and_never_full():
@@ -154,7 +154,7 @@ def test_partial_points_are_exact_binary_fractions_and_never_full():
     previous = 0.0
     for i in range(1, 600):
         acc = 0.90 + 0.06 * i / 600
-        points, _, _ = manifest.training_points(acc, spec, "quick", "cpu")
+        points, _, _ = scoring.training_points(acc, spec, "quick", "cpu")
         assert points * 64 == int(points * 64) and previous <= points < 40
         previous = points
 
@@ -162,7 +162,7 @@ def test_partial_points_are_exact_binary_fractions_and_never_full():
 @pytest.mark.parametrize("accuracy", [None, float("nan"), "0.99"])
 def test_no_accuracy_means_no_points(accuracy):
     spec = _topic(MNIST).training("mnist")
-    points, top, reason = manifest.training_points(accuracy, spec, "quick", "cpu")
+    points, top, reason = scoring.training_points(accuracy, spec, "quick", "cpu")
     assert (points, top) == (0, 40) and "no accuracy" in reason["en"]
 
 

@@ -15,7 +15,7 @@ from grader.grading.box import bubblewrap as box
 from grader.grading.box import safefiles
 from grader.grading.run.channel import ResultChannel
 from grader.grading.run.scrub import REMOVED, scrub
-from grader.core import manifest
+from grader.core import manifest, scoring
 from grader.core import paths
 from grader.core.results import TestResult
 from grader.grading import score
@@ -46,7 +46,7 @@ def test_discover_folders_zips_and_wrappers(tmp_path):
 
 def test_points_split_exactly():
     for points, n in ((40, 9), (25, 6), (20, 3), (100, 7)):
-        shares = manifest.split_points(points, n)
+        shares = scoring.split_points(points, n)
         assert len(shares) == n and sum(shares) == pytest.approx(points, abs=1e-9)
 
 

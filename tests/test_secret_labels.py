@@ -8,7 +8,7 @@ import torch
 from torchvision.datasets.mnist import read_label_file
 
 from grader.grading.training import secret_labels
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import graded_run
 from support.data_needs import skip_unless_available
 from support.graded_runs import graded_with
 
@@ -43,7 +43,7 @@ def test_the_relabelled_test_rest_replaces_the_views_own_bind():
     """The test set's view binds its public rest over the test labels; this run's
     relabelled copy of that rest takes its place, on the same target."""
     skip_unless_available("mnist")
-    plan = training_grade.plan("quick")
+    plan = graded_run.plan("quick")
     view = plan.view("mnist")
     labels = secret_labels.for_mnist(view.binds)
     try:
@@ -89,7 +89,7 @@ def test_the_box_reads_labels_renamed_by_a_secret_permutation(tmp_path):
 
     from grader.lab.data import locate
 
-    plan = training_grade.plan("quick")
+    plan = graded_run.plan("quick")
     done = graded_with(tmp_path, READS_LABELS, plan=plan)
     assert done.record["secret_labels"] is True
     train = datasets.MNIST(str(locate("mnist")), train=False, download=False)

@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 from grader.core import manifest
 from grader.lab import heldout_images, reference_eval, weights_io
 from grader.grading import report
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import exchange_reader
+from grader.grading.training import graded_run
 from support.data_needs import skip_unless_available
 from support.graded_runs import TOPIC, graded_with
 
@@ -159,7 +160,7 @@ def test_weights_fitted_before_the_run_earn_no_training_points(tmp_path, monkeyp
     assert "not trained in this run" in record["reason"]["en"], record["reason"]
     assert "không được huấn luyện trong lần chạy này" in record["reason"]["vi"]
 
-    column = training_grade.column(TOPIC, manifest.load_topic(TOPIC).training("mnist"))
+    column = graded_run.column(TOPIC, manifest.load_topic(TOPIC).training("mnist"))
     for lang, words in (("en", "not trained in this run"),
                         ("vi", "không được huấn luyện trong lần chạy này")):
         monkeypatch.setenv("CNNKIT_LANG", lang)  # the language the class is graded in
@@ -277,7 +278,7 @@ def test_sparse_predictions_are_refused_not_crashed_on():
 def test_junk_facts_from_the_exchange_are_read_as_plain_data(tmp_path_factory, data):
     path = tmp_path_factory.mktemp("facts") / "facts.json"
     path.write_bytes(data)
-    facts = training_grade._read_facts(path)
+    facts = exchange_reader.read_facts(path)
     if facts is not None:
         json.dumps(facts)
         assert facts["problem"] is None or set(facts["problem"]) >= {"en", "vi"}
@@ -339,8 +340,8 @@ def test_hostile_weights_are_refused_under_a_memory_cap():
     assert max(len(d) for n, d in cases.items() if n != "many-tensors") < 10_000
     done = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(cases),
                           capture_output=True, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(training_grade.Path(
-                              training_grade.__file__).resolve().parents[2])})
+                          env={**os.environ, "PYTHONPATH": str(graded_run.Path(
+                              graded_run.__file__).resolve().parents[2])})
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     results = json.loads(done.stdout.decode().strip().splitlines()[-1])
     for name, verdict in results.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.core import manifest
+from grader.core import manifest, scoring
 from grader.core import paths
 from grader.core.errors import BadInput
 from grader.core.i18n import pick
@@ -87,7 +87,7 @@ def cmd_train(args) -> int:
                       f"{'ĐẠT' if ok else 'CHƯA ĐẠT'})  trong {result['seconds']} giây trên "
                       f"{result['device']}"}, args.lang))
     if spec.graded:
-        points, top, _ = manifest.training_points(result["test_acc"], spec, profile, device_class)
+        points, top, _ = scoring.training_points(result["test_acc"], spec, profile, device_class)
         print(pick({"en": f"as a graded run: {points:g}/{top:g} points (the grader measures on "
                           "held-out test images, each moved by one pixel; expect a slightly "
                           "lower accuracy there)",

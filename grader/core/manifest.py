@@ -18,7 +18,7 @@ Format 2 (this kit) describes each graded training as a gradebook column::
     settings.quick = { max_epochs = 2, batch_size = 64 }   # what the run's function reads
 
 A number holds for both device classes (``cpu``, ``gpu``); a table gives each its own.
-Between the floor and the threshold the points grow linearly (``training_points``). A
+Between the floor and the threshold the points grow linearly (``scoring.training_points``). A
 task with variants lists them under ``[graded.<task>.variant.<n>]``; what the task table
 itself sets (``budget_s``, ``backbone``, ...) is the default of each variant, and a
 variant's ``settings`` overlay the task's, profile by profile. Format 1's
@@ -172,18 +172,6 @@ class Topic:
 
     def exercise_for_test_file(self, filename: str) -> Exercise | None:
         return next((e for e in self.exercises if e.owns_test_file(filename)), None)
-
-
-POINT_STEP = 1 / 64  # a binary fraction: sums of shares are exact in floating point
-
-
-def split_points(points: float, n: int) -> list[float]:
-    """``points`` over ``n`` tests in steps of 1/64, summing exactly to ``points`` (so no
-    total ever reads 100.00000000000003)."""
-    if n <= 0:
-        return []
-    each = round(points / n / POINT_STEP) * POINT_STEP
-    return [each] * (n - 1) + [points - each * (n - 1)]
 
 
 def topic_folder(topic: str) -> Path:
@@ -340,45 +328,6 @@ def parse(raw: dict, topic: str) -> Topic:
                      trainings=parse_trainings(topic, graded, head.get("format")))
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(f"{topic}/{MANIFEST_NAME}: missing or malformed field {exc}") from None
-
-
-def training_points(accuracy, spec: GradedTraining, profile: str, device_class: str
-                    ) -> tuple[float, float, dict[str, str]]:
-    """``(points, max_points, reason)`` for a graded run that reached ``accuracy``.
-
-    Full points at or above the threshold of ``profile`` on ``device_class``, none at or
-    below the floor, linear in between, rounded down to a multiple of 1/64 (so totals stay
-    exact and partial credit never reaches full points). ``reason`` is ``{"en", "vi"}``.
-    """
-    import math
-
-    top = spec.points
-    threshold = spec.threshold_for(profile, device_class)
-    floor = spec.floor_for(profile, device_class)
-    where = f"{profile}, {device_class}"
-    if accuracy is None or not isinstance(accuracy, (int, float)) or math.isnan(accuracy):
-        return 0.0, top, {"en": f"no accuracy was measured ({where}): 0/{top:g}",
-                          "vi": f"không đo được độ chính xác ({where}): 0/{top:g}"}
-    acc = float(accuracy)
-    if acc >= threshold:
-        return top, top, {
-            "en": f"accuracy {acc:.4f} reaches the threshold {threshold:g} ({where}): "
-                  f"{top:g}/{top:g}",
-            "vi": f"độ chính xác {acc:.4f} đạt ngưỡng {threshold:g} ({where}): {top:g}/{top:g}"}
-    if acc <= floor:
-        return 0.0, top, {
-            "en": f"accuracy {acc:.4f} is at or below the floor {floor:g} ({where}; full points "
-                  f"from {threshold:g}): 0/{top:g}",
-            "vi": f"độ chính xác {acc:.4f} không vượt mức sàn {floor:g} ({where}; đủ điểm từ "
-                  f"{threshold:g}): 0/{top:g}"}
-    share = (acc - floor) / (threshold - floor)
-    points = min(math.floor(top * share / POINT_STEP) * POINT_STEP, top - POINT_STEP)
-    points = max(points, 0.0)
-    return points, top, {
-        "en": f"accuracy {acc:.4f} lies between the floor {floor:g} and the threshold "
-              f"{threshold:g} ({where}): {points:g}/{top:g}, linear from the floor",
-        "vi": f"độ chính xác {acc:.4f} nằm giữa mức sàn {floor:g} và ngưỡng {threshold:g} "
-              f"({where}): {points:g}/{top:g}, tăng tuyến tính từ mức sàn"}
 
 
 def load_file(path: Path, topic: str | None = None) -> Topic:

@@ -15,6 +15,7 @@ exercise needs no review.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from grader.core import manifest
@@ -32,6 +33,18 @@ GATED = {
     "en": "this exercise scores zero: its rule checked by the grader on your file failed ({test})",
     "vi": "bài tập này được 0 điểm: quy tắc mà bộ chấm kiểm tra trên tệp của bạn không đạt "
           "({test})"}
+
+
+POINT_STEP = 1 / 64  # a binary fraction: sums of shares are exact in floating point
+
+
+def split_points(points: float, n: int) -> list[float]:
+    """``points`` over ``n`` tests in steps of 1/64, summing exactly to ``points`` (so no
+    total ever reads 100.00000000000003)."""
+    if n <= 0:
+        return []
+    each = round(points / n / POINT_STEP) * POINT_STEP
+    return [each] * (n - 1) + [points - each * (n - 1)]
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,7 @@ def exercise_shares(points: float, results: list[TestResult],
     backed = bool(checked) and all(r.outcome.passed for r in checked)
     shut = [r for r in tests if (r.gate or is_marked(r.nodeid, gates)) and not r.outcome.passed]
     shares = []
-    for result, each in zip(tests, manifest.split_points(points, len(tests))):
+    for result, each in zip(tests, split_points(points, len(tests))):
         passed, why = result.outcome.passed, None
         earns = passed and (backed or not is_marked(result.nodeid, reported))
         if passed and not earns:
@@ -79,3 +92,41 @@ def exercise_shares(points: float, results: list[TestResult],
 def review_notes(shares: list[Share]) -> list[str]:
     """The exercise's notes for a person, once each, in test order (none once it is zeroed)."""
     return list(dict.fromkeys(s.review for s in shares if s.review))
+
+
+def training_points(accuracy, spec: manifest.GradedTraining, profile: str, device_class: str
+                    ) -> tuple[float, float, dict[str, str]]:
+    """``(points, max_points, reason)`` for a graded run that reached ``accuracy``.
+
+    Full points at or above the threshold of ``profile`` on ``device_class``, none at or
+    below the floor, linear in between, rounded down to a multiple of 1/64 (so totals stay
+    exact and partial credit never reaches full points). ``reason`` is ``{"en", "vi"}``.
+    """
+    top = spec.points
+    threshold = spec.threshold_for(profile, device_class)
+    floor = spec.floor_for(profile, device_class)
+    where = f"{profile}, {device_class}"
+    if accuracy is None or not isinstance(accuracy, (int, float)) or math.isnan(accuracy):
+        return 0.0, top, {"en": f"no accuracy was measured ({where}): 0/{top:g}",
+                          "vi": f"không đo được độ chính xác ({where}): 0/{top:g}"}
+    acc = float(accuracy)
+    if acc >= threshold:
+        return top, top, {
+            "en": f"accuracy {acc:.4f} reaches the threshold {threshold:g} ({where}): "
+                  f"{top:g}/{top:g}",
+            "vi": f"độ chính xác {acc:.4f} đạt ngưỡng {threshold:g} ({where}): {top:g}/{top:g}"}
+    if acc <= floor:
+        return 0.0, top, {
+            "en": f"accuracy {acc:.4f} is at or below the floor {floor:g} ({where}; full points "
+                  f"from {threshold:g}): 0/{top:g}",
+            "vi": f"độ chính xác {acc:.4f} không vượt mức sàn {floor:g} ({where}; đủ điểm từ "
+                  f"{threshold:g}): 0/{top:g}"}
+    share = (acc - floor) / (threshold - floor)
+    points = min(math.floor(top * share / POINT_STEP) * POINT_STEP,
+                 top - POINT_STEP)
+    points = max(points, 0.0)
+    return points, top, {
+        "en": f"accuracy {acc:.4f} lies between the floor {floor:g} and the threshold "
+              f"{threshold:g} ({where}): {points:g}/{top:g}, linear from the floor",
+        "vi": f"độ chính xác {acc:.4f} nằm giữa mức sàn {floor:g} và ngưỡng {threshold:g} "
+              f"({where}): {points:g}/{top:g}, tăng tuyến tính từ mức sàn"}

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.core import manifest, paths
+from grader.core import manifest, paths, scoring
 from grader.core.i18n import pick
 from grader.core.testfiles import is_hidden, kit_topic_dir
 from grader.grading.run.test_list import expected_tests
@@ -142,7 +142,7 @@ def topic_notebook(topic: str) -> dict:
                            {"grade": False, "solution": True, "locked": False,
                             "grade_id": _grade_id(f"{topic}_{exercise.name}_solution")}))
         own = [t for t in tests if exercise.owns_test_file(Path(t.split("::")[0]).name)]
-        for nodeid, each in zip(own, manifest.split_points(exercise.points, len(own))):
+        for nodeid, each in zip(own, scoring.split_points(exercise.points, len(own))):
             cells.append(_test_cell(topic, nodeid, each, summaries))
     for i, cell in enumerate(cells):
         cell["id"] = f"{topic}-{i:03d}"

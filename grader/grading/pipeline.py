@@ -27,7 +27,7 @@ from grader.grading.box import bubblewrap as box
 from grader.grading.box import uids as box_uids
 from grader.grading.intake import survey as intake
 from grader.grading.box import safefiles
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import graded_run
 from grader.grading.classview.class_report import after_grading
 from grader.grading.worker.warm_box import WarmBoxes
 from grader.grading.run.student_run import grade_student, own_not_graded
@@ -71,7 +71,7 @@ class ClassPlan:
     todo: list[tuple[discover.Submission, dict[str, str]]]  # (submission, {topic: fingerprint})
     ready: readiness.DataPlan  # which exercises this machine has the data to grade
     key: bytes  # the grader's sealing key, kept in the output folder (0600)
-    training: training_grade.TrainingPlan | None = None  # `grade --train`, None when off
+    training: graded_run.TrainingPlan | None = None  # `grade --train`, None when off
     machine: list[canary.TopicCheck] | None = None  # the reference's check on this machine
     run: dict = field(default_factory=term.new_run)  # this run's id and date
     tally: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # topic -> state -> ids
@@ -88,7 +88,7 @@ class Graded(dict):
 
 def topic_fingerprint(sub: discover.Submission, topic: manifest.Topic,
                       ready: readiness.DataPlan,
-                      training: training_grade.TrainingPlan | None) -> str:
+                      training: graded_run.TrainingPlan | None) -> str:
     """Changes when the topic's files in the submission, its tests and points, the kit's
     version, the data at hand for it or (for a topic with graded trainings) the training
     profile change."""
@@ -161,9 +161,9 @@ def plan_class(submissions: Path, out: Path, topics: list[str] | None = None,
         raise NotFound(pick({"en": f"no submissions (folders or .zip files) in {submissions}",
                              "vi": f"không có bài nộp nào (thư mục hoặc tệp .zip) trong "
                                    f"{submissions}"}, lang))
-    training = training_grade.plan(train, cache_root=out / ".cache" / "features", key=key)
+    training = graded_run.plan(train, cache_root=out / ".cache" / "features", key=key)
     if training is not None:  # e.g. the full profile's ResNet18 weights
-        lacking = training_grade.missing_data(infos, training.profile)
+        lacking = graded_run.missing_data(infos, training.profile)
         ready.not_graded.update(lacking)
         for column, needs in lacking.items():
             print(pick({"en": f"cnnkit grade: {column}: not graded - missing {', '.join(needs)} "

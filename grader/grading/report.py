@@ -103,8 +103,20 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
     out += training_markdown(result["cnnkit"].get("training") or {}, lang)
     failed = [x for x in result["tests"] if x["status"] != "passed"
               and x["name"] not in _training_tests(result)]
-    if failed:
-        out += ["", f"## {t('What failed and why', 'Những gì chưa đạt và lý do')}"]
+    out += failures_markdown(failed, lang)
+    if not failed:
+        out += ["", t("Everything graded passed. Well done!" if not_graded else
+                      "Everything passed. Well done!",
+                      "Mọi bài đã chấm đều đạt. Làm tốt lắm!" if not_graded else
+                      "Tất cả đều đạt. Làm tốt lắm!")]
+    return "\n".join(out) + "\n"
+
+
+def failures_markdown(failed: list[dict], lang: str) -> list[str]:
+    """What failed, exercise by exercise: the message that explains most (a broken rule
+    first: it zeroed the exercise), the failing tests, hidden ones counted, the next hint."""
+    t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
+    out = ["", f"## {t('What failed and why', 'Những gì chưa đạt và lý do')}"] if failed else []
     shown: set[str] = set()
     for key, tests in _by_exercise(failed).items():
         topic, _, exercise = key.partition("/")
@@ -112,10 +124,11 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
         hidden = len(tests) - len(visible)
         out += ["", f"### {key}"]
         message = ""
-        if visible:  # a broken rule first (it zeroed the exercise), else what explains most
+        if visible:
             best = max(visible, key=lambda x: ("rule" in x.get("tags", ()),
                                                rank(test_output(x, lang))))
-            message = key_lines(test_output(best, lang), 12) or t("(no message)", "(không có thông báo)")
+            message = key_lines(test_output(best, lang), 12) or t("(no message)",
+                                                                    "(không có thông báo)")
             if message in shown:
                 out.append(t("Same cause as above.", "Cùng nguyên nhân như ở trên."))
             else:
@@ -128,20 +141,20 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
             out.append(t(f"{hidden} hidden test(s) failed too; their details are shown after "
                          "grades are published.", f"Thêm {hidden} bài kiểm tra ẩn chưa đạt; chi "
                          "tiết sẽ hiện sau khi công bố điểm."))
-        try:
-            hints = manifest.load_topic(topic).exercise(exercise).hint_list(lang)
-        except (KeyError, FileNotFoundError):
-            hints = []
-        if hints:
-            out.append(f"{t('Hint to read next', 'Gợi ý tiếp theo')}: "
-                       f"{names.markdown(matching_hint(hints, message))}  "
-                       f"(`./kit hint {topic} {exercise}`)")
-    if not failed:
-        out += ["", t("Everything graded passed. Well done!" if not_graded else
-                      "Everything passed. Well done!",
-                      "Mọi bài đã chấm đều đạt. Làm tốt lắm!" if not_graded else
-                      "Tất cả đều đạt. Làm tốt lắm!")]
-    return "\n".join(out) + "\n"
+        out += _hint_line(topic, exercise, message, lang)
+    return out
+
+
+def _hint_line(topic: str, exercise: str, message: str, lang: str) -> list[str]:
+    try:
+        hints = manifest.load_topic(topic).exercise(exercise).hint_list(lang)
+    except (KeyError, FileNotFoundError):
+        return []
+    if not hints:
+        return []
+    label = pick({"en": "Hint to read next", "vi": "Gợi ý tiếp theo"}, lang)
+    return [f"{label}: {names.markdown(matching_hint(hints, message))}  "
+            f"(`./kit hint {topic} {exercise}`)"]
 
 
 def review_markdown(review: dict[str, dict], lang: str) -> list[str]:

@@ -30,7 +30,7 @@ from grader.grading import discover, readiness, records, report, term
 from grader.grading import pipeline
 from grader.grading.run import student_run
 from grader.grading.box import uids as box_uids
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import graded_run
 
 FINAL_OK = {"COMPLETED"}
 FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
@@ -105,7 +105,7 @@ def grade_one(plan_file: Path, index: int) -> dict:
     # Tasks may share a node: each gets its own host uid, so process caps stay per box.
     uids = box_uids.host_uids(limits, 1)  # a uid no other box on the node holds
     # graded training on the task's own devices (its --gpus-per-task), its own secret
-    training = training_grade.plan(plan.get("train", "off"), cpu_slots=1,
+    training = graded_run.plan(plan.get("train", "off"), cpu_slots=1,
                                    cache_root=out / ".cache" / "features",
                                    key=records.grader_key(out))
     return student_run.grade_student(sub, infos, out, limits, entry["fingerprints"], plan["lang"],

@@ -53,6 +53,27 @@ def register(command, h) -> None:
                           "(default: stop before grading if any data is missing)",
                           "chấm phần máy này có đủ dữ liệu; phần còn lại ghi 'chưa chấm' (mặc "
                           "định: dừng trước khi chấm nếu thiếu dữ liệu)"))
+    _grade_run_options(s, h)
+
+    s = command("doctor", "check this machine: grade the reference solution as students would "
+                "be graded", "kiểm tra máy: chấm lời giải mẫu đúng như chấm sinh viên")
+    s.set_defaults(handler=cmd_doctor)
+    s.add_argument("--topics", nargs="+", help=h("topics to check (default: all)",
+                                                 "các chủ đề cần kiểm tra (mặc định: tất cả)"))
+    s.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
+    s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s)
+
+    classview_subcommands.register(command, h)
+
+    s = command("grade-one", "grade one student of a plan (what each Slurm array task runs)",
+                "chấm một sinh viên trong kế hoạch (việc mỗi tác vụ Slurm chạy)")
+    s.set_defaults(handler=cmd_grade_one)
+    s.add_argument("plan")
+    s.add_argument("index", type=int)
+
+
+def _grade_run_options(s, h) -> None:
+    """grade's limits, graded training and backend (local or Slurm)."""
     s.add_argument("--timeout", type=float, default=DEFAULTS.topic_timeout_s,
                    help=h("seconds per student and topic (default: each topic.toml's timeout_s)",
                           "số giây cho mỗi sinh viên và chủ đề (mặc định: timeout_s trong "
@@ -86,22 +107,6 @@ def register(command, h) -> None:
                           "slurm: số GPU cho mỗi tác vụ (cho bài huấn luyện có chấm điểm)"))
     s.add_argument("--array-parallelism", type=int, default=None,
                    help=h("slurm: at most N tasks at once", "slurm: tối đa N tác vụ cùng lúc"))
-
-    s = command("doctor", "check this machine: grade the reference solution as students would "
-                "be graded", "kiểm tra máy: chấm lời giải mẫu đúng như chấm sinh viên")
-    s.set_defaults(handler=cmd_doctor)
-    s.add_argument("--topics", nargs="+", help=h("topics to check (default: all)",
-                                                 "các chủ đề cần kiểm tra (mặc định: tất cả)"))
-    s.add_argument("--memory-mb", type=int, default=DEFAULTS.memory_mb)
-    s.add_argument("--test-timeout", type=float, default=DEFAULTS.test_timeout_s)
-
-    classview_subcommands.register(command, h)
-
-    s = command("grade-one", "grade one student of a plan (what each Slurm array task runs)",
-                "chấm một sinh viên trong kế hoạch (việc mỗi tác vụ Slurm chạy)")
-    s.set_defaults(handler=cmd_grade_one)
-    s.add_argument("plan")
-    s.add_argument("index", type=int)
 
 
 def cmd_grade(args) -> int:

@@ -23,8 +23,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from grader.testkit.source_names import (Names, constant, own_attributes, reachable,
-                                         walk_reachable)
+from grader.testkit.folded_constants import constant
+from grader.testkit.source_names import Names, own_attributes, reachable, walk_reachable
 
 ENTRY = "conv2d_naive"
 PROOF, REVIEW = "proof", "review"

@@ -12,7 +12,7 @@ from grader.core import manifest, paths
 from grader.core.limits import DEFAULTS
 from grader.grading.box import bubblewrap as box
 from grader.grading.box import uids as box_uids
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import graded_run
 from support.data_needs import skip_unless_available
 
 SAMPLES = paths.KIT_ROOT / "samples" / "submissions"
@@ -40,5 +40,5 @@ def graded_with(tmp_path: Path, train_source: str, spec=None, plan=None):
     topic_dir = sample_topic(tmp_path)
     (topic_dir / "train.py").write_text(train_source)
     with box_uids.leased_uid(DEFAULTS) as uid:  # never a uid another test's box holds
-        return training_grade.run_one(TOPIC, spec or mnist_spec(), topic_dir,
-                                      plan or training_grade.plan("quick"), DEFAULTS, uid)
+        return graded_run.run_one(TOPIC, spec or mnist_spec(), topic_dir,
+                                      plan or graded_run.plan("quick"), DEFAULTS, uid)

@@ -20,14 +20,14 @@ from grader.grading.box import uids as box_uids
 from grader.grading.box import safefiles
 from grader.grading.run import crash_blame
 from grader.grading.run import warm_trusted
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import graded_run
 from grader.grading.worker.warm_box import WarmBoxes
 
 
 def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                   limits: Limits, fingerprint: str | dict[str, str], lang: str,
                   key: bytes = b"", uids=None, ready: readiness.DataPlan | None = None,
-                  training: training_grade.TrainingPlan | None = None,
+                  training: graded_run.TrainingPlan | None = None,
                   warm_boxes: WarmBoxes | None = None, run: dict | None = None) -> dict:
     """One student, topic by topic, in a box that starts as a fresh one (a job's warm box
     from ``warm_boxes``, cleared after its last student), then (with ``training``) each
@@ -115,7 +115,7 @@ def _written_by(out: Path, student: str, topic: str, key: bytes, run: dict) -> b
 def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: Path,
                    limits: Limits, fps: dict[str, str], lang: str, key: bytes = b"",
                    uids=None, ready: readiness.DataPlan | None = None,
-                   training: training_grade.TrainingPlan | None = None,
+                   training: graded_run.TrainingPlan | None = None,
                    warm_boxes: WarmBoxes | None = None, run: dict | None = None) -> dict:
     ready = ready or readiness.DataPlan()
     run = run or term.new_run()
@@ -144,7 +144,7 @@ def _grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: 
 
 def _grade_topic(sub: discover.Submission, topic: manifest.Topic, out: Path, limits: Limits,
                  fingerprint: str, ready: readiness.DataPlan,
-                 training: training_grade.TrainingPlan | None, host_uid, warm) -> dict:
+                 training: graded_run.TrainingPlan | None, host_uid, warm) -> dict:
     """One topic's record (unsealed): its tests in the box, then its graded trainings."""
     scores: list[score.TestScore] = []
     notes = ([sub.problem] if sub.problem else []) + list(sub.notes)
@@ -166,10 +166,10 @@ def _grade_topic(sub: discover.Submission, topic: manifest.Topic, out: Path, lim
         scores += score.score_topic(topic, ran.results)
     if graded and training is not None and "train" in graded:
         for spec in topic.graded_trainings:
-            name = training_grade.column(topic.name, spec)
+            name = graded_run.column(topic.name, spec)
             if name in ready.not_graded:
                 continue
-            done = training_grade.run_one(topic.name, spec, topic_dir, training, limits,
+            done = graded_run.run_one(topic.name, spec, topic_dir, training, limits,
                                           host_uid)
             scores.append(done.score)
             notes += done.notes  # e.g. weights not trained in this run

@@ -54,13 +54,7 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
     start = time.monotonic()
     boxes.prepare_folder(box)
     run = TopicRun(notes=build(topic, submission_topic_dir, box))
-    expected = list(expected_tests(topic))
-    first: list[str] = []  # what the first run selects: the whole topic folder
-    if exercises is not None:
-        info = manifest.load_topic(topic)
-        owner = {t: info.exercise_for_test_file(Path(t.split("::")[0]).name) for t in expected}
-        expected = [t for t in expected if owner[t] is not None and owner[t].name in exercises]
-        first = sorted({t.split("::")[0] for t in expected})
+    expected, first = _selection(topic, exercises)
     deadline = start + timeout
     pending = list(expected)
     outputs = []
@@ -84,26 +78,8 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
         pending = [t for t in expected if t not in run.results]
         if not pending:
             break
-        culprit = out.unfinished
         reason = death_reason(out, state, limits, timeout)
-        if culprit in pending:
-            run.results[culprit] = TestResult(culprit, Outcome.FAILED, reason)
-            pending.remove(culprit)
-            # The rest of that test file would most likely die the same way.
-            same_file = [t for t in pending if t.split("::")[0] == culprit.split("::")[0]]
-            for nodeid in same_file:
-                run.results[nodeid] = TestResult(nodeid, Outcome.FAILED, i18n.keep({
-                    "en": f"not run: {culprit.split('::')[-1]} in the same file stopped the "
-                          f"process ({reason})",
-                    "vi": f"không chạy: {culprit.split('::')[-1]} trong cùng tệp đã làm dừng "
-                          f"tiến trình ({reason})"}))
-                pending.remove(nodeid)
-        elif attempt == 0 and not out.started:
-            run.notes.append(i18n.keep({"en": f"{topic}: {reason} before any test started",
-                                   "vi": f"{topic}: {reason} trước khi bài kiểm tra nào bắt "
-                                         "đầu"}))
-        run.notes.append(i18n.keep({"en": f"{topic}: run {attempt + 1}: {reason}",
-                               "vi": f"{topic}: lần chạy {attempt + 1}: {reason}"}))
+        _after_death(run, topic, out, reason, pending, attempt)
     for nodeid in pending:
         run.results[nodeid] = TestResult(nodeid, Outcome.MISSING, i18n.keep({
             "en": "this test reported no result (the run died or ran out of time before it); it "
@@ -116,3 +92,39 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
     run.seconds = time.monotonic() - start
     run.output = "\n".join(outputs)[-20000:]
     return run
+
+
+def _selection(topic: str, exercises: set[str] | None) -> tuple[list[str], list[str]]:
+    """The tests expected of this run (only ``exercises``' when given), and what the first
+    run selects (the whole topic folder, or those tests' files)."""
+    expected = list(expected_tests(topic))
+    if exercises is None:
+        return expected, []
+    info = manifest.load_topic(topic)
+    owner = {t: info.exercise_for_test_file(Path(t.split("::")[0]).name) for t in expected}
+    expected = [t for t in expected if owner[t] is not None and owner[t].name in exercises]
+    return expected, sorted({t.split("::")[0] for t in expected})
+
+
+def _after_death(run: TopicRun, topic: str, out, reason: str, pending: list[str],
+                 attempt: int) -> None:
+    """A run that died: the test it was in fails with the reason, and so does the rest of
+    that test file (it would most likely die the same way); ``pending`` loses them."""
+    culprit = out.unfinished
+    if culprit in pending:
+        run.results[culprit] = TestResult(culprit, Outcome.FAILED, reason)
+        pending.remove(culprit)
+        same_file = [t for t in pending if t.split("::")[0] == culprit.split("::")[0]]
+        for nodeid in same_file:
+            run.results[nodeid] = TestResult(nodeid, Outcome.FAILED, i18n.keep({
+                "en": f"not run: {culprit.split('::')[-1]} in the same file stopped the "
+                      f"process ({reason})",
+                "vi": f"không chạy: {culprit.split('::')[-1]} trong cùng tệp đã làm dừng "
+                      f"tiến trình ({reason})"}))
+            pending.remove(nodeid)
+    elif attempt == 0 and not out.started:
+        run.notes.append(i18n.keep({"en": f"{topic}: {reason} before any test started",
+                                    "vi": f"{topic}: {reason} trước khi bài kiểm tra nào bắt "
+                                          "đầu"}))
+    run.notes.append(i18n.keep({"en": f"{topic}: run {attempt + 1}: {reason}",
+                                "vi": f"{topic}: lần chạy {attempt + 1}: {reason}"}))

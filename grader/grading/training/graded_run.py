@@ -10,26 +10,20 @@ then loads the weights into the architecture the lecture fixes (the reference
 images the box never held (``grader/lab/heldout_images.py``: a secret order, each moved by a secret pixel)
 with the lecture's test preprocessing (``grader/lab/reference_eval.py``); no student
 code runs during that evaluation. The accuracy becomes points
-(``manifest.training_points``). What the run reports about itself (its ``test_acc``) is
-shown, never scored.
-"""
+(``scoring.training_points``). What the run reports about itself (its ``test_acc``) is
+shown, never scored."""
 
 from __future__ import annotations
 
 import atexit
 import hashlib
-import json
-import os
-import pickle
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.core import i18n, manifest
+from grader.core import i18n, manifest, scoring
 from grader.core import paths
 from grader.core.i18n import pick
 from grader.core.limits import Limits
@@ -46,11 +40,10 @@ from grader.grading.training import hidden_test_set
 from grader.grading.score import TestScore
 from grader.grading.worker import session
 from grader.testkit import targets
+from grader.grading.training.exchange_reader import EXCHANGE_MEMORY_MB, exchange_in_child, tail_of
+
 
 HELD_OUT = {"mnist": 5000, "cifar10": 2000}  # images held out of the box, of 10,000
-EXCHANGE_MEMORY_MB = 1536  # what reading one run's answer may add to the child's memory
-EXCHANGE_START_S = 180  # the child's own start and the worker's, beyond the run's budget
-
 
 @dataclass
 class TrainingPlan:
@@ -113,7 +106,6 @@ class TrainingPlan:
         """Part of every student's fingerprint: results from another profile are stale."""
         return f"train={self.profile}/{self.kind}"
 
-
 def plan(choice: str, gpus=None, cpu_slots: int | None = None,
          cache_root: Path | None = None, key: bytes | None = None) -> TrainingPlan | None:
     """``--train off|quick|full|auto`` on this machine (``None``: no graded training).
@@ -129,7 +121,6 @@ def plan(choice: str, gpus=None, cpu_slots: int | None = None,
         heldout.new_secret()
     return TrainingPlan(profile, kind, devices.DeviceQueue(gpus, cpu_slots=cpu_slots),
                         Path(cache_root) if cache_root else None, secret)
-
 
 def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path] | None:
     """Extract (or find) the reference's variant-1 features on a leased device."""
@@ -166,17 +157,14 @@ def _reference_features(training: TrainingPlan, kwargs: dict) -> tuple[str, Path
             cache.store(key, Path(tmp) / "features", {"settings": repr(settings)})
     return key, cache.lookup(key)
 
-
 def data_needs(spec: manifest.GradedTraining, profile: str) -> list[str]:
     """The data a graded run needs beyond its topic's exercises (the profile's backbone)."""
     backbone = spec.backbone.get(profile)
     return [f"{backbone}-weights"] if backbone else []
 
-
 def _train_exercise_data(topic: manifest.Topic) -> list[str]:
     """What the topic's ``train`` exercise needs: the graded run needs it too."""
     return [n for e in topic.exercises if e.name == "train" for n in e.data]
-
 
 def missing_data(topics: list[manifest.Topic], profile: str) -> dict[str, list[str]]:
     """Column -> the data this machine lacks for it: such a column is 'not graded', for
@@ -188,11 +176,9 @@ def missing_data(topics: list[manifest.Topic], profile: str) -> dict[str, list[s
     return {c: [n for n in names if n in lacking] for c, names in wanted.items()
             if any(n in lacking for n in names)}
 
-
 def column(topic: str, spec: manifest.GradedTraining) -> str:
     """The gradebook column (and the exercise key in results.json) of a graded training."""
     return f"{topic}/training_{spec.name}"
-
 
 @dataclass
 class TrainingOutcome:
@@ -200,7 +186,6 @@ class TrainingOutcome:
     record: dict  # what results.json keeps: accuracy, threshold, points, reason, timing
     curves_png: bytes = b""
     notes: list[str] = field(default_factory=list)  # for the student's notes (gradebook)
-
 
 def _kwargs(spec: manifest.GradedTraining, profile: str) -> dict:
     kwargs = {"profile": profile}
@@ -210,7 +195,6 @@ def _kwargs(spec: manifest.GradedTraining, profile: str) -> dict:
         kwargs["backbone"] = spec.backbone[profile]
     return kwargs
 
-
 def _score(topic: str, spec: manifest.GradedTraining, profile: str, lease_class: str,
            points: float, top: float, reason: dict) -> TestScore:
     text = pick(reason)
@@ -219,7 +203,6 @@ def _score(topic: str, spec: manifest.GradedTraining, profile: str, lease_class:
                      status=Outcome.PASSED if points >= top else Outcome.FAILED,
                      score=points, max_score=top, output="" if points >= top else text,
                      hidden=False, translations=None if points >= top else dict(reason))
-
 
 def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
                   training: TrainingPlan, limits: Limits, host_uid: int, record: dict):
@@ -238,7 +221,7 @@ def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | N
         record["secret_labels"] = labels.secret
         box = session.stage_box(topic, topic_dir)
         try:
-            facts, state, png = _exchange(Path(tmp), {
+            facts, state, png = exchange_in_child(Path(tmp), {
                 "box": str(box), "topic": topic, "limits": limits, "host_uid": host_uid,
                 # the run prints in the grader's language (the exchange keeps both)
                 "env": {**lease.env, "CNNKIT_LANG": i18n.current_lang()},
@@ -252,9 +235,8 @@ def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | N
         finally:
             shutil.rmtree(box, ignore_errors=True)
             labels.close()
-            record["log_tail"] = _tail_of(Path(tmp) / "run.log")
+            record["log_tail"] = tail_of(Path(tmp) / "run.log")
     return facts, state, png, labels
-
 
 def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
             training: TrainingPlan, limits: Limits, host_uid: int) -> TrainingOutcome:
@@ -276,7 +258,7 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
     problem = facts.get("problem")
     if problem is None:
         problem = _measure(training, spec, profile, state, held, labels, record)
-    points, top, reason = manifest.training_points(record["accuracy"], spec, profile,
+    points, top, reason = scoring.training_points(record["accuracy"], spec, profile,
                                                    device_class)
     if problem is not None:
         reason = {lang: f"{problem[lang]}; {reason[lang]}" for lang in ("en", "vi")}
@@ -287,7 +269,6 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
                         for lang in ("en", "vi")})] if record.get("not_trained_here") else []
     return TrainingOutcome(_score(topic, spec, profile, device_class, points, top, reason),
                            record, png, notes)
-
 
 def _measure(training: TrainingPlan, spec: manifest.GradedTraining, profile: str, state,
              held: heldout.HeldOut, labels: secret_labels.SecretLabels,
@@ -323,18 +304,15 @@ def _measure(training: TrainingPlan, spec: manifest.GradedTraining, profile: str
               f"{public:.4f} theo nhãn công khai, {record['accuracy']:.4f} theo nhãn của lần "
               f"chạy này); trọng số khớp sẵn trước lần chạy không được điểm huấn luyện"}
 
-
 def _evaluated(spec: manifest.GradedTraining, profile: str) -> str:
     """What the trusted side evaluates, in words, for results.json."""
     if spec.task == "mnist":
         return "the run's weights in the reference PyTorchCNN"
     return f"the run's head on the frozen reference {spec.backbone.get(profile, 'resnet18')}"
 
-
 def _image_size(profile: str) -> int:
     """The transfer profile's image size, as its topic.toml declares it."""
     return int(training_settings("03_transfer", "transfer", profile, 1)["image_size"])
-
 
 def _evaluate(training: TrainingPlan, spec: manifest.GradedTraining, profile: str, state,
               held: heldout.HeldOut):
@@ -347,104 +325,3 @@ def _evaluate(training: TrainingPlan, spec: manifest.GradedTraining, profile: st
         return reference_eval.mnist_predictions(state, held.images)
     backbone = spec.backbone.get(profile, "resnet18")
     return reference_eval.head_predictions(state, training.heldout_features(backbone))
-
-
-def _exchange(folder: Path, request: dict) -> tuple[dict, dict | None, bytes]:
-    """Run ``training.exchange`` as a child process on ``request``; read back, with caps,
-    what it kept: ``(facts, weights or None, png)``."""
-    request_path = folder / "request.pkl"
-    request_path.write_bytes(pickle.dumps(request))
-    out = folder / "out"
-    out.mkdir()
-    timeout = float(request["budget_s"]) + EXCHANGE_START_S
-    try:
-        done = subprocess.run([sys.executable, "-m", "grader.grading.training.exchange",
-                               str(request_path), str(out)], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              timeout=timeout, env=_child_env())
-        failure = done.stderr.decode("utf-8", "replace")[-300:] if done.returncode else ""
-    except subprocess.TimeoutExpired:
-        failure = f"no answer within {timeout:.0f} s"
-    facts = _read_facts(out / "facts.json")
-    if facts is None:
-        return {"problem": {
-            "en": f"the grader could not read the training run's answer ({failure.strip() or 'none'})",
-            "vi": f"trình chấm không đọc được câu trả lời của lần huấn luyện "
-                  f"({failure.strip() or 'không có'})"}}, None, b""
-    state = None
-    weights = out / "weights.pt"
-    if facts.get("problem") is None and weights.is_file():
-        try:
-            state = weights_io.read_state_dict(_read_at_most(weights, weights_io.MAX_BYTES
-                                                              + (2 << 20)))
-        except weights_io.BadWeights as exc:
-            facts["problem"] = exc.why
-    png = _read_at_most(out / "curves.png", 4 << 20) if (out / "curves.png").is_file() else b""
-    return facts, state, png if png.startswith(b"\x89PNG") else b""
-
-
-def _child_env() -> dict:
-    """The exchange child's environment: the kit on its path, and messages kept in every
-    language (its reasons reach the record in both)."""
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    env["CNNKIT_LANG"] = i18n.BOTH
-    return env
-
-
-def _read_at_most(path: Path, most: int) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(most + 1)
-
-
-def _read_facts(path: Path) -> dict | None:
-    """The child's facts: plain JSON, checked field by field."""
-    try:
-        facts = json.loads(_read_at_most(path, 1 << 20).decode("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(facts, dict):
-        return None
-    problem = facts.get("problem")
-    if problem is not None and not (isinstance(problem, dict) and all(
-            isinstance(problem.get(k), str) for k in ("en", "vi"))):
-        problem = {"en": "the training run gave no usable result",
-                   "vi": "lần huấn luyện không cho kết quả dùng được"}
-    seconds = facts.get("train_seconds")
-    reported = facts.get("reported") if isinstance(facts.get("reported"), dict) else {}
-    return {"problem": problem, "reported": _shown(reported),
-            "train_seconds": round(float(seconds), 1) if _number(seconds) else None,
-            "features": facts.get("features") if isinstance(facts.get("features"), str)
-            else None}
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _shown(reported) -> dict:
-    """What the run says of itself, kept for the feedback only: numbers and short words."""
-    if not isinstance(reported, dict):
-        return {}
-    return {str(k)[:40]: (float(v) if _number(v) else v[:80]) for k, v in
-            list(reported.items())[:8] if _number(v) or isinstance(v, str)}
-
-
-def _tail_of(path: Path, lines: int = 15, most: int = 4000) -> str:
-    """The last lines the run printed (progress, a traceback), for the feedback."""
-    try:
-        with open(path, "rb") as log:
-            return _tail(log, lines, most)
-    except OSError:
-        return ""
-
-
-def _tail(log, lines: int = 15, most: int = 4000) -> str:
-    """The last lines the run printed (progress, a traceback), for the feedback."""
-    try:
-        log.seek(max(0, log.seek(0, 2) - most))
-        text = log.read().decode("utf-8", "replace")
-    finally:
-        log.close()
-    return "\n".join(text.splitlines()[-lines:])
