@@ -27,7 +27,7 @@ from _timing import KIT, table
 from grader.core import manifest
 from grader.core.limits import DEFAULTS
 from grader.grading.box import uids as box_uids
-from grader.grading.training import graded_run as training_grade
+from grader.grading.training import graded_run
 
 
 def _submissions(root: Path, n: int, topic: str) -> list[Path]:
@@ -45,7 +45,7 @@ def _grade_all(topic: str, spec, dirs: list[Path], plan, jobs: int = 2):
     def one(topic_dir):
         uid = uids.get()
         try:
-            return training_grade.run_one(topic, spec, topic_dir, plan, DEFAULTS, uid)
+            return graded_run.run_one(topic, spec, topic_dir, plan, DEFAULTS, uid)
         finally:
             uids.put(uid)
 
@@ -71,7 +71,7 @@ def main() -> None:
         for label, cache in (("with the shared feature cache", tmp / "cache"),
                              ("without it (each extracts its own)", None)):
             print(f"  transfer variant 1, {n} submissions, {label} (load {_load()})", flush=True)
-            plan = training_grade.plan("quick", cache_root=cache, key=b"bench")  # same images
+            plan = graded_run.plan("quick", cache_root=cache, key=b"bench")  # same images
             seconds, records = _grade_all("03_transfer", transfer, dirs, plan)
             accs = ", ".join(f"{r['accuracy']}" for r in records)
             for r in records:
@@ -90,7 +90,7 @@ def main() -> None:
         print(f"  MNIST quick, {n} submissions (load {_load()})", flush=True)
         seconds, records = _grade_all("02_training", mnist, _submissions(tmp / "mnist", n,
                                                                          "02_training"),
-                                      training_grade.plan("quick"))
+                                      graded_run.plan("quick"))
         rows.append(("MNIST plain loop (floor), one process", f"{floor:6.1f} s"))
         for i, r in enumerate(records):
             if r["train_seconds"] is None:  # the run failed: say why, never a made-up time

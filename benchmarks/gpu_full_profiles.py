@@ -69,7 +69,7 @@ def main() -> None:
 
     import torch
 
-    from grader.core import manifest
+    from grader.core import manifest, scoring
     from grader.core.i18n import pick
     from grader.lab import weights
     from grader.lab import heldout_images as heldout
@@ -123,7 +123,7 @@ def main() -> None:
             acc = heldout.score(torch.load(out + ".pt", weights_only=True), held.labels)
             topic = manifest.load_topic("02_training" if task == "mnist" else "03_transfer")
             spec = topic.training(task, variant)
-            points, top, _ = manifest.training_points(acc, spec, "full", "gpu")
+            points, top, _ = scoring.training_points(acc, spec, "full", "gpu")
             line = (name, f"test_acc {result['test_acc']:.4f}  held-out {acc:.4f} "
                           f"({len(held)} images; threshold {spec.threshold_for('full', 'gpu'):g}"
                           f", {points:g}/{top:g} points)  {seconds:.0f} s wall, "

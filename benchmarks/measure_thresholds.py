@@ -17,7 +17,7 @@ import time
 import torch
 
 from _timing import KIT, table
-from grader.core import manifest
+from grader.core import manifest, scoring
 from grader.lab import heldout_images as heldout
 from grader.testkit import targets
 
@@ -62,7 +62,7 @@ def main() -> None:
         on_held = heldout.score(pred[len(held):], held.labels)
         worst = min(worst, on_held)
         device = "gpu" if result["device"] != "cpu" else "cpu"
-        points, top, _ = manifest.training_points(on_held, spec, args.profile, device)
+        points, top, _ = scoring.training_points(on_held, spec, args.profile, device)
         rows.append((f"seed {seed}", f"test_acc {result['test_acc']:.4f}  plain (same "
                                      f"{len(held)} images) {on_plain:.4f}  held-out {on_held:.4f}"
                                      f"  ({on_held - on_plain:+.4f})  {points:g}/{top:g} points  "
