@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from grader.core import manifest, scoring
+from grader.core import manifest
+from grader.core.scoring import training_points
 from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome
 from grader.grading import report
@@ -183,7 +184,7 @@ def test_feedback_and_gradebook_show_the_measured_run(tmp_path):
     topic = manifest.load_topic(TOPIC)
     spec = topic.training("mnist")
     column = graded_run.column(TOPIC, spec)
-    points, top, reason = scoring.training_points(0.9, spec, "quick", "cpu")
+    points, top, reason = training_points(0.9, spec, "quick", "cpu")
     record = {"profile": "quick", "device": "CPU (slot 0)", "device_class": "cpu",
               "accuracy": 0.9, "threshold": 0.93, "floor": 0.85, "points": points,
               "max_points": top, "reason": reason, "reported": {"test_acc": 0.99},
