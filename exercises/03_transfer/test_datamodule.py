@@ -1,4 +1,9 @@
-"""Cifar10DataModule: the seeded split, an ImageFolder tree, valid data never augmented."""
+"""Cifar10DataModule: the seeded split, an ImageFolder tree, valid data never augmented, and
+the loaders (training shuffled in full batches, evaluation in order, every image).
+
+The split is judged by the images the datamodule yields, never by attributes such as
+``dm.valid.indices``: wrapping the datasets (a transform wrapper, a custom Dataset) is the
+same split when it yields the same images."""
 
 import pytest
 import numpy as np
@@ -9,8 +14,8 @@ from torchvision import datasets, transforms
 
 from grader.core.i18n import msg
 from grader.lab.data import locate
-from grader.testkit.checks import check_seeded_split
-from grader.testkit.harness import exercise
+from grader.testkit.harness import exercise, probe
+from grader.testkit.split_checks import check_split_yields, fingerprint
 from grader.testkit.toy_models import Tag
 
 dmod = exercise(__file__, "datamodule")
@@ -80,6 +85,70 @@ def test_valid_uses_the_test_transform(shared_tmp):
 @pytest.mark.reported
 def test_cifar10_split_is_45000_5000_seeded_42():
     root = locate("cifar10-jpg") / "cifar10-jpg"
-    dm = dmod.Cifar10DataModule(root)
+    dm, again = dmod.Cifar10DataModule(root), dmod.Cifar10DataModule(root)
     dm.setup("fit")
-    check_seeded_split(dm, (45000, 5000, 10000))
+    again.setup("fit")
+    files = datasets.ImageFolder(root / "train", transform=transforms.ToTensor())
+    check_split_yields(dm, files, (45000, 5000, 10000), again=again)
+
+
+def test_split_is_seeded_42_and_the_same_every_time(shared_tmp):
+    """120 training images, 12 of them for validation: an unseeded split matches the seeded
+    one at the 8 positions compared with probability under 1e-16, and two unseeded
+    constructions agree there with the same bound."""
+    root = _image_tree(shared_tmp, per_class=40)
+    dm, again = dmod.Cifar10DataModule(root), dmod.Cifar10DataModule(root)
+    dm.setup("fit")
+    again.setup("fit")
+    files = datasets.ImageFolder(root / "train", transform=transforms.ToTensor())
+    check_split_yields(dm, files, (108, 12, 12), again=again)
+
+
+def _keys(dataset):
+    return [(fingerprint(x), int(y)) for x, y in (dataset[i] for i in range(len(dataset)))]
+
+
+# Each training epoch is drawn from its own seed: a shuffling loader gives the files' own
+# order for 27 images with probability 1/27! (under 1e-28), so an honest answer fails
+# this test with probability under 1e-56 (two epochs in the files' order).
+SHUFFLE_SEEDS = (0, 1)
+
+
+@pytest.mark.reported
+def test_loaders_shuffle_training_only_and_keep_every_evaluation_image(shared_tmp):
+    dm = dmod.Cifar10DataModule(_image_tree(shared_tmp), batch_size=5)
+    dm.setup("fit")
+    valid, test = _keys(dm.valid), _keys(dm.test)
+    for name, want in (("val_dataloader", valid), ("test_dataloader", test)):
+        batches = probe("loader_epochs", getattr(dm, name)(), 1, 0)[0]
+        got = [key for batch in batches for key in batch]
+        sizes = [len(b) for b in batches]
+        assert got == [tuple(k) for k in want], msg(
+            f"{name}() yields {len(got)} images in batches of {sizes}; expected all "
+            f"{len(want)} images of the split, in order, in batches of 5 (the last may be "
+            "smaller): evaluation is never shuffled and never drops a batch "
+            "(shuffle=False, drop_last=False)",
+            f"{name}() cho {len(got)} ảnh theo các batch {sizes}; cần đủ {len(want)} ảnh "
+            "của tập, đúng thứ tự, theo batch 5 (batch cuối có thể nhỏ hơn): dữ liệu đánh "
+            "giá không bao giờ bị xáo trộn và không bỏ batch nào (shuffle=False, "
+            "drop_last=False)")
+    train = [tuple(k) for k in _keys(dm.train)]
+    orders = []
+    for seed in SHUFFLE_SEEDS:
+        batches = probe("loader_epochs", dm.train_dataloader(), 1, seed)[0]
+        sizes = [len(b) for b in batches]
+        got = [tuple(key) for batch in batches for key in batch]
+        assert sizes and all(n == 5 for n in sizes[:-1]) and len(got) >= 25 \
+            and len(set(got)) == len(got) and set(got) <= set(train), msg(
+                f"train_dataloader() yields batches of {sizes}; expected batches of "
+                "batch_size=5, each training image at most once per epoch",
+                f"train_dataloader() cho các batch {sizes}; cần các batch kích thước "
+                "batch_size=5, mỗi ảnh huấn luyện nhiều nhất một lần mỗi epoch")
+        orders.append(got)
+    assert any(order != train[:len(order)] for order in orders), msg(
+        "train_dataloader() yields the training images in the same order every epoch: "
+        "training batches must be shuffled (shuffle=True), or every epoch sees the same "
+        "batches in the same order",
+        "train_dataloader() cho ảnh huấn luyện theo cùng một thứ tự ở mọi epoch: batch "
+        "huấn luyện phải được xáo trộn (shuffle=True), nếu không mọi epoch đều thấy cùng "
+        "các batch theo cùng thứ tự")

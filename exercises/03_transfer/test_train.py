@@ -1,8 +1,11 @@
 """train_transfer: the weights' preprocessing on both sides, and a fast_dev_run."""
 
+import numpy as np
 import pytest
 import torch
 import torchvision.models as tvm
+from PIL import Image
+from torchvision import datasets
 
 from grader.core.i18n import msg
 from grader.lab import reference_eval, weights_io
@@ -11,22 +14,45 @@ from grader.testkit.harness import exercise, probe
 train = exercise(__file__, "train")
 
 
-def test_build_datamodule_preprocesses_train_and_test_alike(tmp_path):
+def _tree(root, per_class=(6, 2)):
+    """A small ImageFolder tree of 40x48 images: train/ and test/, two classes."""
+    rng = np.random.default_rng(7)
+    for split, n in zip(("train", "test"), per_class):
+        for c in ("cat", "dog"):
+            (root / split / c).mkdir(parents=True)
+            for i in range(n):
+                pixels = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(root / split / c / f"{i:04d}.png")
+    return root
+
+
+def test_build_datamodule_preprocesses_train_and_test_alike(shared_tmp):
+    """Judged by the images the datamodule yields: each is a file of the tree prepared by
+    ``weights.transforms()``, on the training, validation and test side alike."""
     weights = tvm.MobileNet_V2_Weights.IMAGENET1K_V1
-    dm = train.build_datamodule(tmp_path, weights, batch_size=8)
-    image = torch.randint(0, 256, (3, 40, 40), dtype=torch.uint8)
-    reference = weights.transforms()(image)
-    for side in ("train_transform", "test_transform"):
-        transform = getattr(dm, side)
-        out = transform(image) if transform is not None else None
-        assert out is not None and out.shape == reference.shape and torch.allclose(
-            out, reference, atol=1e-5), msg(
-            f"the datamodule's {side} is not the weights' preprocessing: a pretrained network "
-            "must see train and test images prepared the same way it saw ImageNet "
-            "(weights.transforms(): resize, crop 224, ImageNet mean/std)",
-            f"{side} của datamodule không phải bước tiền xử lý của bộ trọng số: mạng đã huấn "
-            "luyện trước phải thấy ảnh train và test được chuẩn bị giống hệt cách nó đã thấy "
-            "ImageNet (weights.transforms(): resize, crop 224, mean/std của ImageNet)")
+    root = _tree(shared_tmp)
+    dm = train.build_datamodule(root, weights, batch_size=8)
+    dm.setup("fit")
+    prepare = weights.transforms()
+    files = {split: datasets.ImageFolder(root / split, transform=prepare)
+             for split in ("train", "test")}
+    for side, split, yielded in (("train_transform", "train", dm.train[0]),
+                                 ("test_transform", "train", dm.valid[0]),
+                                 ("test_transform", "test", dm.test[0])):
+        image = yielded[0]
+        ok = any(image.shape == want.shape and torch.allclose(image, want, atol=1e-5)
+                 for want, _ in files[split])
+        assert ok, msg(
+            f"an image of the datamodule that goes through {side} (shape "
+            f"{tuple(image.shape)}) is no file of the data prepared by the weights' "
+            "preprocessing: a pretrained network must see train and test images prepared the "
+            "same way it saw ImageNet (weights.transforms(): resize, crop 224, ImageNet "
+            "mean/std), given as train_transform and test_transform",
+            f"một ảnh của datamodule đi qua {side} (shape {tuple(image.shape)}) không phải "
+            "tệp dữ liệu nào đã qua bước tiền xử lý của bộ trọng số: mạng đã huấn luyện "
+            "trước phải thấy ảnh train và test được chuẩn bị giống hệt cách nó đã thấy "
+            "ImageNet (weights.transforms(): resize, crop 224, mean/std của ImageNet), truyền "
+            "vào cả train_transform lẫn test_transform")
 
 
 @pytest.mark.reported

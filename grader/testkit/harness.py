@@ -94,11 +94,32 @@ def describe_import_failure(path: Path, exc: BaseException) -> str:
                      "vi": f"khi import {name}, chương trình gọi exit ({exc.code!r}). Code ở "
                            "cấp module chạy ngay khi import; hãy đưa phần chạy thử "
                            "vào `if __name__ == '__main__':`."})
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return missing_module(name, exc.name)
     tb = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     return pick({"en": f"importing {name} raised {tb}\nCode at module level runs as soon as the "
                        "file is imported; fix it or move it into a function.",
                  "vi": f"khi import {name} gặp lỗi {tb}\nCode ở cấp module chạy ngay khi tệp "
                        "được import; hãy sửa lỗi hoặc đưa code đó vào trong một hàm."})
+
+
+# Modules whose installable package has another name.
+PACKAGE_OF = {"cv2": "opencv-python-headless", "PIL": "pillow", "sklearn": "scikit-learn",
+              "skimage": "scikit-image", "yaml": "pyyaml"}
+
+
+def missing_module(name: str, module: str) -> str:
+    """``name`` imports ``module``, which is not installed: which one, and what to do."""
+    top = module.split(".")[0]
+    package = PACKAGE_OF.get(top, top)
+    return pick({"en": f"importing {name} failed: the module `{top}` is not installed here. "
+                       f"Install it (pip install {package}) or use what the kit installs "
+                       "(torch, torchvision, numpy, PIL, matplotlib, opencv: pip install -e . "
+                       "in the kit's folder installs them all); a graded run has only those.",
+                 "vi": f"khi import {name} gặp lỗi: module `{top}` chưa được cài ở đây. Hãy cài "
+                       f"nó (pip install {package}) hoặc dùng các thư viện kit đã cài (torch, "
+                       "torchvision, numpy, PIL, matplotlib, opencv: pip install -e . trong thư "
+                       "mục của kit cài tất cả); lần chấm điểm chỉ có các thư viện đó."})
 
 
 def exercise(test_file: str | Path, module: str):

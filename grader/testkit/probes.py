@@ -119,6 +119,22 @@ def loader_facts(loader):
             "drop_last": getattr(loader, "drop_last", None)}
 
 
+def loader_epochs(loader, epochs: int, seed: int):
+    """What a DataLoader yields over ``epochs`` passes, drawn from torch's ``seed`` (the
+    caller's random state is left as it was): per epoch, per batch, one fingerprint per
+    image (the sum of its values, rounded) and its label. Plain data: the trusted side
+    matches the fingerprints against images it read itself."""
+    import torch
+
+    out = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for _ in range(epochs):
+            out.append([[(round(float(x.double().sum()), 3), int(y))
+                         for x, y in zip(images, labels)] for images, labels in loader])
+    return out
+
+
 def prepare_data_adds(module, data_path: str):
     """Attributes ``MnistDataModule(data_path).prepare_data()`` sets on the module."""
     import copy

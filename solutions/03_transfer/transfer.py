@@ -3,6 +3,13 @@
 Variant 1 - last layer:   freeze everything, then replace the head (only it learns).
 Variant 2 - last layers:  freeze everything, unfreeze the last stage, replace the head.
 Variant 3 - all layers:   replace the head and train everything.
+
+Why variant 2 unfreezes a convolutional stage: the slide says variant 2 updates "các lớp FC
+cuối cùng" (the last FC layers), but ResNet18 and MobileNetV2 each end with a single FC
+layer, the head, so read literally variant 2 would be variant 1. The kit follows the
+slides' pictures ("fine-tune last layers": the last block of the network learns too) and
+unfreezes the last stage (``layer4`` / ``features[-1]``). The tests accept both readings:
+the last stage and the head trainable, or the head alone.
 """
 
 from __future__ import annotations
@@ -48,7 +55,11 @@ def replace_head(model, num_classes=10):
 
 
 def prepare_finetuning(model, variant, num_classes=10):
-    """Freeze according to ``variant`` (1, 2 or 3), then replace the head. Returns the model."""
+    """Freeze according to ``variant`` (1, 2 or 3), then replace the head. Returns the model.
+
+    Variant 2: the last stage and the head train (the literal reading of the slide's "last
+    FC layers", the head alone, is accepted too: see the module docstring).
+    """
     if variant not in (1, 2, 3):
         raise ValueError(f"variant must be 1 (last layer), 2 (last layers) or 3 (all), not {variant!r}")
     # TODO: variants 1 and 2 freeze every parameter first (requires_grad = False);

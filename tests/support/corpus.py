@@ -303,8 +303,50 @@ TRANSFER_03_A = [
                              test_transform=transform, train_transform=transform)"""),
 ]
 
+# Written as students would: a split over untransformed files whose subsets are wrapped
+# with their transform; the preprocessing spelled out as a Compose of PIL transforms (the
+# same values as weights.transforms()); variant 2 read as the slide's words ("the last FC
+# layers": the head alone).
+TRANSFER_03_B = [
+    E("split_wrapped_with_transform", "datamodule.py", """        train_aug = self._dataset("train", self.train_transform)
+        train_plain = self._dataset("train", self.test_transform)
+        n_train = len(train_aug) - len(train_aug) // 10
+        # the same permutation as random_split(..., generator=torch.Generator().manual_seed(42))
+        order = torch.randperm(len(train_aug), generator=torch.Generator().manual_seed(42))
+        self.train = Subset(train_aug, order[:n_train].tolist())
+        self.valid = Subset(train_plain, order[n_train:].tolist())""", """        from torch.utils.data import Dataset, random_split
+
+        class WithTransform(Dataset):
+            def __init__(self, subset, transform):
+                self.subset, self.transform = subset, transform
+
+            def __len__(self):
+                return len(self.subset)
+
+            def __getitem__(self, i):
+                image, label = self.subset[i]
+                return self.transform(image), label
+
+        files = self._dataset("train", None)
+        n_valid = len(files) // 10
+        train_part, valid_part = random_split(files, [len(files) - n_valid, n_valid],
+                                              generator=torch.Generator().manual_seed(42))
+        self.train = WithTransform(train_part, self.train_transform)
+        self.valid = WithTransform(valid_part, self.test_transform)"""),
+    E("preprocessing_as_compose", "transfer.py", "    return weights.transforms()\n",
+      """    from torchvision import transforms as T
+
+    return T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),
+                      T.Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])])
+"""),
+    E("variant_2_the_fc_head_only", "transfer.py", FREEZE, """    if variant == 1 or variant == 2:  # variant 2: "the last FC layers" - one FC here
+        for param in model.parameters():
+            param.requires_grad = False
+    return replace_head(model, num_classes)"""),
+]
+
 GROUPS = {
     "01_cnn": {"a": CNN_01_A, "b": CNN_01_B},
     "02_training": {"a": TRAINING_02_A, "b": TRAINING_02_B},
-    "03_transfer": {"a": TRANSFER_03_A},
+    "03_transfer": {"a": TRANSFER_03_A, "b": TRANSFER_03_B},
 }
