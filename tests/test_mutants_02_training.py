@@ -94,4 +94,17 @@ MUTANTS = [
            "test_optimizer_is_sgd_with_the_learning_rate", "SGD"),
 ]
 
+MUTANTS += [  # what train_mnist reports must be what it says it is
+    Mutant("test_acc_from_validation", "train.py",
+           'test_acc = float(trainer.test(model=model, datamodule=dm, verbose=False)[0]["test_acc"])',
+           'test_acc = float(trainer.validate(model=model, datamodule=dm, verbose=False)[0]'
+           '["val_acc"])', "test_reported_metrics_are_what_they_say", "test split"),
+    Mutant("train_acc_reported_as_val_acc", "train.py",
+           'val_acc = float(trainer.callback_metrics["val_acc"])',
+           'val_acc = float(trainer.callback_metrics["train_acc"])',
+           "test_reported_metrics_are_what_they_say", "validation split"),
+    Mutant("max_epochs_hard_coded", "train.py", 'max_epochs=settings["max_epochs"],',
+           "max_epochs=2,", "test_reported_metrics_are_what_they_say", "max_epochs"),
+]
+
 outcomes, test_mutant_is_caught = caught_in_every_mode(TOPIC, MUTANTS)
