@@ -103,6 +103,11 @@ MUTANTS += [  # what train_mnist reports must be what it says it is
            'val_acc = float(trainer.callback_metrics["val_acc"])',
            'val_acc = float(trainer.callback_metrics["train_acc"])',
            "test_reported_metrics_are_what_they_say", "validation split"),
+    Mutant("accuracy_averaged_over_batches", "lightning_model.py",
+           "correct += int((logits.argmax(dim=1) == labels.to(device)).sum())\n"
+           "            total += len(labels)",
+           "correct += float((logits.argmax(dim=1) == labels.to(device)).float().mean())\n"
+           "            total += 1", "test_compute_accuracy_counts_images_not_batches", "0.8125"),
     Mutant("max_epochs_hard_coded", "train.py", 'max_epochs=settings["max_epochs"],',
            "max_epochs=2,", "test_reported_metrics_are_what_they_say", "max_epochs"),
 ]

@@ -39,6 +39,27 @@ class ModeProbe(nn.Module):
         return self.net(x)
 
 
+class DropoutProbe(nn.Module):
+    """A classifier whose training mode is never its evaluation mode: ``Dropout(p=1)`` after
+    the logits zeroes them all while training, so every prediction is then class 0; in
+    evaluation mode Dropout passes the logits, whose class 0 is never the largest."""
+
+    def __init__(self, seed: int):
+        import torch
+
+        super().__init__()
+        generator = torch.Generator().manual_seed(seed)
+        self.linear = nn.Linear(28 * 28, 10)
+        with torch.no_grad():
+            self.linear.weight.copy_(torch.randn(10, 28 * 28, generator=generator) * 0.05)
+            self.linear.bias.copy_(torch.randn(10, generator=generator))
+            self.linear.bias[0] = -1e4  # class 0 never wins in evaluation mode
+        self.drop = nn.Dropout(p=1.0)
+
+    def forward(self, x):
+        return self.drop(self.linear(x.flatten(1)))
+
+
 class Tag:
     """A transform that marks which pipeline an image went through."""
 
