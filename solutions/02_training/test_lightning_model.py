@@ -36,9 +36,22 @@ def test_fast_dev_run_logs_the_four_metrics():
 
 @pytest.mark.reported
 def test_optimizer_is_sgd_with_the_learning_rate():
+    """Any form Lightning accepts: an optimizer, ``[optimizer]``, ``[optimizer],
+    [scheduler]`` or ``{"optimizer": ..., "lr_scheduler": ...}``."""
     opt = probe("lightning_optimizer", lm, small_net(), 0.05)
-    assert opt["is_sgd"], msg(f"the optimizer is {opt['type']}; the lecture uses SGD",
-                              f"optimizer là {opt['type']}; bài giảng dùng SGD")
+    held = ({"en": "in no form Lightning accepts", "vi": "ở dạng mà Lightning không chấp nhận"}
+            if opt["count"] is None else
+            {"en": f"with {opt['count']} optimizers", "vi": f"có {opt['count']} optimizer"})
+    assert opt["count"] == 1, msg(
+        f"configure_optimizers() returned a {opt['form']} {held['en']}; return one optimizer (alone, in a list, or with a scheduler as [optimizer], "
+        "[scheduler] or {'optimizer': ..., 'lr_scheduler': ...})",
+        f"configure_optimizers() trả về một {opt['form']} {held['vi']}; hãy trả về một optimizer (riêng nó, trong một list, hoặc kèm scheduler dạng "
+        "[optimizer], [scheduler] hay {'optimizer': ..., 'lr_scheduler': ...})")
+    assert opt["is_sgd"], msg(
+        f"the optimizer is {opt['type']}; the class docstring and the README ask for SGD "
+        "(torch.optim.SGD), plain stochastic gradient descent",
+        f"optimizer là {opt['type']}; docstring của lớp và README yêu cầu SGD "
+        "(torch.optim.SGD), hạ gradient ngẫu nhiên thông thường")
     assert opt["lr"] == 0.05, msg(
         f"lr is {opt['lr']}; use the learning_rate passed to LightningModel",
         f"lr là {opt['lr']}; hãy dùng learning_rate truyền vào LightningModel")
