@@ -64,7 +64,8 @@ def figure_facts(module, function: str, *args):
         image = ax.images[0]
         facts["panels"].append({
             "array": torch.from_numpy(np.array(image.get_array(), dtype=np.float64)),
-            "cmap": image.get_cmap().name, "axis_on": bool(ax.axison)})
+            "cmap": image.get_cmap().name, "axis_on": bool(ax.axison),
+            "position": tuple(float(v) for v in ax.get_position().bounds)})
     facts["suptitle"] = fig._suptitle.get_text() if fig._suptitle else ""
     return facts
 

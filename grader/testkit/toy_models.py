@@ -60,6 +60,20 @@ class DropoutProbe(nn.Module):
         return self.drop(self.linear(x.flatten(1)))
 
 
+class InvertedTestImage:
+    """A transform the test knows: the slide's test pipeline (Resize((150, 150)),
+    CenterCrop((128, 128)), ToTensor, Normalize((0.5,)*3, (0.5,)*3)), then negated: the
+    photographic negative, nothing random."""
+
+    def __call__(self, image):
+        from torchvision import transforms
+
+        return -transforms.Compose([
+            transforms.ToPILImage(), transforms.Resize((150, 150)),
+            transforms.CenterCrop((128, 128)), transforms.ToTensor(),
+            transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])(image)
+
+
 class Tag:
     """A transform that marks which pipeline an image went through."""
 
