@@ -728,7 +728,7 @@ def _accuracy(net):
 _probes.lightning_fast_dev_run = lambda module, net, seed: {
     "logged": ["train_acc", "train_loss", "val_acc"], "tested": [{"test_acc": 0.5}]}
 _probes.lightning_optimizer = lambda module, net, lr: {
-    "type": "SGD", "is_sgd": True, "lr": lr, "all_params": True}
+    "form": "SGD", "count": 1, "type": "SGD", "is_sgd": True, "lr": lr, "all_params": True}
 _probes.lightning_val_acc = lambda module, net, seed: _accuracy(net)
 _probes.compute_accuracy_modes = lambda module, model: {"accuracy": _accuracy(model),
                                                         "modes": [False]}

@@ -23,7 +23,7 @@ MUTANTS = [
            "test_prepare_data_sets_no_state_and_downloads_nothing", "setup()"),
     Mutant("test_set_augmented", "augmentation.py", "transforms.CenterCrop((128, 128)),",
            "transforms.RandomCrop((128, 128)),\n        transforms.RandomHorizontalFlip(p=0.2),",
-           "test_test_output_is_3x128x128_and_deterministic", "never augmented"),
+           "test_test_transform_is_deterministic", "never augmented"),
     Mutant("flip_probability_0_5", "augmentation.py", "transforms.RandomHorizontalFlip(p=0.2),",
            "transforms.RandomHorizontalFlip(p=0.5),", "test_flip_rate_is_near_0_2", "0.2"),
     Mutant("imagenet_normalisation", "augmentation.py",
@@ -92,6 +92,35 @@ MUTANTS = [
            "return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
            "return torch.optim.Adam(self.parameters(), lr=self.learning_rate)",
            "test_optimizer_is_sgd_with_the_learning_rate", "SGD"),
+]
+
+MUTANTS += [  # what train_mnist reports must be what it says it is
+    Mutant("test_acc_from_validation", "train.py",
+           'test_acc = float(trainer.test(model=model, datamodule=dm, verbose=False)[0]["test_acc"])',
+           'test_acc = float(trainer.validate(model=model, datamodule=dm, verbose=False)[0]'
+           '["val_acc"])', "test_reported_metrics_are_what_they_say", "test split"),
+    Mutant("train_acc_reported_as_val_acc", "train.py",
+           'val_acc = float(trainer.callback_metrics["val_acc"])',
+           'val_acc = float(trainer.callback_metrics["train_acc"])',
+           "test_reported_metrics_are_what_they_say", "validation split"),
+    Mutant("flatten_by_squeeze", "cnn.py", "x = torch.flatten(x, start_dim=1)",
+           "x = x.squeeze()", "test_every_batch_size_gives_one_row_per_image", "batch of one",
+           test_file="test_cnn.py"),
+    Mutant("test_transform_flips_sometimes", "augmentation.py",
+           "transforms.CenterCrop((128, 128)),",
+           "transforms.CenterCrop((128, 128)),\n        transforms.RandomHorizontalFlip(p=0.2),",
+           "test_test_transform_is_deterministic", "never augmented"),
+    Mutant("grid_shows_originals_twice", "augmentation.py",
+           "for row, pipeline in enumerate((plain, transform)):",
+           "for row, pipeline in enumerate((plain, plain)):",
+           "test_augmentation_grid_figure", "augmented"),
+    Mutant("accuracy_averaged_over_batches", "lightning_model.py",
+           "correct += int((logits.argmax(dim=1) == labels.to(device)).sum())\n"
+           "            total += len(labels)",
+           "correct += float((logits.argmax(dim=1) == labels.to(device)).float().mean())\n"
+           "            total += 1", "test_compute_accuracy_counts_images_not_batches", "0.8125"),
+    Mutant("max_epochs_hard_coded", "train.py", 'max_epochs=settings["max_epochs"],',
+           "max_epochs=2,", "test_reported_metrics_are_what_they_say", "max_epochs"),
 ]
 
 outcomes, test_mutant_is_caught = caught_in_every_mode(TOPIC, MUTANTS)

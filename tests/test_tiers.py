@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 import tiers
-from conftest import rerun_command
+from conftest import RERUN_ENV, rerun_command
 
 
 class FakeItem:
@@ -68,6 +68,8 @@ def test_a_stale_representative_is_named():
 
 
 def test_the_rerun_line_names_the_node_the_tier_and_the_environment(monkeypatch):
+    for name in RERUN_ENV:  # hermetic: whatever the developer's shell has set
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("CNNKIT_MIRROR", "/data/my mirror")
     line = rerun_command("tests/test_slurm.py::test_x[a b]", full=True)

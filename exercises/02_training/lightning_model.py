@@ -40,8 +40,8 @@ class LightningModel(L.LightningModule):
         raise NotImplementedError('TODO: log test_acc')
 
     def configure_optimizers(self):
-        # TODO: the lecture's optimizer (plain stochastic gradient descent) over all parameters
-        raise NotImplementedError("TODO: the lecture's optimizer (plain stochastic gradient descent) over all parameters")
+        # TODO: SGD, as the docstring says, over all parameters, at self.learning_rate
+        raise NotImplementedError('TODO: SGD, as the docstring says, over all parameters, at self.learning_rate')
 
 
 def compute_accuracy(model, dataloader, device="cpu"):

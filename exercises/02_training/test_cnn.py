@@ -2,12 +2,15 @@
 
 import pytest
 import torch
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from grader.core.i18n import msg
 from grader.testkit import pinned
 from grader.testkit.architecture import compare_architectures
 from grader.testkit.checks import check_int, check_shape
 from grader.testkit.harness import exercise, reference
+from grader.lab import reference_eval
 
 cnn = exercise(__file__, "cnn")
 
@@ -64,3 +67,44 @@ def test_num_classes_sets_the_output_layer():
     check_shape("PyTorchCNN(7)(x[3,1,28,28])", model.eval()(torch.randn(3, 1, 28, 28)), (3, 7),
                 msg("num_classes is the out_features of the last Linear layer",
                     "num_classes là out_features của lớp Linear cuối cùng"))
+
+
+_SLIDE_NET: list = []
+
+
+def _slide_network():
+    """The slide's network built from torch.nn (``reference_eval``), once per session."""
+    if not _SLIDE_NET:
+        _SLIDE_NET.append(reference_eval.mnist_network())
+    return _SLIDE_NET[0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(batch=st.integers(1, 32), seed=st.integers(0, 2 ** 16))
+@example(batch=1, seed=0)
+def test_every_batch_size_gives_one_row_per_image(batch, seed):
+    """Batches of every size, one image included: the output is [batch, 10], equal to what
+    a network built here from torch.nn computes with the same weights (eval mode)."""
+    model = cnn.PyTorchCNN(10).eval()
+    torch.manual_seed(seed)
+    x = torch.randn(batch, 1, 28, 28)
+    same = reference_eval.load_by_order(_slide_network(), model.state_dict())
+    with torch.no_grad():
+        expected = same(x)
+        try:
+            got = model(x)
+        except Exception as exc:  # the student's forward failed on this batch
+            got = f"{type(exc).__name__}: {str(exc)[:200]}"
+    ok = isinstance(got, torch.Tensor) and tuple(got.shape) == (batch, 10) and \
+        torch.allclose(got.float(), expected, atol=1e-4, rtol=1e-4)
+    assert ok, msg(
+        f"PyTorchCNN(10).eval()(x[{batch},1,28,28]) returned "
+        f"{tuple(got.shape) if isinstance(got, torch.Tensor) else got}; expected the "
+        f"logits of shape ({batch}, 10) that the slide's layers compute with these weights. "
+        "Flatten keeping the batch dimension, whatever its size (a batch of one too): "
+        "torch.flatten(x, 1) or x.view(x.size(0), -1), not x.squeeze() or x.view(-1)",
+        f"PyTorchCNN(10).eval()(x[{batch},1,28,28]) trả về "
+        f"{tuple(got.shape) if isinstance(got, torch.Tensor) else got}; cần logits có shape "
+        f"({batch}, 10) mà các lớp trên slide tính với các trọng số này. Hãy làm phẳng "
+        "(flatten) mà giữ chiều batch, dù kích thước là bao nhiêu (kể cả batch một ảnh): "
+        "torch.flatten(x, 1) hoặc x.view(x.size(0), -1), không dùng x.squeeze() hay x.view(-1)")

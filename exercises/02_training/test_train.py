@@ -4,18 +4,20 @@ import pytest
 
 from grader.core.i18n import msg
 from grader.lab import heldout_images, reference_eval, weights_io
+from grader.testkit import mnist_splits
 from grader.testkit.harness import exercise, probe
 
 train = exercise(__file__, "train")
 
-# in_memory=False: a few batches are decoded as they are read, not all 70,000 images first
-SMOKE = dict(max_epochs=1, limit_train_batches=40, limit_val_batches=5, limit_test_batches=20,
-             in_memory=False)
+# in_memory=False: a few batches are decoded as they are read, not all 70,000 images first.
+# 4 epochs of 10 batches: 40 SGD steps, and an epoch count that is neither profile's (2, 10)
+SMOKE = dict(max_epochs=4, limit_train_batches=10, limit_val_batches=5, limit_test_batches=20,
+             batch_size=64, in_memory=False)
 _RUN: dict = {}
 
 
 def _smoke_run():
-    """One smoke run for this file (40 SGD steps). Its trained weights are judged here, in
+    """One smoke run for this file (4 epochs of 10 SGD steps). Its trained weights are judged here, in
     the lecture's network, on 300 test images this test picked and moved by a secret
     pixel: the run never sees them."""
     if "run" not in _RUN:
@@ -102,3 +104,58 @@ def test_runs_are_deterministic():
         "(seed_everything) and use a deterministic Trainer",
         f"hai lần chạy với seed 3 cho test_acc {a['test_acc']} và {b['test_acc']}: hãy cố định "
         "mọi seed (seed_everything) và dùng Trainer tất định (deterministic)")
+
+
+def _measured(state, split: str, batches: int):
+    """How many of the images the run's ``split`` loader gave in ``batches`` batches the
+    returned weights classify right, measured here; and how many images those are."""
+    n = batches * SMOKE["batch_size"]
+    images, labels = (mnist_splits.validation_split if split == "val" else
+                      mnist_splits.test_split)(n)
+    return mnist_splits.correct_count(state, images, labels), n
+
+
+def test_reported_metrics_are_what_they_say():
+    """The trusted side measures the returned weights itself: ``val_acc`` on the validation
+    split, ``test_acc`` on the test split, each the fraction of images right (1 image of
+    slack for rounding), and BatchNorm's ``num_batches_tracked`` counts the training steps
+    that ``max_epochs`` allows."""
+    run, _ = _smoke_run()
+    result = run["result"]
+    try:
+        state = weights_io.checked_state_dict(result.get("weights"))
+    except weights_io.BadWeights as exc:
+        pytest.fail(msg(f"result['weights'] is unusable: {exc.why['en']}",
+                        f"result['weights'] không dùng được: {exc.why['vi']}"))
+    steps = SMOKE["max_epochs"] * SMOKE["limit_train_batches"]
+    tracked = sorted({int(t) for name, t in state.items() if name.endswith("num_batches_tracked")})
+    assert tracked == [steps], msg(
+        f"train_mnist(max_epochs={SMOKE['max_epochs']}, limit_train_batches="
+        f"{SMOKE['limit_train_batches']}) returned weights whose BatchNorm layers saw {tracked} "
+        f"training batches; expected {steps}: give the Trainer the profile's max_epochs "
+        "(settings['max_epochs'], which the overrides replace), not a number of your own",
+        f"train_mnist(max_epochs={SMOKE['max_epochs']}, limit_train_batches="
+        f"{SMOKE['limit_train_batches']}) trả về trọng số mà các lớp BatchNorm đã thấy {tracked} "
+        f"batch huấn luyện; cần {steps}: hãy truyền cho Trainer max_epochs của cấu hình "
+        "(settings['max_epochs'], giá trị được overrides thay thế), không tự đặt một số khác")
+    for key, split, batches, where in (
+            ("val_acc", "val", SMOKE["limit_val_batches"],
+             {"en": "the validation split (the 5,000 images random_split sets aside with seed "
+                    "42)", "vi": "tập validation (5,000 ảnh random_split tách ra với seed 42)"}),
+            ("test_acc", "test", SMOKE["limit_test_batches"],
+             {"en": "the test split (the 10,000 MNIST test images, train=False)",
+              "vi": "tập test (10,000 ảnh test của MNIST, train=False)"})):
+        right, n = _measured(state, split, batches)
+        reported = result.get(key)
+        ok = isinstance(reported, (int, float)) and abs(float(reported) * n - right) <= 1.0
+        assert ok, msg(
+            f"train_mnist reported {key}={reported!r}, but its returned weights classify "
+            f"{right} of the first {n} images of {where['en']} right ({right / n:.4f}, measured "
+            f"by the test in eval mode): {key} must be the accuracy on {where['en']}, the "
+            "fraction of images right after training (fit, then trainer.test on the "
+            "datamodule's test loader), not another split's nor the training accuracy",
+            f"train_mnist báo {key}={reported!r}, nhưng trọng số nó trả về phân loại đúng "
+            f"{right} trên {n} ảnh đầu tiên của {where['vi']} ({right / n:.4f}, bài kiểm tra tự "
+            f"đo ở chế độ eval): {key} phải là độ chính xác trên {where['vi']}, tỉ lệ ảnh đúng "
+            "sau khi huấn luyện (fit, rồi trainer.test trên test loader của datamodule), không "
+            "phải của tập khác hay độ chính xác khi huấn luyện")

@@ -64,7 +64,8 @@ def figure_facts(module, function: str, *args):
         image = ax.images[0]
         facts["panels"].append({
             "array": torch.from_numpy(np.array(image.get_array(), dtype=np.float64)),
-            "cmap": image.get_cmap().name, "axis_on": bool(ax.axison)})
+            "cmap": image.get_cmap().name, "axis_on": bool(ax.axison),
+            "position": tuple(float(v) for v in ax.get_position().bounds)})
     facts["suptitle"] = fig._suptitle.get_text() if fig._suptitle else ""
     return facts
 
@@ -162,19 +163,49 @@ def lightning_fast_dev_run(module, net, seed: int):
     return {"logged": logged, "tested": [dict(d) for d in tested]}
 
 
+def _optimizers_of(conf):
+    """The optimizers in what ``configure_optimizers`` returned, read by Lightning's own rule
+    (an optimizer; a list or tuple of them; ``[optimizers], [schedulers]``; a dict with
+    "optimizer" and "lr_scheduler"; a list of such dicts), or ``None`` where Lightning
+    refuses the form. The local reading is used only where Lightning's changes name."""
+    try:
+        from lightning.pytorch.core.optimizer import _configure_optimizers
+    except ImportError:  # pragma: no cover - another Lightning version
+        _configure_optimizers = None
+    if _configure_optimizers is not None:
+        try:
+            return list(_configure_optimizers(conf)[0])
+        except Exception:
+            return None
+    if isinstance(conf, dict):
+        return [conf.get("optimizer")]
+    if isinstance(conf, (list, tuple)) and len(conf) == 2 and isinstance(conf[0], list):
+        return list(conf[0])
+    if isinstance(conf, (list, tuple)):
+        return [c.get("optimizer") if isinstance(c, dict) else c for c in conf]
+    return [conf]
+
+
 def lightning_optimizer(module, net, learning_rate: float):
-    """The optimizer ``configure_optimizers`` makes: type, lr, and whether it holds exactly
-    the module's parameters."""
+    """The optimizer ``configure_optimizers`` makes, in any form Lightning accepts: its
+    type, its learning rate before any scheduler's step, and whether it holds exactly the
+    module's parameters; ``count`` optimizers, ``form`` what was returned."""
     import torch
 
     model = module.LightningModel(net, learning_rate=learning_rate)
-    opt = model.configure_optimizers()
-    opt = opt[0] if isinstance(opt, (list, tuple)) else opt
-    opt = opt["optimizer"] if isinstance(opt, dict) else opt
+    conf = model.configure_optimizers()
+    found = _optimizers_of(conf)
+    facts = {"form": type(conf).__name__, "count": None if found is None else len(found),
+             "type": None, "is_sgd": False, "lr": None, "all_params": False}
+    if not found:
+        return facts
+    opt = found[0]
     groups = getattr(opt, "param_groups", [{}])
-    ids = {id(p) for g in groups for p in g.get("params", [])}
-    return {"type": type(opt).__name__, "is_sgd": isinstance(opt, torch.optim.SGD),
-            "lr": groups[0].get("lr"), "all_params": ids == {id(p) for p in model.parameters()}}
+    ids = [id(p) for g in groups for p in g.get("params", [])]
+    facts.update(type=type(opt).__name__, is_sgd=isinstance(opt, torch.optim.SGD),
+                 lr=groups[0].get("initial_lr", groups[0].get("lr")),
+                 all_params=sorted(ids) == sorted(id(p) for p in model.parameters()))
+    return facts
 
 
 def lightning_val_acc(module, net, seed: int):

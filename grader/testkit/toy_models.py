@@ -39,6 +39,41 @@ class ModeProbe(nn.Module):
         return self.net(x)
 
 
+class DropoutProbe(nn.Module):
+    """A classifier whose training mode is never its evaluation mode: ``Dropout(p=1)`` after
+    the logits zeroes them all while training, so every prediction is then class 0; in
+    evaluation mode Dropout passes the logits, whose class 0 is never the largest."""
+
+    def __init__(self, seed: int):
+        import torch
+
+        super().__init__()
+        generator = torch.Generator().manual_seed(seed)
+        self.linear = nn.Linear(28 * 28, 10)
+        with torch.no_grad():
+            self.linear.weight.copy_(torch.randn(10, 28 * 28, generator=generator) * 0.05)
+            self.linear.bias.copy_(torch.randn(10, generator=generator))
+            self.linear.bias[0] = -1e4  # class 0 never wins in evaluation mode
+        self.drop = nn.Dropout(p=1.0)
+
+    def forward(self, x):
+        return self.drop(self.linear(x.flatten(1)))
+
+
+class InvertedTestImage:
+    """A transform the test knows: the slide's test pipeline (Resize((150, 150)),
+    CenterCrop((128, 128)), ToTensor, Normalize((0.5,)*3, (0.5,)*3)), then negated: the
+    photographic negative, nothing random."""
+
+    def __call__(self, image):
+        from torchvision import transforms
+
+        return -transforms.Compose([
+            transforms.ToPILImage(), transforms.Resize((150, 150)),
+            transforms.CenterCrop((128, 128)), transforms.ToTensor(),
+            transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))])(image)
+
+
 class Tag:
     """A transform that marks which pipeline an image went through."""
 

@@ -97,10 +97,18 @@ def test_feature_maps_returns_tuple_without_gradients():
         "the feature maps carry gradients: compute them inside torch.no_grad(), we only look",
         "các feature map còn mang gradient: hãy tính chúng bên trong torch.no_grad(), ta chỉ "
         "quan sát chứ không huấn luyện")
-    single = fm.feature_maps(nn.Conv2d(1, 2, 3), torch.rand(1, 1, 8, 8))
+    conv, image = nn.Conv2d(1, 2, 3), torch.rand(1, 1, 8, 8)
+    single = fm.feature_maps(conv, image)
     assert isinstance(single, tuple) and len(single) == 1, msg(
         "a model that returns one tensor must still give a tuple of one",
         "mô hình chỉ trả về một tensor thì vẫn phải cho ra một tuple một phần tử")
+    with torch.no_grad():
+        expected = conv(image)
+    check_close("feature_maps(nn.Conv2d(1, 2, 3), image[1,1,8,8])[0]", single[0], expected, msg(
+        "a model that returns one tensor [1, 2, 6, 6] gives the tuple (that tensor,), "
+        "unchanged: its batch dimension kept; tuple(tensor) would split the batch instead",
+        "mô hình trả về một tensor [1, 2, 6, 6] thì cho ra tuple (tensor đó,), không thay "
+        "đổi gì: giữ nguyên chiều batch; tuple(tensor) sẽ tách batch ra"))
 
 
 @pytest.fixture

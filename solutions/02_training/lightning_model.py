@@ -60,7 +60,7 @@ class LightningModel(L.LightningModule):
         ### END SOLUTION
 
     def configure_optimizers(self):
-        # TODO: the lecture's optimizer (plain stochastic gradient descent) over all parameters
+        # TODO: SGD, as the docstring says, over all parameters, at self.learning_rate
         ### BEGIN SOLUTION
         return torch.optim.SGD(self.parameters(), lr=self.learning_rate)
         ### END SOLUTION

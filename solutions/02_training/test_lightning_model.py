@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from grader.core.i18n import msg
 from grader.testkit.harness import exercise, probe
-from grader.testkit.toy_models import ModeProbe, mnist_loaders, small_net
+from grader.testkit.toy_models import DropoutProbe, mnist_loaders, small_net
 
 lm = exercise(__file__, "lightning_model")
 
@@ -36,9 +36,22 @@ def test_fast_dev_run_logs_the_four_metrics():
 
 @pytest.mark.reported
 def test_optimizer_is_sgd_with_the_learning_rate():
+    """Any form Lightning accepts: an optimizer, ``[optimizer]``, ``[optimizer],
+    [scheduler]`` or ``{"optimizer": ..., "lr_scheduler": ...}``."""
     opt = probe("lightning_optimizer", lm, small_net(), 0.05)
-    assert opt["is_sgd"], msg(f"the optimizer is {opt['type']}; the lecture uses SGD",
-                              f"optimizer là {opt['type']}; bài giảng dùng SGD")
+    held = ({"en": "in no form Lightning accepts", "vi": "ở dạng mà Lightning không chấp nhận"}
+            if opt["count"] is None else
+            {"en": f"with {opt['count']} optimizers", "vi": f"có {opt['count']} optimizer"})
+    assert opt["count"] == 1, msg(
+        f"configure_optimizers() returned a {opt['form']} {held['en']}; return one optimizer (alone, in a list, or with a scheduler as [optimizer], "
+        "[scheduler] or {'optimizer': ..., 'lr_scheduler': ...})",
+        f"configure_optimizers() trả về một {opt['form']} {held['vi']}; hãy trả về một optimizer (riêng nó, trong một list, hoặc kèm scheduler dạng "
+        "[optimizer], [scheduler] hay {'optimizer': ..., 'lr_scheduler': ...})")
+    assert opt["is_sgd"], msg(
+        f"the optimizer is {opt['type']}; the class docstring and the README ask for SGD "
+        "(torch.optim.SGD), plain stochastic gradient descent",
+        f"optimizer là {opt['type']}; docstring của lớp và README yêu cầu SGD "
+        "(torch.optim.SGD), hạ gradient ngẫu nhiên thông thường")
     assert opt["lr"] == 0.05, msg(
         f"lr is {opt['lr']}; use the learning_rate passed to LightningModel",
         f"lr là {opt['lr']}; hãy dùng learning_rate truyền vào LightningModel")
@@ -90,28 +103,54 @@ def test_training_step_returns_the_cross_entropy_of_the_batch():
         f"một tensor vô hướng {float(expected):.6f} (F.cross_entropy(self(x), y))")
 
 
+def _accuracy_case(seed: int):
+    """100 images in batches of 32, 32, 32 and 4, and labels such that the three full
+    batches are 3/4 right and the last one all right, in evaluation mode: 76 of 100 images
+    (0.76), where a mean of the batches' accuracies gives 0.8125."""
+    x, _ = _batches(seed, 100)
+    model = DropoutProbe(seed)
+    model.eval()
+    with torch.no_grad():
+        y = model(x).argmax(1)
+    wrong = torch.arange(0, 96, 4)  # one in four of the full batches
+    y[wrong] = y[wrong] % 9 + 1  # another class, and never class 0
+    return model, x, y
+
+
 def test_compute_accuracy_uses_eval_mode():
-    """A model whose BatchNorm running statistics differ from any batch's, on batches made
-    here: only evaluation mode gives the accuracy computed here."""
+    """Deterministic: ``DropoutProbe`` predicts class 0 for every image in training mode
+    (its Dropout(p=1) zeroes the logits) and never class 0 in evaluation mode, and no label
+    is 0. Without ``model.eval()`` the accuracy is 0 on every run."""
     from torch.utils.data import DataLoader, TensorDataset
 
     seed = int.from_bytes(os.urandom(4), "little") % 2 ** 31  # unknown in advance
-    torch.manual_seed(seed)
-    model = ModeProbe()
-    with torch.no_grad():  # give BatchNorm running statistics unlike any batch
-        model.net[1].running_mean.fill_(3.0)
-    x, y = _batches(seed)
-    model.eval()
-    with torch.no_grad():
-        y[: len(y) * 3 // 4] = model(x[: len(y) * 3 // 4]).argmax(1)  # mostly right in eval
-        expected = float((model(x).argmax(1) == y).float().mean())
+    model, x, y = _accuracy_case(seed)
     model.train()
-    loader = DataLoader(TensorDataset(x, y), batch_size=32)
-    got = lm.compute_accuracy(model, loader)
-    assert isinstance(got, float) and got == pytest.approx(expected, abs=1e-6), msg(
-        f"compute_accuracy(model, loader) returned {got!r}; expected {expected:.4f} as a float "
-        "(the fraction of argmax predictions that are right, in evaluation mode: call "
-        "model.eval() first, or BatchNorm normalises with the statistics of each batch)",
-        f"compute_accuracy(model, loader) trả về {got!r}; cần {expected:.4f} kiểu float (tỉ lệ "
-        "dự đoán argmax đúng, ở chế độ eval: hãy gọi model.eval() trước, nếu không BatchNorm "
-        "sẽ chuẩn hoá bằng thống kê của từng batch)")
+    got = lm.compute_accuracy(model, DataLoader(TensorDataset(x, y), batch_size=32))
+    assert isinstance(got, float) and got != 0.0, msg(
+        f"compute_accuracy(model, loader) returned {got!r} for a model that predicts class 0 "
+        "in training mode and the right class of 76 of 100 images in evaluation mode "
+        "(expected 0.76): call model.eval() first, or Dropout and BatchNorm behave as in "
+        "training",
+        f"compute_accuracy(model, loader) trả về {got!r} với một mô hình dự đoán lớp 0 ở chế "
+        "độ huấn luyện và dự đoán đúng 76 trên 100 ảnh ở chế độ eval (cần 0.76): hãy gọi "
+        "model.eval() trước, nếu không Dropout và BatchNorm hoạt động như khi huấn luyện")
+
+
+def test_compute_accuracy_counts_images_not_batches():
+    """Batches of 32, 32, 32 and 4 (the last one smaller, as a loader gives it): 76 of 100
+    images right is 0.76; the mean of the four batches' accuracies would be 0.8125."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    seed = int.from_bytes(os.urandom(4), "little") % 2 ** 31  # unknown in advance
+    model, x, y = _accuracy_case(seed)
+    got = lm.compute_accuracy(model, DataLoader(TensorDataset(x, y), batch_size=32))
+    assert isinstance(got, float) and got == pytest.approx(0.76, abs=1e-9), msg(
+        f"compute_accuracy(model, loader) returned {got!r}; expected 0.76 as a float: 76 of "
+        "100 images are right (in evaluation mode). The loader gives batches of 32, 32, 32 and "
+        "4: count the right predictions over all images and divide by the number of images, "
+        "not the mean of the batches' accuracies (0.8125)",
+        f"compute_accuracy(model, loader) trả về {got!r}; cần 0.76 kiểu float: 76 trên 100 "
+        "ảnh được dự đoán đúng (ở chế độ eval). Loader cho các batch 32, 32, 32 và 4: hãy đếm "
+        "số dự đoán đúng trên mọi ảnh rồi chia cho số ảnh, không lấy trung bình độ chính xác "
+        "của các batch (0.8125)")

@@ -248,6 +248,24 @@ TRAINING_02_B = [
       "    model.train(False)\n"),
     E("log_on_epoch", "lightning_model.py", '        self.log("train_loss", loss, batch_size=n)',
       '        self.log("train_loss", loss, on_step=True, on_epoch=True, batch_size=n)'),
+    # SGD with a learning-rate schedule, in Lightning's two-lists form
+    E("optimizer_and_scheduler_lists", "lightning_model.py",
+      "        return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
+      "        optimizer = torch.optim.SGD(self.parameters(), lr=self.learning_rate)\n"
+      "        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=5, gamma=0.5)\n"
+      "        return [optimizer], [scheduler]"),
+]
+
+TRAINING_02_C = [
+    # SGD and a scheduler in Lightning's dict form
+    E("optimizer_dict_with_scheduler", "lightning_model.py",
+      "        return torch.optim.SGD(self.parameters(), lr=self.learning_rate)",
+      "        opt = torch.optim.SGD(self.model.parameters(), lr=self.learning_rate, momentum=0.0)\n"
+      "        return {\n"
+      '            "optimizer": opt,\n'
+      '            "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.ExponentialLR(\n'
+      '                opt, gamma=0.9), "interval": "epoch"},\n'
+      "        }"),
 ]
 
 # --- 03_transfer -------------------------------------------------------------------------
@@ -347,6 +365,6 @@ TRANSFER_03_B = [
 
 GROUPS = {
     "01_cnn": {"a": CNN_01_A, "b": CNN_01_B},
-    "02_training": {"a": TRAINING_02_A, "b": TRAINING_02_B},
+    "02_training": {"a": TRAINING_02_A, "b": TRAINING_02_B, "c": TRAINING_02_C},
     "03_transfer": {"a": TRANSFER_03_A, "b": TRANSFER_03_B},
 }

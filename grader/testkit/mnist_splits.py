@@ -1,0 +1,48 @@
+"""The MNIST images a run's reported accuracies speak of, chosen by the trusted side.
+
+``train_mnist`` reports ``val_acc`` and ``test_acc``. The README fixes where they come
+from: the validation split (the 60,000 training images split 55,000 / 5,000 by
+``random_split`` with ``torch.Generator().manual_seed(42)``, in order) and the 10,000 test
+images, read in order by the loaders that never shuffle. A test limited to the first
+``k`` batches of ``b`` images measures the first ``k * b`` of them; here they are picked
+out by the same rule, so the trusted side can measure the returned weights on them.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from grader.lab.data import locate
+
+
+def _mnist(train: bool):
+    from torchvision import datasets  # lazy: keeps torchvision out of start-up
+
+    data = datasets.MNIST(str(locate("mnist")), train=train, download=False)
+    return data.data, data.targets.long()
+
+
+def validation_split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n`` images of the seeded validation split: uint8 ``n x 28 x 28`` and
+    their labels."""
+    from torch.utils.data import random_split
+
+    images, labels = _mnist(train=True)
+    _, valid = random_split(range(len(images)), [55000, 5000],
+                            generator=torch.Generator().manual_seed(42))
+    index = torch.tensor(list(valid.indices[:n]))
+    return images[index], labels[index]
+
+
+def test_split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n`` of the 10,000 test images, and their labels."""
+    images, labels = _mnist(train=False)
+    return images[:n], labels[:n]
+
+
+def correct_count(state: dict, images: torch.Tensor, labels: torch.Tensor) -> int:
+    """How many of ``images`` the lecture's CNN with weights ``state`` classifies right,
+    in evaluation mode (``reference_eval``: no student code runs)."""
+    from grader.lab import reference_eval  # lazy: keeps the reference network out of start-up
+
+    return int((reference_eval.mnist_predictions(state, images) == labels).sum())
