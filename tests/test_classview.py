@@ -346,3 +346,160 @@ def test_report_feedback_and_export_read_only_records_whose_seal_verifies(tmp_pa
     write_report(root, "en")
     assert "binh" in (root / "report.html").read_text(encoding="utf-8").split(
         "Unreadable or unsealed results")[1][:200]
+
+
+# --- what an instructor acts on -----------------------------------------------------------
+
+def add_student(root: Path, sid: str, res: dict) -> None:
+    folder = root / "students" / sid
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(
+        records.dumps(records.seal(res, records.grader_key(root))), encoding="utf-8")
+
+
+MISSING = pytest_output("grader.testkit.harness.ExerciseImportError: the exercise file "
+                        "01_cnn/params.py does not exist")
+
+
+def test_student_table_links_each_student_to_their_escaped_feedback(tmp_path):
+    out = build_class(tmp_path)
+    empty = result("empty", "Em", {"01_cnn/params": (0, 20), "01_cnn/models": (0, 20)},
+                   {"01_cnn/params": [MISSING], "01_cnn/models": [MISSING]})
+    empty["tests"] = [t for t in empty["tests"] if t["status"] != "passed"]
+    crashed = result("hong", "Hồng", {"01_cnn/params": (0, 20)})
+    crashed["cnnkit"].update(crashed="WorkerCrash", review={"01_cnn/params": {"en": "eval"}},
+                             not_graded={"02_training/cnn": ["mnist"]})
+    add_student(out, "empty", empty)
+    add_student(out, "hong", crashed)
+    page = write_report(out, "en").read_text(encoding="utf-8")
+    table = page.split('<section id="students">')[1].split("</section>")[0]
+    links = re.findall(r"<a href='([^']+)'>", table)
+    assert links == [f"students/{sid}/feedback.html" for sid in
+                     ("an", "binh", "cuong", "dung", "empty", "hong", "tran_anh")]
+    assert "&lt;script&gt;alert" in table and "<script>" not in table
+    row = {sid: table.split(f"<td>{sid}</td>")[1].split("</tr>")[0]
+           for sid in ("an", "cuong", "empty", "hong")}
+    assert "0.981" in row["an"] and "flag" not in row["an"]
+    assert "at risk" in row["cuong"] and "✗" in row["cuong"]  # its training crashed
+    assert "nothing submitted" in row["empty"]
+    for flag in ("grading crashed", "review", "not graded"):
+        assert flag in row["hong"], flag
+    for link in links:  # every page exists, escaped, and leads back
+        feedback = (out / link).read_text(encoding="utf-8")
+        assert "<script" not in feedback and "../../report.html" in feedback
+    hostile = (out / "students/tran_anh/feedback.html").read_text(encoding="utf-8")
+    assert "Feedback for &lt;script&gt;alert" in hostile and "<b>Ánh" not in hostile
+    assert "<pre>AssertionError: ML_CNN: the architecture differs" in hostile
+
+
+def test_feedback_page_shows_any_markdown_as_text():
+    from grader.grading.classview import feedback_page
+
+    md = ("# Feedback for \\<img src=x onerror=alert(1)\\>\n\n| a \\| b | `c` |\n|---|---|\n"
+          "| <i>x</i> | **y** |\n\n```\n</pre><script>alert(1)</script>\n```\n"
+          "![curves](javascript:void)\n![learning curves](curves_02_training_x.png)\n"
+          "- <svg onload=alert(1)>\n")
+    body = feedback_page.body(md)
+    assert "<script" not in body and "<img src=x" not in body and "<svg" not in body
+    assert "<i>" not in body and "javascript:" not in body and "href" not in body
+    assert "<td>a | b</td>" in body.replace("<th>", "<td>").replace("</th>", "</td>")
+    assert '<img src="curves_02_training_x.png"' in body and "<strong>y</strong>" in body
+    assert "&lt;/pre&gt;&lt;script&gt;" in body
+
+
+def test_exercises_in_course_order_as_the_gradebook(tmp_path):
+    from grader.core import manifest, paths
+    from grader.grading import report
+
+    out = build_class(tmp_path)
+    students, _ = load_class(out)
+    order = list(summary.exercise_stats(students))
+    header = next(iter(report.gradebook_csv(
+        {s.sid: s.result for s in students},
+        [manifest.load_topic(t) for t in paths.topics()]).splitlines())).split(",")
+    assert order == [c for c in header if c in order]
+    assert order.index("01_cnn/params") < order.index("01_cnn/models")  # not alphabetical
+    page = write_report(out, "en").read_text(encoding="utf-8")
+    shown = page.split('<section id="exercises">')[1]
+    assert [m for m in re.findall(r"<tr><td>([^<]+)</td>", shown) if m in order] == order
+    assert list(concepts.missed_by_exercise(students)) == [
+        c for c in order if c in concepts.missed_by_exercise(students)]
+
+
+def test_plots_suit_the_class_size():
+    from grader.grading.classview import plots
+
+    small = plots.distribution([10, 20, 20, 40], 40, "t", "x", "y")
+    assert isinstance(small, plots.DotPlot)
+    assert (small.values, small.counts) == ([10, 20, 40], [1, 2, 1])
+    large = plots.distribution([i % 40 for i in range(plots.SMALL_CLASS)], 40, "t", "x", "y")
+    assert isinstance(large, plots.Histogram) and sum(large.counts) == plots.SMALL_CLASS
+
+
+def test_time_per_student_counts_graded_training(tmp_path):
+    out = tmp_path
+    record = {"accuracy": 0.98, "train_seconds": 500.0, "profile": "quick",
+              "device_class": "cpu", "points": 20, "max_points": 20}
+    add_student(out, "an", result("an", "An", {"01_cnn/params": (20, 20)}, seconds=12.0,
+                                  training={"02_training/training_mnist": record}))
+    students, _ = load_class(out)
+    facts = summary.machine_facts(students)
+    assert facts.seconds == [512.0] and facts.training_seconds == [500.0]
+    page = write_report(out, "en").read_text(encoding="utf-8")
+    assert "512.0 s" in page and "fingerprint" not in page
+
+
+def test_concepts_count_students_and_show_nothing_submitted_once(tmp_path):
+    out = build_class(tmp_path)
+    twice = result("ha", "Hà", {"01_cnn/params": (0, 20)},
+                   {"01_cnn/params": [check_failure("conv2d_param_count(3, 8, 3)", 1, 2,
+                                                    KERNEL)] * 3})
+    empty = result("empty", "Em", {"01_cnn/params": (0, 20), "01_cnn/models": (0, 20)},
+                   {"01_cnn/params": [MISSING], "01_cnn/models": [MISSING]})
+    empty["tests"] = [t for t in empty["tests"] if t["status"] != "passed"]
+    add_student(out, "ha", twice)
+    add_student(out, "empty", empty)
+    students, _ = load_class(out)
+    groups = concepts.missed_by_exercise(students)
+    assert {s for ms in groups.values() for m in ms for s in m.students} >= {"ha"}
+    assert "empty" not in {s for ms in groups.values() for m in ms for s in m.students}
+    kernel = groups["01_cnn/params"][0]
+    assert kernel.students == {"binh", "cuong", "ha"} and kernel.tests == 5
+    page = write_report(out, "en").read_text(encoding="utf-8")
+    section = page.split('<section id="concepts">')[1].split("</section>")[0]
+    assert section.count("Nothing submitted (1)") == 1 and "Em" in section
+    assert "3 / 6" in section  # three students of the six who handed something in
+
+
+def test_similar_pairs_survive_a_re_render_and_stale_pages_go(tmp_path):
+    out = build_class(tmp_path / "graded")
+    subs = tmp_path / "subs"
+    for sid, code in (("an", CODE), ("binh", RENAMED_REORDERED), ("cuong", OTHER)):
+        (subs / sid / "01_cnn").mkdir(parents=True)
+        (subs / sid / "01_cnn" / "params.py").write_text(code)
+    (out / "similar").mkdir()
+    (out / "similar" / "old__pair.html").write_text("stale")
+    write_report(out, "en", submissions=subs)
+    assert not (out / "similar" / "old__pair.html").exists()
+    for lang, words in (("en", "Found when the class was graded"), ("vi", "Tìm thấy khi chấm")):
+        (out / "similar" / "an__binh.html").unlink()
+        page = write_report(out, lang).read_text(encoding="utf-8")  # no submissions now
+        assert words in page and "similar/an__binh.html" in page
+        pair = (out / "similar" / "an__binh.html").read_text(encoding="utf-8")
+        assert "receptive_field" in pair and f'lang="{lang}"' in pair
+    kept = out / "similar" / "pairs.json"
+    data = json.loads(kept.read_text(encoding="utf-8"))
+    data["cnnkit"]["pairs"][0]["b"] = "dung"  # edited by hand: the seal no longer matches
+    kept.write_text(json.dumps(data), encoding="utf-8")
+    page = write_report(out, "en").read_text(encoding="utf-8")
+    assert "Not computed" in page and "similar/an__" not in page
+    assert list((out / "similar").glob("*.html")) == []
+
+
+def test_new_report_sentences_in_vietnamese(tmp_path):
+    out = build_class(tmp_path)
+    page = write_report(out, "vi").read_text(encoding="utf-8")
+    assert "Mỗi tên mở trang nhận xét" in page and "Each name opens" not in page
+    assert "trong đó huấn luyện có chấm" in page and "of which graded training" not in page
+    feedback = (out / "students/binh/feedback.html").read_text(encoding="utf-8")
+    assert "Nhận xét cho" in feedback and "Về trang báo cáo lớp" in feedback

@@ -1,4 +1,6 @@
-"""The report page in a real browser: every image loads, nothing errs, nothing hostile runs.
+"""The report page in a real browser: every image loads, nothing errs, nothing hostile runs,
+and a student's feedback page opens from the report's table of students (the link the
+browser itself reads from the page is followed).
 
 Headless Chromium (Debian's ``chromium``) loads a copy of the page with a small checker
 script at the top of <head>: it records console errors, failed loads, script errors and
@@ -19,6 +21,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -42,6 +45,11 @@ CHECKER = """<script>
   }, true);
   window.addEventListener('load', function () {
     var images = Array.prototype.slice.call(document.images);
+    seen.links = Array.prototype.slice.call(document.querySelectorAll('#students a'))
+                      .map(function (a) { return [a.textContent, a.href]; });
+    seen.title = document.title;
+    seen.headings = Array.prototype.slice.call(document.querySelectorAll('h1, h2'))
+                         .map(function (h) { return h.textContent; });
     seen.images = images.length;
     seen.broken = images.filter(function (i) { return !(i.complete && i.naturalWidth > 0); })
                         .map(function (i) { return i.alt || i.src.slice(0, 40); });
@@ -116,6 +124,14 @@ def test_report_renders_in_chromium(graded, tmp_path):
     for pair in sorted((out / "similar").glob("*.html"))[:3]:
         other = checked(browser, pair, tmp_path)
         assert other["errors"] == [] and other["alerts"] == 0, (pair.name, other)
+    assert len(seen["links"]) == len(list((out / "students").glob("*/results.json"))), seen
+    name, href = seen["links"][-1]  # the browser's own reading of the table's last link
+    feedback = Path(unquote(urlparse(href).path))
+    assert feedback.is_file() and feedback.parent.parent == (out / "students").resolve(), href
+    shown = checked(browser, feedback, tmp_path)
+    assert shown["errors"] == [] and shown["console"] == [] and shown["broken"] == [], shown
+    assert shown["alerts"] == 0, "a student-provided string ran as a script in feedback.html"
+    assert shown["headings"][0] == f"Feedback for {name}", (name, shown["headings"])
     shot = tmp_path / "report.png"
     browse(browser, page, f"--screenshot={shot}", "--window-size=1280,2200")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000

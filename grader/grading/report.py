@@ -12,6 +12,7 @@ from grader.core.files import atomic_write
 from grader.core.failure_lines import key_lines, rank
 from grader.core.i18n import pick
 from grader.grading import names, records
+from grader.grading.classview import feedback_page
 from grader.grading.score import TestScore, exercise_totals, reviews
 
 
@@ -315,9 +316,21 @@ def _run_cell(entry: dict | None) -> str:
 
 def write_student(out: Path, student: str, result: dict, lang: str,
                   curves: dict[str, bytes] | None = None) -> None:
-    """feedback.md, the learning curves of graded training runs beside it, results.json."""
+    """feedback.md (and the same as feedback.html), the learning curves of graded training
+    runs beside it, results.json."""
     folder = out / "students" / student
     for column, png in (curves or {}).items():
         atomic_write(folder / curves_file(column), png)
-    atomic_write(folder / "feedback.md", feedback_markdown(student, result, lang))
+    write_feedback(folder, student, result, lang)
     atomic_write(folder / "results.json", records.dumps(result, indent=2))  # last: marks done
+
+
+def write_feedback(folder: Path, student: str, result: dict, lang: str,
+                   markdown: bool = True) -> None:
+    """feedback.md (unless ``markdown`` is false) and feedback.html in ``folder``, from the
+    record alone."""
+    text = feedback_markdown(student, result, lang)
+    if markdown:
+        atomic_write(folder / "feedback.md", text.encode("utf-8", "backslashreplace"))
+    atomic_write(folder / feedback_page.FILE_NAME,
+                 feedback_page.page(text, lang).encode("utf-8", "backslashreplace"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from grader.grading.classview.course_order import ordered
 from grader.grading.classview.load import Student, exercise_of
 from grader.core.i18n import pick
 from grader.core.failure_lines import key_lines
@@ -108,24 +109,38 @@ class Missed:
         return pick(self.label, lang)
 
 
+def _failures(student: Student, lang: str) -> list[tuple[str, str]]:
+    """(exercise, message) of each failing test, graded training aside (it has its own
+    section)."""
+    training = set(student.training)
+    return [(exercise_of(t.get("name", "")), test_output(t, lang)) for t in student.tests
+            if t.get("status") != "passed" and exercise_of(t.get("name", "")) not in training]
+
+
+def submitted_nothing(student: Student, lang: str = "en") -> bool:
+    """No test passed and every failure says the exercise file is missing: the student
+    handed in nothing the grader could read (shown once, not under every exercise)."""
+    if any(t.get("status") == "passed" for t in student.tests):
+        return False
+    failures = _failures(student, lang)
+    return bool(failures) and all(concept_of(out)[0] == "missing_file" for _, out in failures)
+
+
 def missed_by_exercise(students: list[Student], lang: str = "en") -> dict[str, list[Missed]]:
-    """For each "topic/exercise": the concepts its failing tests name (in ``lang``, where the
-    grader kept the message bilingual), most students first."""
+    """For each "topic/exercise", in the course's order: the concepts its failing tests name
+    (in ``lang``, where the grader kept the message bilingual), counted per student (a
+    student with three failing tests of one concept counts once), most students first.
+    Students who submitted nothing are left out (``submitted_nothing``)."""
     groups: dict[str, dict[str, Missed]] = {}
     for student in students:
-        training = set(student.training)
-        for test in student.tests:
-            if test.get("status") == "passed":
-                continue
-            exercise = exercise_of(test.get("name", ""))
-            if exercise in training:  # graded training has its own section
-                continue
-            output = test_output(test, lang)
+        if submitted_nothing(student, lang):
+            continue
+        for exercise, output in _failures(student, lang):
             key, label = concept_of(output)
             missed = groups.setdefault(exercise, {}).setdefault(key, Missed(key, label))
             missed.tests += 1
             missed.students.add(student.sid)
             if not missed.example:
                 missed.example = anonymise(key_lines(output, 8), student)
-    return {ex: sorted(found.values(), key=lambda m: (-len(m.students), -m.tests, m.key))
-            for ex, found in sorted(groups.items())}
+    return {ex: sorted(groups[ex].values(), key=lambda m: (-len(m.students), -m.tests, m.key))
+            for ex in ordered(groups)}

@@ -6,23 +6,14 @@ Every string that came from a submission (names, ids, messages, notes) passes th
 
 from __future__ import annotations
 
-import html
 import statistics
 from dataclasses import dataclass, field
 
-from grader.grading.classview import concepts, plots, summary
+from grader.grading.classview import concepts, plots, student_table, summary
 from grader.grading.classview.load import Student
 from grader.grading.classview.similarity import NOTICE, Pair
 from grader.core.i18n import pick
-from grader.grading import names
-
-
-def esc(text) -> str:
-    return html.escape(names.clean(str(text)), quote=True)
-
-
-def esc_block(text) -> str:
-    return html.escape(names.clean(str(text), keep_newlines=True), quote=True)
+from grader.grading.classview.markup import CSS, esc, esc_block, num, table
 
 
 @dataclass
@@ -32,52 +23,7 @@ class ReportInput:
     unreadable: list[str] = field(default_factory=list)
     pairs: list[Pair] | None = None  # None: similarity not computed (no submissions found)
     kit_version: str = ""
-
-
-CSS = """
-:root{--ink:#1f2933;--muted:#616e7c;--line:#e4e7eb;--accent:#3b6ea8;--bad:#b42318;--ok:#2f7d4f}
-*{box-sizing:border-box}
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);
- margin:0;background:#f7f8fa;line-height:1.45}
-header{background:#1f3b5c;color:#fff;padding:1.2rem 2rem}
-header h1{margin:0;font-size:1.5rem} header p{margin:.3rem 0 0;color:#cfd9e6}
-nav{padding:.5rem 2rem;background:#fff;border-bottom:1px solid var(--line);font-size:.9rem}
-nav a{margin-right:1rem;color:var(--accent);text-decoration:none}
-main{padding:1rem 2rem 3rem;max-width:80rem}
-section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem 1.4rem;
- margin:1rem 0}
-h2{margin:.2rem 0 .8rem;font-size:1.2rem} h3{font-size:1rem;margin:1rem 0 .4rem}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}
-.card{border:1px solid var(--line);border-radius:6px;padding:.6rem 1rem;min-width:9rem}
-.card b{display:block;font-size:1.4rem}
-.card span{color:var(--muted);font-size:.85rem}
-.plot{display:flex;gap:1.2rem;align-items:flex-start;flex-wrap:wrap;margin:.6rem 0}
-.plot img{border:1px solid var(--line);border-radius:4px;background:#fff}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(33rem,1fr));gap:.8rem}
-table{border-collapse:collapse;font-size:.85rem}
-th,td{border-bottom:1px solid var(--line);padding:.25rem .6rem;text-align:left;vertical-align:top}
-th{color:var(--muted);font-weight:600}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-pre{background:#f4f5f7;padding:.5rem .7rem;border-radius:4px;font-size:.78rem;white-space:pre-wrap;
- max-width:52rem;margin:.3rem 0}
-.muted{color:var(--muted)} .bad{color:var(--bad)} .ok{color:var(--ok)}
-.notice{background:#fff7e0;border-left:4px solid #e0a800;padding:.5rem 1rem}
-details summary{cursor:pointer;color:var(--accent);white-space:nowrap}
-a.pair{white-space:nowrap} table.wide{width:100%} table.wide td:first-child{width:72%}
-.plot table td,.plot table th{padding:.15rem .6rem}
-"""
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
-           wide: bool = False) -> str:
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>"
-                                    for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table{' class=wide' if wide else ''}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _num(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    pairs_kept: bool = False  # the pairs found when graded (DIR/similar/pairs.json)
 
 
 class Page:
@@ -88,14 +34,23 @@ class Page:
     def t(self, en: str, vi: str) -> str:
         return pick({"en": en, "vi": vi}, self.lang)
 
-    def hist_block(self, values: list[float], top: float, title: str, alt: str) -> str:
-        h = plots.histogram(values, top, title, self.t("points", "điểm"),
-                            self.t("students", "sinh viên"))
-        rows = [[f"{_num(h.edges[i])}–{_num(h.edges[i + 1])}", str(c)]
-                for i, c in enumerate(h.counts)]
-        table = _table([self.t("points", "điểm"), self.t("students", "sinh viên")], rows, {1})
+    def hist_block(self, values: list[float], top: float, title: str, alt: str,
+                   xlabel: str | None = None, ylabel: str | None = None, bins: int = 10,
+                   places: int = 2) -> str:
+        """The distribution of ``values``: a dot plot for a small class, a histogram for a
+        large one (``plots.SMALL_CLASS``), with its counts in a table beside it."""
+        xlabel = xlabel or self.t("points", "điểm")
+        ylabel = ylabel or self.t("students", "sinh viên")
+        h = plots.distribution(values, top, title, xlabel, ylabel, bins, places)
+        if isinstance(h, plots.DotPlot):
+            rows = [[f"{v:.{places}f}".rstrip("0").rstrip(".") or "0", str(c)]
+                    for v, c in zip(h.values, h.counts)]
+        else:
+            rows = [[f"{num(h.edges[i])}–{num(h.edges[i + 1])}", str(c)]
+                    for i, c in enumerate(h.counts)]
+        shown = table([xlabel, ylabel], rows, {1})
         return (f'<div class="plot"><img src="{h.png_uri}" alt="{esc(alt)}" width="346" '
-                f'height="211">{table}</div>')
+                f'height="211">{shown}</div>')
 
     # -- sections -------------------------------------------------------------------------
 
@@ -104,10 +59,10 @@ class Page:
         totals = [s.score for s in st]
         top = max((s.max_score for s in st), default=0.0)
         cards = [(str(len(st)), self.t("students graded", "sinh viên đã chấm")),
-                 (_num(statistics.mean(totals)) if totals else "—", self.t("mean total", "điểm TB")),
-                 (_num(statistics.median(totals)) if totals else "—",
+                 (num(statistics.mean(totals)) if totals else "—", self.t("mean total", "điểm TB")),
+                 (num(statistics.median(totals)) if totals else "—",
                   self.t("median total", "trung vị")),
-                 (_num(top), self.t("maximum points", "điểm tối đa"))]
+                 (num(top), self.t("maximum points", "điểm tối đa"))]
         html_cards = "".join(f"<div class='card'><b>{v}</b><span>{k}</span></div>"
                              for v, k in cards)
         out = [f'<section id="scores"><h2>{self.t("Scores", "Điểm số")}</h2>',
@@ -130,9 +85,9 @@ class Page:
         rows, labels, rates = [], [], []
         for name, s in stats.items():
             rate = s.pass_rate
-            rows.append([esc(name), _num(s.max_score), str(len(s.scores)),
+            rows.append([esc(name), num(s.max_score), str(len(s.scores)),
                          f"{rate:.0%}" if rate is not None else "—",
-                         _num(statistics.mean(s.scores)) if s.scores else "—",
+                         num(statistics.mean(s.scores)) if s.scores else "—",
                          str(s.not_graded)])
             if rate is not None:
                 labels.append(name)
@@ -144,7 +99,7 @@ class Page:
                                   self.t("% of students with full points",
                                          "% sinh viên đạt điểm tối đa"))
             out.append(f'<div class="plot"><img src="{uri}" alt="{esc(self.t("pass rates", "tỉ lệ đạt"))}">'
-                       + _table([self.t("exercise", "bài"), self.t("max", "tối đa"),
+                       + table([self.t("exercise", "bài"), self.t("max", "tối đa"),
                                  self.t("graded", "đã chấm"), self.t("pass rate", "tỉ lệ đạt"),
                                  self.t("mean", "TB"), self.t("not graded", "chưa chấm")],
                                 rows, {1, 2, 3, 4, 5}) + "</div>")
@@ -158,18 +113,23 @@ class Page:
 
     def missed(self) -> str:
         groups = concepts.missed_by_exercise(self.d.students, self.lang)
+        empty = [st for st in self.d.students if concepts.submitted_nothing(st, self.lang)]
         out = [f'<section id="concepts"><h2>{self.t("Concepts missed most", "Khái niệm bị sai nhiều nhất")}</h2>',
-               f"<p class='muted'>{self.t('Failing tests grouped by the concept their message names; one example each, with student names removed.', 'Các bài kiểm tra chưa đạt, gộp theo khái niệm mà thông báo nêu ra; mỗi nhóm một ví dụ, đã bỏ tên sinh viên.')}</p>"]
+               f"<p class='muted'>{self.t('Failing tests grouped by the concept their message names, counted in students (one student missing a concept in several tests counts once); one example each, with student names removed.', 'Các bài kiểm tra chưa đạt, gộp theo khái niệm mà thông báo nêu ra, đếm theo sinh viên (một sinh viên sai một khái niệm ở nhiều bài kiểm tra chỉ tính một lần); mỗi nhóm một ví dụ, đã bỏ tên sinh viên.')}</p>"]
+        if empty:
+            out.append(f"<p class='bad'>{self.t(f'Nothing submitted ({len(empty)}): no exercise file was found', f'Không nộp gì ({len(empty)}): không tìm thấy tệp bài tập nào')}: "
+                       f"{', '.join(esc(st.name) for st in empty)}</p>")
         if not groups:
-            out.append(f"<p class='ok'>{self.t('No test failed.', 'Không có bài kiểm tra nào chưa đạt.')}</p>")
+            out.append(f"<p class='ok'>{self.t('No other test failed.' if empty else 'No test failed.', 'Không có bài kiểm tra nào khác chưa đạt.' if empty else 'Không có bài kiểm tra nào chưa đạt.')}</p>")
+        graded = len(self.d.students) - len(empty)
         for exercise, found in groups.items():
-            rows = [[esc(m.text(self.lang)), str(len(m.students)), str(m.tests),
+            rows = [[esc(m.text(self.lang)), f"{len(m.students)} / {graded}",
                      f"<details><summary>{self.t('example', 'ví dụ')}</summary><pre>{esc_block(m.example)}</pre></details>"]
                     for m in found[:6]]
             more = len(found) - 6
-            out.append(f"<h3>{esc(exercise)}</h3>" + _table(
-                [self.t("concept", "khái niệm"), self.t("students", "sinh viên"),
-                 self.t("failing tests", "bài kiểm tra chưa đạt"), ""], rows, {1, 2}, wide=True))
+            out.append(f"<h3>{esc(exercise)}</h3>" + table(
+                [self.t("concept", "khái niệm"), self.t("students", "sinh viên"), ""],
+                rows, {1}, wide=True))
             if more > 0:
                 out.append(f"<p class='muted'>{self.t(f'{more} more, each rarer', f'thêm {more} nhóm khác, ít gặp hơn')}</p>")
         out.append("</section>")
@@ -182,17 +142,17 @@ class Page:
                     f"<p class='muted'>{self.t('No graded training in these records (graded with --train off).', 'Không có lần huấn luyện có chấm điểm nào trong kết quả (chấm với --train off).')}</p></section>")
         out = [f'<section id="training"><h2>{self.t("Graded training", "Huấn luyện có chấm điểm")}</h2>']
         for column, ts in stats.items():
-            floor = ", ".join(_num(x) for x in sorted(ts.floors)) or "—"
-            thr = ", ".join(_num(x) for x in sorted(ts.thresholds)) or "—"
+            floor = ", ".join(num(x) for x in sorted(ts.floors)) or "—"
+            thr = ", ".join(num(x) for x in sorted(ts.thresholds)) or "—"
             out.append(f"<h3>{esc(column)}</h3><p>{self.t('profile', 'cấu hình')}: {esc(', '.join(sorted(ts.profiles)))}; "
                        f"{self.t('devices', 'thiết bị')}: {esc(', '.join(sorted(ts.devices)))}; "
                        f"{self.t('floor', 'mức sàn')} {floor}, {self.t('threshold', 'ngưỡng')} {thr}</p>")
             if ts.accuracies:
-                h = plots.histogram(ts.accuracies, 1.0,
-                                    self.t("Measured accuracy", "Độ chính xác đo được"),
-                                    self.t("accuracy (grader's held-out images)",
-                                           "độ chính xác (ảnh giữ riêng của bộ chấm)"),
-                                    self.t("runs", "lần chạy"), bins=20)
+                h = plots.distribution(ts.accuracies, 1.0,
+                                       self.t("Measured accuracy", "Độ chính xác đo được"),
+                                       self.t("accuracy (grader's held-out images)",
+                                              "độ chính xác (ảnh giữ riêng của bộ chấm)"),
+                                       self.t("runs", "lần chạy"), bins=20, places=3)
                 above = sum(1 for a in ts.accuracies if ts.thresholds and a >= min(ts.thresholds))
                 below = sum(1 for a in ts.accuracies if ts.floors and a <= max(ts.floors))
                 rows = [[self.t("runs", "lần chạy"), str(ts.runs)],
@@ -207,14 +167,14 @@ class Page:
                                 "trọng số không huấn luyện trong lần chạy (hãy xem mã nguồn)"),
                          str(ts.not_trained_here)]]
                 out.append(f'<div class="plot"><img src="{h.png_uri}" alt="{esc(column)}">'
-                           + _table([self.t("what", "mục"), self.t("count", "số")], rows, {1})
+                           + table([self.t("what", "mục"), self.t("count", "số")], rows, {1})
                            + "</div>")
             else:
                 out.append(f"<p class='bad'>{self.t('No run produced a measured accuracy.', 'Không lần chạy nào có độ chính xác đo được.')} "
                            f"{self.t('timed out', 'quá thời gian')}: {ts.timed_out}, "
                            f"{self.t('crashed', 'bị lỗi')}: {ts.crashed}</p>")
             if ts.reasons:
-                out.append(_table([self.t("why runs failed", "lý do lần chạy thất bại"),
+                out.append(table([self.t("why runs failed", "lý do lần chạy thất bại"),
                                    self.t("runs", "lần chạy")],
                                   [[esc(k), str(v)] for k, v in sorted(ts.reasons.items(),
                                                                      key=lambda kv: -kv[1])], {1}))
@@ -224,12 +184,12 @@ class Page:
     def risk(self) -> str:
         found = summary.at_risk(self.d.students)
         rows = [[esc(r.student.name), esc(r.student.sid),
-                 f"{_num(r.student.score)} / {_num(r.student.max_score)}",
+                 f"{num(r.student.score)} / {num(r.student.max_score)}",
                  "<br>".join(esc(x) for x in r.trouble[:4]) or
                  (self.t("low total", "tổng điểm thấp") if r.why_low else "")] for r in found]
         return (f'<section id="risk"><h2>{self.t("Students at risk", "Sinh viên cần chú ý")}</h2>'
                 f"<p class='muted'>{self.t('The lowest totals, and anyone whose grading hit a time limit, a crash or a machine problem (check those runs before trusting the score).', 'Những tổng điểm thấp nhất, và mọi sinh viên mà lần chấm gặp giới hạn thời gian, lỗi chương trình hoặc sự cố máy (hãy kiểm tra các lần chạy đó trước khi tin vào điểm).')}</p>"
-                + (_table([self.t("name", "họ tên"), "id", self.t("total", "tổng"),
+                + (table([self.t("name", "họ tên"), "id", self.t("total", "tổng"),
                            self.t("why", "lý do")], rows, {2}) if rows else
                    f"<p class='ok'>{self.t('Nobody.', 'Không có ai.')}</p>") + "</section>")
 
@@ -245,7 +205,7 @@ class Page:
                              f"<pre>{esc_block(text)}</pre></details>"])
         return (f'<section id="review"><h2>{self.t("To review by a person", "Cần người chấm xem lại")}</h2>'
                 f"<p class='muted'>{self.t('The rule could not decide these by reading the code (a name looked up at run time, eval, an unknown module...). They keep their points, and are not zeros, until a person has read the code.', 'Quy tắc không thể kết luận các bài này chỉ bằng cách đọc code (tên tra cứu lúc chạy, eval, module lạ...). Các bài vẫn giữ điểm, không phải điểm 0, cho tới khi có người đọc lại code.')}</p>"
-                + (_table([self.t("name", "họ tên"), "id", self.t("exercise", "bài"), ""], rows)
+                + (table([self.t("name", "họ tên"), "id", self.t("exercise", "bài"), ""], rows)
                    if rows else f"<p class='ok'>{self.t('Nothing to review.', 'Không có gì cần xem lại.')}</p>")
                 + "</section>")
 
@@ -253,14 +213,16 @@ class Page:
         head = (f'<section id="similar"><h2>{self.t("Similar submissions, for review", "Bài nộp tương đồng, để xem xét")}</h2>'
                 f"<p class='notice'>{esc(pick(NOTICE, self.lang))}</p>")
         if self.d.pairs is None:
-            return head + (f"<p class='muted'>{self.t('Not computed: the submissions were not found (give --submissions FOLDER to cnnkit report).', 'Chưa tính: không tìm thấy bài nộp (thêm --submissions THƯ_MỤC cho cnnkit report).')}</p></section>")
+            return head + (f"<p class='muted'>{self.t('Not computed: the submissions were not found, and no pairs were kept from grading (give --submissions FOLDER to cnnkit report).', 'Chưa tính: không tìm thấy bài nộp và không có cặp nào được lưu từ lần chấm (thêm --submissions THƯ_MỤC cho cnnkit report).')}</p></section>")
+        if self.d.pairs_kept:
+            head += (f"<p class='muted'>{self.t('Found when the class was graded (kept, sealed, in similar/pairs.json); give --submissions FOLDER to cnnkit report to compare again.', 'Tìm thấy khi chấm lớp (được lưu, có niêm phong, trong similar/pairs.json); thêm --submissions THƯ_MỤC cho cnnkit report để so sánh lại.')}</p>")
         if not self.d.pairs:
             return head + f"<p class='ok'>{self.t('No pair above the threshold.', 'Không có cặp nào vượt ngưỡng.')}</p></section>"
         shown = {s.sid: s.name for s in self.d.students}
         rows = [[f"<a class='pair' href='similar/{esc(p.page)}'>{esc(shown.get(p.a, p.a))} &amp; {esc(shown.get(p.b, p.b))}</a>",
                  f"{p.score:.0%}", esc(", ".join(f"{f} ({v:.0%})" for f, v in sorted(p.files.items())))]
                 for p in self.d.pairs]
-        return head + _table([self.t("pair", "cặp"), self.t("highest", "cao nhất"),
+        return head + table([self.t("pair", "cặp"), self.t("highest", "cao nhất"),
                               self.t("files", "tệp")], rows, {1}) + "</section>"
 
     def machine(self) -> str:
@@ -269,19 +231,24 @@ class Page:
         rows = [[self.t("kit version", "phiên bản kit"),
                  esc(", ".join(sorted(m.kit_versions)) or
                      f"{none} ({self.t('report written by', 'báo cáo tạo bởi')} cnnkit {self.d.kit_version})")],
-                [self.t("distinct grading fingerprints", "số dấu vân tay chấm khác nhau"),
-                 f"{m.fingerprints} / {m.students}"],
                 [self.t("training profiles", "cấu hình huấn luyện"),
                  esc(", ".join(sorted(m.profiles)) or "—")],
                 [self.t("devices", "thiết bị"), esc(", ".join(sorted(m.devices)) or "—")],
-                [self.t("time per student (median, max)", "thời gian mỗi sinh viên (trung vị, lớn nhất)"),
-                 f"{m.median_s:.1f} s, {max(m.seconds, default=0):.1f} s"]]
+                [self.t("time per student, tests and graded training (median, max)",
+                        "thời gian mỗi sinh viên, bài kiểm tra và huấn luyện có chấm (trung vị, "
+                        "lớn nhất)"),
+                 f"{m.median_s:.1f} s, {max(m.seconds, default=0):.1f} s"],
+                [self.t("of which graded training (median, max)",
+                        "trong đó huấn luyện có chấm (trung vị, lớn nhất)"),
+                 f"{statistics.median(m.training_seconds) if m.training_seconds else 0:.1f} s, "
+                 f"{max(m.training_seconds, default=0):.1f} s"]]
         return (f'<section id="machine"><h2>{self.t("The run", "Lần chấm")}</h2>'
-                + _table([self.t("fact", "thông tin"), self.t("value", "giá trị")], rows)
+                + table([self.t("fact", "thông tin"), self.t("value", "giá trị")], rows)
                 + "</section>")
 
     def render(self) -> str:
-        nav = [("scores", self.t("Scores", "Điểm số")), ("exercises", self.t("Exercises", "Bài tập")),
+        nav = [("scores", self.t("Scores", "Điểm số")), ("students", self.t("Students", "Sinh viên")),
+               ("exercises", self.t("Exercises", "Bài tập")),
                ("concepts", self.t("Concepts missed", "Khái niệm bị sai")),
                ("training", self.t("Training", "Huấn luyện")), ("risk", self.t("At risk", "Cần chú ý")),
                ("review", self.t("To review", "Cần xem lại")),
@@ -297,6 +264,7 @@ class Page:
 <nav>{links}</nav>
 <main>
 {self.overview()}
+{student_table.section(self.d.students, self.d.pairs, self.lang)}
 {self.exercises()}
 {self.missed()}
 {self.training()}

@@ -161,15 +161,16 @@ NOTICE = {"en": "A hint for a human reviewer, never a penalty. Similar code is e
                 "trao đổi với sinh viên trước khi kết luận điều gì."}
 
 
-def pair_page(pair: Pair, roots: dict[str, Path | None], names: dict[str, str],
+def pair_page(pair: Pair, texts: dict[str, dict[str, str]], names: dict[str, str],
               lang: str) -> str:
-    """A side-by-side diff of each similar file; every student string escaped."""
+    """A side-by-side diff of each similar file (``texts``: id -> file -> source); every
+    student string escaped."""
     t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
     name_a, name_b = (html.escape(names.get(s, s)) for s in (pair.a, pair.b))
     parts = []
     for rel, sim in sorted(pair.files.items(), key=lambda kv: -kv[1]):
-        left = (read_source(roots.get(pair.a), rel) or "").splitlines()
-        right = (read_source(roots.get(pair.b), rel) or "").splitlines()
+        left = texts.get(pair.a, {}).get(rel, "").splitlines()
+        right = texts.get(pair.b, {}).get(rel, "").splitlines()
         table = difflib.HtmlDiff(tabsize=4, wrapcolumn=80).make_table(
             left, right, html.escape(pair.a), html.escape(pair.b))
         parts.append(f"<h2>{html.escape(rel)}: {sim:.0%} "
@@ -196,11 +197,15 @@ table.diff{{font-family:ui-monospace,monospace;font-size:12px;border-collapse:co
 """
 
 
-def write_pages(out: Path, pairs: list[Pair], roots: dict[str, Path | None],
+def write_pages(out: Path, pairs: list[Pair] | None, texts: dict[str, dict[str, str]],
                 names: dict[str, str], lang: str) -> None:
+    """DIR/similar/<a>__<b>.html for each pair, and no other page: those of an earlier
+    render (a pair no longer found, or pairs not computed this time) are removed."""
     folder = out / "similar"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.html"):
-        old.unlink()
-    for pair in pairs:
-        atomic_write(folder / pair.page, pair_page(pair, roots, names, lang))
+    keep = {pair.page for pair in pairs or []}
+    if folder.is_dir() and not folder.is_symlink():
+        for old in folder.glob("*.html"):
+            if old.name not in keep:
+                old.unlink()
+    for pair in pairs or []:
+        atomic_write(folder / pair.page, pair_page(pair, texts, names, lang))

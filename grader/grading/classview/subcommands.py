@@ -11,7 +11,7 @@ from grader.core.i18n import current_lang, pick
 from grader.grading.classview import lms
 from grader.grading.classview.load import load_class
 from grader.grading.classview.class_report import write_report
-from grader.grading.report import feedback_markdown
+from grader.grading.report import write_feedback
 
 
 def register(command, h) -> None:
@@ -82,10 +82,10 @@ def cmd_feedback(args) -> int:
     lang = current_lang(args.lang)
     students, unreadable = load_class(Path(args.dir))
     for student in students:
-        path = Path(args.dir) / "students" / student.sid / "feedback.md"
-        atomic_write(path, feedback_markdown(student.sid, student.result, lang).encode(
-            "utf-8", "backslashreplace"))
+        write_feedback(Path(args.dir) / "students" / student.sid, student.sid,
+                       student.result, lang)
     _name_unverified("feedback", unreadable, lang)
-    print(pick({"en": f"{len(students)} feedback.md file(s) written in {lang}",
-                "vi": f"đã viết {len(students)} tệp feedback.md bằng tiếng {lang}"}, lang))
+    print(pick({"en": f"{len(students)} feedback.md and feedback.html file(s) written in {lang}",
+                "vi": f"đã viết {len(students)} tệp feedback.md và feedback.html bằng tiếng "
+                      f"{lang}"}, lang))
     return 1 if unreadable else 0

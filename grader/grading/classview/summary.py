@@ -7,6 +7,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
+from grader.grading.classview.course_order import ordered
 from grader.grading.classview.load import Student, topic_of
 
 # Words of a note that mean the machine or a limit, not the code, decided (both languages).
@@ -48,7 +49,7 @@ def exercise_stats(students: list[Student]) -> dict[str, ExerciseStats]:
             entry.scores.append(float(v.get("score") or 0))
         for name in st.not_graded:
             stats.setdefault(name, ExerciseStats(name, 0.0)).not_graded += 1
-    return dict(sorted(stats.items()))
+    return {name: stats[name] for name in ordered(stats)}
 
 
 def topic_totals(students: list[Student]) -> dict[str, tuple[float, list[float]]]:
@@ -62,7 +63,7 @@ def topic_totals(students: list[Student]) -> dict[str, tuple[float, list[float]]
                                                   if topic_of(n) == t))
     return {t: (top, [sum(float(v.get("score") or 0) for n, v in st.exercises.items()
                           if topic_of(n) == t) for st in students])
-            for t, top in sorted(tops.items())}
+            for t, top in ((t, tops[t]) for t in ordered(tops))}
 
 
 @dataclass
@@ -127,7 +128,7 @@ def training_stats(students: list[Student]) -> dict[str, TrainingStats]:
                 else:
                     ts.crashed += 1
                 ts.reasons[kind] = ts.reasons.get(kind, 0) + 1
-    return dict(sorted(out.items()))
+    return {column: out[column] for column in ordered(out)}
 
 
 @dataclass
@@ -156,14 +157,25 @@ def at_risk(students: list[Student], lowest: int | None = None,
     return found
 
 
+def seconds_of(student: Student) -> float:
+    """The time a student's grading took: the tests' runs and the graded trainings."""
+    return float(student.result.get("execution_time") or 0) + training_seconds(student)
+
+
+def training_seconds(student: Student) -> float:
+    return sum(float(rec["train_seconds"]) for rec in student.training.values()
+               if isinstance(rec, dict) and isinstance(rec.get("train_seconds"), (int, float))
+               and not isinstance(rec.get("train_seconds"), bool))
+
+
 @dataclass
 class MachineFacts:
     students: int
-    fingerprints: int
     kit_versions: set[str]
     profiles: set[str]
     devices: set[str]
-    seconds: list[float]
+    seconds: list[float]  # per student: tests and graded training
+    training_seconds: list[float]  # per student: graded training alone
 
     @property
     def median_s(self) -> float:
@@ -180,6 +192,6 @@ def machine_facts(students: list[Student]) -> MachineFacts:
             if isinstance(rec, dict):
                 profiles.add(str(rec.get("profile")))
                 devices.add(str(rec.get("device") or rec.get("device_class")))
-    return MachineFacts(len(students), len({st.cnnkit.get("fingerprint") for st in students}),
-                        versions, profiles, devices,
-                        [float(st.result.get("execution_time") or 0) for st in students])
+    return MachineFacts(len(students), versions, profiles, devices,
+                        [seconds_of(st) for st in students],
+                        [training_seconds(st) for st in students])
