@@ -12,7 +12,7 @@ from grader.core.failure_lines import key_lines
 from grader.core.i18n import pick
 from grader.grading import names, records
 from grader.grading.score import TestScore, exercise_totals, reviews
-from grader.grading.telling import hint_number, matching_hint, most_telling, test_output
+from grader.core.telling import hint_number, matching_hint, most_telling, test_output
 
 __all__ = ["matching_hint", "test_output"]  # kept here for the modules that read them here
 
