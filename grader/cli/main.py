@@ -15,6 +15,7 @@ import sys
 from grader.cli import audiences
 from grader.cli import handlers
 from grader.cli import where
+from grader.core import quiet
 from grader.core.errors import CnnkitError
 from grader.core.i18n import current_lang, pick, render
 
@@ -169,6 +170,7 @@ def _lang_in(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    quiet.third_party()  # before Lightning, hypothesis or nbgrader says anything
     lang = current_lang(_lang_in(argv))
     parser = build_parser(lang)
     args = parser.parse_args(argv)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
+from grader.core.scoring import GATED, UNBACKED
+
 NOISE = ("+", "where", "assert ")
 # pytest's own explanation of a failed comparison, in English whatever the language: the
 # assertion's message above it already says what differs.
@@ -19,13 +23,25 @@ def _notes(message: str) -> list[str]:
             if not line.startswith("E ") and line.strip().startswith(EXPLAINED)]
 
 
+# What pytest puts before a message that says nothing to a student: an exception's module
+# path (``grader.testkit.harness.ExerciseImportError`` -> ``ExerciseImportError``) and the
+# English ``Failed:`` of ``pytest.fail``.
+_MODULE_PATH = re.compile(r"^(\s*)(?:[A-Za-z_]\w*\.)+([A-Z]\w*: )")
+_FAILED = re.compile(r"^(\s*)Failed: ")
+
+
+def plain(line: str) -> str:
+    """One line of a failure without pytest's module path and ``Failed:`` prefix."""
+    return _FAILED.sub(r"\1", _MODULE_PATH.sub(r"\1\2", line))
+
+
 def _error_lines(message: str) -> list[str]:
     kept = []
     for line in message.splitlines():
         if not line.startswith("E "):
             continue
         # pytest writes "E   " before each line: drop exactly that, keep a table's columns
-        text = (line[4:] if line.startswith("E   ") else line[1:].lstrip()).rstrip()
+        text = plain((line[4:] if line.startswith("E   ") else line[1:].lstrip()).rstrip())
         if text.strip().startswith(STOP):
             break
         if text.strip() and not text.strip().startswith(NOISE + PYTEST_DIFF):
@@ -63,8 +79,19 @@ _RANKS = (
 )
 
 
+def waits_on_others(message: str) -> bool:
+    """A test that passed but earns nothing until other tests pass (a ``reported`` test, or
+    one zeroed by a broken rule): never the failure that explains the most."""
+    lead = message.strip()
+    return any(lead.startswith(texts[lang].split("{", 1)[0])
+               for texts in (UNBACKED, GATED) for lang in texts)
+
+
 def rank(message: str) -> int:
-    """How much a failure message explains (higher is better)."""
+    """How much a failure message explains (higher is better); a test that only waits on
+    others ranks below every real failure."""
+    if waits_on_others(message):
+        return -1
     text = "\n".join(_error_lines(message) + _notes(message)) or message
     for words, score in _RANKS:
         if any(w in text for w in words):

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 from grader.core import i18n, manifest
 from grader.core.files import atomic_write
-from grader.core.failure_lines import key_lines, rank
+from grader.core.failure_lines import key_lines
 from grader.core.i18n import pick
 from grader.grading import names, records
 from grader.grading.classview import feedback_page
 from grader.grading.score import TestScore, exercise_totals, reviews
+from grader.core.telling import hint_number, matching_hint, most_telling, test_output
+
+__all__ = ["matching_hint", "test_output"]  # kept here for the modules that read them here
 
 
 def results_json(student: str, scores: list[TestScore], notes: list[str], seconds: float,
@@ -69,13 +71,6 @@ def _with_notes(result: dict, notes: list[str]) -> dict:
     return result
 
 
-def test_output(test: dict, lang: str) -> str:
-    """A test record's message (or a result's notes) in ``lang``, kept bilingual by the
-    grader, else as stored."""
-    both = test.get("output_i18n")
-    return str((both.get(lang) if isinstance(both, dict) else None) or test.get("output") or "")
-
-
 def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
     t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
     shown = names.markdown(result["cnnkit"].get("name") or student)
@@ -124,10 +119,9 @@ def failures_markdown(failed: list[dict], lang: str) -> list[str]:
         visible = [x for x in tests if x["visibility"] == "visible"]
         hidden = len(tests) - len(visible)
         out += ["", f"### {key}"]
-        message = ""
+        best: dict = {}
         if visible:
-            best = max(visible, key=lambda x: ("rule" in x.get("tags", ()),
-                                               rank(test_output(x, lang))))
+            best = most_telling(visible)
             message = key_lines(test_output(best, lang), 12) or t("(no message)",
                                                                     "(không có thông báo)")
             if message in shown:
@@ -142,20 +136,24 @@ def failures_markdown(failed: list[dict], lang: str) -> list[str]:
             out.append(t(f"{hidden} hidden test(s) failed too; their details are shown after "
                          "grades are published.", f"Thêm {hidden} bài kiểm tra ẩn chưa đạt; chi "
                          "tiết sẽ hiện sau khi công bố điểm."))
-        out += _hint_line(topic, exercise, message, lang)
+        out += _hint_line(topic, exercise, key_lines(test_output(best, "en"), 12), lang)
     return out
 
 
-def _hint_line(topic: str, exercise: str, message: str, lang: str) -> list[str]:
+def _hint_line(topic: str, exercise: str, message_en: str, lang: str) -> list[str]:
+    """The hint that fits the failure, chosen on the English texts (the same hint in every
+    language), shown in ``lang`` with its number."""
     try:
-        hints = manifest.load_topic(topic).exercise(exercise).hint_list(lang)
+        ex = manifest.load_topic(topic).exercise(exercise)
     except (KeyError, FileNotFoundError):
         return []
-    if not hints:
+    hints, hints_en = ex.hint_list(lang), ex.hint_list("en")
+    if not hints or len(hints) != len(hints_en):
         return []
-    label = pick({"en": "Hint to read next", "vi": "Gợi ý tiếp theo"}, lang)
-    return [f"{label}: {names.markdown(matching_hint(hints, message))}  "
-            f"(`./kit hint {topic} {exercise}`)"]
+    number = hint_number(hints_en, message_en)
+    label = pick({"en": f"Hint {number + 1} to read next", "vi": f"Gợi ý {number + 1} nên đọc"},
+                 lang)
+    return [f"{label}: {names.markdown(hints[number])}  (`./kit hint {topic} {exercise}`)"]
 
 
 def review_markdown(review: dict[str, dict], lang: str) -> list[str]:
@@ -246,18 +244,6 @@ def _by_exercise(tests: list[dict]) -> dict[str, list[dict]]:
     for test in tests:
         groups.setdefault(test["name"].split(": ", 1)[0], []).append(test)
     return groups
-
-
-_WORD = re.compile(r"[a-z_][a-z0-9_]{3,}")
-_COMMON = {"your", "that", "this", "with", "from", "expected", "returned", "concept", "should",
-           "yours", "test", "have", "each", "then", "than", "into", "when", "must"}
-
-
-def matching_hint(hints: list[str], message: str) -> str:
-    """The hint that shares the most words with the failure (the first one on a tie)."""
-    words = set(_WORD.findall(message.lower())) - _COMMON
-    scores = [len(words & set(_WORD.findall(h.lower()))) for h in hints]
-    return hints[scores.index(max(scores))]
 
 
 def gradebook_csv(results: dict[str, dict], topics: list[manifest.Topic]) -> str:

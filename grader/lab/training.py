@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from grader.core import manifest
+from grader.core import manifest, quiet
 from grader.core.errors import BadInput
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
@@ -48,6 +48,7 @@ def make_deterministic(seed: int, threads: int = 2) -> None:
     import lightning as L
     import torch
 
+    quiet.third_party()
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
     torch.set_num_threads(threads)
     L.seed_everything(seed, workers=True, verbose=False)

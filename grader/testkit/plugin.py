@@ -24,6 +24,7 @@ import os
 
 import pytest
 
+from grader.core import quiet
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.core.results import LISTED_TEST, REVIEW_PROPERTY
@@ -56,6 +57,7 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    quiet.third_party()
     config.addinivalue_line("markers", "loads_weights: the test may load pretrained weights")
     config.addinivalue_line("markers", "reported: the verdict rests on what the student's "
                                        "process reports about its own objects; when grading "

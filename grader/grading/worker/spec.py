@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import paths
+from grader.core import i18n, paths
 from grader.core.limits import Limits
 
 
@@ -43,8 +43,11 @@ class WorkerSpec:
 def worker_env() -> dict[str, str]:
     """The whole environment of a worker (and of a trusted run): nothing of the grader's
     but the language, the time zone, CUDA's libraries and the data folders."""
-    keep = ("LANG", "LC_ALL", "CNNKIT_LANG", "TZ", "LD_LIBRARY_PATH")  # CUDA's libraries
+    keep = ("LANG", "LC_ALL", "TZ", "LD_LIBRARY_PATH")  # CUDA's libraries
     env = {k: os.environ[k] for k in keep if k in os.environ}
+    # What a worker says (a file that does not import, ...) reaches a trusted run, which
+    # keeps every message in every language: the worker keeps them too.
+    env["CNNKIT_LANG"] = i18n.BOTH
     env.update(CNNKIT_DATA=str(paths.data_root().resolve()),
                CNNKIT_MIRROR=str(paths.shared_mirror().resolve()))
     torch_home = "/tmp/torch"
