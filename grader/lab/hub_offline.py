@@ -17,6 +17,8 @@ import re
 import urllib.error
 from pathlib import Path
 
+from grader.core.i18n import msg
+
 HUBCONF_DIR = Path(__file__).with_name("vision_hub")
 _VISION = re.compile(r"^pytorch/vision(:[\w.\-/]+)?$")
 _ORIGINAL: dict = {}
@@ -80,7 +82,7 @@ def weights_at_hand(model: str, weights) -> None:
     import torch
     import torchvision.models as tvm
 
-    from grader.lab import weights as kit_weights
+    from grader.lab import weights as kit_weights  # lazy: keeps torch out of start-up
 
     try:
         enum = tvm.get_model_weights(model)[weights]
@@ -99,8 +101,6 @@ def _explained(call, repo, *args, **kwargs):
     try:
         return call(repo, *args, **kwargs)
     except urllib.error.URLError as exc:
-        from grader.core.i18n import msg
-
         raise HubOffline(msg(
             f"torch.hub could not download {repo!r} (no network: {exc.reason}); offline the "
             "kit serves only 'pytorch/vision' (any tag), or call torchvision.models.get_model"

@@ -15,6 +15,7 @@ import sys
 import types
 from pathlib import Path
 
+from grader.lab import hub_offline
 from grader.core import paths
 from grader.core.errors import CnnkitError
 
@@ -47,9 +48,7 @@ def _ensure_package(topic_dir: Path) -> str:
 
 def import_exercise(topic_dir: Path, module: str) -> types.ModuleType:
     """Import ``module`` (a file stem) from ``topic_dir`` as part of its package."""
-    from grader.lab import hub_offline  # the slides' torch.hub calls run offline
-
-    hub_offline.install()
+    hub_offline.install()  # the slides' torch.hub calls run offline
     topic_dir = Path(topic_dir)
     if not (topic_dir / f"{module}.py").is_file():
         raise ExerciseMissing(topic_dir / f"{module}.py")
