@@ -247,7 +247,7 @@ def test_feedback_is_one_entry_per_exercise_with_the_telling_message_and_its_hin
     assert text.count("does not exist") == 1, "the same cause is shown once"
     assert "1 hidden test(s) failed too" in text and "hidden detail" not in text
     params_hint = text.split("### 01_cnn/params")[1].split("###")[0]
-    assert "Hint to read next: Output size:" in params_hint, "the hint about padding"
+    assert "to read next: Output size:" in params_hint, "the hint about padding"
     assert "`./kit hint 01_cnn params`" in params_hint
 
 

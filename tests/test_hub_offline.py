@@ -60,3 +60,16 @@ def test_a_missing_module_is_named_with_what_to_do():
                                                                name="cv2"))
     assert "`cv2`" in text and "pip install opencv-python-headless" in text
     assert "module level" not in text and "cấp module" not in text
+
+
+def test_a_second_install_in_one_process_never_wraps_itself(monkeypatch):
+    """An exercise imported earlier in the process installed the offline hub already; a
+    later install (its record reset) must still find torch hub's own load, not ours."""
+    monkeypatch.setattr(hub_offline, "_ORIGINAL", {})
+    for name in ("list", "load", "help"):
+        monkeypatch.setattr(torch.hub, name, getattr(torch.hub, name))
+    hub_offline.install()
+    monkeypatch.setattr(hub_offline, "_ORIGINAL", {})
+    hub_offline.install()
+    assert torch.hub.load is hub_offline.load
+    assert hub_offline._ORIGINAL["load"] is not hub_offline.load

@@ -39,7 +39,12 @@ def install() -> None:
 
     if _ORIGINAL:
         return
-    _ORIGINAL.update(list=hub.list, load=hub.load, help=hub.help)
+    found = {"list": hub.list, "load": hub.load, "help": hub.help}
+    # torch hub's own functions, also when an earlier install (of another copy of this
+    # module, or before a test reset ``_ORIGINAL``) already wrapped them
+    _ORIGINAL.update({name: getattr(f, "_cnnkit_original", f) for name, f in found.items()})
+    for name, ours in (("list", list_entrypoints), ("load", load), ("help", help_of)):
+        ours._cnnkit_original = _ORIGINAL[name]
     hub.list, hub.load, hub.help = list_entrypoints, load, help_of
 
 
