@@ -210,14 +210,17 @@ def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | N
     this run's secret ones: ``(facts, weights or None, png, labels)``."""
     file, function = spec.file_and_function
     kwargs = _kwargs(spec, training.profile)
-    shares = spec.task == "transfer" and spec.variant == 1
+    # cached features carry the public labels: runs on renamed classes extract their own
+    shares = spec.task == "transfer" and spec.variant == 1 and \
+        not secret_labels.renames(spec.data)
     shared = training.class_features(kwargs) if shares else None  # before our own lease
     view = training.view(spec.data)
     with training.queue.lease(training.kind) as lease, \
             tempfile.TemporaryDirectory(prefix="cnnkit-exchange-") as tmp:
         record.update(device=lease.describe("en"), device_class=lease.device_class,
                       waited_s=lease.waited_s)
-        labels = secret_labels.for_run(spec.data, view.binds)  # drawn for this run alone
+        labels = secret_labels.for_run(spec.data, view,  # drawn for this run alone
+                                       _images_read(topic, spec, training.profile))
         record["secret_labels"] = labels.secret
         box = session.stage_box(topic, topic_dir)
         try:
@@ -237,6 +240,17 @@ def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | N
             labels.close()
             record["log_tail"] = tail_of(Path(tmp) / "run.log")
     return facts, state, png, labels
+
+def _images_read(topic: str, spec: manifest.GradedTraining, profile: str) -> dict:
+    """How many images of each split a transfer run reads (0: all), so that only those
+    are copied for its renamed classes: ``n_train`` and ``n_val`` come from the training
+    files, split 90% / 10% by the datamodule, ``n_test`` from the test files."""
+    if spec.task != "transfer":
+        return {}
+    settings = training_settings(topic, spec.task, profile, spec.variant)
+    n_train, n_val = int(settings.get("n_train", 0)), int(settings.get("n_val", 0))
+    train = 0 if not (n_train and n_val) else max(-(-n_train * 10 // 9), 10 * n_val)
+    return {"train": train, "test": int(settings.get("n_test", 0))}
 
 def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
             training: TrainingPlan, limits: Limits, host_uid: int) -> TrainingOutcome:

@@ -14,7 +14,8 @@ read-only over every copy the box could read; a compressed copy of the training 
 covered by an empty file (the test set's copies and ``processed/`` are covered by
 ``hidden_test_set.py`` already). The images are untouched. The permutation itself is
 never written anywhere: only the relabelled files are, and the folder is removed after
-the run. Other data sets keep their labels (``identity``).
+the run. CIFAR-10 as image folders: ``secret_images.py``. Other data sets keep their
+labels (``identity``).
 
 What this proves, and what it does not: docs/threat-model.md.
 """
@@ -138,7 +139,20 @@ def for_mnist(view_binds: list[tuple[str, str]]) -> SecretLabels:
     return labels
 
 
-def for_run(dataset: str, view_binds: list[tuple[str, str]]) -> SecretLabels:
-    """The secret labels of one graded run on ``dataset``: MNIST's are permuted; other
-    data sets keep theirs."""
-    return for_mnist(view_binds) if dataset == "mnist" else identity()
+def renames(dataset: str) -> bool:
+    """Whether graded runs on ``dataset`` train on secretly renamed classes."""
+    return dataset in ("mnist", "cifar10")
+
+
+def for_run(dataset: str, view, sizes: dict[str, int] | None = None) -> SecretLabels:
+    """The secret labels of one graded run on ``dataset`` (``view``: the test set's view,
+    ``hidden_test_set.TestSetView``): MNIST's label files are rewritten, CIFAR-10's images
+    copied under permuted folder names (``secret_images``; ``sizes``: how many images of
+    each split the run reads, 0: all); other data sets keep their labels."""
+    if dataset == "mnist":
+        return for_mnist(view.binds)
+    if dataset == "cifar10":
+        from grader.grading.training import secret_images  # it builds on this module
+
+        return secret_images.for_cifar10(view, sizes)
+    return identity()
