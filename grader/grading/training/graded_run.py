@@ -36,6 +36,7 @@ from grader.lab.training import settings as training_settings
 from grader.lab import heldout_images as heldout
 from grader.grading.training import devices
 from grader.grading.training import secret_labels
+from grader.grading.training import secret_images
 from grader.grading.training import hidden_test_set
 from grader.grading.score import TestScore
 from grader.grading.worker import session
@@ -212,14 +213,14 @@ def _train_in_box(topic: str, spec: manifest.GradedTraining, topic_dir: Path | N
     kwargs = _kwargs(spec, training.profile)
     # cached features carry the public labels: runs on renamed classes extract their own
     shares = spec.task == "transfer" and spec.variant == 1 and \
-        not secret_labels.renames(spec.data)
+        not secret_images.renames(spec.data)
     shared = training.class_features(kwargs) if shares else None  # before our own lease
     view = training.view(spec.data)
     with training.queue.lease(training.kind) as lease, \
             tempfile.TemporaryDirectory(prefix="cnnkit-exchange-") as tmp:
         record.update(device=lease.describe("en"), device_class=lease.device_class,
                       waited_s=lease.waited_s)
-        labels = secret_labels.for_run(spec.data, view,  # drawn for this run alone
+        labels = secret_images.for_run(spec.data, view,  # drawn for this run alone
                                        _images_read(topic, spec, training.profile))
         record["secret_labels"] = labels.secret
         box = session.stage_box(topic, topic_dir)

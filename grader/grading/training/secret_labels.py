@@ -137,22 +137,3 @@ def for_mnist(view_binds: list[tuple[str, str]]) -> SecretLabels:
         labels.close()
         raise
     return labels
-
-
-def renames(dataset: str) -> bool:
-    """Whether graded runs on ``dataset`` train on secretly renamed classes."""
-    return dataset in ("mnist", "cifar10")
-
-
-def for_run(dataset: str, view, sizes: dict[str, int] | None = None) -> SecretLabels:
-    """The secret labels of one graded run on ``dataset`` (``view``: the test set's view,
-    ``hidden_test_set.TestSetView``): MNIST's label files are rewritten, CIFAR-10's images
-    copied under permuted folder names (``secret_images``; ``sizes``: how many images of
-    each split the run reads, 0: all); other data sets keep their labels."""
-    if dataset == "mnist":
-        return for_mnist(view.binds)
-    if dataset == "cifar10":
-        from grader.grading.training import secret_images  # it builds on this module
-
-        return secret_images.for_cifar10(view, sizes)
-    return identity()
