@@ -85,7 +85,10 @@ def cmd_feedback(args) -> int:
         write_feedback(Path(args.dir) / "students" / student.sid, student.sid,
                        student.result, lang)
     _name_unverified("feedback", unreadable, lang)
-    print(pick({"en": f"{len(students)} feedback.md and feedback.html file(s) written in {lang}",
-                "vi": f"đã viết {len(students)} tệp feedback.md và feedback.html bằng tiếng "
-                      f"{lang}"}, lang))
+    language = {"en": {"en": "English", "vi": "tiếng Anh"},
+                "vi": {"en": "Vietnamese", "vi": "tiếng Việt"}}.get(lang, {"en": lang, "vi": lang})
+    print(pick({"en": f"{len(students)} feedback.md and feedback.html file(s) written in "
+                      f"{language['en']}",
+                "vi": f"đã viết {len(students)} tệp feedback.md và feedback.html bằng "
+                      f"{language['vi']}"}, lang))
     return 1 if unreadable else 0
