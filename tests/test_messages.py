@@ -1,5 +1,6 @@
 """Short reports keep what teaches: the most telling failure, and a table's marked row."""
 
+from grader.core import paths
 from grader.core.failure_lines import key_lines, rank
 
 TABLE = "\n".join(
@@ -47,3 +48,51 @@ def test_a_precise_diagnosis_outranks_a_generic_one():
     stub = "E   NotImplementedError: TODO: write this"
     ordered = sorted([stub, generic, TABLE, concept, import_error], key=rank, reverse=True)
     assert ordered == [import_error, TABLE, concept, generic, stub]
+
+
+# --- the operator's errors speak both languages ------------------------------------------
+OPERATOR_ERRORS = {"CnnkitError", "BadInput", "NotFound", "WouldOverwrite", "UnknownName",
+                   "BoxUnavailable"}
+BILINGUAL_CALLS = {"msg", "pick", "keep", "_refuse", "_unavailable", "explain_start_failure", "t"}
+# Errors of the kit's own functions called with wrong arguments by the kit's own code (a
+# bug, never an operator's input): English, as a traceback is.
+INTERNAL_ARGUMENT_ERRORS = {
+    "grader/lab/heldout_images.py": "the held-out set's own arguments (secret, fill, shifts, n)",
+    "grader/lab/feature_cache.py": "the feature cache's own format and keys",
+    "grader/grading/training/devices.py": "the device queue's own arguments (indices, slots, kind)",
+    "grader/grading/intake/archives.py": "reasons built bilingual by safefiles and unsupported_reason",
+}
+
+
+def _english_only_raises() -> list[str]:
+    import ast
+
+    found = []
+    for path in sorted((paths.KIT_ROOT / "grader").rglob("*.py")):
+        rel = path.relative_to(paths.KIT_ROOT).as_posix()
+        if rel in INTERNAL_ARGUMENT_ERRORS:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+                continue
+            called = getattr(node.exc.func, "id", getattr(node.exc.func, "attr", ""))
+            if called not in OPERATOR_ERRORS or not node.exc.args:
+                continue
+            first = node.exc.args[0]
+            if isinstance(first, ast.Name):
+                continue  # a message built above (bilingual there, or the exception's own)
+            if isinstance(first, ast.Call) and getattr(
+                    first.func, "id", getattr(first.func, "attr", "")) in BILINGUAL_CALLS:
+                continue
+            if isinstance(first, ast.BinOp) and isinstance(first.left, ast.Call) and getattr(
+                    first.left.func, "id", "") in BILINGUAL_CALLS:
+                continue
+            found.append(f"{rel}:{node.lineno}")
+    return found
+
+
+def test_every_error_the_operator_reads_comes_in_both_languages():
+    assert _english_only_raises() == [], (
+        "these raise an operator's error with an English-only message: use msg(en, vi) or "
+        "pick({...}), or list the file with its reason in INTERNAL_ARGUMENT_ERRORS")

@@ -7,7 +7,7 @@ from pathlib import Path
 from grader.core import manifest, scoring
 from grader.core import paths
 from grader.core.errors import BadInput
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 from grader.lab import data, download
 from grader.lab import training
 from grader.student import handin
@@ -25,7 +25,8 @@ def cmd_data(args) -> int:
             print(f"  {name:<{width}}  {state:<12}  {where}")
         return 0
     if not args.name:
-        raise BadInput("data fetch needs a NAME: " + ", ".join(data.load_manifest()))
+        raise BadInput(msg("data fetch needs a NAME: ", "data fetch cần một TÊN: ")
+                       + ", ".join(data.load_manifest()))
     where = download.fetch_named(args.name, Path(args.mirror) if args.mirror else None)
     print(f"{args.name}: ready in {where}")
     return 0

@@ -6,17 +6,8 @@ time limit the grader gives one submission of the topic, and the graded training
 (``[graded.<task>]``: points, accuracy floor and threshold per profile and device class,
 time budget). ``cnnkit dev check`` validates it.
 
-Format 2 (this kit) describes each graded training as a gradebook column::
-
-    [graded.mnist]
-    points = 40                                  # 0 or absent: self-study only, no column
-    budget_s = { quick = 240, full = 1800 }      # one run's time limit, per profile
-    floor = { quick = 0.90, full = 0.95 }        # no points at or below
-    function = "train.py:train_mnist"            # what a graded run calls
-    data = "mnist"                               # where its held-out images come from
-    threshold = { quick = 0.97, full = { cpu = 0.98, gpu = 0.985 } }   # full points from
-    settings.quick = { max_epochs = 2, batch_size = 64 }   # what the run's function reads
-
+Format 2 (this kit) describes each graded training as a gradebook column (an example:
+docs/maintainers.md, "Topics, hints and messages").
 A number holds for both device classes (``cpu``, ``gpu``); a table gives each its own.
 Between the floor and the threshold the points grow linearly (``scoring.training_points``). A
 task with variants lists them under ``[graded.<task>.variant.<n>]``; what the task table
@@ -34,7 +25,7 @@ from pathlib import Path
 
 from grader.core import paths
 from grader.core.errors import BadInput, NotFound, UnknownName
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 
 MANIFEST_NAME = "topic.toml"
 FORMAT = 2
@@ -89,15 +80,20 @@ class GradedTraining:
     def settings_for(self, profile: str) -> dict:
         """A fresh copy of ``profile``'s run settings (epochs, batch size, learning rate...)."""
         if profile not in self.settings:
-            raise UnknownName(f"graded {self.name}: no [graded.{self.task}.settings.{profile}] "
-                              f"in {self.topic}/{MANIFEST_NAME}")
+            where = f"[graded.{self.task}.settings.{profile}]"
+            raise UnknownName(msg(f"graded {self.name}: no {where} in {self.topic}/{MANIFEST_NAME}",
+                                  f"graded {self.name}: không có {where} trong "
+                                  f"{self.topic}/{MANIFEST_NAME}"))
         return dict(self.settings[profile])
 
     @property
     def file_and_function(self) -> tuple[str, str]:
         if ":" not in self.function:
-            raise UnknownName(f"graded {self.name}: no `function = \"FILE.py:NAME\"` in "
-                              f"{self.topic}/{MANIFEST_NAME}")
+            raise UnknownName(msg(
+                f"graded {self.name}: no `function = \"FILE.py:NAME\"` in "
+                f"{self.topic}/{MANIFEST_NAME}",
+                f"graded {self.name}: không có `function = \"FILE.py:NAME\"` trong "
+                f"{self.topic}/{MANIFEST_NAME}"))
         file, _, name = self.function.partition(":")
         return file, name
 
@@ -121,9 +117,12 @@ def _lookup(table, profile, device_class, name):
     try:
         return table[profile][device_class]
     except KeyError:
-        raise UnknownName(f"graded {name}: no value for profile {profile!r} on device class "
-                          f"{device_class!r} (profiles {', '.join(PROFILES)}; classes "
-                          f"{', '.join(DEVICE_CLASSES)})") from None
+        known = f"(profiles {', '.join(PROFILES)}; classes {', '.join(DEVICE_CLASSES)})"
+        raise UnknownName(msg(
+            f"graded {name}: no value for profile {profile!r} on device class "
+            f"{device_class!r} {known}",
+            f"graded {name}: không có giá trị cho profile {profile!r} trên lớp thiết bị "
+            f"{device_class!r} {known}")) from None
 
 
 @dataclass(frozen=True)
@@ -143,9 +142,10 @@ class Topic:
             if t.task == task and (t.variant is None or t.variant == variant):
                 return t
         have = ", ".join(t.name for t in self.trainings) or "none"
-        raise UnknownName(f"topic {self.name} has no graded training {task!r}"
-                          + (f" variant {variant}" if variant is not None else "")
-                          + f"; it has {have}")
+        which = f"{task!r}" + (f" variant {variant}" if variant is not None else "")
+        raise UnknownName(msg(f"topic {self.name} has no graded training {which}; it has {have}",
+                              f"chủ đề {self.name} không có bài huấn luyện chấm điểm {which}; "
+                              f"các bài có: {have}"))
 
     @property
     def graded_trainings(self) -> tuple[GradedTraining, ...]:
@@ -178,7 +178,8 @@ def topic_folder(topic: str) -> Path:
     for base in (paths.solutions_dir(), paths.exercises_dir()):
         if (base / topic / MANIFEST_NAME).is_file():
             return base / topic
-    raise NotFound(f"no {MANIFEST_NAME} for topic {topic}")
+    raise NotFound(msg(f"no {MANIFEST_NAME} for topic {topic}",
+                       f"không có {MANIFEST_NAME} cho chủ đề {topic}"))
 
 
 def _fraction(value, where: str) -> float:
@@ -327,7 +328,8 @@ def parse(raw: dict, topic: str) -> Topic:
                      exercises=exercises, graded=graded, format=head.get("format"), raw=raw,
                      trainings=parse_trainings(topic, graded, head.get("format")))
     except (KeyError, TypeError, ValueError) as exc:
-        raise BadInput(f"{topic}/{MANIFEST_NAME}: missing or malformed field {exc}") from None
+        raise BadInput(msg(f"{topic}/{MANIFEST_NAME}: missing or malformed field {exc}",
+                           f"{topic}/{MANIFEST_NAME}: thiếu hoặc sai trường {exc}")) from None
 
 
 def load_file(path: Path, topic: str | None = None) -> Topic:
@@ -335,7 +337,8 @@ def load_file(path: Path, topic: str | None = None) -> Topic:
         try:
             raw = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
-            raise BadInput(f"{path}: not valid TOML ({exc})") from None
+            raise BadInput(msg(f"{path}: not valid TOML ({exc})",
+                           f"{path}: không phải TOML hợp lệ ({exc})")) from None
     return parse(raw, topic or Path(path).parent.name)
 
 

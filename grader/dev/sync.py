@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from grader.core.i18n import msg
 from grader.core import paths
 from grader.core.errors import WouldOverwrite
 from grader.export import stubgen
@@ -51,8 +52,10 @@ def sync(force: bool = False) -> list[Path]:
         if edited:
             names = ", ".join(p.relative_to(paths.exercises_dir().parent).as_posix()
                               for p in edited[:6])
-            raise WouldOverwrite(
-                f"exercises/ holds edits that sync would overwrite ({names}"
-                f"{' ...' if len(edited) > 6 else ''}); commit or move them, or use "
-                "./kit dev sync --force")
+            more = ' ...' if len(edited) > 6 else ''
+            raise WouldOverwrite(msg(
+                f"exercises/ holds edits that sync would overwrite ({names}{more}); commit or "
+                "move them, or use ./kit dev sync --force",
+                f"exercises/ có chỉnh sửa mà sync sẽ ghi đè ({names}{more}); hãy commit hoặc "
+                "chuyển chúng đi, hoặc dùng ./kit dev sync --force"))
     return stubgen.generate_all(paths.exercises_dir())

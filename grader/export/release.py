@@ -11,7 +11,7 @@ from pathlib import Path
 
 from grader.core import manifest, markers, paths, pristine
 from grader.core.errors import BadInput, WouldOverwrite
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 from grader.export import stubgen
 from grader.export.student_readme import STUDENT_README
 
@@ -104,7 +104,8 @@ def refuse_tracked_folder(out: Path) -> None:
 def build(out: Path) -> Path:
     out = Path(out)
     if out.exists() and any(out.iterdir()):
-        raise WouldOverwrite(f"{out} is not empty; choose a new folder for the bundle")
+        raise WouldOverwrite(msg(f"{out} is not empty; choose a new folder for the bundle",
+                                 f"{out} không trống; hãy chọn một thư mục mới cho gói bài"))
     refuse_tracked_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     stubs = out / "exercises"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.core import paths
 from grader.core.errors import NotFound, UnknownName
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 
 MANIFEST = paths.KIT_ROOT / "datasets" / "manifest.toml"
 OFFLINE_ENV = "CNNKIT_OFFLINE"
@@ -62,7 +62,8 @@ def load_manifest() -> dict[str, Entry]:
 def entry(name: str) -> Entry:
     entries = load_manifest()
     if name not in entries:
-        raise UnknownName(f"unknown data set {name!r}; known: {', '.join(entries)}")
+        raise UnknownName(msg(f"unknown data set {name!r}; known: {', '.join(entries)}",
+                              f"bộ dữ liệu không biết {name!r}; các bộ đã biết: {', '.join(entries)}"))
     return entries[name]
 
 
@@ -141,5 +142,7 @@ def weights_enum(backbone: str, weights: str = "IMAGENET1K_V1"):
     import torchvision.models as tvm  # lazy: keeps torchvision out of start-up
 
     if backbone not in BACKBONES:
-        raise UnknownName(f"unknown backbone {backbone!r}; choose one of {', '.join(BACKBONES)}")
+        raise UnknownName(msg(f"unknown backbone {backbone!r}; choose one of {', '.join(BACKBONES)}",
+                              f"backbone không biết {backbone!r}; hãy chọn một trong "
+                              f"{', '.join(BACKBONES)}"))
     return getattr(getattr(tvm, BACKBONES[backbone]), weights)

@@ -29,6 +29,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from grader.core.i18n import msg
 from grader.core.errors import BadInput
 
 FILE = "features.pt"
@@ -131,7 +132,8 @@ def load(source) -> dict:
         return _check({s: (splits[s]["x"], splits[s]["y"]) for s in SPLITS})
     except (OSError, KeyError, TypeError, RuntimeError, EOFError,
             pickle.UnpicklingError) as exc:
-        raise BadInput(f"cannot read features from {path}: {exc}") from None
+        raise BadInput(msg(f"cannot read features from {path}: {exc}",
+                           f"không đọc được đặc trưng từ {path}: {exc}")) from None
 
 
 class FeatureCache:

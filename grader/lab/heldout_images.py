@@ -41,6 +41,7 @@ from pathlib import Path
 
 import torch
 
+from grader.core.i18n import msg
 from grader.core.errors import BadInput
 from grader.lab.data import locate
 
@@ -187,7 +188,8 @@ def build(dataset: str, secret: bytes, n: int | None = None, **kw) -> HeldOut:
         return mnist(secret, n, **kw)
     if dataset == "cifar10":
         return cifar10(secret, n if n is not None else 2000, **kw)
-    raise BadInput(f"no held-out set for {dataset!r} (mnist, cifar10)")
+    raise BadInput(msg(f"no held-out set for {dataset!r} (mnist, cifar10)",
+                       f"không có tập giữ lại cho {dataset!r} (mnist, cifar10)"))
 
 
 def _not_scorable(what: str) -> BadPredictions:

@@ -14,14 +14,15 @@ from pathlib import Path
 from grader.core import manifest, quiet
 from grader.core.errors import BadInput
 from grader.core.files import atomic_write
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 
 
 def resolve_profile(profile: str, has_gpu: bool | None = None) -> str:
     """The one meaning of ``auto``: ``full`` where a GPU is at hand, else ``quick``
     (``has_gpu``: what the caller knows of the machine; None asks torch)."""
     if profile not in ("auto", "quick", "full"):
-        raise BadInput(f"profile must be 'auto', 'quick' or 'full', not {profile!r}")
+        raise BadInput(msg(f"profile must be 'auto', 'quick' or 'full', not {profile!r}",
+                           f"profile phải là 'auto', 'quick' hoặc 'full', không phải {profile!r}"))
     if profile != "auto":
         return profile
     if has_gpu is None:

@@ -8,6 +8,7 @@ import queue
 import tempfile
 from pathlib import Path
 
+from grader.core.i18n import msg
 from grader.core.errors import CnnkitError
 from grader.core.limits import Limits
 
@@ -26,7 +27,8 @@ def _lock_dir() -> Path:
                 return folder
         except OSError:
             continue
-    raise BoxUnavailable("no writable folder for the box uid locks")
+    raise BoxUnavailable(msg("no writable folder for the box uid locks",
+                             "không có thư mục ghi được cho các khóa uid của hộp"))
 
 def lease_uid(limits: Limits, wait_s: float = 600) -> tuple[int, int]:
     """An unprivileged host uid no other box on this node holds (its lock's fd comes with
@@ -45,7 +47,8 @@ def lease_uid(limits: Limits, wait_s: float = 600) -> tuple[int, int]:
             except BlockingIOError:
                 os.close(fd)
         if time.monotonic() > end:
-            raise BoxUnavailable(f"all {UID_SPAN} box uids of this node are in use")
+            raise BoxUnavailable(msg(f"all {UID_SPAN} box uids of this node are in use",
+                                     f"cả {UID_SPAN} uid hộp của node này đều đang được dùng"))
         time.sleep(1)
 
 class UidPool(queue.Queue):

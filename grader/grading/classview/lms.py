@@ -27,7 +27,7 @@ from grader.grading.classview import roster as roster_mod
 from grader.grading.classview import roster_file
 from grader.grading.classview.load import Student
 from grader.core.errors import BadInput
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 from grader.grading import names
 
 FORMATS = ("moodle", "canvas", "csv")
@@ -162,7 +162,8 @@ def run(students: list[Student], fmt: str, roster_path: Path | None,
         lang: str = "en") -> Exported:
     """The file's text, the operator's lines, and the submissions left out of the file."""
     if fmt not in FORMATS:
-        raise BadInput(f"unknown format {fmt!r} ({', '.join(FORMATS)})")
+        raise BadInput(msg(f"unknown format {fmt!r} ({', '.join(FORMATS)})",
+                           f"định dạng không biết {fmt!r} ({', '.join(FORMATS)})"))
     if fmt != "csv" and roster_path is None:
         raise BadInput(pick({
             "en": f"--format {fmt} needs --roster roster.csv (student id, name, email): the LMS "

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from grader.core.errors import BadInput
-from grader.core.i18n import pick
+from grader.core.i18n import msg, pick
 from grader.lab import training
 
 FAKE_GPUS = "CNNKIT_FAKE_GPUS"
@@ -40,7 +40,8 @@ def gpu_indices(gpus: int | list[int] | None = None) -> list[int]:
         fake = os.environ.get(FAKE_GPUS, "").strip()
         if fake:
             if not fake.isdigit():
-                raise BadInput(f"{FAKE_GPUS} must be a number of GPUs, not {fake!r}")
+                raise BadInput(msg(f"{FAKE_GPUS} must be a number of GPUs, not {fake!r}",
+                                   f"{FAKE_GPUS} phải là số GPU, không phải {fake!r}"))
             gpus = int(fake)
         else:
             try:
@@ -70,7 +71,9 @@ def training_plan(choice: str, gpus: int | list[int] | None = None) -> tuple[str
     CPU; ``quick`` always trains on CPU slots (its profile is a CPU one), ``full`` on a GPU
     when there is one, else on the CPU (slow, and judged by the ``cpu`` thresholds)."""
     if choice not in TRAIN_CHOICES:
-        raise BadInput(f"--train must be one of {', '.join(TRAIN_CHOICES)}, not {choice!r}")
+        raise BadInput(msg(f"--train must be one of {', '.join(TRAIN_CHOICES)}, not {choice!r}",
+                           f"--train phải là một trong {', '.join(TRAIN_CHOICES)}, không phải "
+                           f"{choice!r}"))
     if choice == "off":
         return None
     has_gpu = bool(gpu_indices(gpus))
@@ -138,8 +141,10 @@ class DeviceQueue:
         if kind == "auto":
             return self.device_class
         if kind == "gpu" and not self.gpus:
-            raise BadInput("a GPU was asked for, but this machine has none "
-                           f"(torch.cuda.device_count() is 0 and {FAKE_GPUS} is not set)")
+            raise BadInput(msg("a GPU was asked for, but this machine has none "
+                               f"(torch.cuda.device_count() is 0 and {FAKE_GPUS} is not set)",
+                               "đã yêu cầu GPU nhưng máy này không có "
+                               f"(torch.cuda.device_count() bằng 0 và {FAKE_GPUS} chưa đặt)"))
         return kind
 
     def _env(self, kind: str, index: int) -> dict[str, str]:
