@@ -93,4 +93,6 @@ def test_on_ci_missing_data_still_fails(bare_env):
     code, text = run([sys.executable, "-m", "pytest", "solutions/02_training/test_train.py",
                       "--target=solutions", "-p", "no:cacheprovider", "-q"],
                      {**bare_env, "CI": "true"})
-    assert code == 1 and "3 failed" in text and "DataMissing" in text, text[-3000:]
+    # every test that needs MNIST fails (none is skipped), each naming the missing data
+    assert code == 1 and " failed" in text and "skipped" not in text, text[-3000:]
+    assert "DataMissing" in text, text[-3000:]

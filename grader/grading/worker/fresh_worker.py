@@ -205,20 +205,29 @@ def _fresh_mounts(context: Context) -> None:
     shm = context.scratch_bytes.get("/dev/shm") or 64 << 20
     _mount("tmpfs", "/dev/shm", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={shm},mode=1777")
     keep = "/dev/shm/.binds"
-    tops = _binds_under("/tmp")
+    tops = [(point, os.path.isdir(point)) for point in _binds_under("/tmp")]
     os.mkdir(keep, 0o700)
-    for i, point in enumerate(tops):
-        os.mkdir(f"{keep}/{i}")
+    for i, (point, folder) in enumerate(tops):
+        _mount_point(f"{keep}/{i}", folder)
         _mount(point, f"{keep}/{i}", None, _MS_BIND | _MS_REC)
     tmp = context.scratch_bytes.get("/tmp") or 256 << 20
     _mount("tmpfs", "/tmp", "tmpfs", _MS_NOSUID | _MS_NODEV, f"size={tmp},mode=1777")
-    for i, point in enumerate(tops):
-        os.makedirs(point, exist_ok=True)
+    for i, (point, folder) in enumerate(tops):
+        os.makedirs(os.path.dirname(point), exist_ok=True)
+        _mount_point(point, folder)
         _mount(f"{keep}/{i}", point, None, _MS_BIND | _MS_REC)
         _mount(None, point, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | _MS_NOSUID | _MS_NODEV)
         _check(_libc.umount2(f"{keep}/{i}".encode(), _MNT_DETACH), "umount")
-        os.rmdir(f"{keep}/{i}")
+        (os.rmdir if folder else os.unlink)(f"{keep}/{i}")
     os.rmdir(keep)
+
+
+def _mount_point(path: str, folder: bool) -> None:
+    """An empty folder, or an empty file for a file's bind (a topic.toml alone)."""
+    if folder:
+        os.makedirs(path, exist_ok=True)
+    elif not os.path.exists(path):
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o644))
 
 
 def _binds_under(folder: str) -> list[str]:
