@@ -180,8 +180,9 @@ def _worth_showing(output: str, keep: int = 40) -> str:
 
 
 def check(topics: list[manifest.Topic], ready: readiness.DataPlan, limits: Limits,
-          lang: str | None = None, use_cache: bool = True, stream=sys.stderr) -> list[TopicCheck]:
+          lang: str | None = None, use_cache: bool = True, stream=None) -> list[TopicCheck]:
     """Every graded topic's reference, before any student; raise ``MachineNotReady``."""
+    stream = stream or sys.stderr  # the stderr of the call, not of the import
     if not paths.solutions_dir().is_dir():
         return []  # a student bundle: nothing to grade with, nothing to check
     checks = []
@@ -246,9 +247,10 @@ def describe_failure(checks: list[TopicCheck], lang: str | None = None) -> str:
 
 
 def doctor(topics: list[manifest.Topic], limits: Limits, lang: str | None = None,
-           stream=sys.stderr) -> tuple[int, str]:
+           stream=None) -> tuple[int, str]:
     """Check this machine alone, afresh: the box, the data, the reference of each topic;
     return the exit code and the summary line (what this machine can grade, and how)."""
+    stream = stream or sys.stderr  # the stderr of the call, not of the import
     t = lambda en, vi: pick({"en": en, "vi": vi}, lang)  # noqa: E731
     box.require(limits)
     ready = readiness.plan(topics)

@@ -34,8 +34,8 @@ from grader.grading.run.student_run import grade_student, own_not_graded
 
 
 class Progress:
-    def __init__(self, total: int, stream=sys.stderr):
-        self.total, self.done, self.stream = total, 0, stream
+    def __init__(self, total: int, stream=None):
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
         self.lock = threading.Lock()
         self.start = time.monotonic()
 

@@ -176,8 +176,9 @@ def live_states(job: str) -> dict[int, TaskState]:
     return states
 
 
-def follow(job: str, count: int, poll_s: float = 3.0, stream=sys.stderr) -> dict[int, TaskState]:
+def follow(job: str, count: int, poll_s: float = 3.0, stream=None) -> dict[int, TaskState]:
     """Wait for every task to end, printing queued / running / done / failed and an ETA."""
+    stream = stream or sys.stderr  # the stderr of the call, not of the import
     start, last = time.monotonic(), ""
     while True:
         live = live_states(job)

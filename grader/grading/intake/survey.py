@@ -212,8 +212,9 @@ def summary_lines(rows: list[Row], lang: str | None = None) -> list[str]:
     return lines
 
 
-def write(out: Path, rows: list[Row], lang: str | None = None, stream=sys.stderr) -> None:
+def write(out: Path, rows: list[Row], lang: str | None = None, stream=None) -> None:
     """DIR/intake.csv (every entry, reasons in the run's language) and the summary lines."""
+    stream = stream or sys.stderr  # the stderr of the call, not of the import
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(COLUMNS)
