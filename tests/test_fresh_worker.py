@@ -14,23 +14,18 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+from support.warm_student import client_on, warm_student
 
 from grader.core import paths
 from grader.core.limits import Limits
 from grader.grading.box import bubblewrap as box
-from grader.grading.box import uids as box_uids
 from grader.grading.pipeline import grade_class
-from grader.grading.worker import fresh_worker
 from grader.grading.worker.client import WorkerClient
-from grader.grading.worker.spec import WorkerSpec
-from grader.grading.worker.session import stage_box
 from grader.grading.worker.fork_server import ForkedChild
-from grader.grading.worker.warm_box import WarmBox
 
 LIMITS = Limits(scratch_mb=64)
 _why = box.available(LIMITS)
@@ -95,20 +90,12 @@ if os.fork() == 0:  # keep them open after the worker ends
 
 @pytest.fixture
 def warm():
-    stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
-    with box_uids.leased_uid(LIMITS) as uid:
-        warm_box = WarmBox(stage, LIMITS, uid)
-        yield warm_box, uid
-        warm_box.close()
-    shutil.rmtree(stage, ignore_errors=True)
+    with warm_student(LIMITS) as pair:
+        yield pair
 
 
-def _client(warm_box: WarmBox, uid: int, code: str, tmp_path: Path) -> WorkerClient:
-    source = tmp_path / f"src{len(list(tmp_path.iterdir()))}"
-    source.mkdir()
-    (source / "params.py").write_text(code)
-    folder = stage_box("01_cnn", source, parent=warm_box.stage)
-    return WorkerClient(WorkerSpec(folder, "01_cnn", LIMITS, uid, template=warm_box.link))
+def _client(warm_box, uid: int, code: str, tmp_path: Path) -> WorkerClient:
+    return client_on(warm_box, uid, code, tmp_path, LIMITS)
 
 
 def _seen(client: WorkerClient) -> dict:

@@ -7,21 +7,18 @@ each had a fresh box; a template that dies must only make the next worker start 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import tempfile
 from pathlib import Path
 
 import pytest
+from support.warm_student import client_on, warm_student
 
 from grader.core.limits import Limits
 from grader.grading.box import bubblewrap as box
 from grader.grading.box import uids as box_uids
 from grader.grading.worker.client import WorkerClient
-from grader.grading.worker.spec import WorkerSpec
-from grader.grading.worker.session import stage_box
 from grader.grading.worker.fork_server import ForkedChild
-from grader.grading.worker.warm_box import WarmBox, WarmBoxes
+from grader.grading.worker.warm_box import WarmBoxes
 
 LIMITS = Limits(scratch_mb=64)
 _why = box.available(LIMITS)
@@ -47,20 +44,12 @@ OTHERS = sorted(int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) !=
 
 @pytest.fixture
 def student():
-    stage = Path(tempfile.mkdtemp(prefix="cnnkit-student-"))
-    with box_uids.leased_uid(LIMITS) as uid:
-        warm = WarmBox(stage, LIMITS, uid)
-        yield warm, uid
-        warm.close()
-    shutil.rmtree(stage, ignore_errors=True)
+    with warm_student(LIMITS) as pair:
+        yield pair
 
 
-def _client(warm: WarmBox, uid: int, code: str, tmp_path: Path) -> WorkerClient:
-    source = tmp_path / f"src{len(list(tmp_path.iterdir()))}"
-    source.mkdir()
-    (source / "params.py").write_text(code)
-    folder = stage_box("01_cnn", source, parent=warm.stage)
-    return WorkerClient(WorkerSpec(folder, "01_cnn", LIMITS, uid, template=warm.link))
+def _client(warm_box, uid: int, code: str, tmp_path: Path) -> WorkerClient:
+    return client_on(warm_box, uid, code, tmp_path, LIMITS)
 
 
 def test_a_forked_worker_finds_nothing_the_last_one_left(student, tmp_path):
