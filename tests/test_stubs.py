@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.core import manifest, markers, paths
+from grader.core import i18n, manifest, markers, paths
 
 TOPICS = paths.topics(paths.solutions_dir())
 
@@ -34,6 +34,53 @@ def test_no_todo_line_is_a_line_of_its_solution():
                           for todo in markers.todo_lines(seen) if _squash(todo) in answer]
             seen += region.lines
     assert not leaks, "TODOs that hand out the solution line:\n" + "\n".join(leaks)
+
+
+def test_every_todo_is_written_in_both_languages():
+    """Each TODO a stub shows has its Vietnamese line (``# TODO (vi):``), and the line is
+    no copy of a solution line either."""
+    lacking, leaks = [], []
+    for topic, path in _exercise_files():
+        seen: list[str] = []
+        for region in markers.regions(path.read_text(encoding="utf-8"), str(path)):
+            if region.solution:
+                where = f"{topic}/{path.name} line {region.start}"
+                vi = markers.todo_lines(seen, markers.TODO_VI)
+                if markers.todo_lines(seen) and not vi:
+                    lacking.append(where)
+                answer = {_squash(line) for line in region.lines if line.strip()}
+                leaks += [f"{where}: {todo!r}" for todo in vi if _squash(todo) in answer]
+            seen += region.lines
+    assert not lacking, "TODOs with no Vietnamese line (# TODO (vi): ...):\n" + "\n".join(lacking)
+    assert not leaks, "Vietnamese TODOs that hand out the solution line:\n" + "\n".join(leaks)
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_stubs_message_is_shown_in_the_readers_language(lang, monkeypatch):
+    source = ("def f(x):\n    # TODO: double it, in the slide's way\n    # TODO (vi): nhân đôi\n"
+              "    ### BEGIN SOLUTION\n    return x * 2\n    ### END SOLUTION\n")
+    stub = markers.stub(source)
+    raised = re.search(r"raise NotImplementedError\((.*)\)", stub)[1]
+    message = ast.literal_eval(raised)
+    assert message == "TODO: double it, in the slide's way | vi: nhân đôi"
+    failure = f">       raise NotImplementedError({raised})\nE       NotImplementedError: {message}"
+    monkeypatch.setenv("CNNKIT_LANG", lang)
+    shown = markers.localise_todos(failure)
+    want, other = (("double it", "nhân đôi") if lang == "en" else ("nhân đôi", "double it"))
+    assert want in shown.splitlines()[1] and other not in shown, shown
+
+
+def test_a_stubs_message_quoted_in_a_kept_message_renders_in_each_language(monkeypatch):
+    """Grading keeps every language (``CNNKIT_LANG=both``); a rule's message that quotes the
+    stub's TODO renders in one language, the quoted TODO included."""
+    monkeypatch.setenv("CNNKIT_LANG", "both")
+    stub = "TODO: pad, then slide | vi: thêm padding, rồi trượt"
+    kept = i18n.msg(f"naive_conv.py is not finished: {stub}", f"naive_conv.py chưa xong: {stub}")
+    shown = markers.localise_todos(f"E   {kept}\nE   next line")
+    assert i18n.render(shown, "en") == ("E   naive_conv.py is not finished: TODO: pad, then "
+                                        "slide\nE   next line")
+    assert i18n.render(shown, "vi") == ("E   naive_conv.py chưa xong: TODO: thêm padding, rồi "
+                                        "trượt\nE   next line")
 
 
 def test_no_hint_holds_a_line_of_a_solution():
@@ -64,12 +111,13 @@ def test_todo_check_finds_a_copied_line():
 
 
 def _stub_messages(stub: Path) -> list[str]:
-    """The texts of the stub's ``raise NotImplementedError("TODO: ...")`` lines."""
+    """The texts of the stub's ``raise NotImplementedError("TODO: ...")`` lines, as a
+    result shows them: in the run's language (English here)."""
     found = []
     for node in ast.walk(ast.parse(stub.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
                 and getattr(node.exc.func, "id", "") == "NotImplementedError":
-            found.append(node.exc.args[0].value)
+            found.append(node.exc.args[0].value.split(markers.VI_TODO)[0])
     return found
 
 

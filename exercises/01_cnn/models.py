@@ -18,11 +18,15 @@ class ML_CNN(nn.Module):
         super().__init__()
         # TODO: three 3x3 convolutions that keep height and width: 1->4 channels (edges),
         # TODO: 4->8 (shapes), 8->16 (whole patterns)
-        raise NotImplementedError('TODO: three 3x3 convolutions that keep height and width: 1->4 channels (edges), 4->8 (shapes), 8->16 (whole patterns)')
+        # TODO (vi): ba lớp tích chập 3x3 giữ nguyên chiều cao và chiều rộng: 1->4 kênh
+        # TODO (vi): (cạnh), 4->8 (hình dạng), 8->16 (cả mẫu hình)
+        raise NotImplementedError('TODO: three 3x3 convolutions that keep height and width: 1->4 channels (edges), 4->8 (shapes), 8->16 (whole patterns) | vi: ba lớp tích chập 3x3 giữ nguyên chiều cao và chiều rộng: 1->4 kênh (cạnh), 4->8 (hình dạng), 8->16 (cả mẫu hình)')
 
     def forward(self, x):
         # TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three
-        raise NotImplementedError('TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three')
+        # TODO (vi): trả về relu(conv1(x)), rồi lần lượt conv2 và conv3, dưới dạng tuple ba
+        # TODO (vi): phần tử
+        raise NotImplementedError('TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three | vi: trả về relu(conv1(x)), rồi lần lượt conv2 và conv3, dưới dạng tuple ba phần tử')
 
 
 class ML_CNNClassifier(ML_CNN):
@@ -34,11 +38,15 @@ class ML_CNNClassifier(ML_CNN):
     def __init__(self):
         super().__init__()
         # TODO: fc_layer: from the 16x28x28 maps to 100 hidden units, a non-linearity, 10 scores
-        raise NotImplementedError('TODO: fc_layer: from the 16x28x28 maps to 100 hidden units, a non-linearity, 10 scores')
+        # TODO (vi): fc_layer: từ các feature map 16x28x28 tới 100 đơn vị ẩn, một hàm phi
+        # TODO (vi): tuyến, rồi 10 điểm số
+        raise NotImplementedError('TODO: fc_layer: from the 16x28x28 maps to 100 hidden units, a non-linearity, 10 scores | vi: fc_layer: từ các feature map 16x28x28 tới 100 đơn vị ẩn, một hàm phi tuyến, rồi 10 điểm số')
 
     def forward(self, x):
         # TODO: reuse the convolutions, turn x3 into one vector per image, then fc_layer
-        raise NotImplementedError('TODO: reuse the convolutions, turn x3 into one vector per image, then fc_layer')
+        # TODO (vi): dùng lại các lớp tích chập, biến x3 thành một vector cho mỗi ảnh, rồi qua
+        # TODO (vi): fc_layer
+        raise NotImplementedError('TODO: reuse the convolutions, turn x3 into one vector per image, then fc_layer | vi: dùng lại các lớp tích chập, biến x3 thành một vector cho mỗi ảnh, rồi qua fc_layer')
 
 
 class MLP(nn.Module):
@@ -51,8 +59,11 @@ class MLP(nn.Module):
     def __init__(self):
         super().__init__()
         # TODO: the four Linear layers (the slide's Linear3 is 1000 -> 100, not 1000 -> 10)
-        raise NotImplementedError("TODO: the four Linear layers (the slide's Linear3 is 1000 -> 100, not 1000 -> 10)")
+        # TODO (vi): bốn lớp Linear (Linear3 trên slide là 1000 -> 100, không phải 1000 -> 10)
+        raise NotImplementedError("TODO: the four Linear layers (the slide's Linear3 is 1000 -> 100, not 1000 -> 10) | vi: bốn lớp Linear (Linear3 trên slide là 1000 -> 100, không phải 1000 -> 10)")
 
     def forward(self, x):
         # TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output
-        raise NotImplementedError('TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output')
+        # TODO (vi): làm phẳng, rồi Linear1..Linear3, mỗi lớp theo sau bởi ReLU, rồi lớp
+        # TODO (vi): output
+        raise NotImplementedError('TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output | vi: làm phẳng, rồi Linear1..Linear3, mỗi lớp theo sau bởi ReLU, rồi lớp output')

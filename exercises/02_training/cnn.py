@@ -18,8 +18,12 @@ class PyTorchCNN(torch.nn.Module):
         super().__init__()
         # TODO: cnn_layers: three blocks (convolution, batch norm, ReLU, pooling);
         # TODO: fc_layers: the small classifier of the docstring
-        raise NotImplementedError('TODO: cnn_layers: three blocks (convolution, batch norm, ReLU, pooling); fc_layers: the small classifier of the docstring')
+        # TODO (vi): cnn_layers: ba khối (tích chập, batch norm, ReLU, pooling); fc_layers: bộ
+        # TODO (vi): phân loại nhỏ mô tả trong docstring
+        raise NotImplementedError('TODO: cnn_layers: three blocks (convolution, batch norm, ReLU, pooling); fc_layers: the small classifier of the docstring | vi: cnn_layers: ba khối (tích chập, batch norm, ReLU, pooling); fc_layers: bộ phân loại nhỏ mô tả trong docstring')
 
     def forward(self, x):
         # TODO: features, then one flat vector per image, then the class scores
-        raise NotImplementedError('TODO: features, then one flat vector per image, then the class scores')
+        # TODO (vi): trích đặc trưng, rồi làm phẳng thành một vector cho mỗi ảnh, rồi tính
+        # TODO (vi): điểm cho từng lớp
+        raise NotImplementedError('TODO: features, then one flat vector per image, then the class scores | vi: trích đặc trưng, rồi làm phẳng thành một vector cho mỗi ảnh, rồi tính điểm cho từng lớp')

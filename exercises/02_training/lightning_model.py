@@ -25,23 +25,29 @@ class LightningModel(L.LightningModule):
 
     def _shared_step(self, batch):
         # TODO: return (loss, accuracy) of one batch: cross entropy, argmax predictions
-        raise NotImplementedError('TODO: return (loss, accuracy) of one batch: cross entropy, argmax predictions')
+        # TODO (vi): trả về (loss, accuracy) của một batch: cross entropy, dự đoán bằng argmax
+        raise NotImplementedError('TODO: return (loss, accuracy) of one batch: cross entropy, argmax predictions | vi: trả về (loss, accuracy) của một batch: cross entropy, dự đoán bằng argmax')
 
     def training_step(self, batch, batch_idx):
         # TODO: log train_loss (each step) and train_acc (per epoch); return the loss
-        raise NotImplementedError('TODO: log train_loss (each step) and train_acc (per epoch); return the loss')
+        # TODO (vi): ghi log train_loss (mỗi bước) và train_acc (mỗi epoch); trả về loss
+        raise NotImplementedError('TODO: log train_loss (each step) and train_acc (per epoch); return the loss | vi: ghi log train_loss (mỗi bước) và train_acc (mỗi epoch); trả về loss')
 
     def validation_step(self, batch, batch_idx):
         # TODO: log val_loss and val_acc (per epoch)
-        raise NotImplementedError('TODO: log val_loss and val_acc (per epoch)')
+        # TODO (vi): ghi log val_loss và val_acc (mỗi epoch)
+        raise NotImplementedError('TODO: log val_loss and val_acc (per epoch) | vi: ghi log val_loss và val_acc (mỗi epoch)')
 
     def test_step(self, batch, batch_idx):
         # TODO: log test_acc
-        raise NotImplementedError('TODO: log test_acc')
+        # TODO (vi): ghi log test_acc
+        raise NotImplementedError('TODO: log test_acc | vi: ghi log test_acc')
 
     def configure_optimizers(self):
         # TODO: SGD, as the docstring says, over all parameters, at self.learning_rate
-        raise NotImplementedError('TODO: SGD, as the docstring says, over all parameters, at self.learning_rate')
+        # TODO (vi): SGD như docstring nói, trên mọi tham số, với learning rate
+        # TODO (vi): self.learning_rate
+        raise NotImplementedError('TODO: SGD, as the docstring says, over all parameters, at self.learning_rate | vi: SGD như docstring nói, trên mọi tham số, với learning rate self.learning_rate')
 
 
 def compute_accuracy(model, dataloader, device="cpu"):
@@ -51,4 +57,6 @@ def compute_accuracy(model, dataloader, device="cpu"):
     statistics of the batch at hand.
     """
     # TODO: evaluation mode (BatchNorm: running statistics), no gradients, fraction correct
-    raise NotImplementedError('TODO: evaluation mode (BatchNorm: running statistics), no gradients, fraction correct')
+    # TODO (vi): chế độ đánh giá (BatchNorm dùng thống kê tích luỹ), không tính gradient, tỉ
+    # TODO (vi): lệ dự đoán đúng
+    raise NotImplementedError('TODO: evaluation mode (BatchNorm: running statistics), no gradients, fraction correct | vi: chế độ đánh giá (BatchNorm dùng thống kê tích luỹ), không tính gradient, tỉ lệ dự đoán đúng')

@@ -42,14 +42,21 @@ def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", 
     start = time.perf_counter()
     # TODO: dm, the MNIST datamodule with the profile's batch size, and model, the
     # TODO: lecture's CNN inside LightningModel
-    raise NotImplementedError("TODO: dm, the MNIST datamodule with the profile's batch size, and model, the lecture's CNN inside LightningModel")
+    # TODO (vi): dm là datamodule MNIST với batch size của profile, và model là CNN của bài
+    # TODO (vi): giảng đặt trong LightningModel
+    raise NotImplementedError("TODO: dm, the MNIST datamodule with the profile's batch size, and model, the lecture's CNN inside LightningModel | vi: dm là datamodule MNIST với batch size của profile, và model là CNN của bài giảng đặt trong LightningModel")
     if settings["in_memory"]:  # the same images, decoded once and kept as tensors
         dm = training.in_memory(dm)
     # TODO: a reproducible Trainer with the profile's settings that logs into a metrics.csv
     # TODO: under out_dir; where stderr is no terminal, no progress bar but the kit's
     # TODO: progress line (training.show_progress(), training.progress_line()); fit on dm,
     # TODO: then test; set val_acc, test_acc and metrics_csv for the result below
-    raise NotImplementedError("TODO: a reproducible Trainer with the profile's settings that logs into a metrics.csv under out_dir; where stderr is no terminal, no progress bar but the kit's progress line (training.show_progress(), training.progress_line()); fit on dm, then test; set val_acc, test_acc and metrics_csv for the result below")
+    # TODO (vi): một Trainer tái lập được (reproducible) với thiết lập của profile, ghi log
+    # TODO (vi): vào metrics.csv trong out_dir; khi stderr không phải terminal thì không dùng
+    # TODO (vi): thanh tiến trình mà dùng dòng tiến trình của kit (training.show_progress(),
+    # TODO (vi): training.progress_line()); fit trên dm rồi test; gán val_acc, test_acc và
+    # TODO (vi): metrics_csv cho kết quả bên dưới
+    raise NotImplementedError("TODO: a reproducible Trainer with the profile's settings that logs into a metrics.csv under out_dir; where stderr is no terminal, no progress bar but the kit's progress line (training.show_progress(), training.progress_line()); fit on dm, then test; set val_acc, test_acc and metrics_csv for the result below | vi: một Trainer tái lập được (reproducible) với thiết lập của profile, ghi log vào metrics.csv trong out_dir; khi stderr không phải terminal thì không dùng thanh tiến trình mà dùng dòng tiến trình của kit (training.show_progress(), training.progress_line()); fit trên dm rồi test; gán val_acc, test_acc và metrics_csv cho kết quả bên dưới")
     result = {
         "task": "mnist", "profile": profile, "seed": seed, "test_acc": test_acc,
         "val_acc": val_acc, "settings": settings, "limits": limits,

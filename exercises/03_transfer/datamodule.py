@@ -43,7 +43,10 @@ class Cifar10DataModule(L.LightningDataModule):
     def setup(self, stage=None):
         # TODO: read train twice (train_transform / test_transform), split 90/10 seeded 42:
         # TODO: self.train from the first, self.valid from the second, self.test from test/
-        raise NotImplementedError('TODO: read train twice (train_transform / test_transform), split 90/10 seeded 42: self.train from the first, self.valid from the second, self.test from test/')
+        # TODO (vi): đọc train hai lần (train_transform / test_transform), chia 90/10 với seed
+        # TODO (vi): 42: self.train lấy từ lần đọc thứ nhất, self.valid từ lần thứ hai,
+        # TODO (vi): self.test từ test/
+        raise NotImplementedError('TODO: read train twice (train_transform / test_transform), split 90/10 seeded 42: self.train from the first, self.valid from the second, self.test from test/ | vi: đọc train hai lần (train_transform / test_transform), chia 90/10 với seed 42: self.train lấy từ lần đọc thứ nhất, self.valid từ lần thứ hai, self.test từ test/')
 
     @property
     def classes(self):

@@ -31,12 +31,15 @@ from .transfer import head_name, load_backbone, prepare_finetuning, preprocessin
 def build_datamodule(data_path, weights, batch_size=64, image_size=224):
     """A Cifar10DataModule whose train and test data both get the weights' preprocessing."""
     # TODO: the preprocessing the backbone was trained with (see transfer.py)
-    raise NotImplementedError('TODO: the preprocessing the backbone was trained with (see transfer.py)')
+    # TODO (vi): cách tiền xử lý mà backbone đã được huấn luyện cùng (xem transfer.py)
+    raise NotImplementedError('TODO: the preprocessing the backbone was trained with (see transfer.py) | vi: cách tiền xử lý mà backbone đã được huấn luyện cùng (xem transfer.py)')
     if image_size != 224 and hasattr(transform, "crop_size"):  # quick profile: smaller images
         transform.crop_size, transform.resize_size = [image_size], [image_size]
     # TODO: a datamodule whose train and test images both get `transform`: the backbone
     # TODO: must see images prepared the way it saw ImageNet
-    raise NotImplementedError('TODO: a datamodule whose train and test images both get `transform`: the backbone must see images prepared the way it saw ImageNet')
+    # TODO (vi): một datamodule mà cả ảnh train lẫn ảnh test đều qua `transform`: backbone
+    # TODO (vi): phải thấy ảnh được chuẩn bị đúng như khi nó học ImageNet
+    raise NotImplementedError('TODO: a datamodule whose train and test images both get `transform`: the backbone must see images prepared the way it saw ImageNet | vi: một datamodule mà cả ảnh train lẫn ảnh test đều qua `transform`: backbone phải thấy ảnh được chuẩn bị đúng như khi nó học ImageNet')
 
 
 class Classifier(L.LightningModule):

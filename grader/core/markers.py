@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from grader.core.errors import BadInput
+from grader.core.i18n import msg
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
@@ -78,15 +80,37 @@ def stub(source: str, filename: str = "<file>") -> str:
             out += region.lines
             continue
         todo = " ".join(todo_lines(out)) or DEFAULT_TODO
-        out.append(f"{region.indent}raise NotImplementedError({'TODO: ' + todo!r})\n")
+        vi = " ".join(todo_lines(out, TODO_VI))
+        text = "TODO: " + todo + (VI_TODO + vi if vi else "")
+        out.append(f"{region.indent}raise NotImplementedError({text!r})\n")
     return "".join(out)
 
 
-def todo_lines(lines: list[str]) -> list[str]:
-    """The texts of the ``# TODO:`` comments right above a solution region, in order."""
+TODO_EN, TODO_VI = "# TODO:", "# TODO (vi):"
+# A stub's message holds both languages, "TODO: <en> | vi: <vi>"; the kit's reports show
+# the reader's (``localise_todos``), plain pytest shows both.
+VI_TODO = " | vi: "
+# Each part ends at a line's end, the stub's closing quote, or a mark of a message already
+# kept in every language (``i18n.BOTH``), where a rule's message quotes the stub's.
+_BILINGUAL_TODO = re.compile(
+    r"TODO: ([^\n|\ue000-\ue002]*?) \| vi: ([^\n\ue000-\ue002]*?)(?=['\"]\)|[\ue000-\ue002]|$)",
+    re.MULTILINE)
+
+
+def todo_lines(lines: list[str], prefix: str = TODO_EN) -> list[str]:
+    """The texts of the ``prefix`` comments (``# TODO:``, or ``# TODO (vi):``) in the run of
+    TODO comments right above a solution region, in order."""
     texts: list[str] = []
     for line in reversed(lines):
-        if not line.strip().startswith("# TODO:"):
+        stripped = line.strip()
+        if not stripped.startswith((TODO_EN, TODO_VI)):
             break
-        texts.insert(0, line.strip()[len("# TODO:"):].strip())
+        if stripped.startswith(prefix):
+            texts.insert(0, stripped[len(prefix):].strip())
     return [t for t in texts if t]
+
+
+def localise_todos(text: str) -> str:
+    """Each stub message "TODO: <en> | vi: <vi>" in ``text`` as one message in every
+    language (``i18n.msg``): the run's language, or both when grading."""
+    return _BILINGUAL_TODO.sub(lambda m: "TODO: " + msg(m[1], m[2].rstrip()), text)

@@ -68,9 +68,9 @@ def untouched(path: Path, topic: str | None = None) -> bool:
         return text == stub
     lines = [ln.strip() for ln in text.splitlines()]
     groups = followed = 0
+    todo = (markers.TODO_EN, markers.TODO_VI)
     for i, line in enumerate(lines):
-        if line.startswith("# TODO:") and (i + 1 < len(lines)) \
-                and not lines[i + 1].startswith("# TODO:"):
+        if line.startswith(todo) and (i + 1 < len(lines)) and not lines[i + 1].startswith(todo):
             groups += 1
             followed += lines[i + 1].startswith("raise NotImplementedError(")
     return groups > 0 and groups == followed

@@ -24,7 +24,7 @@ import os
 
 import pytest
 
-from grader.core import quiet
+from grader.core import markers, quiet
 from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.core.results import LISTED_TEST, REVIEW_PROPERTY
@@ -175,7 +175,8 @@ def pytest_runtest_makereport(item, call):
         _emit(item.config, {
             "event": "result", "nodeid": item.nodeid, "outcome": report.outcome,
             "when": report.when, "duration": round(report.duration, 3),
-            "message": _short(message) if report.failed else _skip_reason(report),
+            "message": _short(markers.localise_todos(message)) if report.failed
+            else _skip_reason(report),
             "gate": item.get_closest_marker("gate") is not None,
             **_review(report),
         })

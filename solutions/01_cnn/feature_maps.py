@@ -19,6 +19,9 @@ def load_image(path, size=64):
     """
     # TODO: the file in grayscale, resized to size x size, pixels scaled to [0, 1];
     # TODO: return the array and the same pixels as a batch of one single-channel image
+    # TODO (vi): đọc tệp dưới dạng ảnh xám, đổi kích thước thành size x size, đưa điểm ảnh về
+    # TODO (vi): [0, 1]; trả về mảng đó và cùng các điểm ảnh ấy dưới dạng một batch gồm một
+    # TODO (vi): ảnh một kênh
     ### BEGIN SOLUTION
     with Image.open(path) as img:
         gray = img.convert("L").resize((size, size))
@@ -31,6 +34,8 @@ def load_image(path, size=64):
 def feature_maps(model, image):
     """Run ``model`` on ``image`` without gradients; always return a tuple of tensors."""
     # TODO: we only look, we do not learn: no gradients; always return a tuple of maps
+    # TODO (vi): ở đây chỉ quan sát, không học: không tính gradient; luôn trả về một tuple các
+    # TODO (vi): feature map
     ### BEGIN SOLUTION
     with torch.no_grad():
         out = model(image)
@@ -46,6 +51,7 @@ def plot_feature_maps(maps, title):
     pyplot figures themselves.
     """
     # TODO: one gray panel per channel, axes hidden, the title above them; return the figure
+    # TODO (vi): mỗi kênh một ô màu xám, ẩn trục, tiêu đề ở phía trên; trả về figure
     ### BEGIN SOLUTION
     channels = maps.shape[1]
     fig = Figure(figsize=(max(2.0 * channels, 4.0), 2.6))

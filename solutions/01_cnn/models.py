@@ -18,6 +18,8 @@ class ML_CNN(nn.Module):
         super().__init__()
         # TODO: three 3x3 convolutions that keep height and width: 1->4 channels (edges),
         # TODO: 4->8 (shapes), 8->16 (whole patterns)
+        # TODO (vi): ba lớp tích chập 3x3 giữ nguyên chiều cao và chiều rộng: 1->4 kênh
+        # TODO (vi): (cạnh), 4->8 (hình dạng), 8->16 (cả mẫu hình)
         ### BEGIN SOLUTION
         self.conv1 = nn.Conv2d(1, 4, kernel_size=3, stride=1, padding=1)
         self.conv2 = nn.Conv2d(4, 8, kernel_size=3, stride=1, padding=1)
@@ -26,6 +28,8 @@ class ML_CNN(nn.Module):
 
     def forward(self, x):
         # TODO: return relu(conv1(x)), then conv2 and conv3 in turn, as a tuple of three
+        # TODO (vi): trả về relu(conv1(x)), rồi lần lượt conv2 và conv3, dưới dạng tuple ba
+        # TODO (vi): phần tử
         ### BEGIN SOLUTION
         x1 = F.relu(self.conv1(x))
         x2 = F.relu(self.conv2(x1))
@@ -43,12 +47,16 @@ class ML_CNNClassifier(ML_CNN):
     def __init__(self):
         super().__init__()
         # TODO: fc_layer: from the 16x28x28 maps to 100 hidden units, a non-linearity, 10 scores
+        # TODO (vi): fc_layer: từ các feature map 16x28x28 tới 100 đơn vị ẩn, một hàm phi
+        # TODO (vi): tuyến, rồi 10 điểm số
         ### BEGIN SOLUTION
         self.fc_layer = nn.Sequential(nn.Linear(16 * 28 * 28, 100), nn.ReLU(), nn.Linear(100, 10))
         ### END SOLUTION
 
     def forward(self, x):
         # TODO: reuse the convolutions, turn x3 into one vector per image, then fc_layer
+        # TODO (vi): dùng lại các lớp tích chập, biến x3 thành một vector cho mỗi ảnh, rồi qua
+        # TODO (vi): fc_layer
         ### BEGIN SOLUTION
         _, _, x3 = super().forward(x)
         return self.fc_layer(torch.flatten(x3, 1))
@@ -65,6 +73,7 @@ class MLP(nn.Module):
     def __init__(self):
         super().__init__()
         # TODO: the four Linear layers (the slide's Linear3 is 1000 -> 100, not 1000 -> 10)
+        # TODO (vi): bốn lớp Linear (Linear3 trên slide là 1000 -> 100, không phải 1000 -> 10)
         ### BEGIN SOLUTION
         self.Linear1 = nn.Linear(3 * 224 * 224, 10000)
         self.Linear2 = nn.Linear(10000, 1000)
@@ -74,6 +83,8 @@ class MLP(nn.Module):
 
     def forward(self, x):
         # TODO: flatten, then Linear1..Linear3 each followed by ReLU, then output
+        # TODO (vi): làm phẳng, rồi Linear1..Linear3, mỗi lớp theo sau bởi ReLU, rồi lớp
+        # TODO (vi): output
         ### BEGIN SOLUTION
         x = torch.flatten(x, 1)
         x = F.relu(self.Linear1(x))

@@ -24,6 +24,8 @@ def conv2d_naive(x, weight, bias=None, stride=1, padding=0):
     kernel and combine it with the (shared) weights.
     """
     # TODO: pad, then for every output (i, j) multiply the window by the kernel and sum
+    # TODO (vi): thêm padding, rồi với mỗi vị trí đầu ra (i, j) nhân cửa sổ với kernel và cộng
+    # TODO (vi): lại
     ### BEGIN SOLUTION
     sh, sw = _pair(stride)
     ph, pw = _pair(padding)

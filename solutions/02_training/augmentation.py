@@ -14,6 +14,7 @@ def build_train_transform():
     ColorJitter(0.1, 0.1, 0.1, 0.1), ToTensor, Normalize((0.5,)*3, (0.5,)*3).
     """
     # TODO: the seven steps of the docstring chained into one pipeline, in the slide's order
+    # TODO (vi): nối bảy bước trong docstring thành một pipeline, theo đúng thứ tự trên slide
     ### BEGIN SOLUTION
     return transforms.Compose([
         transforms.ToPILImage(),
@@ -33,6 +34,7 @@ def build_test_transform():
     ToPILImage, Resize((150, 150)), CenterCrop((128, 128)), ToTensor, Normalize.
     """
     # TODO: like the train pipeline, with CenterCrop and without the random steps
+    # TODO (vi): giống pipeline huấn luyện, nhưng dùng CenterCrop và bỏ các bước ngẫu nhiên
     ### BEGIN SOLUTION
     return transforms.Compose([
         transforms.ToPILImage(),

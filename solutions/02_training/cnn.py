@@ -18,6 +18,8 @@ class PyTorchCNN(torch.nn.Module):
         super().__init__()
         # TODO: cnn_layers: three blocks (convolution, batch norm, ReLU, pooling);
         # TODO: fc_layers: the small classifier of the docstring
+        # TODO (vi): cnn_layers: ba khối (tích chập, batch norm, ReLU, pooling); fc_layers: bộ
+        # TODO (vi): phân loại nhỏ mô tả trong docstring
         ### BEGIN SOLUTION
         self.cnn_layers = torch.nn.Sequential(
             # block 01
@@ -46,6 +48,8 @@ class PyTorchCNN(torch.nn.Module):
 
     def forward(self, x):
         # TODO: features, then one flat vector per image, then the class scores
+        # TODO (vi): trích đặc trưng, rồi làm phẳng thành một vector cho mỗi ảnh, rồi tính
+        # TODO (vi): điểm cho từng lớp
         ### BEGIN SOLUTION
         x = self.cnn_layers(x)
         x = torch.flatten(x, start_dim=1)

@@ -18,6 +18,8 @@ class MnistDataModule(L.LightningDataModule):
     def prepare_data(self):
         """Download MNIST if it is not there yet. Runs on one process: set no state here."""
         # TODO: download only; Lightning may run this on one process, so keep no state here
+        # TODO (vi): chỉ tải dữ liệu; Lightning có thể chỉ chạy hàm này trên một tiến trình,
+        # TODO (vi): nên đừng lưu trạng thái nào ở đây
         ### BEGIN SOLUTION
         datasets.MNIST(root=self.data_path, download=True)
         ### END SOLUTION
@@ -26,6 +28,8 @@ class MnistDataModule(L.LightningDataModule):
         """``self.train``/``self.valid``: 55,000/5,000 split seeded 42; ``self.test``: test set."""
         # TODO: train and test sets as tensors in [0, 1]; split train 55,000 / 5,000 the same
         # TODO: way on every run (a generator seeded with 42)
+        # TODO (vi): tập train và test dưới dạng tensor trong [0, 1]; chia train thành 55,000
+        # TODO (vi): / 5,000 giống hệt nhau ở mọi lần chạy (generator có seed 42)
         ### BEGIN SOLUTION
         train = datasets.MNIST(root=self.data_path, train=True,
                                transform=transforms.ToTensor(), download=False)
@@ -37,6 +41,7 @@ class MnistDataModule(L.LightningDataModule):
 
     def train_dataloader(self):
         # TODO: shuffle and drop the last incomplete batch
+        # TODO (vi): xáo trộn và bỏ batch cuối chưa đủ
         ### BEGIN SOLUTION
         return DataLoader(self.train, batch_size=self.batch_size, drop_last=True, shuffle=True,
                           num_workers=self.num_workers)
@@ -44,6 +49,7 @@ class MnistDataModule(L.LightningDataModule):
 
     def val_dataloader(self):
         # TODO: no shuffling, keep every sample
+        # TODO (vi): không xáo trộn, giữ mọi mẫu
         ### BEGIN SOLUTION
         return DataLoader(self.valid, batch_size=self.batch_size, drop_last=False, shuffle=False,
                           num_workers=self.num_workers)
@@ -51,6 +57,7 @@ class MnistDataModule(L.LightningDataModule):
 
     def test_dataloader(self):
         # TODO: no shuffling, keep every sample
+        # TODO (vi): không xáo trộn, giữ mọi mẫu
         ### BEGIN SOLUTION
         return DataLoader(self.test, batch_size=self.batch_size, drop_last=False, shuffle=False,
                           num_workers=self.num_workers)

@@ -25,6 +25,7 @@ class LightningModel(L.LightningModule):
 
     def _shared_step(self, batch):
         # TODO: return (loss, accuracy) of one batch: cross entropy, argmax predictions
+        # TODO (vi): trả về (loss, accuracy) của một batch: cross entropy, dự đoán bằng argmax
         ### BEGIN SOLUTION
         features, labels = batch
         logits = self(features)
@@ -35,6 +36,7 @@ class LightningModel(L.LightningModule):
 
     def training_step(self, batch, batch_idx):
         # TODO: log train_loss (each step) and train_acc (per epoch); return the loss
+        # TODO (vi): ghi log train_loss (mỗi bước) và train_acc (mỗi epoch); trả về loss
         ### BEGIN SOLUTION
         loss, acc = self._shared_step(batch)
         n = len(batch[1])
@@ -45,6 +47,7 @@ class LightningModel(L.LightningModule):
 
     def validation_step(self, batch, batch_idx):
         # TODO: log val_loss and val_acc (per epoch)
+        # TODO (vi): ghi log val_loss và val_acc (mỗi epoch)
         ### BEGIN SOLUTION
         loss, acc = self._shared_step(batch)
         n = len(batch[1])
@@ -54,6 +57,7 @@ class LightningModel(L.LightningModule):
 
     def test_step(self, batch, batch_idx):
         # TODO: log test_acc
+        # TODO (vi): ghi log test_acc
         ### BEGIN SOLUTION
         _, acc = self._shared_step(batch)
         self.log("test_acc", acc, batch_size=len(batch[1]))
@@ -61,6 +65,8 @@ class LightningModel(L.LightningModule):
 
     def configure_optimizers(self):
         # TODO: SGD, as the docstring says, over all parameters, at self.learning_rate
+        # TODO (vi): SGD như docstring nói, trên mọi tham số, với learning rate
+        # TODO (vi): self.learning_rate
         ### BEGIN SOLUTION
         return torch.optim.SGD(self.parameters(), lr=self.learning_rate)
         ### END SOLUTION
@@ -73,6 +79,8 @@ def compute_accuracy(model, dataloader, device="cpu"):
     statistics of the batch at hand.
     """
     # TODO: evaluation mode (BatchNorm: running statistics), no gradients, fraction correct
+    # TODO (vi): chế độ đánh giá (BatchNorm dùng thống kê tích luỹ), không tính gradient, tỉ
+    # TODO (vi): lệ dự đoán đúng
     ### BEGIN SOLUTION
     model = model.eval()
     correct, total = 0, 0

@@ -42,6 +42,8 @@ def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", 
     start = time.perf_counter()
     # TODO: dm, the MNIST datamodule with the profile's batch size, and model, the
     # TODO: lecture's CNN inside LightningModel
+    # TODO (vi): dm là datamodule MNIST với batch size của profile, và model là CNN của bài
+    # TODO (vi): giảng đặt trong LightningModel
     ### BEGIN SOLUTION
     dm = MnistDataModule(data_path=str(data_path), batch_size=settings["batch_size"])
     model = LightningModel(PyTorchCNN(num_classes=10), learning_rate=settings["learning_rate"])
@@ -52,6 +54,11 @@ def train_mnist(profile="auto", seed=123, data_path=None, out_dir="runs/mnist", 
     # TODO: under out_dir; where stderr is no terminal, no progress bar but the kit's
     # TODO: progress line (training.show_progress(), training.progress_line()); fit on dm,
     # TODO: then test; set val_acc, test_acc and metrics_csv for the result below
+    # TODO (vi): một Trainer tái lập được (reproducible) với thiết lập của profile, ghi log
+    # TODO (vi): vào metrics.csv trong out_dir; khi stderr không phải terminal thì không dùng
+    # TODO (vi): thanh tiến trình mà dùng dòng tiến trình của kit (training.show_progress(),
+    # TODO (vi): training.progress_line()); fit trên dm rồi test; gán val_acc, test_acc và
+    # TODO (vi): metrics_csv cho kết quả bên dưới
     ### BEGIN SOLUTION
     trainer = L.Trainer(
         max_epochs=settings["max_epochs"],

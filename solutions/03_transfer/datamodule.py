@@ -43,6 +43,9 @@ class Cifar10DataModule(L.LightningDataModule):
     def setup(self, stage=None):
         # TODO: read train twice (train_transform / test_transform), split 90/10 seeded 42:
         # TODO: self.train from the first, self.valid from the second, self.test from test/
+        # TODO (vi): đọc train hai lần (train_transform / test_transform), chia 90/10 với seed
+        # TODO (vi): 42: self.train lấy từ lần đọc thứ nhất, self.valid từ lần thứ hai,
+        # TODO (vi): self.test từ test/
         ### BEGIN SOLUTION
         train_aug = self._dataset("train", self.train_transform)
         train_plain = self._dataset("train", self.test_transform)

@@ -31,6 +31,7 @@ from .transfer import head_name, load_backbone, prepare_finetuning, preprocessin
 def build_datamodule(data_path, weights, batch_size=64, image_size=224):
     """A Cifar10DataModule whose train and test data both get the weights' preprocessing."""
     # TODO: the preprocessing the backbone was trained with (see transfer.py)
+    # TODO (vi): cách tiền xử lý mà backbone đã được huấn luyện cùng (xem transfer.py)
     ### BEGIN SOLUTION
     transform = preprocessing(weights)
     ### END SOLUTION
@@ -38,6 +39,8 @@ def build_datamodule(data_path, weights, batch_size=64, image_size=224):
         transform.crop_size, transform.resize_size = [image_size], [image_size]
     # TODO: a datamodule whose train and test images both get `transform`: the backbone
     # TODO: must see images prepared the way it saw ImageNet
+    # TODO (vi): một datamodule mà cả ảnh train lẫn ảnh test đều qua `transform`: backbone
+    # TODO (vi): phải thấy ảnh được chuẩn bị đúng như khi nó học ImageNet
     ### BEGIN SOLUTION
     return Cifar10DataModule(data_path, batch_size=batch_size, train_transform=transform,
                              test_transform=transform)
