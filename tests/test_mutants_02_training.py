@@ -121,6 +121,12 @@ MUTANTS += [  # what train_mnist reports must be what it says it is
            "            total += 1", "test_compute_accuracy_counts_images_not_batches", "0.8125"),
     Mutant("max_epochs_hard_coded", "train.py", 'max_epochs=settings["max_epochs"],',
            "max_epochs=2,", "test_reported_metrics_are_what_they_say", "max_epochs"),
+    # torch.seed() is no setter: it seeds from the operating system's randomness
+    Mutant("reseeded_at_random", "train.py",
+           'dm = MnistDataModule(data_path=str(data_path), batch_size=settings["batch_size"])',
+           'import torch\n    torch.seed()\n    dm = MnistDataModule(data_path=str(data_path), '
+           'batch_size=settings["batch_size"])',
+           "test_runs_are_deterministic", "seed"),
 ]
 
 outcomes, test_mutant_is_caught = caught_in_every_mode(TOPIC, MUTANTS)

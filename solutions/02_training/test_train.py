@@ -1,6 +1,7 @@
 """train_mnist: a short smoke run that writes what a graded run writes."""
 
 import pytest
+import torch
 
 from grader.core.i18n import msg
 from grader.lab import heldout_images, reference_eval, weights_io
@@ -95,10 +96,21 @@ def test_smoke_run_returns_and_writes_results():
 
 @pytest.mark.reported
 def test_runs_are_deterministic():
+    """Two runs with one seed end with the same weights (eight SGD steps are enough for a
+    difference of initialisation, shuffling or data to show in the weights) and report
+    the same test_acc."""
     tiny = dict(max_epochs=1, limit_train_batches=8, limit_val_batches=2, limit_test_batches=4,
                 in_memory=False)
     a = probe("training_run", train, "train_mnist", dict(profile="quick", seed=3, **tiny))["result"]
     b = probe("training_run", train, "train_mnist", dict(profile="quick", seed=3, **tiny))["result"]
+    weights = [weights_io.checked_state_dict(run.get("weights")) for run in (a, b)]
+    differ = sorted(name for name, t in weights[0].items()
+                    if not torch.equal(t, weights[1].get(name, t.new_empty(0))))
+    assert not differ, msg(
+        f"two runs with seed 3 ended with different weights ({', '.join(differ[:3])}...): seed "
+        "everything (seed_everything) and use a deterministic Trainer",
+        f"hai lần chạy với seed 3 cho ra trọng số khác nhau ({', '.join(differ[:3])}...): hãy "
+        "cố định mọi seed (seed_everything) và dùng Trainer tất định (deterministic)")
     assert a["test_acc"] == b["test_acc"], msg(
         f"two runs with seed 3 gave test_acc {a['test_acc']} and {b['test_acc']}: seed everything "
         "(seed_everything) and use a deterministic Trainer",
