@@ -55,6 +55,22 @@ def test_every_todo_is_written_in_both_languages():
     assert not leaks, "Vietnamese TODOs that hand out the solution line:\n" + "\n".join(leaks)
 
 
+def test_every_stubs_message_splits_back_into_its_two_languages(monkeypatch):
+    """What the kit shows of each shipped stub's message is exactly its English TODO, or
+    exactly its Vietnamese one: no TODO text breaks the split."""
+    wrong = []
+    for topic, path in _exercise_files():
+        stub = markers.stub(path.read_text(encoding="utf-8"), str(path))
+        for message in _raised_texts(stub):
+            english, _, vietnamese = message.partition(markers.VI_TODO)
+            for lang, want in (("en", english), ("vi", "TODO: " + vietnamese)):
+                monkeypatch.setenv("CNNKIT_LANG", lang)
+                shown = markers.localise_todos(f"E   NotImplementedError: {message}")
+                if shown != f"E   NotImplementedError: {want}":
+                    wrong.append(f"{topic}/{path.name} ({lang}): {shown}")
+    assert not wrong, "stub messages shown wrongly:\n" + "\n".join(wrong)
+
+
 @pytest.mark.parametrize("lang", ["en", "vi"])
 def test_a_stubs_message_is_shown_in_the_readers_language(lang, monkeypatch):
     source = ("def f(x):\n    # TODO: double it, in the slide's way\n    # TODO (vi): nhân đôi\n"
@@ -110,15 +126,18 @@ def test_todo_check_finds_a_copied_line():
     assert _squash(todo[0]) in {_squash(line) for line in region.lines}
 
 
+def _raised_texts(source: str) -> list[str]:
+    """The texts of the ``raise NotImplementedError("TODO: ...")`` lines of a stub."""
+    return [node.exc.args[0].value for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+            and getattr(node.exc.func, "id", "") == "NotImplementedError"]
+
+
 def _stub_messages(stub: Path) -> list[str]:
-    """The texts of the stub's ``raise NotImplementedError("TODO: ...")`` lines, as a
-    result shows them: in the run's language (English here)."""
-    found = []
-    for node in ast.walk(ast.parse(stub.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) \
-                and getattr(node.exc.func, "id", "") == "NotImplementedError":
-            found.append(node.exc.args[0].value.split(markers.VI_TODO)[0])
-    return found
+    """The stub's TODO messages as a result shows them: in the run's language (English
+    here)."""
+    return [text.split(markers.VI_TODO)[0]
+            for text in _raised_texts(stub.read_text(encoding="utf-8"))]
 
 
 @pytest.mark.parametrize("topic", TOPICS)

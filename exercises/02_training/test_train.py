@@ -106,11 +106,14 @@ def test_runs_are_deterministic():
     weights = [weights_io.checked_state_dict(run.get("weights")) for run in (a, b)]
     differ = sorted(name for name, t in weights[0].items()
                     if not torch.equal(t, weights[1].get(name, t.new_empty(0))))
+    shown = ", ".join(differ[:3]) + (", ..." if len(differ) > 3 else "")
     assert not differ, msg(
-        f"two runs with seed 3 ended with different weights ({', '.join(differ[:3])}...): seed "
-        "everything (seed_everything) and use a deterministic Trainer",
-        f"hai lần chạy với seed 3 cho ra trọng số khác nhau ({', '.join(differ[:3])}...): hãy "
-        "cố định mọi seed (seed_everything) và dùng Trainer tất định (deterministic)")
+        f"two runs of train_mnist(seed=3) ended with different weights ({shown}): after the "
+        "given training.make_deterministic(seed), nothing may draw a new seed (torch.seed(), "
+        "an unseeded generator), and the Trainer must be deterministic",
+        f"hai lần chạy train_mnist(seed=3) cho ra trọng số khác nhau ({shown}): sau lệnh "
+        "training.make_deterministic(seed) có sẵn, không được lấy seed mới (torch.seed(), "
+        "generator không có seed), và Trainer phải tất định (deterministic)")
     assert a["test_acc"] == b["test_acc"], msg(
         f"two runs with seed 3 gave test_acc {a['test_acc']} and {b['test_acc']}: seed everything "
         "(seed_everything) and use a deterministic Trainer",
