@@ -129,4 +129,65 @@ MUTANTS += [  # what train_mnist reports must be what it says it is
            "test_runs_are_deterministic", "seed"),
 ]
 
+
+MUTANTS += [  # overfitting: the network, the augmentation, the loop and the gap
+    Mutant("dropout_rate_fixed", "overfitting.py",
+           "drop = [torch.nn.Dropout(dropout)] if dropout > 0 else []",
+           "drop = [torch.nn.Dropout(0.5)] if dropout > 0 else []",
+           "test_dropout_acts_only_while_training", "rate"),
+    Mutant("batchnorm_ignored", "overfitting.py",
+           "    if batchnorm:\n        features.append(torch.nn.BatchNorm2d(8))\n", "",
+           "test_small_cnn_has_the_docstrings_layers", "BatchNorm2d(8)"),
+    Mutant("rotation_missing", "overfitting.py", "        transforms.RandomRotation(15),\n", "",
+           "test_augmentation_rotates_shifts_and_brightens", "RandomRotation(15)"),
+    Mutant("rotation_90_degrees", "overfitting.py", "transforms.RandomRotation(15),",
+           "transforms.RandomRotation(90),",
+           "test_augmentation_rotates_shifts_and_brightens", "15 degrees"),
+    Mutant("brightness_missing", "overfitting.py",
+           "        transforms.ColorJitter(brightness=0.3),\n", "",
+           "test_augmentation_rotates_shifts_and_brightens", "brightness"),
+    Mutant("accuracy_in_train_mode", "overfitting.py",
+           '        curves["train_acc"].append(accuracy(model, train_images, train_labels))\n'
+           '        curves["val_acc"].append(accuracy(model, val_images, val_labels))',
+           '        with torch.no_grad():\n'
+           '            curves["train_acc"].append((model(train_images).argmax(1) == train_labels)'
+           '.float().mean().item())\n'
+           '            curves["val_acc"].append((model(val_images).argmax(1) == val_labels)'
+           '.float().mean().item())',
+           "test_learning_curves_report_what_they_measure", "eval mode"),
+    Mutant("val_accuracy_averaged_over_batches", "overfitting.py",
+           '        curves["val_acc"].append(accuracy(model, val_images, val_labels))',
+           '        parts = [accuracy(model, v, l) for v, l in zip(val_images.split(batch_size), '
+           'val_labels.split(batch_size))]\n'
+           '        curves["val_acc"].append(sum(parts) / len(parts))',
+           "test_learning_curves_report_what_they_measure", "fraction of all the images"),
+    Mutant("epochs_fixed", "overfitting.py", "    for _ in range(epochs):",
+           "    for _ in range(15):", "test_learning_curves_report_what_they_measure",
+           "one per epoch"),
+    Mutant("learning_rate_fixed", "overfitting.py",
+           "torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)",
+           "torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)",
+           "test_learning_curves_follow_lr_seed_and_augment", "lr"),
+    Mutant("shuffle_unseeded", "overfitting.py",
+           "torch.randperm(len(train_images), generator=order)",
+           "torch.randperm(len(train_images))",
+           "test_learning_curves_follow_lr_seed_and_augment", "seed"),
+    Mutant("augment_ignored", "overfitting.py",
+           "            if augment is not None:\n                images = augment(images)\n", "",
+           "test_learning_curves_follow_lr_seed_and_augment", "augment"),
+    Mutant("validation_augmented", "overfitting.py",
+           '        curves["val_acc"].append(accuracy(model, val_images, val_labels))',
+           '        shown = val_images if augment is None else augment(val_images)\n'
+           '        curves["val_acc"].append(accuracy(model, shown, val_labels))',
+           "test_augmentation_shrinks_the_gap_on_a_fixed_seed", "val_acc"),
+    Mutant("gap_of_the_last_epoch_only", "overfitting.py",
+           "return sum(t - v for t, v in zip(train, val)) / len(train)",
+           'return curves["train_acc"][-1] - curves["val_acc"][-1]',
+           "test_generalisation_gap_is_the_mean_over_the_last_epochs", "mean"),
+    Mutant("gap_reversed", "overfitting.py",
+           "return sum(t - v for t, v in zip(train, val)) / len(train)",
+           "return sum(v - t for t, v in zip(train, val)) / len(train)",
+           "test_generalisation_gap_is_the_mean_over_the_last_epochs", "train_acc - val_acc"),
+]
+
 outcomes, test_mutant_is_caught = caught_in_every_mode(TOPIC, MUTANTS)

@@ -62,8 +62,41 @@ def _augmentation(target: str | None, out: Path) -> list[Path]:
     return [_save(grid, out / "augmentation_grid.png")]
 
 
+def _overfitting(target: str | None, out: Path) -> list[Path]:
+    """Learning curves on 128 MNIST images: plain, Dropout, BatchNorm, augmentation; and
+    the MNIST augmentation (rotation, shift, brightness) on a few training images."""
+    import torch
+    from matplotlib.figure import Figure
+
+    from grader.testkit.mnist_splits import small_subset  # lazy: as torch, only for this figure
+
+    ov = targets.import_exercise(targets.target_topic_dir(target, "02_training"), "overfitting")
+    images, labels, val_images, val_labels = small_subset(128, 500)
+    augment = ov.mnist_augmentation()
+    fig = Figure(figsize=(12, 3.4))
+    axes = fig.subplots(2, 8)
+    torch.manual_seed(0)
+    for col in range(8):
+        for row, shown in enumerate((images[col], augment(images[col:col + 1])[0])):
+            axes[row, col].imshow(shown[0].numpy(), cmap="gray", vmin=0, vmax=1)
+            axes[row, col].axis("off")
+    axes[0, 0].set_title("original", loc="left")
+    axes[1, 0].set_title("mnist_augmentation()", loc="left")
+    drawn = [_save(fig, out / "mnist_augmentation.png")]
+    runs = {}
+    for name, build, extra in (("plain", {}, {}), ("dropout 0.5", {"dropout": 0.5}, {}),
+                               ("batchnorm", {"batchnorm": True}, {}),
+                               ("augmentation", {}, {"augment": augment})):
+        torch.manual_seed(0)
+        model = ov.small_cnn(**build)
+        runs[name] = ov.learning_curves(model, images, labels, val_images, val_labels,
+                                        epochs=15, seed=0, **extra)
+    return drawn + [_save(ov.plot_learning_curves(runs), out / "learning_curves.png")]
+
+
 FIGURES = {"feature maps (01_cnn)": _feature_maps,
-           "augmentation grid (02_training)": _augmentation}
+           "augmentation grid (02_training)": _augmentation,
+           "overfitting: learning curves (02_training)": _overfitting}
 
 
 def draw_all(target: str | None, out: Path, lang: str = "en") -> list[Path]:
@@ -73,8 +106,10 @@ def draw_all(target: str | None, out: Path, lang: str = "en") -> list[Path]:
     for name, draw in FIGURES.items():
         try:
             drawn = draw(target, out)
-        except (NotImplementedError, targets.ExerciseMissing, SyntaxError, ImportError) as exc:
-            why = exc if isinstance(exc, targets.ExerciseMissing) else _why(exc, lang)
+        except (NotImplementedError, targets.ExerciseMissing, SyntaxError, ImportError,
+                DataMissing) as exc:
+            why = exc if isinstance(exc, (targets.ExerciseMissing, DataMissing)) \
+                else _why(exc, lang)
             print(say("figure_skipped", lang, name=name, why=why))
             continue
         for path in drawn:

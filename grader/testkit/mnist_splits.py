@@ -37,6 +37,21 @@ def validation_split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
     return images[index], labels[index]
 
 
+def small_subset(n_train: int = 128, n_val: int = 500):
+    """The overfitting exercise's data: the first ``n_train`` images of the seeded training
+    split and the first ``n_val`` of the validation split, as float ``[N, 1, 28, 28]`` in
+    [0, 1], with their labels (the two never share an image)."""
+    from torch.utils.data import random_split
+
+    images, labels = _mnist(train=True)
+    seeded = torch.Generator().manual_seed(SPLIT_SEED)
+    train, valid = random_split(range(len(images)), [55000, 5000], generator=seeded)
+    picked = [torch.tensor(list(split.indices[:n])) for split, n in ((train, n_train),
+                                                                      (valid, n_val))]
+    return tuple(t for index in picked
+                 for t in (images[index].float().div(255).unsqueeze(1), labels[index]))
+
+
 def test_split(n: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``n`` of the 10,000 test images, and their labels."""
     images, labels = _mnist(train=False)

@@ -292,3 +292,21 @@ def graded_training(module, function: str, kwargs: dict, images):
 def feature_key(module, kwargs: dict):
     """``module.feature_key(**kwargs)``: which class-shared features this run would use."""
     return module.feature_key(**kwargs)
+
+
+def learning_run(module, build: dict, init_seed: int, data: tuple, augment=None,
+                 global_seed: int | None = None, **kwargs):
+    """``module.small_cnn(**build)`` built after ``torch.manual_seed(init_seed)``, trained
+    by ``module.learning_curves`` (``augment="student"``: with ``module.mnist_augmentation()``;
+    ``global_seed``: the global generator reseeded before training); the curves it
+    reported, and the trained model, which the test measures itself."""
+    import torch
+
+    torch.manual_seed(init_seed)
+    model = module.small_cnn(**build)
+    if global_seed is not None:
+        torch.manual_seed(global_seed)
+    if augment == "student":
+        augment = module.mnist_augmentation()
+    curves = module.learning_curves(model, *data, augment=augment, **kwargs)
+    return {"curves": curves, "model": model}

@@ -5,7 +5,7 @@ Equivalents in one group touch different code and so cannot mask each other.
 
 from __future__ import annotations
 
-from support.equivalents import Equivalent as E
+from support.equivalents import Answer, Equivalent as E
 
 # --- 01_cnn ------------------------------------------------------------------------------
 
@@ -363,8 +363,114 @@ TRANSFER_03_B = [
     return replace_head(model, num_classes)"""),
 ]
 
+# --- 02_training: overfitting, two students' whole answers ---------------------------------
+OVERFITTING_CLASS_AND_LOADER = Answer("overfitting_module_class_dataloader_v2", "overfitting.py", (
+    """    import torch.nn.functional as F
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(1, 8, 5)
+            self.bn = torch.nn.BatchNorm2d(8) if batchnorm else torch.nn.Identity()
+            self.fc1 = torch.nn.Linear(1152, 128)
+            self.fc2 = torch.nn.Linear(128, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.bn(self.conv(x))), 2)
+            x = F.dropout(torch.flatten(x, 1), dropout, self.training)
+            x = F.dropout(F.relu(self.fc1(x)), dropout, self.training)
+            return self.fc2(x)
+
+    return Net()""",
+    """    from torchvision.transforms import v2
+
+    return v2.Compose([v2.RandomRotation(degrees=15), v2.RandomCrop(size=28, padding=2),
+                       v2.ColorJitter(brightness=0.3)])""",
+    """    from torch.utils.data import DataLoader, TensorDataset
+
+    g = torch.Generator()
+    g.manual_seed(seed)
+    loader = DataLoader(TensorDataset(train_images, train_labels), batch_size=batch_size,
+                        shuffle=True, generator=g)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    history = {"train_acc": [], "val_acc": []}
+
+    def score(x, y):
+        correct = 0
+        with torch.no_grad():
+            for xb, yb in DataLoader(TensorDataset(x, y), batch_size=256):
+                correct += (model(xb).argmax(1) == yb).sum().item()
+        return correct / len(y)
+
+    for epoch in range(epochs):
+        model.train()
+        for x, y in loader:
+            if augment:
+                x = augment(x)
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            opt.step()
+        model.eval()
+        history["train_acc"].append(score(train_images, train_labels))
+        history["val_acc"].append(score(val_images, val_labels))
+    return history""",
+    """    import statistics
+
+    return statistics.mean(t - v for t, v in zip(curves["train_acc"][-last:],
+                                                 curves["val_acc"][-last:]))""",
+))
+
+OVERFITTING_ORDERED_PER_IMAGE = Answer("overfitting_ordered_dict_per_image", "overfitting.py", (
+    """    from collections import OrderedDict
+
+    layers = OrderedDict()
+    layers["conv"] = torch.nn.Conv2d(in_channels=1, out_channels=8, kernel_size=(5, 5))
+    if batchnorm:
+        layers["bn"] = torch.nn.BatchNorm2d(num_features=8)
+    layers["relu1"] = torch.nn.ReLU(inplace=True)
+    layers["pool"] = torch.nn.MaxPool2d(kernel_size=2, stride=2)
+    layers["flat"] = torch.nn.Flatten(start_dim=1)
+    if dropout:
+        layers["drop1"] = torch.nn.Dropout(p=dropout)
+    layers["fc1"] = torch.nn.Linear(8 * 12 * 12, 128)
+    layers["relu2"] = torch.nn.ReLU()
+    if dropout:
+        layers["drop2"] = torch.nn.Dropout(p=dropout)
+    layers["fc2"] = torch.nn.Linear(128, 10)
+    return torch.nn.Sequential(layers)""",
+    """    return transforms.Compose([transforms.RandomRotation(degrees=(-15, 15)),
+                               transforms.RandomCrop(size=(28, 28), padding=2),
+                               transforms.ColorJitter(brightness=0.3)])""",
+    """    n = len(train_images)
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    train_acc, val_acc = [], []
+    shuffler = torch.Generator().manual_seed(seed)
+    for epoch in range(epochs):
+        model.train()
+        perm = torch.randperm(n, generator=shuffler)
+        for start in range(0, n, batch_size):
+            idx = perm[start:start + batch_size]
+            x, y = train_images[idx], train_labels[idx]
+            if augment is not None:
+                x = torch.stack([augment(image) for image in x])
+            optimizer.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+        train_acc.append(accuracy(model, train_images, train_labels))
+        val_acc.append(accuracy(model, val_images, val_labels))
+    return {"train_acc": train_acc, "val_acc": val_acc}""",
+    """    import numpy as np
+
+    train = np.array(curves["train_acc"][-last:])
+    val = np.array(curves["val_acc"][-last:])
+    return float(np.mean(train - val))""",
+))
+
 GROUPS = {
     "01_cnn": {"a": CNN_01_A, "b": CNN_01_B},
-    "02_training": {"a": TRAINING_02_A, "b": TRAINING_02_B, "c": TRAINING_02_C},
+    "02_training": {"a": TRAINING_02_A, "b": TRAINING_02_B, "c": TRAINING_02_C,
+                    "d": [OVERFITTING_CLASS_AND_LOADER], "e": [OVERFITTING_ORDERED_PER_IMAGE]},
     "03_transfer": {"a": TRANSFER_03_A, "b": TRANSFER_03_B},
 }
