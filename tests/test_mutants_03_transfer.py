@@ -94,4 +94,21 @@ MUTANTS = [
            "never augmented"),
 ]
 
+MUTANTS += [  # transfer learning's second kind: the large and the target data together
+    Mutant("joint_target_labels_not_moved", "datamodule.py",
+           "return image, int(label) + large_classes", "return image, int(label)",
+           "test_joint_dataset_holds_both_with_the_target_labels_moved", "label + large_classes",
+           test_file="test_datamodule.py"),
+    Mutant("joint_large_dropped", "datamodule.py",
+           "return torch.utils.data.ConcatDataset([large, Moved()])",
+           "return torch.utils.data.ConcatDataset([Moved()])",
+           "test_joint_dataset_holds_both_with_the_target_labels_moved", "every large item",
+           test_file="test_datamodule.py"),
+    Mutant("joint_target_first", "datamodule.py",
+           "return torch.utils.data.ConcatDataset([large, Moved()])",
+           "return torch.utils.data.ConcatDataset([Moved(), large])",
+           "test_joint_dataset_holds_both_with_the_target_labels_moved", "large items first",
+           test_file="test_datamodule.py"),
+]
+
 outcomes, test_mutant_is_caught = caught_in_every_mode(TOPIC, MUTANTS)

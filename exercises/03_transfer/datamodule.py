@@ -64,3 +64,18 @@ class Cifar10DataModule(L.LightningDataModule):
     def test_dataloader(self):
         return DataLoader(self.test, batch_size=self.batch_size, shuffle=False,
                           num_workers=self.num_workers)
+
+
+def joint_dataset(large, target, large_classes):
+    """Transfer learning of the second kind, step 1: train on the large general data set and
+    the smaller target data set together (the first kind trains on the large one, then
+    fine-tunes on the target).
+
+    One data set: every item of ``large`` as it is, then every item of ``target`` with its
+    label moved after the large data set's classes (``label + large_classes``), so that one
+    head of ``large_classes + target classes`` outputs tells them apart. Items are
+    ``(image, label)`` pairs; the images are not changed.
+    """
+    # TODO: the large items, then the target items with their labels moved
+    # TODO (vi): các mẫu của tập lớn, rồi các mẫu của tập đích với nhãn đã dời
+    raise NotImplementedError('TODO: the large items, then the target items with their labels moved | vi: các mẫu của tập lớn, rồi các mẫu của tập đích với nhãn đã dời')

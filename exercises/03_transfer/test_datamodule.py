@@ -152,3 +152,34 @@ def test_loaders_shuffle_training_only_and_keep_every_evaluation_image(shared_tm
         "train_dataloader() cho ảnh huấn luyện theo cùng một thứ tự ở mọi epoch: batch "
         "huấn luyện phải được xáo trộn (shuffle=True), nếu không mọi epoch đều thấy cùng "
         "các batch theo cùng thứ tự")
+
+
+@pytest.mark.parametrize("large_n, target_n, large_classes", [(6, 4, 10), (3, 5, 1000)])
+def test_joint_dataset_holds_both_with_the_target_labels_moved(large_n, target_n,
+                                                               large_classes):
+    """Transfer learning's second kind trains on the large and the target data together."""
+    large = torch.utils.data.TensorDataset(torch.rand(large_n, 3, 4, 4),
+                                           torch.randint(0, large_classes, (large_n,)))
+    target = torch.utils.data.TensorDataset(torch.rand(target_n, 3, 4, 4),
+                                            torch.randint(0, 3, (target_n,)))
+    call = f"joint_dataset(large of {large_n}, target of {target_n}, {large_classes})"
+    joint = dmod.joint_dataset(large, target, large_classes)
+    size = len(joint)
+    assert size == large_n + target_n, msg(
+        f"{call} has {size} items; expected {large_n + target_n}: every large item and every "
+        "target item, once",
+        f"{call} có {size} mẫu; cần {large_n + target_n}: mọi mẫu của tập lớn và mọi mẫu của "
+        "tập đích, mỗi mẫu một lần")
+    expected = [(x, int(y)) for x, y in large] + \
+        [(x, int(y) + large_classes) for x, y in target]
+    for i, (image, label) in enumerate(expected):
+        got_image, got_label = joint[i]
+        assert torch.equal(torch.as_tensor(got_image), image) and int(got_label) == label, msg(
+            f"{call}[{i}] is (an image, label {int(got_label)}); expected item {i} of "
+            f"{'large' if i < large_n else 'target'}, label {label}: the large items first, "
+            f"then the target's, whose labels move after the {large_classes} large classes "
+            "(label + large_classes) so one head tells all the classes apart",
+            f"{call}[{i}] là (một ảnh, nhãn {int(got_label)}); cần mẫu {i} của "
+            f"{'tập lớn' if i < large_n else 'tập đích'}, nhãn {label}: các mẫu của tập lớn "
+            f"trước, rồi các mẫu của tập đích, với nhãn dời ra sau {large_classes} lớp của tập "
+            "lớn (label + large_classes) để một head phân biệt được mọi lớp")

@@ -326,6 +326,17 @@ TRANSFER_03_A = [
 # same values as weights.transforms()); variant 2 read as the slide's words ("the last FC
 # layers": the head alone).
 TRANSFER_03_B = [
+    E("joint_dataset_as_a_list", "datamodule.py", """    class Moved(torch.utils.data.Dataset):
+        def __len__(self):
+            return len(target)
+
+        def __getitem__(self, index):
+            image, label = target[index]
+            return image, int(label) + large_classes
+
+    return torch.utils.data.ConcatDataset([large, Moved()])""", """    joint = [(image, label) for image, label in large]
+    joint += [(image, label + large_classes) for image, label in target]
+    return joint"""),
     E("split_wrapped_with_transform", "datamodule.py", """        train_aug = self._dataset("train", self.train_transform)
         train_plain = self._dataset("train", self.test_transform)
         n_train = len(train_aug) - len(train_aug) // 10
