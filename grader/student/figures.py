@@ -80,13 +80,14 @@ def _overfitting(target: str | None, out: Path) -> list[Path]:
         for row, shown in enumerate((images[col], augment(images[col:col + 1])[0])):
             axes[row, col].imshow(shown[0].numpy(), cmap="gray", vmin=0, vmax=1)
             axes[row, col].axis("off")
-    axes[0, 0].set_title("original", loc="left")
-    axes[1, 0].set_title("mnist_augmentation()", loc="left")
+    fig.suptitle("top: originals, bottom: mnist_augmentation() (rotation, shift, brightness)\n"
+                 "trên: ảnh gốc, dưới: mnist_augmentation() (xoay, dịch, độ sáng)")
     drawn = [_save(fig, out / "mnist_augmentation.png")]
     runs = {}
-    for name, build, extra in (("plain", {}, {}), ("dropout 0.5", {"dropout": 0.5}, {}),
+    for name, build, extra in (("plain / mạng thường", {}, {}),
+                               ("dropout 0.5", {"dropout": 0.5}, {}),
                                ("batchnorm", {"batchnorm": True}, {}),
-                               ("augmentation", {}, {"augment": augment})):
+                               ("augmentation / tăng cường", {}, {"augment": augment})):
         torch.manual_seed(0)
         model = ov.small_cnn(**build)
         runs[name] = ov.learning_curves(model, images, labels, val_images, val_labels,
@@ -108,8 +109,8 @@ def draw_all(target: str | None, out: Path, lang: str = "en") -> list[Path]:
             drawn = draw(target, out)
         except (NotImplementedError, targets.ExerciseMissing, SyntaxError, ImportError,
                 DataMissing) as exc:
-            why = exc if isinstance(exc, (targets.ExerciseMissing, DataMissing)) \
-                else _why(exc, lang)
+            why = exc.line(lang) if isinstance(exc, DataMissing) else exc \
+                if isinstance(exc, targets.ExerciseMissing) else _why(exc, lang)
             print(say("figure_skipped", lang, name=name, why=why))
             continue
         for path in drawn:
