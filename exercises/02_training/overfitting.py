@@ -66,15 +66,15 @@ def generalisation_gap(curves, last=5):
 def plot_learning_curves(runs):
     """One panel per run (``{"plain": curves, "dropout": curves, ...}``): train and
     validation accuracy per epoch, and the gap in the panel's title."""
-    fig = Figure(figsize=(3.2 * len(runs), 3.4), layout="constrained")
+    fig = Figure(figsize=(3.2 * len(runs), 3.6), layout="constrained")
     axes = fig.subplots(1, len(runs), squeeze=False, sharey=True)[0]
     for ax, (name, curves) in zip(axes, runs.items()):
         epochs = range(1, len(curves["train_acc"]) + 1)
-        ax.plot(epochs, curves["train_acc"], label="train")
-        ax.plot(epochs, curves["val_acc"], label="validation")
-        ax.set_title(f"{name}: gap {generalisation_gap(curves):.2f}")
+        ax.plot(epochs, curves["train_acc"], label="train / huấn luyện")
+        ax.plot(epochs, curves["val_acc"], label="validation / kiểm định")
+        ax.set_title(f"{name}\ngap / khoảng cách {generalisation_gap(curves):.2f}")
         ax.set_xlabel("epoch")
-    axes[0].set_ylabel("accuracy")
-    axes[0].legend(loc="lower right")
-    fig.suptitle("Learning curves on 128 MNIST images")
+    axes[0].set_ylabel("accuracy / độ chính xác")
+    axes[0].legend(loc="lower right", fontsize="small")
+    fig.suptitle("Learning curves on 128 MNIST images / Đường cong học trên 128 ảnh MNIST")
     return fig
