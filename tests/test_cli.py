@@ -35,7 +35,7 @@ def _row(text, exercise):
 def test_list_check_hint_fix_list(workspace):
     ex, env = workspace
     code, out = cnnkit(env, "list", "--target", str(ex))
-    assert code == 0 and "not started" in _row(out, "params") and "total: 0/12" in out
+    assert code == 0 and "not started" in _row(out, "params") and "total: 0/13" in out
 
     code, out = cnnkit(env, "check", TOPIC, "--target", str(ex))
     assert code == 1 and "✗ params" in out and "NotImplementedError: TODO" in out

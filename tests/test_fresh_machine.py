@@ -40,8 +40,8 @@ def test_demo_grades_what_it_can_and_names_what_it_skipped(bare_env, tmp_path):
     assert code == 0, text[-3000:]
     assert "03_transfer: whole topic skipped - missing cifar10-jpg (./kit data fetch " \
            "cifar10-jpg), mobilenet_v2-weights" in text, text[-3000:]
-    assert "02_training: not graded: datamodule, lightning_model, train - missing mnist " \
-           "(./kit data fetch mnist)" in text, text[-3000:]
+    assert "02_training: not graded: datamodule, lightning_model, train, overfitting - " \
+           "missing mnist (./kit data fetch mnist)" in text, text[-3000:]
     topics = manifest.load_all()
     without_data = sum(e.points for t in topics for e in t.exercises if not e.data)
     alice = json.loads((out / "students" / "alice" / "results.json").read_text())

@@ -85,7 +85,7 @@ def test_grading_stops_before_anyone_when_data_is_missing(bare_machine):
     ready = readiness.plan([manifest.load_topic("02_training")])
     assert set(ready.missing) == {"mnist"}
     assert set(ready.not_graded) == {"02_training/datamodule", "02_training/lightning_model",
-                                     "02_training/train"}
+                                     "02_training/train", "02_training/overfitting"}
     message = str(readiness.DataNotReady(ready, "en"))
     assert "nobody was graded" in message and "./kit data fetch mnist" in message
     assert "--skip-missing-data" in message

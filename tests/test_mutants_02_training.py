@@ -161,8 +161,8 @@ MUTANTS += [  # overfitting: the network, the augmentation, the loop and the gap
            'val_labels.split(batch_size))]\n'
            '        curves["val_acc"].append(sum(parts) / len(parts))',
            "test_learning_curves_report_what_they_measure", "fraction of all the images"),
-    Mutant("epochs_fixed", "overfitting.py", "    for _ in range(epochs):",
-           "    for _ in range(15):", "test_learning_curves_report_what_they_measure",
+    Mutant("epochs_fixed", "overfitting.py", "    for epoch in range(epochs):",
+           "    for epoch in range(15):", "test_learning_curves_report_what_they_measure",
            "one per epoch"),
     Mutant("learning_rate_fixed", "overfitting.py",
            "torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)",

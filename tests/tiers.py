@@ -77,6 +77,7 @@ REPRESENTATIVES = {
         "flip_probability_0_5",          # augmentation.py
         "eval_mode_missing",             # lightning_model.py
         "learning_rate_tiny",            # train.py
+        "rotation_missing",              # overfitting.py
     },
     f"tests/test_mutants_03_transfer.py::{MUTANT_TEST}": {
         "head_replaced_before_freezing",  # transfer.py

@@ -71,7 +71,7 @@ def learning_curves(model, train_images, train_labels, val_images, val_labels, e
     order = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
     curves = {"train_acc": [], "val_acc": []}
-    for _ in range(epochs):
+    for epoch in range(epochs):
         model.train()
         for batch in torch.randperm(len(train_images), generator=order).split(batch_size):
             images = train_images[batch]

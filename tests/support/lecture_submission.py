@@ -264,6 +264,56 @@ TRAINING_02 = [
     val_acc = trainer.validate(model=model, datamodule=dm)[0]["val_acc"]
     test_acc = trainer.test(model=model, datamodule=dm)[0]["test_acc"]
     metrics_csv = Path(trainer.logger.log_dir) / "metrics.csv\"""")),
+    A("lecture_overfitting", "overfitting.py", (
+        """    layers = [
+        # block 01
+        torch.nn.Conv2d(1, 8, kernel_size=5),
+    ]
+    if batchnorm:
+        layers.append(torch.nn.BatchNorm2d(8))
+    layers += [torch.nn.ReLU(), torch.nn.MaxPool2d(kernel_size=2)]
+    # fully connected layers
+    layers.append(torch.nn.Flatten())
+    if dropout > 0:
+        layers.append(torch.nn.Dropout(p=dropout))
+    layers += [torch.nn.Linear(1152, 128), torch.nn.ReLU()]
+    if dropout > 0:
+        layers.append(torch.nn.Dropout(p=dropout))
+    layers.append(torch.nn.Linear(128, 10))
+    model = torch.nn.Sequential(*layers)
+    return model""",
+        """    train_transform = transforms.Compose(
+        [
+            transforms.RandomRotation(degrees=15),  # xoay ngẫu nhiên
+            transforms.RandomCrop((28, 28), padding=2),  # cắt ngẫu nhiên
+            transforms.ColorJitter(brightness=0.3),  # thay đổi độ sáng
+        ]
+    )
+    return train_transform""",
+        """    from torch.utils.data import DataLoader, TensorDataset
+
+    train_loader = DataLoader(TensorDataset(train_images, train_labels), batch_size=batch_size,
+                              shuffle=True, generator=torch.Generator().manual_seed(seed))
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+    loss_function = torch.nn.CrossEntropyLoss()
+    history = {"train_acc": [], "val_acc": []}
+    for epoch in range(epochs):
+        model.train()
+        for features, targets in train_loader:
+            if augment is not None:
+                features = augment(features)
+            logits = model(features)
+            loss = loss_function(logits, targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        history["train_acc"].append(accuracy(model, train_images, train_labels))
+        history["val_acc"].append(accuracy(model, val_images, val_labels))
+    return history""",
+        """    gaps = []
+    for train_acc, val_acc in zip(curves["train_acc"][-last:], curves["val_acc"][-last:]):
+        gaps.append(train_acc - val_acc)
+    return sum(gaps) / len(gaps)""")),
 ]
 
 TRANSFER_03 = [
@@ -301,7 +351,15 @@ TRANSFER_03 = [
             generator=torch.Generator().manual_seed(42))
         self.train = Subset(train, train_part.indices)
         self.valid = Subset(valid, valid_part.indices)
-        self.test = self._dataset("test", self.test_transform)""",)),
+        self.test = self._dataset("test", self.test_transform)""",
+        """    images, labels = [], []
+    for image, label in large:
+        images.append(image)
+        labels.append(label)
+    for image, label in target:
+        images.append(image)
+        labels.append(label + large_classes)
+    return list(zip(images, labels))""")),
     A("lecture_transfer_train", "train.py", (
         """    preprocess_transform = preprocessing(weights)
     transform = preprocess_transform""",
