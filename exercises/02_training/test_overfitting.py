@@ -278,13 +278,14 @@ def _gap(curves, last=5):
 
 @pytest.mark.reported
 def test_augmentation_shrinks_the_gap_on_a_fixed_seed():
-    """The lecture's claim, on 128 images, 10 epochs, seed 0: the plain network overfits
-    (its gap stays above 0.15) and the same network trained on augmented batches overfits
-    less. Measured with the reference over 40 seeds: the plain gap was 0.21 to 0.30 and
+    """The lecture's claim, on 128 images (200 to validate), 10 epochs, seed 0: the plain
+    network overfits (its gap stays above 0.15) and the same network trained on augmented
+    batches overfits less. Measured with the reference over 40 seeds: the plain gap was 0.21 to 0.30 and
     augmentation shrank it on every seed (by 0.05 to 0.16). Dropout and BatchNorm shrank it
     on only 36 and 21 seeds of 40 (15 epochs) on so few images, so no test claims it (see
     README)."""
     images, labels, val_images, val_labels = _data()
+    val_images, val_labels = val_images[:200], val_labels[:200]  # as measured: 200 images
     runs = {}
     for name, augment in (("plain", None), ("augmented", "student")):
         run = probe("learning_run", ov, {}, 0, (images, labels, val_images, val_labels),
