@@ -162,6 +162,13 @@ def test_augmentation_rotates_shifts_and_brightens():
     for seed in range(40):
         torch.manual_seed(seed)
         out = augment(bar)
+        assert isinstance(out, torch.Tensor) and float(out.sum()) > 0, msg(
+            f"mnist_augmentation()(x[1,1,28,28]) returned {type(out).__name__} "
+            f"{'with no bright pixel left' if isinstance(out, torch.Tensor) else ''}; expected "
+            "the same image moved a little: a tensor [1, 1, 28, 28] with the bar still in it",
+            f"mnist_augmentation()(x[1,1,28,28]) trả về {type(out).__name__} "
+            f"{'không còn điểm sáng nào' if isinstance(out, torch.Tensor) else ''}; cần chính "
+            "ảnh đó bị dịch chuyển nhẹ: một tensor [1, 1, 28, 28] vẫn còn thanh ngang")
         check_shape("mnist_augmentation()(x[1,1,28,28])", out, (1, 1, 28, 28),
                     msg("an augmentation keeps the image's size",
                         "tăng cường dữ liệu giữ nguyên kích thước ảnh"))
@@ -291,11 +298,19 @@ def test_augmentation_shrinks_the_gap_on_a_fixed_seed():
         run = probe("learning_run", ov, {}, 0, (images, labels, val_images, val_labels),
                     augment=augment, epochs=10, seed=0)
         curves, model = run["curves"], run["model"]
-        measured = _measured(model, val_images, val_labels)
-        assert abs(float(curves["val_acc"][-1]) - measured) <= 0.5 / len(val_labels), msg(
-            f"the {name} run reported val_acc[-1]={curves['val_acc'][-1]!r}; the test measured "
-            f"{measured:.3f}", f"lần chạy {name} báo val_acc[-1]={curves['val_acc'][-1]!r}; bài "
-            f"kiểm tra đo được {measured:.3f}")
+        shown = {"plain": ("plain", "không tăng cường"),
+                 "augmented": ("augmented", "có tăng cường")}[name]
+        for key, x, y in (("train_acc", images, labels), ("val_acc", val_images, val_labels)):
+            measured, reported = _measured(model, x, y), curves[key][-1]
+            assert abs(float(reported) - measured) <= 0.5 / len(y), msg(
+                f"the {shown[0]} run reported {key}[-1]={reported!r}, but its trained model "
+                f"classifies {measured:.3f} of those {len(y)} images right (measured by the "
+                "test in eval mode): the curves must be the accuracies of the model being "
+                "trained, on images that are never augmented",
+                f"lần chạy {shown[1]} báo {key}[-1]={reported!r}, nhưng mô hình đã huấn luyện "
+                f"phân loại đúng {measured:.3f} trong {len(y)} ảnh đó (bài kiểm tra tự đo ở chế "
+                "độ eval): các đường cong phải là độ chính xác của chính mô hình đang huấn "
+                "luyện, trên ảnh không bao giờ được tăng cường")
         runs[name] = _gap(curves)
     assert runs["plain"] > 0.15, msg(
         f"the plain network's train - validation gap is {runs['plain']:.3f} on 128 images; a "
