@@ -38,6 +38,9 @@ LISTED_TEST = "cnnkit-test "  # a collected test's line (--cnnkit-list-tests): i
 # could not decide, so the points stand and the record carries the flag (see core.scoring).
 REVIEW_PROPERTY = "cnnkit_review"
 REVIEW_LIMIT = 8000  # characters of one review note kept
+# A failing test's fixed failure id, named by the test itself (one of core.failure_kinds:
+# a rule that finds the file missing says so), ahead of the id of the line that failed.
+FAILURE_KIND_PROPERTY = "cnnkit_failure_kind"
 
 # Which outcome wins when one test reports twice (call, then a failing teardown).
 _RANK = {Outcome.PASSED: 0, Outcome.SKIPPED: 1, Outcome.FAILED: 2, Outcome.MISSING: 3,
@@ -55,6 +58,7 @@ class TestResult:
     translations: dict[str, str] | None = None  # the message in every language, if kept
     gate: bool = False  # marked ``gate``: a rule on the submitted file (see core.scoring)
     review: str = ""  # what a person should look at (the message, possibly bilingual-kept)
+    failure_id: str = ""  # what failed, in no language (grader.testkit.failure_ids)
 
     def __post_init__(self):
         self.outcome = Outcome.parse(self.outcome)
@@ -80,7 +84,8 @@ class TestResult:
                         for lang in (self.translations or later.translations)}
             return TestResult(self.nodeid, later.outcome, message,
                               self.duration + later.duration, both, self.gate or later.gate,
-                              self.review or later.review)
+                              self.review or later.review,
+                              later.failure_id or self.failure_id)
         if later.review and not self.review:
             return dataclasses.replace(self, review=later.review)
         return self
@@ -109,6 +114,12 @@ def sign(token: bytes, record: dict) -> str:
     return hmac.new(token, body.encode(), hashlib.sha256).hexdigest()
 
 
+def failure_id_of(record: dict) -> str:
+    """A result line's failure id: a short string, else ""."""
+    value = record.get("failure_id")
+    return value if isinstance(value, str) and 0 < len(value) <= 300 else ""
+
+
 def review_of(record: dict) -> str:
     """A result line's review note ("" when none or not text)."""
     note = record.get("review")
@@ -135,6 +146,7 @@ def read_results(path: Path) -> tuple[dict[str, TestResult], list[str]]:
         elif rec.get("event") == "result":
             new = TestResult(nodeid, Outcome.parse(rec.get("outcome")),
                              str(rec.get("message", "")), float(rec.get("duration", 0) or 0),
-                             gate=rec.get("gate") is True, review=review_of(rec))
+                             gate=rec.get("gate") is True, review=review_of(rec),
+                             failure_id=failure_id_of(rec))
             results[nodeid] = results[nodeid].merged(new) if nodeid in results else new
     return results, started

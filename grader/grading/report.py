@@ -37,6 +37,7 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
                    "visibility": "after_published" if s.hidden else "visible",
                    **({"tags": ["rule"]} if s.rule else {}),
                    **({"output_i18n": s.translations} if s.translations else {}),
+                   **({"failure_id": s.failure_id} if s.failure_id else {}),
                    **({"review": s.review} if s.review else {})}
                   for s in scores],
         "cnnkit": {"student": student, "name": names.clean(name or student),

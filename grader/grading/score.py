@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import i18n, manifest, scoring
+from grader.core.failure_kinds import SELF_REPORT, ZEROED_BY_RULE
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
@@ -25,6 +26,7 @@ class TestScore:
     rule: bool = False  # a gate that failed: the grader's own rule on the submitted file
     translations: dict[str, str] | None = None  # ``output`` in every language, when kept
     review: dict[str, str] | None = None  # a note for a person, in every language (scoring)
+    failure_id: str = ""  # what failed, in no language (grader.testkit.failure_ids)
 
     @property
     def name(self) -> str:
@@ -54,19 +56,22 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
         for share in scoring.exercise_shares(exercise.points, by_exercise.get(exercise.name, []),
                                              reported, gates):
             result = share.result
+            failed_at = ""
             if share.why is not None:
                 output, both = pick(share.why), dict(share.why)
+                failed_at = SELF_REPORT if share.why is scoring.UNBACKED else ZEROED_BY_RULE
             elif result.outcome.passed:
                 output, both = "", None
             else:
                 output, both = result.message, result.translations
+                failed_at = result.failure_id
             scores.append(TestScore(
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
                 status=Outcome.PASSED if share.earns else Outcome.FAILED,
                 score=share.earned, max_score=share.points, output=output,
                 hidden=is_hidden(result.file),
                 rule=scoring.is_marked(result.nodeid, gates) and not result.outcome.passed,
-                translations=both, review=_languages(share.review)))
+                translations=both, review=_languages(share.review), failure_id=failed_at))
     return scores
 
 

@@ -12,6 +12,7 @@ import traceback
 from pathlib import Path
 
 from grader.core import paths
+from grader.core.failure_kinds import IMPORT_ERROR, IMPORT_KINDS, MISSING_FILE, SYNTAX_ERROR
 from grader.core.i18n import pick
 from grader.testkit import guards
 from grader.testkit import isolation, targets
@@ -20,11 +21,23 @@ from grader.testkit import probes
 # Filled in by the pytest plugin at configure time.
 STATE = {"target": None, "root": None}
 
-_failures: dict[tuple[str, str], str] = {}
+_failures: dict[tuple[str, str], tuple[str, str]] = {}  # -> (message, kind)
 
 
 class ExerciseImportError(AssertionError):
-    """The exercise file could not be imported; every test that needs it fails."""
+    """The exercise file could not be imported; every test that needs it fails. ``kind``
+    (``failure_kinds.IMPORT_KINDS``) says why, in no language: the report groups failures by it."""
+
+    def __init__(self, message: str = "", kind: str = "import_error"):
+        super().__init__(message)
+        self.kind = kind if kind in IMPORT_KINDS else IMPORT_ERROR
+
+
+def import_failure_kind(exc: BaseException) -> str:
+    """Why a file could not be imported, as one of ``failure_kinds.IMPORT_KINDS``."""
+    if isinstance(exc, targets.ExerciseMissing):
+        return MISSING_FILE
+    return SYNTAX_ERROR if isinstance(exc, SyntaxError) else IMPORT_ERROR
 
 
 def topic_of(test_file: str | Path) -> str:
@@ -49,9 +62,10 @@ class LazyExercise:
             except KeyboardInterrupt:
                 raise
             except BaseException as exc:  # SyntaxError, SystemExit, anything at import
-                _failures[key] = describe_import_failure(topic_dir / f"{self._module}.py", exc)
+                _failures[key] = (describe_import_failure(topic_dir / f"{self._module}.py",
+                                                          exc), import_failure_kind(exc))
         # one place raises it, first time and later alike: hypothesis sees one error
-        raise ExerciseImportError(_failures[key]) from None
+        raise ExerciseImportError(*_failures[key]) from None
 
     def __getattr__(self, attr):
         if attr.startswith("_"):  # pytest probes objects at collection: never import then

@@ -29,7 +29,7 @@ from grader.core.i18n import pick
 from grader.core.limits import DEFAULTS
 from grader.core.results import LISTED_TEST, REVIEW_PROPERTY
 from grader.lab.data import DataMissing
-from grader.testkit import explain, harness, isolation, timeout
+from grader.testkit import explain, failure_ids, harness, isolation, timeout
 
 OUTPUT_LIMIT = 4000
 
@@ -167,9 +167,11 @@ def pytest_runtest_makereport(item, call):
     # The call's result, a setup that did not pass, and a teardown that failed (a check
     # made by a fixture after the test): the reader keeps the worst of them.
     if report.when == "call" or report.failed or (report.when == "setup" and report.skipped):
-        message = ""
+        message, failed_at = "", ""
         if report.failed:
             message = report.longreprtext
+            if call.excinfo is not None:
+                failed_at = failure_ids.failure_id(item, call.excinfo)
             if item.config.getoption("--cnnkit-assertions-only"):
                 message = _assertion_only(call, note if call.excinfo is not None else "")
         _emit(item.config, {
@@ -178,6 +180,7 @@ def pytest_runtest_makereport(item, call):
             "message": _short(markers.localise_todos(message)) if report.failed
             else _skip_reason(report),
             "gate": item.get_closest_marker("gate") is not None,
+            **({"failure_id": failed_at} if failed_at else {}),
             **_review(report),
         })
 

@@ -14,6 +14,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.core import failure_kinds
 from grader.core.i18n import msg
 from grader.testkit.conv_scan import ENTRY, PROOF, REASONS, REVIEW, Finding, scan
 
@@ -28,6 +29,7 @@ class Verdict:
     zero: str | None = None  # why the exercise scores zero (proof, or nothing to judge yet)
     review: str | None = None  # what a person should look at (the points stand until then)
     stub: str | None = None  # what conv2d_naive's stub says, while it is still the stub
+    kind: str = ""  # a fixed failure id (core.failure_kinds) where the file is missing or broken
 
 
 def read_source(path: Path) -> str:
@@ -120,14 +122,16 @@ def naive_conv_verdict(path: Path) -> Verdict:
     """The rule's verdict on the submitted file, its messages in the run's language."""
     path = Path(path)
     if not path.is_file():
-        return Verdict(zero=msg(f"{path.name} is missing", f"thiếu tệp {path.name}"))
+        return Verdict(zero=msg(f"{path.name} is missing", f"thiếu tệp {path.name}"),
+                       kind=failure_kinds.MISSING_FILE)
     source = read_source(path)
     try:
         findings, stub = scan(source), unfinished(source)
     except SyntaxError as exc:
         return Verdict(zero=msg(
             f"{path.name} does not parse: {exc.msg} (line {exc.lineno})",
-            f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})"))
+            f"{path.name} không phân tích cú pháp được: {exc.msg} (dòng {exc.lineno})"),
+            kind=failure_kinds.SYNTAX_ERROR)
     except ValueError as exc:  # a NUL byte (Python 3.11 says so with a ValueError)
         return Verdict(zero=msg(f"{path.name} does not parse: {exc}",
                                 f"{path.name} không phân tích cú pháp được: {exc}"))

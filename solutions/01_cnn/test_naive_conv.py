@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from hypothesis import given
 
 from grader.core.i18n import msg, pick
-from grader.core.results import REVIEW_PROPERTY
+from grader.core.results import FAILURE_KIND_PROPERTY, REVIEW_PROPERTY
 from grader.testkit import strategies as S
 from grader.testkit.checks import check_close, check_shape
 from grader.testkit import conv_watch, source_rules
@@ -69,6 +69,8 @@ def test_conv2d_naive_source_names_no_builtin_conv(record_property):
     is the grader's own. On proof it fails and the whole exercise scores zero; what it
     cannot decide it passes, flagged for a person (``review``)."""
     verdict = source_rules.naive_conv_verdict(_submitted())
+    if verdict.kind:  # the file is missing or broken: the report groups it so
+        record_property(FAILURE_KIND_PROPERTY, verdict.kind)
     if verdict.zero:
         pytest.fail(verdict.zero, pytrace=False)
     if verdict.review:

@@ -1,6 +1,10 @@
-"""What the class misunderstood: each failing test's message reduced to the concept it names.
+"""What the class misunderstood: each failing test reduced to the concept it names.
 
-The kit's checks end a failure with ``concept: ...`` (``khái niệm: ...`` in Vietnamese,
+A record from this kit carries a failure id (``failure_id``: what failed, in no language;
+``grader.core.failure_kinds``, ``grader.testkit.failure_ids``), and failures group by it:
+whatever the numbers, the wording or the reader's language, one check is one group. Its
+label is read from the message, in the reader's language. Records without an id (an older
+kit's) group by their text, as follows. The kit's checks end a failure with ``concept: ...`` (``khái niệm: ...`` in Vietnamese,
 ``grader.testkit.checks``); architecture tables, import errors, unfinished TODOs and the
 kit's explanations of raw errors have their own fixed wording (``grader.core.failure_lines``).
 Anything else is grouped by its first error line with numbers and quoted values masked,
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 
 from grader.grading.classview.course_order import ordered
 from grader.grading.classview.load import Student, exercise_of
+from grader.core import failure_kinds
 from grader.core.i18n import pick
 from grader.core.failure_lines import key_lines
 from grader.grading.report import test_output
@@ -61,8 +66,30 @@ def _error_lines(output: str) -> list[str]:
     return [ln for ln in lines if ln] or [ln.strip() for ln in output.splitlines() if ln.strip()]
 
 
+_FIXED_LABELS = {key: {"en": en, "vi": vi} for key, _, en, vi in _KINDS}
+_FIXED_LABELS.update({
+    failure_kinds.ZEROED_BY_RULE: {"en": "zeroed: the exercise's rule on the file failed",
+                                   "vi": "bị 0 điểm: quy tắc của bài trên tệp không đạt"},
+    failure_kinds.UNGRADED: {"en": "not graded: the grading machine failed (not the student)",
+                             "vi": "chưa chấm được: máy chấm gặp lỗi (không do sinh viên)"}})
+
+
+def concept_of_test(test: dict, lang: str = "en") -> tuple[str, dict[str, str]]:
+    """``(key, label)`` of one failing test record: keyed on its failure id where it has
+    one (a fixed id labelled in both languages, a site id by its message in ``lang``),
+    else on its text (``concept_of``)."""
+    output = test_output(test, lang)
+    failed_at = test.get("failure_id")
+    if not isinstance(failed_at, str) or not failed_at:
+        return concept_of(output)
+    if failed_at in _FIXED_LABELS:
+        return failed_at, _FIXED_LABELS[failed_at]
+    _, label = concept_of(output)
+    return "id:" + failed_at, label
+
+
 def concept_of(output: str) -> tuple[str, dict[str, str]]:
-    """``(key, label)`` of one failure: ``key`` groups failures, ``label`` is
+    """``(key, label)`` of one failure's text: ``key`` groups failures, ``label`` is
     ``{"en", "vi"}`` (a stated concept is shown as the kit wrote it, in one language)."""
     lines = _error_lines(str(output or ""))
     for line in lines:
@@ -109,11 +136,11 @@ class Missed:
         return pick(self.label, lang)
 
 
-def _failures(student: Student, lang: str) -> list[tuple[str, str]]:
-    """(exercise, message) of each failing test, graded training aside (it has its own
+def _failures(student: Student) -> list[tuple[str, dict]]:
+    """(exercise, record) of each failing test, graded training aside (it has its own
     section)."""
     training = set(student.training)
-    return [(exercise_of(t.get("name", "")), test_output(t, lang)) for t in student.tests
+    return [(exercise_of(t.get("name", "")), t) for t in student.tests
             if t.get("status") != "passed" and exercise_of(t.get("name", "")) not in training]
 
 
@@ -122,8 +149,9 @@ def submitted_nothing(student: Student, lang: str = "en") -> bool:
     handed in nothing the grader could read (shown once, not under every exercise)."""
     if any(t.get("status") == "passed" for t in student.tests):
         return False
-    failures = _failures(student, lang)
-    return bool(failures) and all(concept_of(out)[0] == "missing_file" for _, out in failures)
+    failures = _failures(student)
+    return bool(failures) and all(concept_of_test(t, lang)[0] == failure_kinds.MISSING_FILE
+                                  for _, t in failures)
 
 
 def missed_by_exercise(students: list[Student], lang: str = "en") -> dict[str, list[Missed]]:
@@ -135,8 +163,9 @@ def missed_by_exercise(students: list[Student], lang: str = "en") -> dict[str, l
     for student in students:
         if submitted_nothing(student, lang):
             continue
-        for exercise, output in _failures(student, lang):
-            key, label = concept_of(output)
+        for exercise, test in _failures(student):
+            key, label = concept_of_test(test, lang)
+            output = test_output(test, lang)
             missed = groups.setdefault(exercise, {}).setdefault(key, Missed(key, label))
             missed.tests += 1
             missed.students.add(student.sid)

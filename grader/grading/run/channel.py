@@ -14,7 +14,7 @@ import os
 import threading
 import time
 
-from grader.core.results import TestResult, Outcome, review_of
+from grader.core.results import TestResult, Outcome, failure_id_of, review_of
 
 
 class ResultChannel:
@@ -77,7 +77,7 @@ class ResultChannel:
                     duration = 0.0
                 new = TestResult(nodeid, Outcome.parse(rec.get("outcome")),
                                  str(rec.get("message", ""))[:20_000], duration,
-                                 review=review_of(rec))
+                                 review=review_of(rec), failure_id=failure_id_of(rec))
                 old = self.results.get(nodeid)
                 self.results[nodeid] = old.merged(new) if old else new
             elif rec.get("event") == "end" and self.running and self.running[0] == nodeid:

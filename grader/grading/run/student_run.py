@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from grader.core import i18n, manifest
+from grader.core.failure_kinds import UNGRADED
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
 from grader.core.files import atomic_write
@@ -57,7 +58,8 @@ def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
             expected = test_list.expected_tests(topic.name)
         except Exception:  # noqa: BLE001 - the record is written without them
             expected = ()
-        results = {n: TestResult(n, Outcome.MISSING, pick(reason), translations=dict(reason))
+        results = {n: TestResult(n, Outcome.MISSING, pick(reason), translations=dict(reason),
+                                 failure_id=UNGRADED)
                    for n in expected
                    if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
                    in graded}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import i18n, manifest
+from grader.core.failure_kinds import STOPPED
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, TestResult
 from grader.grading.box import bubblewrap as boxes
@@ -85,7 +86,7 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
             "en": "this test reported no result (the run died or ran out of time before it); it "
                   "counts as failed",
             "vi": "bài kiểm tra này không báo kết quả (lần chạy bị dừng hoặc hết thời gian trước "
-                  "khi tới nó); bài này bị tính là chưa đạt"}))
+                  "khi tới nó); bài này bị tính là chưa đạt"}), failure_id=STOPPED)
     # What the grader wrote itself (a death, a test not run) is rendered like the box's.
     run.results = {k: rendered(v) if i18n.translations(v.message) else v
                    for k, v in run.results.items()}
@@ -112,7 +113,7 @@ def _after_death(run: TopicRun, topic: str, out, reason: str, pending: list[str]
     that test file (it would most likely die the same way); ``pending`` loses them."""
     culprit = out.unfinished
     if culprit in pending:
-        run.results[culprit] = TestResult(culprit, Outcome.FAILED, reason)
+        run.results[culprit] = TestResult(culprit, Outcome.FAILED, reason, failure_id=STOPPED)
         pending.remove(culprit)
         same_file = [t for t in pending if t.split("::")[0] == culprit.split("::")[0]]
         for nodeid in same_file:
@@ -120,7 +121,7 @@ def _after_death(run: TopicRun, topic: str, out, reason: str, pending: list[str]
                 "en": f"not run: {culprit.split('::')[-1]} in the same file stopped the "
                       f"process ({reason})",
                 "vi": f"không chạy: {culprit.split('::')[-1]} trong cùng tệp đã làm dừng "
-                      f"tiến trình ({reason})"}))
+                      f"tiến trình ({reason})"}), failure_id=STOPPED)
             pending.remove(nodeid)
     elif attempt == 0 and not out.started:
         run.notes.append(i18n.keep({"en": f"{topic}: {reason} before any test started",

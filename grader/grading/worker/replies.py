@@ -32,7 +32,7 @@ def raise_remote(err: dict):
     where = [str(w)[:300] for w in err.get("where", [])[:3]] if isinstance(
         err.get("where"), list) else []
     if type_name == "ExerciseImportError":
-        raise ExerciseImportError(message)
+        raise ExerciseImportError(message, str(err.get("kind", "")))
     if where:
         message += "\n" + pick({"en": "  raised at ", "vi": "  lỗi tại "}) + \
             "\n  ".join(where)

@@ -33,7 +33,7 @@ class Worker:
     def __init__(self, topic_dir: Path):
         self.topic_dir = topic_dir
         self.objects: dict[int, object] = {}
-        self.import_failures: dict[str, str] = {}
+        self.import_failures: dict[str, tuple[str, str]] = {}  # -> (message, kind)
         self.builtin_modules = wire.library_modules()
         self.transforms = wire.library_transforms()
 
@@ -51,15 +51,15 @@ class Worker:
 
     def module(self, name: str):
         if name in self.import_failures:
-            raise ImportFailed(self.import_failures[name])
+            raise ImportFailed(*self.import_failures[name])
         try:
             return targets.import_exercise(self.topic_dir, name)
         except KeyboardInterrupt:
             raise
         except BaseException as exc:
-            self.import_failures[name] = harness.describe_import_failure(
-                self.topic_dir / f"{name}.py", exc)
-            raise ImportFailed(self.import_failures[name]) from None
+            self.import_failures[name] = (harness.describe_import_failure(
+                self.topic_dir / f"{name}.py", exc), harness.import_failure_kind(exc))
+            raise ImportFailed(*self.import_failures[name]) from None
 
     # --- encoding a value for the trusted side --------------------------------------
     def encode(self, value, memo=None):
@@ -267,7 +267,12 @@ class Worker:
 
 
 class ImportFailed(Exception):
-    """The exercise file could not be imported (the message says why, for the student)."""
+    """The exercise file could not be imported (the message says why, for the student;
+    ``kind``, one of ``failure_kinds.IMPORT_KINDS``, in no language)."""
+
+    def __init__(self, message: str, kind: str = "import_error"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def _state_of(module: nn.Module) -> dict:
@@ -288,7 +293,8 @@ def describe_error(exc: BaseException) -> dict:
             and "site-packages" not in f.filename]
     where = [f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in mine[-3:]]
     return {"type": "ExerciseImportError" if isinstance(exc, ImportFailed)
-            else type(exc).__name__, "message": str(exc)[:8000], "where": where}
+            else type(exc).__name__, "message": str(exc)[:8000], "where": where,
+            **({"kind": exc.kind} if isinstance(exc, ImportFailed) else {})}
 
 
 def insulate() -> None:
