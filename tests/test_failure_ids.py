@@ -132,3 +132,10 @@ def test_groups_follow_the_id_not_the_wording_nor_the_language(tmp_path):
     label = {m.key: m for m in concepts.missed_by_exercise(students, "vi")["01_cnn/params"]}
     assert "trả về" in label["id:" + SITE].text("vi") or "bias" in label["id:" + SITE].text("vi")
     assert json.dumps(sorted(label))  # keys are plain strings
+
+
+def test_every_fixed_id_is_labelled_in_both_languages():
+    for kind in failure_kinds.FIXED:
+        label = concepts.fixed_label(kind)
+        assert label and all(label.get(lang) for lang in ("en", "vi")), kind
+        assert label["en"] != label["vi"], kind

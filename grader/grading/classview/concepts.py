@@ -74,6 +74,11 @@ _FIXED_LABELS.update({
                              "vi": "chưa chấm được: máy chấm gặp lỗi (không do sinh viên)"}})
 
 
+def fixed_label(failure_id: str) -> dict[str, str] | None:
+    """A fixed failure id's label, ``{"en", "vi"}``; None for a site id."""
+    return _FIXED_LABELS.get(failure_id)
+
+
 def concept_of_test(test: dict, lang: str = "en") -> tuple[str, dict[str, str]]:
     """``(key, label)`` of one failing test record: keyed on its failure id where it has
     one (a fixed id labelled in both languages, a site id by its message in ``lang``),
