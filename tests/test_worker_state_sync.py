@@ -10,7 +10,8 @@ import copy
 import torch
 import torch.nn as nn
 
-from grader.grading.worker.worker import Worker, _state_of
+from grader.grading.worker.module_state import state_of as _state_of
+from grader.grading.worker.worker import Worker
 
 
 class Net(nn.Module):  # a student's own class: mirrored, its state synced both ways

@@ -9,6 +9,8 @@ the student bundle does not ship it, and the testkit reaches it only through
 * ``wire``: framing, and the two encodings (pickle from the trusted side only; the
   worker's replies are read with ``torch.load(weights_only=True)`` and an allowlist);
 * ``worker``: the untrusted loop (``python -m grader.grading.worker.worker``), run in the box;
+* ``module_state``: a mirrored module's state there: the trusted side's values put in
+  before a call, and which tensors the call changed (only those go back);
 * ``client``: the trusted side: starts the worker in its box, calls, restarts it.
 
 The probes and guards that run beside the student's code are the testkit's

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
-from grader.grading.worker import data_memo, objects, wire
+from grader.grading.worker import data_memo, module_state, objects, wire
 from grader.testkit import guards
 from grader.testkit import harness, targets
 from grader.testkit import probes
@@ -174,33 +174,7 @@ class Worker:
 
     # --- applying the trusted side's state to the worker's objects -------------------
     def sync(self, target: nn.Module, state: dict) -> None:
-        for kind in ("_parameters", "_buffers"):
-            mine = target.__dict__.setdefault(kind, collections.OrderedDict())
-            for name, new in state[kind].items():
-                old = mine.get(name)
-                if new is None or old is None or old.shape != new.shape or \
-                        old.dtype != new.dtype or old.device != new.device:
-                    mine[name] = new
-                    continue
-                with torch.no_grad():
-                    old.copy_(new)
-                if kind == "_parameters":
-                    old.requires_grad_(new.requires_grad)
-            for name in [n for n in mine if n not in state[kind]]:
-                del mine[name]
-        children = target.__dict__.setdefault("_modules", collections.OrderedDict())
-        for name, new in state["_modules"].items():
-            old = children.get(name)
-            if new is None or old is None or new is old:
-                children[name] = new
-            elif type(old) is type(new) and type(old) in self.builtin_modules and \
-                    _same_shapes(old, new):
-                self.sync(old, _state_of(new))
-            else:
-                children[name] = new
-        for name in [n for n in children if n not in state["_modules"]]:
-            del children[name]
-        target.training = bool(state["training"])
+        module_state.apply(target, state, self.builtin_modules)
 
     # --- requests ------------------------------------------------------------------
     def target(self, spec):
@@ -272,7 +246,7 @@ class Worker:
     def changed_state(self, key: int) -> dict:
         before = self.before.get(key, {})
         return {n: self._tensor(t) for n, t in self.objects[key].state_dict().items()
-                if n not in before or not _bit_equal(before[n], t)}
+                if n not in before or not module_state.bit_equal(before[n], t)}
 
 
 def _default_device(device):
@@ -290,37 +264,6 @@ class ImportFailed(Exception):
     def __init__(self, message: str, kind: str = "import_error"):
         super().__init__(message)
         self.kind = kind
-
-
-_SAME_SIZE_INT = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
-
-
-def _bit_equal(a: torch.Tensor, b: torch.Tensor) -> bool:
-    """Same shape, dtype, device and bits (a NaN equals itself; -0.0 is not 0.0; meta
-    tensors, which hold no values, by their shapes)."""
-    if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
-        return False
-    if a.shape != b.shape or a.dtype != b.dtype or a.device != b.device:
-        return False
-    if a.device.type == "meta":  # shapes only: no values to differ
-        return True
-    if a.is_floating_point() or a.is_complex():
-        as_int = _SAME_SIZE_INT.get(a.element_size())
-        if as_int is None:
-            return False
-        a, b = a.detach().view(as_int), b.detach().view(as_int)
-    return torch.equal(a, b)
-
-
-def _state_of(module: nn.Module) -> dict:
-    return {"_parameters": dict(module._parameters), "_buffers": dict(module._buffers),
-            "_modules": dict(module._modules), "training": module.training}
-
-
-def _same_shapes(a: nn.Module, b: nn.Module) -> bool:
-    def shapes(m):
-        return [(n, tuple(t.shape)) for n, t in m.state_dict(keep_vars=True).items()]
-    return shapes(a) == shapes(b)
 
 
 def describe_error(exc: BaseException) -> dict:
