@@ -13,7 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import markers, paths, runner
+from grader.core import markers, paths
+from support import warm_pytest
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ def run_group(topic: str, changes, extra=(), tests=None) -> tuple[list[str], str
     """Run the topic's visible and hidden tests (or only ``tests``) on the solutions changed
     by ``changes``.
 
+    The run is forked from the session's warm pytest (``warm_pytest``), or cold.
     Returns the tests that did not pass (with their outcome) or that flagged the answer for
     review (a valid answer needs no person to read it), and the run's output.
     """
@@ -81,7 +83,7 @@ def run_group(topic: str, changes, extra=(), tests=None) -> tuple[list[str], str
             hidden = paths.hidden_tests_dir() / topic
             if hidden.is_dir():
                 tests.append(hidden)
-        out = runner.run_tests(tests, target=tmp, extra=extra, timeout=1200)
+        out = warm_pytest.run_tests(tests, target=tmp, extra=extra, timeout=1200)
         bad = [f"{r.nodeid}: {r.outcome}\n{r.message[-1500:]}"
                for r in out.results.values() if r.outcome not in ("passed", "skipped")]
         bad += [f"{r.nodeid}: flagged for review\n{r.review[-1500:]}"

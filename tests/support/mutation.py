@@ -6,6 +6,8 @@ must contain, so that a caught mutant also proves the message teaches.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -15,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from grader.core import paths
-from grader.core import runner
+from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome, TestResult
+from support import warm_pytest
 from support.data_needs import data_skips, needs_of_test_file, unavailable
+from support.warm_student import warm_student
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,16 @@ def apply(topic: str, mutant: Mutant, dest_root: Path) -> Path:
     return dest
 
 
-def run_mutant(topic: str, mutant: Mutant, extra=()) -> TestResult:
+def run_mutant(topic: str, mutant: Mutant, extra=(), box=None) -> TestResult:
+    """The mutant's test, run warm (``warm_pytest``); ``box``: a warm box for the worker
+    mode, as the grader gives each student one."""
     missing = unavailable(needs_of_test_file(topic, mutant.test_path))
     if missing:  # its test cannot run on this machine (never so on CI)
         return TestResult(mutant.caught_by, Outcome.SKIPPED, missing)
     with tempfile.TemporaryDirectory(prefix=f"cnnkit-mutant-{mutant.id}-") as tmp:
         apply(topic, mutant, Path(tmp))
         nodeid = f"{paths.solutions_dir() / topic / mutant.test_path}::{mutant.caught_by}"
-        out = runner.run_tests([nodeid], target=tmp, extra=extra, timeout=900)
+        out = warm_pytest.run_tests([nodeid], target=tmp, extra=extra, timeout=900, box=box)
         matching = [r for r in out.results.values()
                     if mutant.caught_by in (r.name, r.name.split("[")[0])]
         if matching:
@@ -64,9 +70,35 @@ def run_mutant(topic: str, mutant: Mutant, extra=()) -> TestResult:
         return TestResult(nodeid, "missing", out.output[-3000:])
 
 
+@contextlib.contextmanager
+def _lanes(count: int, boxed: bool):
+    """``count`` lanes, one run at a time each: in the worker mode, each with a warm box
+    and a uid of its own (None where no box starts: its runs start workers cold)."""
+    lanes: queue.Queue = queue.Queue()
+    with contextlib.ExitStack() as stack:
+        for _ in range(count):
+            box = None
+            if boxed:
+                try:
+                    box, _uid = stack.enter_context(warm_student(DEFAULTS))
+                except OSError:
+                    box = None
+            lanes.put(box)
+        yield lanes
+
+
+def _on_a_lane(lanes: queue.Queue, topic: str, mutant: Mutant, extra) -> TestResult:
+    box = lanes.get()
+    try:
+        return run_mutant(topic, mutant, extra, box)
+    finally:
+        lanes.put(box)
+
+
 def run_all(topic: str, mutants: list[Mutant], workers: int = 2, extra=()) -> dict:
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {m.id: pool.submit(run_mutant, topic, m, extra) for m in mutants}
+    boxed = "--cnnkit-worker" in extra
+    with _lanes(workers, boxed) as lanes, ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {m.id: pool.submit(_on_a_lane, lanes, topic, m, extra) for m in mutants}
         outcomes = {}
         for key, future in futures.items():
             try:
