@@ -53,6 +53,22 @@ BROKEN_MANIFESTS = {
     "missing Vietnamese hints": ("hints.vi = [\n  \"Một lớp Conv2d",
                                  "hints.xx = [\n  \"Một lớp Conv2d", "no hints in vi"),
     "missing required field": ('points = 40\n', '', "missing or malformed field"),
+    "hint for a check of another exercise": (
+        "hint_for.test_conv2d_param_count_lecture_layers = 1",
+        "hint_for.test_conv2d_naive_matches_f_conv2d = 1",
+        "'test_conv2d_naive_matches_f_conv2d', which is neither a test of this exercise"),
+    "hint for a check that is no test": (
+        "hint_for.test_conv2d_param_count_lecture_layers = 1",
+        "hint_for.test_conv2d_param_count_lecture_layer = 1", "neither a test of this"),
+    "hint for a hidden check": ("hint_for.test_conv2d_param_count_lecture_layers = 1",
+                                "hint_for.test_conv2d_param_count_fixed_cases = 1",
+                                "'test_conv2d_param_count_fixed_cases', which is neither"),
+    "hint number past the hints": ("hint_for.test_conv2d_param_count_lecture_layers = 1",
+                                   "hint_for.test_conv2d_param_count_lecture_layers = 6",
+                                   "numbered 1 to 5"),
+    "hint number that is no number": ("hint_for.test_conv2d_param_count_lecture_layers = 1",
+                                      'hint_for.test_conv2d_param_count_lecture_layers = "1"',
+                                      "numbered 1 to 5"),
 }
 
 

@@ -139,3 +139,24 @@ def test_every_fixed_id_is_labelled_in_both_languages():
         label = concepts.fixed_label(kind)
         assert label and all(label.get(lang) for lang in ("en", "vi")), kind
         assert label["en"] != label["vi"], kind
+
+
+def test_the_hint_to_read_next_follows_the_failure_id_in_every_language():
+    """dung (learning rate 1e-5): the held-out check fails, and topic.toml's ``hint_for``
+    names the learning-rate hint for it, whatever words the message shares with the other
+    hints and in either language. A record without an id falls back to those words."""
+    from grader.grading import report
+
+    words = ("after 40 SGD steps test_acc is 0.109: train_loss in metrics.csv, "
+             "log_every_n_steps, progress bar")
+    record = {"name": "02_training/train: test_trained_weights_classify_held_out_images",
+              "status": "failed", "visibility": "visible", "output": words,
+              "output_i18n": {"en": words, "vi": "sau 40 bước SGD test_acc là 0.109"},
+              "failure_id": "02_training/test_train::"
+                            "test_trained_weights_classify_held_out_images::0a1b2c3d"}
+    for lang, label, concept in (("en", "Hint 5 to read next", "learning rate"),
+                                 ("vi", "Gợi ý 5 nên đọc", "learning rate")):
+        text = "\n".join(report.failures_markdown([record], lang))
+        assert label in text and concept in text.split(label)[1], text
+    unnamed = {k: v for k, v in record.items() if k != "failure_id"}
+    assert "Hint 4 to read next" in "\n".join(report.failures_markdown([unnamed], "en"))

@@ -1,13 +1,12 @@
 """The exercise manifest: ``topic.toml`` in every topic folder.
 
-It holds the format version, titles, points, hints (English and Vietnamese), the
-data sets and weights each exercise's tests need (names in ``datasets/manifest.toml``), the
-time limit the grader gives one submission of the topic, and the graded training tasks
-(``[graded.<task>]``: points, accuracy floor and threshold per profile and device class,
-time budget). ``cnnkit dev check`` validates it.
+It holds the format version, titles, points, hints (English and Vietnamese) and the hint
+for a failure's check (``hint_for``), the data sets and weights each exercise's tests need
+(names in ``datasets/manifest.toml``), the time limit the grader gives one submission of
+the topic, and the graded training tasks (``[graded.<task>]``: points, accuracy floor and
+threshold per profile and device class, time budget). ``cnnkit dev check`` validates it.
 
-Format 2 (this kit) describes each graded training as a gradebook column (an example:
-docs/maintainers.md, "Topics, hints and messages").
+Format 2 (this kit; docs/maintainers.md) describes each graded training as a gradebook column.
 A number holds for both device classes (``cpu``, ``gpu``); a table gives each its own.
 Between the floor and the threshold the points grow linearly (``scoring.training_points``). A
 task with variants lists them under ``[graded.<task>.variant.<n>]``; what the task table
@@ -32,7 +31,7 @@ FORMAT = 2
 READABLE_FORMATS = (1, 2)
 # Every key the kit reads; anything else in a topic.toml is a mistake (dev check says so).
 TOPIC_KEYS = {"format", "title", "timeout_s"}
-EXERCISE_KEYS = {"name", "file", "points", "title", "hints", "data"}
+EXERCISE_KEYS = {"name", "file", "points", "title", "hints", "data", "hint_for"}
 TOP_KEYS = {"topic", "exercises", "graded"}
 GRADED_ITEM_KEYS = {"points", "floor", "threshold", "budget_s", "backbone", "function", "data",
                     "settings"}
@@ -50,6 +49,7 @@ class Exercise:
     title: dict[str, str]
     hints: dict[str, list[str]] = field(default_factory=dict)
     data: tuple[str, ...] = ()  # data sets / weights its tests need (datasets/manifest.toml)
+    hint_for: dict[str, int] = field(default_factory=dict)  # a check or fixed kind -> hint no.
 
     def owns_test_file(self, filename: str) -> bool:
         """Visible tests are ``test_<name>.py``; hidden ones ``test_<name>_hidden.py``."""
@@ -321,7 +321,7 @@ def parse(raw: dict, topic: str) -> Topic:
         exercises = tuple(
             Exercise(topic=topic, name=e["name"], file=e["file"], points=float(e["points"]),
                      title=e.get("title", {"en": e["name"]}), hints=e.get("hints", {}),
-                     data=tuple(e.get("data", ())))
+                     data=tuple(e.get("data", ())), hint_for=dict(e.get("hint_for", {})))
             for e in raw["exercises"])
         graded = raw.get("graded", {})
         return Topic(name=topic, title=head["title"], timeout_s=int(head.get("timeout_s", 300)),

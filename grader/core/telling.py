@@ -1,5 +1,6 @@
 """Which failing test of an exercise explains its failure best, and which hint to read next:
-both chosen on the English rendering, so every language shows the same test and hint."""
+the hint by the failure's id where the exercise names one for it (``hint_for`` in
+topic.toml), else on the English rendering; either way every language shows the same."""
 
 from __future__ import annotations
 
@@ -29,9 +30,21 @@ _COMMON = {"the", "and", "for", "not", "are", "its", "your", "that", "this", "wi
            "each", "then", "than", "into", "when", "must", "one", "runs", "run"}
 
 
-def hint_number(hints_en: list[str], message_en: str) -> int:
-    """The index of the English hint that shares the most telling words with the English
-    failure: a word found in fewer hints counts more (the first hint on a tie)."""
+def check_of(failure_id: str) -> str:
+    """What ``hint_for`` names a failure by: its fixed kind, or its check's test function."""
+    parts = failure_id.split("::")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def hint_number(hints_en: list[str], message_en: str, hint_for: dict | None = None,
+                failure_id: str = "") -> int:
+    """The index of the hint to read next: the one the exercise names for this failure's
+    id (``hint_for``: a test function or a fixed kind, to a hint's 1-based number), else
+    the English hint that shares the most telling words with the English failure (a word
+    found in fewer hints counts more; the first hint on a tie)."""
+    named = (hint_for or {}).get(check_of(failure_id)) if failure_id else None
+    if isinstance(named, int) and 1 <= named <= len(hints_en):
+        return named - 1
     words = set(_WORD.findall(message_en.lower())) - _COMMON
     found = [set(_WORD.findall(h.lower())) for h in hints_en]
     scores = [sum(1 / sum(w in f for f in found) for w in words & mine) for mine in found]

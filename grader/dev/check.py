@@ -2,8 +2,8 @@
 
 Like rustlings' ``dev check``: every manifest is complete and fully used, every test
 file belongs to an exercise (else it would silently score nothing), every exercise has
-a test and hints in both languages, and every generated stub compiles and matches the
-committed ``exercises/``.
+a test and hints in both languages (``hint_for`` naming its own checks), and every
+generated stub compiles and matches the committed ``exercises/``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from grader.core import manifest, paths
 from grader.core.errors import CnnkitError
+from grader.core.failure_kinds import FIXED
 from grader.core.i18n import LANGS
 from grader.lab import data
 from grader.export import stubgen
@@ -76,6 +77,8 @@ def check_manifest(topic_dir: Path, hidden_dir: Path | None = None) -> list[str]
                 problems.append(f"{label}: no {lang} title")
         if len(set(counts.values())) > 1:
             problems.append(f"{label}: hint counts differ between languages {counts}")
+        visible = [t for t in tests if t.parent == topic_dir and ex.owns_test_file(t.name)]
+        problems += check_hint_for(ex, counts["en"], visible, label)
     for test in tests:
         if topic.exercise_for_test_file(test.name) is None:
             problems.append(f"{name}/{test.name}: belongs to no exercise, so it would score "
@@ -125,6 +128,23 @@ def _functions(path: Path) -> set[str]:
     except (OSError, SyntaxError):
         return set()
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+
+
+def check_hint_for(ex: manifest.Exercise, hint_count: int, tests: list[Path],
+                   label: str) -> list[str]:
+    """``hint_for`` names checks of this exercise (test functions of its visible test
+    files: topic.toml reaches students, a hidden test's name must not) or fixed kinds,
+    each with a hint it has."""
+    checks = set(FIXED).union(*(_functions(t) for t in tests))
+    problems = []
+    for check, number in ex.hint_for.items():
+        if check not in checks:
+            problems.append(f"{label}: hint_for names {check!r}, which is neither a test of "
+                            "this exercise nor a fixed failure kind")
+        if type(number) is not int or not 1 <= number <= hint_count:
+            problems.append(f"{label}: hint_for.{check} = {number!r}, but the hints are "
+                            f"numbered 1 to {hint_count}")
+    return problems
 
 
 def check_graded_code(topic: manifest.Topic, topic_dir: Path, where: str) -> list[str]:

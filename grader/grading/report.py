@@ -10,6 +10,7 @@ from grader.core import i18n, manifest
 from grader.core.files import atomic_write
 from grader.core.failure_lines import key_lines
 from grader.core.i18n import pick
+from grader.core.results import failure_id_of
 from grader.grading import names, records
 from grader.grading.classview import feedback_page
 from grader.grading.score import TestScore, exercise_totals, reviews
@@ -137,13 +138,13 @@ def failures_markdown(failed: list[dict], lang: str) -> list[str]:
             out.append(t(f"{hidden} hidden test(s) failed too; their details are shown after "
                          "grades are published.", f"Thêm {hidden} bài kiểm tra ẩn chưa đạt; chi "
                          "tiết sẽ hiện sau khi công bố điểm."))
-        out += _hint_line(topic, exercise, key_lines(test_output(best, "en"), 12), lang)
+        out += _hint_line(topic, exercise, best, lang)
     return out
 
 
-def _hint_line(topic: str, exercise: str, message_en: str, lang: str) -> list[str]:
-    """The hint that fits the failure, chosen on the English texts (the same hint in every
-    language), shown in ``lang`` with its number."""
+def _hint_line(topic: str, exercise: str, best: dict, lang: str) -> list[str]:
+    """The hint that fits the most telling failure ``best``: by its id, else on the English
+    texts (the same hint in every language), shown in ``lang`` with its number."""
     try:
         ex = manifest.load_topic(topic).exercise(exercise)
     except (KeyError, FileNotFoundError):
@@ -151,7 +152,8 @@ def _hint_line(topic: str, exercise: str, message_en: str, lang: str) -> list[st
     hints, hints_en = ex.hint_list(lang), ex.hint_list("en")
     if not hints or len(hints) != len(hints_en):
         return []
-    number = hint_number(hints_en, message_en)
+    number = hint_number(hints_en, key_lines(test_output(best, "en"), 12), ex.hint_for,
+                         failure_id_of(best))
     label = pick({"en": f"Hint {number + 1} to read next", "vi": f"Gợi ý {number + 1} nên đọc"},
                  lang)
     return [f"{label}: {names.markdown(hints[number])}  (`./kit hint {topic} {exercise}`)"]
