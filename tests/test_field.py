@@ -80,7 +80,7 @@ def test_a_course_environment_under_tmp_grades_like_the_kit(field, tmp_path):
     assert "02_training/training_mnist" in _lost(dung)
     if "02_training/train" in _lost(dung):  # the exercise's feedback leads to the cause
         feedback = (out / "students" / "dung" / "feedback.md").read_text(encoding="utf-8")
-        section = feedback.split("### 02_training/train", 1)[1].split("###", 1)[0]
+        section = feedback.split("### 02_training/train\n", 1)[1].split("\n#", 1)[0]
         assert "Hint 5 to read next" in section and "learning rate" in section, section
 
 

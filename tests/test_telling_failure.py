@@ -75,3 +75,23 @@ def test_students_see_no_module_path_and_no_failed_prefix():
     # a dotted name inside the message stays as it is
     assert key_lines("E   AssertionError: call torch.nn.functional.relu: here") == \
         "AssertionError: call torch.nn.functional.relu: here"
+
+
+# dung as graded: the smoke test (``reported``: it reads what the run says of itself) and
+# the held-out check (the trusted side measures the returned weights) both fail.
+HELD_OUT = {"en": "after 40 SGD steps your trained weights, in the lecture's network, classify "
+                  "10% of 300 held-out test images right",
+            "vi": "sau 40 bước SGD, trọng số bạn huấn luyện, đặt trong mạng của bài giảng, phân "
+                  "loại đúng 10% trong 300 ảnh test giữ riêng"}
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_the_measured_failure_leads_before_what_the_code_reports(lang):
+    smoke = _record("test_smoke_run_returns_and_writes_results", SLOW, tags=("reported",))
+    held = _record("test_trained_weights_classify_held_out_images", HELD_OUT)
+    held["failure_id"] = ("02_training/test_train::test_trained_weights_classify_held_out_images"
+                          "::0a1b2c3d")
+    out = report.failures_markdown([smoke, held], lang)
+    block = "\n".join(out).split("```")[1]
+    assert HELD_OUT[lang][:40] in block and SLOW[lang][:30] not in block, out
+    assert out[-1].startswith(("Hint 5 ", "Gợi ý 5 ")), out[-1]

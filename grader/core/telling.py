@@ -17,11 +17,15 @@ def test_output(test: dict, lang: str) -> str:
 
 
 def most_telling(tests: list[dict]) -> dict:
-    """The deepest real failure: a broken rule first (it zeroed the exercise), then the
+    """The deepest real failure: a broken rule first (it zeroed the exercise), then a check
+    of what the trusted side measured before one of what the code reports about itself
+    (a ``reported`` test: its failure is a symptom, the measured one the cause), then the
     message that explains the most (``failure_lines.rank``); a test that only waits on
     others (a passed ``reported`` test, one zeroed by a rule) only when nothing else failed.
     Ties keep the record's order."""
-    return max(tests, key=lambda x: ("rule" in x.get("tags", ()), rank(test_output(x, "en"))))
+    return max(tests, key=lambda x: ("rule" in x.get("tags", ()),
+                                     "reported" not in x.get("tags", ()),
+                                     rank(test_output(x, "en"))))
 
 
 _WORD = re.compile(r"[a-z_][a-z0-9_]{2,}")

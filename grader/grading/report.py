@@ -36,7 +36,7 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
         "tests": [{"name": s.name, "score": s.score, "max_score": s.max_score,
                    "status": str(s.status), "output": s.output,
                    "visibility": "after_published" if s.hidden else "visible",
-                   **({"tags": ["rule"]} if s.rule else {}),
+                   **({"tags": _tags(s)} if _tags(s) else {}),
                    **({"output_i18n": s.translations} if s.translations else {}),
                    **({"failure_id": s.failure_id} if s.failure_id else {}),
                    **({"review": s.review} if s.review else {})}
@@ -108,6 +108,11 @@ def feedback_markdown(student: str, result: dict, lang: str = "en") -> str:
                       "Mọi bài đã chấm đều đạt. Làm tốt lắm!" if not_graded else
                       "Tất cả đều đạt. Làm tốt lắm!")]
     return "\n".join(out) + "\n"
+
+
+def _tags(s: TestScore) -> list[str]:
+    """A broken rule's test ("rule"), a test of what the code reports itself ("reported")."""
+    return [tag for tag, on in (("rule", s.rule), ("reported", s.reported)) if on]
 
 
 def failures_markdown(failed: list[dict], lang: str) -> list[str]:

@@ -24,6 +24,7 @@ class TestScore:
     output: str
     hidden: bool
     rule: bool = False  # a gate that failed: the grader's own rule on the submitted file
+    reported: bool = False  # it judges what the code reports about itself (``reported``)
     translations: dict[str, str] | None = None  # ``output`` in every language, when kept
     review: dict[str, str] | None = None  # a note for a person, in every language (scoring)
     failure_id: str = ""  # what failed, in no language (grader.testkit.failure_ids)
@@ -71,6 +72,7 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
                 score=share.earned, max_score=share.points, output=output,
                 hidden=is_hidden(result.file),
                 rule=scoring.is_marked(result.nodeid, gates) and not result.outcome.passed,
+                reported=scoring.is_marked(result.nodeid, reported),
                 translations=both, review=_languages(share.review), failure_id=failed_at))
     return scores
 
