@@ -24,6 +24,7 @@ from pathlib import Path
 
 from grader.core import paths, runner
 from grader.core.results import RunOutcome, read_results
+from grader.grading.run import warm_trusted
 from grader.grading.worker import fork_server
 
 BOX_FD = 4  # where a forked run finds its warm box (``--cnnkit-template-fd``)
@@ -36,17 +37,16 @@ _SERVE = ("import sys; sys.path[0] = {root!r}; sys.path.insert(1, {tests!r}); "
 
 # --- the suite's side -------------------------------------------------------------------
 
-class WarmPytest:
+class WarmPytest(warm_trusted.Template):
+    """The grader's warm template (``alive``, ``close``), serving the suite's runs."""
+
     def __init__(self):
-        env = {**os.environ}
-        env.setdefault("MPLBACKEND", "Agg")
+        self.env = {**os.environ}
+        self.env.setdefault("MPLBACKEND", "Agg")
         serve = _SERVE.format(root=str(paths.KIT_ROOT), tests=TESTS)
-        self.proc, self.link = fork_server.spawn([sys.executable, "-c", serve], env=env,
+        self.proc, self.link = fork_server.spawn([sys.executable, "-c", serve], env=self.env,
                                                  cwd=paths.KIT_ROOT, start_new_session=True)
         self.ready = self.link.wait_ready()
-
-    def alive(self) -> bool:
-        return self.ready and not self.link.broken and self.proc.poll() is None
 
     def run_tests(self, test_paths, target=None, extra=(), timeout=None,
                   box=None) -> RunOutcome:
@@ -91,16 +91,6 @@ class WarmPytest:
         outcome.results, outcome.started = read_results(results_file)
         return outcome
 
-    def close(self) -> None:
-        self.link.broken = True
-        try:
-            self.link.sock.close()
-        finally:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-            self.proc.wait()
 
 
 _WARM: list[WarmPytest] = []
@@ -148,18 +138,7 @@ def _close() -> None:
 def _child(request: dict, fds: list[int]) -> int:
     """One run: what ``python -m pytest ARGS`` would do, in this process."""
     os.setsid()
-    moved = [os.dup2(fd, 100 + i) for i, fd in enumerate(fds)]
-    for fd in fds:
-        os.close(fd)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(moved[0], 1)
-    os.dup2(moved[0], 2)
-    if len(moved) > 1:
-        os.dup2(moved[1], BOX_FD)
-    for fd in moved:
-        os.close(fd)
+    fork_server.place_fds(fds, (BOX_FD,))
     os.chdir(request["cwd"])
     args = [str(a) for a in request["args"]]
     sys.argv = ["pytest", *args]

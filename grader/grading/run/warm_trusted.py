@@ -135,19 +135,7 @@ def _child(request: dict, fds: list[int]) -> int:
     os.setsid()
     cap = int(request["memory_bytes"])
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    # each fd moved above the targets first, so no dup2 overwrites one still needed
-    moved = [os.dup2(fd, 100 + i) for i, fd in enumerate(fds)]
-    for fd in fds:
-        os.close(fd)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(moved[0], 1)
-    os.dup2(moved[0], 2)
-    for fd, target in zip(moved[1:], (RESULTS_FD, BOX_FD)):
-        os.dup2(fd, target)
-    for fd in moved:
-        os.close(fd)
+    fork_server.place_fds(fds, (RESULTS_FD, BOX_FD))
     os.chdir(request["cwd"])
     sys.argv = ["pytest", *request["args"]]
     import pytest  # lazy: already imported by the warm-up

@@ -208,6 +208,24 @@ class ForkServer:
         return self.handlers[op](request)
 
 
+def place_fds(fds: list[int], targets: tuple[int, ...]) -> None:
+    """In a forked child: stdin from /dev/null, stdout and stderr to ``fds[0]``, and each
+    further fd at its number in ``targets``. Each fd is moved above the targets first, so
+    no dup2 overwrites one still needed."""
+    moved = [os.dup2(fd, 100 + i) for i, fd in enumerate(fds)]
+    for fd in fds:
+        os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(moved[0], 1)
+    os.dup2(moved[0], 2)
+    for fd, target in zip(moved[1:], targets):
+        os.dup2(fd, target)
+    for fd in moved:
+        os.close(fd)
+
+
 def exit_child(code) -> None:
     """The end of every forked child: its output flushed, then ``os._exit`` (no atexit
     handler or finalizer of the template runs twice)."""
