@@ -53,18 +53,20 @@ class WarmPytest(warm_trusted.Template):
         """``runner.run_tests`` forked from the warm process; ``box``: a warm box whose
         workers the run asks for (worker mode; it is cleared afterwards)."""
         extra = list(extra)
+        in_box = []
         if box is not None and box.usable():
-            extra += [f"--cnnkit-box-uid={box.host_uid}", f"--cnnkit-template-fd={BOX_FD}",
+            in_box = [f"--cnnkit-box-uid={box.host_uid}", f"--cnnkit-template-fd={BOX_FD}",
                       f"--cnnkit-stage={box.stage}"]
         else:
             box = None
         try:
             with tempfile.TemporaryDirectory(prefix="cnnkit-warm-run-") as tmp:
-                outcome = self._forked(test_paths, target, extra, timeout, box, Path(tmp))
+                outcome = self._forked(test_paths, target, extra + in_box, timeout, box,
+                                       Path(tmp))
         finally:
             if box is not None:
                 box.clear_for_next_student()
-        if outcome is None:
+        if outcome is None:  # cold, with workers started cold (the box's fd is not passed)
             return runner.run_tests(test_paths, target=target, extra=extra, timeout=timeout)
         return outcome
 
