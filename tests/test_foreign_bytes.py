@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.core import manifest, paths
+from grader.core import manifest, messages, paths
 from grader.core.limits import DEFAULTS
 from grader.core.results import Outcome, TestResult
 from grader.grading import canary, discover, names, readiness, records, report, score, term
@@ -64,7 +64,9 @@ def foreign(tmp_path):
     _cp437_zip(subs / "zipped.zip")
     found = {s.student: s for s in discover.discover(subs, tmp_path / "work")}
     files = manifest.load_topic(TOPIC).files
-    notes = {sid: run_folder.ignored_files(s.root / TOPIC, files) for sid, s in found.items()}
+    notes = {sid: [messages.note_text(n, "en")
+                   for n in run_folder.ignored_files(s.root / TOPIC, files)]
+             for sid, s in found.items()}
     return tmp_path, found, notes
 
 
@@ -86,7 +88,8 @@ def test_a_zip_that_flags_a_name_utf8_wrongly_costs_its_student_with_a_reason(tm
         zf.writestr(f"{TOPIC}/test_b\u00e0i.py", "x = 1\n")  # flagged UTF-8: c3 a0
     (subs / "flagged.zip").write_bytes(buf.getvalue().replace(b"b\xc3\xa0i", b"b\xe0ai"))
     [sub] = discover.discover(subs, tmp_path / "work")
-    assert sub.root is None and "byte 0xe0 of it is not" in sub.problem, sub.problem
+    told = messages.note_text(sub.problem, "en")
+    assert sub.root is None and "byte 0xe0 of it is not" in told, told
 
 
 def test_every_record_and_report_holds_the_escaped_names(foreign):

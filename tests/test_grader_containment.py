@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.core import manifest
+from grader.core import manifest, messages
 from grader.core.results import TestResult
 from grader.grading import canary, discover, names, records, report, score
 from grader.grading import pipeline
@@ -54,7 +54,8 @@ def test_a_thousand_levels_deep_is_refused_for_that_student_only(tmp_path, deep_
     assert found["ok"].root == subs / "ok" and not found["ok"].problem
     for student in ("deep_folder", "deep_zip"):
         assert found[student].root is None, student
-        assert "levels deep" in found[student].problem, found[student].problem
+        told = messages.note_text(found[student].problem, "en")
+        assert "levels deep" in told, told
     safefiles.remove_tree(subs / "deep_folder")  # iterative: no RecursionError either
     assert not (subs / "deep_folder").exists()
 

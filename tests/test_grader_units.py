@@ -16,10 +16,15 @@ from grader.grading.box import safefiles
 from grader.grading.run.channel import ResultChannel
 from grader.grading.run.scrub import REMOVED, scrub
 from grader.core import manifest, scoring
-from grader.core import paths
+from grader.core import messages, paths
 from grader.core.results import TestResult
 from grader.grading import score
 from grader.grading.pipeline import grade_class
+
+
+def en(note) -> str:
+    """A note as an English reader sees it (notes are data: core.messages)."""
+    return messages.note_text(note, "en")
 
 
 def _zip(path, files):
@@ -39,8 +44,8 @@ def test_discover_folders_zips_and_wrappers(tmp_path):
     found = {s.student: s for s in discover.discover(subs, tmp_path / "work")}
     assert found["an"].root == subs / "an"
     assert found["Binh_Nguyen"].root.name == "exercises"
-    assert found["evil"].root is None and "outside" in found["evil"].problem
-    assert found["empty"].root is None and "no topic folder" in found["empty"].problem
+    assert found["evil"].root is None and "outside" in en(found["evil"].problem)
+    assert found["empty"].root is None and "no topic folder" in en(found["empty"].problem)
     assert not (tmp_path / "escape.py").exists()
 
 

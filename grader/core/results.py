@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.core.messages import Message, render
+
 
 class Outcome(str, enum.Enum):
     PASSED = "passed"
@@ -59,11 +61,14 @@ class TestResult:
     gate: bool = False  # marked ``gate``: a rule on the submitted file (see core.scoring)
     review: str = ""  # what a person should look at (the message, possibly bilingual-kept)
     failure_id: str = ""  # what failed, in no language (grader.testkit.failure_ids)
+    said: Message | None = None  # the grader's own message, as data (core.messages)
 
     def __post_init__(self):
         self.outcome = Outcome.parse(self.outcome)
 
     def text(self, lang: str) -> str:
+        if self.said is not None:
+            return render(self.said, lang)
         return (self.translations or {}).get(lang) or self.message
 
     @property

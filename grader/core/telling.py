@@ -6,12 +6,23 @@ from __future__ import annotations
 
 import re
 
+from grader.core import messages
 from grader.core.failure_lines import rank
 
 
 def test_output(test: dict, lang: str) -> str:
-    """A test record's message (or a result's notes) in ``lang``, kept bilingual by the
-    grader, else as stored."""
+    """A test record's message (or a result's notes) in ``lang``: rendered from the data
+    the record keeps (``said``, ``cnnkit.notes``: core.messages), else its text in ``lang``
+    (``output_i18n``), else as stored."""
+    told = messages.from_data(test["said"]) if isinstance(test.get("said"), dict) else None
+    if told is not None:
+        return messages.render(told, lang)
+    kept = (test.get("cnnkit") or {}).get("notes") if isinstance(test.get("cnnkit"), dict) \
+        else None
+    if isinstance(kept, list) and kept:
+        notes = [messages.note_from_data(n) for n in kept]
+        if all(n is not None for n in notes):
+            return "\n".join(messages.note_text(n, lang) for n in notes)
     both = test.get("output_i18n")
     return str((both.get(lang) if isinstance(both, dict) else None) or test.get("output") or "")
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from grader.core import manifest, paths
+from grader.core import i18n, manifest, messages, paths
 from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
@@ -86,7 +86,7 @@ class TopicCheck:
     cached: bool = False
     lost: list[dict] = field(default_factory=list)  # {"test", "output"} of each lost test
     output_tail: str = ""
-    notes: list[str] = field(default_factory=list)
+    notes: list = field(default_factory=list)  # as data (core.messages.note_data)
 
 
 class MachineNotReady(CnnkitError):
@@ -165,7 +165,8 @@ def check_topic(topic: manifest.Topic, ready: readiness.DataPlan, limits: Limits
             if s.score < s.max_score]
     result = TopicCheck(topic.name, not lost, sum(s.score for s in scores),
                         sum(s.max_score for s in scores), time.monotonic() - start,
-                        lost=lost, output_tail=_worth_showing(run.output), notes=run.notes)
+                        lost=lost, output_tail=_worth_showing(run.output),
+                        notes=[messages.note_data(n) for n in run.notes])
     if result.passed:
         cached.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(cached, json.dumps(asdict(result)))
@@ -233,8 +234,10 @@ def describe_failure(checks: list[TopicCheck], lang: str | None = None) -> str:
         for lost in c.lost[:3]:
             first = " ".join(lost["output"].split())[:240]
             lines.append(f"    {lost['test']}: {first}")
-        lines += [f"    {note[:240]}" for note in c.notes[:3]]
-        text += "\n".join(x["output"] for x in c.lost) + "\n".join(c.notes) + c.output_tail
+        notes = [messages.note_from_data(n) or "" for n in c.notes]
+        lines += [f"    {messages.note_text(n, i18n.current_lang(lang))[:240]}" for n in notes[:3]]
+        text += "\n".join(x["output"] for x in c.lost) + "\n".join(
+            messages.note_text(n, "en") for n in notes) + c.output_tail
     tail = next((c.output_tail for c in failed if c.output_tail.strip()), "")
     if tail:
         lines.append(t("  last lines of the trusted run and the worker:",

@@ -17,6 +17,7 @@ from pathlib import Path
 from grader.core import paths
 from grader.core.errors import BadInput, NotFound
 from grader.core import i18n
+from grader.core.messages import Message, Note, note_text, said
 from grader.grading import names
 from grader.grading.intake import survey as intake
 from grader.grading.intake import archives
@@ -32,9 +33,9 @@ class Submission:
     student: str
     source: Path  # the folder or archive as handed in
     root: Path | None  # the folder that holds NN_topic folders (None: nothing usable)
-    problem: str = ""
+    problem: Note = ""  # why nothing was graded (core.messages), "" when graded
     name: str = ""  # the name as handed in (cleaned of control characters), for display
-    notes: list[str] = field(default_factory=list)  # kept bilingual, for the feedback
+    notes: list[Note] = field(default_factory=list)  # for the feedback (core.messages)
     record: dict = field(default_factory=dict)  # into results.json's "cnnkit": entry, lms ...
 
 
@@ -72,12 +73,9 @@ def find_topic_root(folder: Path, depth: int = 3) -> Path | None:
     return None
 
 
-def links_note(links: list[str]) -> str:
+def links_note(links: list[str]) -> Message:
     shown = ", ".join(names.clean(x) for x in links[:5]) + (" ..." if len(links) > 5 else "")
-    return i18n.keep({
-        "en": f"symbolic links are refused and were not graded: {shown}",
-        "vi": f"liên kết tượng trưng (symlink) bị từ chối và không được chấm: {shown}",
-    })
+    return said("intake.links_refused", links=shown)
 
 
 def safe_extract(archive: Path, dest: Path) -> None:
@@ -110,8 +108,8 @@ def root_of(tree: Path, scratch: Path, budget: archives.Budget, level: int = 0) 
     return None
 
 
-def _open_entry(entry: intake.Entry, sid: str, workdir: Path) -> tuple[Path | None, str]:
-    """The topic root of one chosen entry and the problem (kept bilingual) if any."""
+def _open_entry(entry: intake.Entry, sid: str, workdir: Path) -> tuple[Path | None, Note]:
+    """The topic root of one chosen entry and the problem if any."""
     scratch = workdir / "nested" / sid
     budget = archives.Budget()
     if entry.kind == "link":
@@ -122,13 +120,13 @@ def _open_entry(entry: intake.Entry, sid: str, workdir: Path) -> tuple[Path | No
         try:
             links = safefiles.links_in(entry.path)
         except safefiles.TreeRefused as exc:  # too deep or too large: this student only
-            return None, str(exc)
+            return None, exc.note
         return root_of(entry.path, scratch, budget), links_note(links) if links else ""
     dest = _fresh(workdir / "unzipped" / sid)
     try:
         archives.extract(entry.path, dest, budget)
     except BadInput as exc:  # any broken or refused archive costs its student only
-        return None, str(exc)
+        return None, archives.refusal(exc)
     return root_of(dest, scratch, budget), ""
 
 
@@ -144,10 +142,8 @@ def _record(chosen: intake.Chosen) -> dict:
     return record
 
 
-def _no_topic() -> str:
-    return i18n.keep({
-        "en": "no topic folder (01_cnn, 02_training, ...) found in the submission",
-        "vi": "không tìm thấy thư mục chủ đề nào (01_cnn, 02_training, ...) trong bài nộp"})
+def _no_topic() -> Message:
+    return said("intake.no_topic")
 
 
 def unpack_download(archive: Path, workdir: Path) -> Path:
@@ -158,10 +154,11 @@ def unpack_download(archive: Path, workdir: Path) -> Path:
         archives.extract(archive, dest, archives.Budget(archives.CLASS_BYTES,
                                                         archives.CLASS_MEMBERS))
     except BadInput as exc:
+        why = archives.refusal(exc)
         raise BadInput(i18n.pick({"en": f"the submissions archive {archive}: "
-                                        f"{i18n.render(str(exc), 'en')}",
+                                        f"{note_text(why, 'en')}",
                                   "vi": f"tệp nén bài nộp {archive}: "
-                                        f"{i18n.render(str(exc), 'vi')}"})) from None
+                                        f"{note_text(why, 'vi')}"})) from None
     return dest
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from grader.core import i18n, manifest
+from grader.core import i18n, manifest, messages
 from grader.core.files import atomic_write
 from grader.core.failure_lines import key_lines
 from grader.core.i18n import pick
@@ -19,7 +19,8 @@ from grader.core.telling import hint_number, matching_hint, most_telling, test_o
 __all__ = ["matching_hint", "test_output"]  # kept here for the modules that read them here
 
 
-def results_json(student: str, scores: list[TestScore], notes: list[str], seconds: float,
+def results_json(student: str, scores: list[TestScore], notes: list[messages.Note],
+                 seconds: float,
                  fingerprint: str, not_graded: dict[str, list[str]] | None = None,
                  name: str = "", training: dict[str, dict] | None = None) -> dict:
     """``not_graded``: "topic/exercise" -> the data the grading machine lacked for it; those
@@ -39,6 +40,7 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
                    **({"tags": _tags(s)} if _tags(s) else {}),
                    **({"output_i18n": s.translations} if s.translations else {}),
                    **({"failure_id": s.failure_id} if s.failure_id else {}),
+                   **({"said": messages.to_data(s.said)} if s.said else {}),
                    **({"review": s.review} if s.review else {})}
                   for s in scores],
         "cnnkit": {"student": student, "name": names.clean(name or student),
@@ -56,20 +58,21 @@ def results_json(student: str, scores: list[TestScore], notes: list[str], second
     notes = list(notes)
     if bad:  # strict JSON: null where a number was not finite, and a note saying where
         shown = ", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "")
-        notes.append(i18n.keep({
-            "en": f"not a finite number (NaN or infinity), written as null: {shown}",
-            "vi": f"không phải số hữu hạn (NaN hoặc vô cực), ghi thành null: {shown}"}))
+        notes.append(messages.said("record.not_finite", fields=shown))
     return _with_notes(result, notes)
 
 
-def _with_notes(result: dict, notes: list[str]) -> dict:
-    """The notes in the run's language (``output``) and, where the grader kept them in
-    every language, in each (``output_i18n``): feedback renders either without regrading."""
-    joined = "\n".join(names.clean(n) for n in notes if n)
-    result["output"] = i18n.render(joined)
-    both = i18n.translations(joined)
-    if both:
+def _with_notes(result: dict, notes: list[messages.Note]) -> dict:
+    """The notes as data (``cnnkit.notes``: a message's id and parameters, or a text in
+    every language), rendered in the run's language (``output``, Gradescope's) and in each
+    (``output_i18n``, for a reader of an older kit)."""
+    notes = [n for n in notes if n]
+    both = {lang: "\n".join(names.clean(i18n.render(messages.note_text(n, lang), lang))
+                            for n in notes) for lang in i18n.LANGS}
+    result["output"] = both[i18n.current_lang()]
+    if notes:
         result["output_i18n"] = both
+        result["cnnkit"]["notes"] = [messages.note_data(n) for n in notes]
     return result
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from grader.core import i18n, manifest, scoring
 from grader.core.failure_kinds import SELF_REPORT, ZEROED_BY_RULE
 from grader.core.i18n import pick
+from grader.core.messages import Message
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
 from grader.grading.run.test_list import gate_tests, reported_tests
@@ -28,6 +29,7 @@ class TestScore:
     translations: dict[str, str] | None = None  # ``output`` in every language, when kept
     review: dict[str, str] | None = None  # a note for a person, in every language (scoring)
     failure_id: str = ""  # what failed, in no language (grader.testkit.failure_ids)
+    said: Message | None = None  # the grader's own message, as data (core.messages)
 
     @property
     def name(self) -> str:
@@ -57,7 +59,7 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
         for share in scoring.exercise_shares(exercise.points, by_exercise.get(exercise.name, []),
                                              reported, gates):
             result = share.result
-            failed_at = ""
+            failed_at, told = "", None
             if share.why is not None:
                 output, both = pick(share.why), dict(share.why)
                 failed_at = SELF_REPORT if share.why is scoring.UNBACKED else ZEROED_BY_RULE
@@ -65,7 +67,7 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
                 output, both = "", None
             else:
                 output, both = result.message, result.translations
-                failed_at = result.failure_id
+                failed_at, told = result.failure_id, result.said
             scores.append(TestScore(
                 topic=topic.name, exercise=exercise.name, test=_test_name(result.nodeid),
                 status=Outcome.PASSED if share.earns else Outcome.FAILED,
@@ -73,7 +75,8 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
                 hidden=is_hidden(result.file),
                 rule=scoring.is_marked(result.nodeid, gates) and not result.outcome.passed,
                 reported=scoring.is_marked(result.nodeid, reported),
-                translations=both, review=_languages(share.review), failure_id=failed_at))
+                translations=both, review=_languages(share.review), failure_id=failed_at,
+                said=told))
     return scores
 
 

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.core import i18n, manifest
+from grader.core import manifest, messages
 from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
@@ -82,8 +82,10 @@ def write_plan(plan: pipeline.ClassPlan, limits: Limits, lang: str, train: str =
         "limits": limits.__dict__, "skip_missing_data": bool(plan.ready.missing),
         "train": train,
         "students": [{"student": s.student, "source": str(s.source),
-                      "root": str(s.root) if s.root else None, "problem": s.problem,
-                      "name": s.name, "notes": s.notes, "record": s.record,
+                      "root": str(s.root) if s.root else None,
+                      "problem": messages.note_data(s.problem) if s.problem else "",
+                      "name": s.name, "notes": [messages.note_data(n) for n in s.notes],
+                      "record": s.record,
                       "fingerprints": fps} for s, fps in plan.todo]}, indent=1))
     return path
 
@@ -93,8 +95,11 @@ def grade_one(plan_file: Path, index: int) -> dict:
     plan = json.loads(Path(plan_file).read_text())
     entry = plan["students"][index]
     sub = discover.Submission(entry["student"], Path(entry["source"]),
-                              Path(entry["root"]) if entry["root"] else None, entry["problem"],
-                              entry.get("name", ""), entry.get("notes", []),
+                              Path(entry["root"]) if entry["root"] else None,
+                              messages.note_from_data(entry["problem"]) or "",
+                              entry.get("name", ""),
+                              [n for n in map(messages.note_from_data, entry.get("notes", []))
+                               if n],
                               entry.get("record", {}))
     infos = [manifest.load_topic(t) for t in entry["fingerprints"]]  # this student's topics
     ready = readiness.plan(infos)  # the nodes read the same shared data as the driver
@@ -229,7 +234,7 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fps: dict[
             continue
         result = report.results_json(sub.student,
                                      student_run.unrun_scores([infos[topic]], plan.ready, reason),
-                                     [i18n.keep(reason)], 0.0,
+                                     [reason], 0.0,
                                      f"slurm-{state.state.lower()}:{fp}",
                                      not_graded=student_run.own_not_graded(plan.ready, topic),
                                      name=sub.name)

@@ -143,6 +143,9 @@ def merged(out: Path, student: str, key: bytes) -> dict | None:
         result["output_i18n"] = {lang: _lines((p.get("output_i18n") or {}).get(lang)
                                               or p.get("output") for p in parts)
                                  for lang in ("en", "vi")}
+    notes = [n for p in parts for n in (p["cnnkit"].get("notes") or [])]
+    if notes:  # as data (core.messages): feedback renders them in either language
+        kit["notes"] = notes
     for p in parts:
         mine = p["cnnkit"]
         kit["exercises"].update(mine.get("exercises") or {})

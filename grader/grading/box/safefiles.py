@@ -13,7 +13,8 @@ import os
 import stat
 from pathlib import Path
 
-from grader.core.i18n import pick
+from grader.core import i18n
+from grader.core.messages import Message, render, said
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32  # folders inside a submission; homework needs four or five
@@ -25,16 +26,16 @@ class UnsafeFile(OSError):
 
 
 class TreeRefused(ValueError):
-    """A submission's folder tree too deep, too large or unreadable; its text is bilingual
-    (picked in the current language) and names the limit."""
+    """A submission's folder tree too deep, too large or unreadable: ``note`` says why and
+    names the limit (core.messages); its text is that, in the run's language."""
+
+    def __init__(self, note: Message):
+        super().__init__(render(note, i18n.current_lang()))
+        self.note = note
 
 
 def too_deep(depth: int) -> TreeRefused:
-    return TreeRefused(pick({
-        "en": f"the submission nests folders more than {depth} levels deep (limit "
-              f"{MAX_DEPTH}); it was not graded",
-        "vi": f"bài nộp lồng thư mục sâu hơn {depth} cấp (giới hạn {MAX_DEPTH}); bài không "
-              "được chấm"}))
+    return TreeRefused(said("box.too_deep", depth=depth, limit=MAX_DEPTH))
 
 
 def walk(folder: Path, max_depth: int = MAX_DEPTH, max_entries: int = MAX_ENTRIES):
@@ -48,17 +49,11 @@ def walk(folder: Path, max_depth: int = MAX_DEPTH, max_entries: int = MAX_ENTRIE
             with os.scandir(current) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            raise TreeRefused(pick({
-                "en": f"a folder of the submission could not be read ({exc.strerror})",
-                "vi": f"không đọc được một thư mục của bài nộp ({exc.strerror})"})) from None
+            raise TreeRefused(said("box.unreadable_folder", error=str(exc.strerror))) from None
         for entry in entries:
             seen += 1
             if seen > max_entries:
-                raise TreeRefused(pick({
-                    "en": f"the submission holds more than {max_entries} files and folders; "
-                          "it was not graded",
-                    "vi": f"bài nộp chứa hơn {max_entries} tệp và thư mục; bài không được "
-                          "chấm"}))
+                raise TreeRefused(said("box.too_many_entries", limit=max_entries))
             path = Path(entry.path)
             yield path
             if entry.is_dir(follow_symlinks=False):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import i18n
+from grader.core.messages import Message, Note, note_text, said
 from grader.core.errors import BadInput
 from grader.grading import names
 from grader.grading.box import safefiles
@@ -66,18 +67,25 @@ def stem(name: str) -> str:
     return name[:-len(found)] if found else name
 
 
-def unsupported_reason(name: str) -> str:
-    """The kept-bilingual reason an archive of this kind is not read."""
-    kind = suffix(name) or Path(name).suffix.lower()
-    return i18n.keep({
-        "en": f"{kind} is not supported: ask the student for a .zip (or .tar.gz) of the "
-              "exercises folder",
-        "vi": f"định dạng {kind} không được hỗ trợ: hãy đề nghị sinh viên nộp lại tệp .zip "
-              "(hoặc .tar.gz) của thư mục bài tập"})
+def unsupported_reason(name: str) -> Message:
+    """Why an archive of this kind is not read."""
+    return said("intake.unsupported", kind=suffix(name) or Path(name).suffix.lower())
 
 
 def _refuse(en: str, vi: str) -> BadInput:
-    return BadInput(i18n.keep({"en": en, "vi": vi}))
+    return _refused({"en": en, "vi": vi})
+
+
+def _refused(note: Note) -> BadInput:
+    """The error an operator reads (the run's language), carrying its note as data."""
+    exc = BadInput(note_text(note, i18n.current_lang()))
+    exc.note = note
+    return exc
+
+
+def refusal(exc: BadInput) -> Note:
+    """What a refused archive tells its student: the note it carries, else its text."""
+    return getattr(exc, "note", None) or str(exc)
 
 
 def member_parts(name: str) -> list[str]:
@@ -231,7 +239,7 @@ def extract(archive: Path, dest: Path, budget: Budget | None = None) -> None:
         elif kind in TAR:
             _extract_tar(archive, dest, budget)
         else:
-            raise BadInput(unsupported_reason(archive.name))
+            raise _refused(unsupported_reason(archive.name))
     except BadInput:
         _empty(dest)
         raise

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import i18n
+from grader.core.messages import Message, Note, note_text, said
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
 from grader.grading import names
@@ -136,28 +137,20 @@ def choose(entries: list[Entry]) -> tuple[list[Chosen], list[Entry]]:
     return chosen, nobody
 
 
-def counted_note(chosen: Chosen) -> str:
-    """The kept-bilingual note of a student with several entries: which one counts."""
+def counted_note(chosen: Chosen) -> Message:
+    """The note of a student with several entries: which one counts."""
     others = ", ".join(repr(e.shown) for e in chosen.others)
     this = chosen.entry.shown if chosen.entry else ""
-    return i18n.keep({
-        "en": f"{len(chosen.others) + 1} submissions of this student were found: {this!r} is "
-              f"graded (the newest readable one), {others} not graded",
-        "vi": f"tìm thấy {len(chosen.others) + 1} bài nộp của sinh viên này: chấm {this!r} "
-              f"(bài mới nhất đọc được), không chấm {others}"})
+    return said("intake.several_entries", count=len(chosen.others) + 1, graded=repr(this),
+                others=others)
 
 
-def loose_note(chosen: Chosen) -> str:
+def loose_note(chosen: Chosen) -> Message:
     shown = ", ".join(repr(e.lms.rest if e.lms and e.lms.rest else e.shown)
                       for e in chosen.loose[:5])
     if chosen.entry is None:
-        return i18n.keep({
-            "en": f"only loose files were handed in ({shown}): the grader needs the exercises "
-                  "folder, as a folder or a .zip",
-            "vi": f"chỉ nộp các tệp rời ({shown}): bộ chấm cần cả thư mục bài tập, dạng thư "
-                  "mục hoặc tệp .zip"})
-    return i18n.keep({"en": f"also handed in, not graded: {shown}",
-                      "vi": f"cũng đã nộp, không được chấm: {shown}"})
+        return said("intake.only_loose", files=shown)
+    return said("intake.also_handed_in", files=shown)
 
 
 @dataclass
@@ -165,18 +158,16 @@ class Row:
     entry: str
     student: str
     status: str  # "graded" | "graded-zero" | "not-graded" | "skipped"
-    reason: str  # kept bilingual
+    reason: Note  # why, as data (core.messages)
 
 
-def rows_for(chosen: Chosen, student: str, graded: bool, problem: str) -> list[Row]:
+def rows_for(chosen: Chosen, student: str, graded: bool, problem: Note) -> list[Row]:
     """The summary rows of one student's entries; ``graded``: a topic folder was found."""
     rows = []
     if chosen.entry is not None:
         rows.append(Row(chosen.entry.shown, student, "graded" if graded else "graded-zero",
                         problem))
-    counts = i18n.keep({
-        "en": f"another entry of the same student counts: {chosen.first.shown!r}",
-        "vi": f"tính bài khác của cùng sinh viên: {chosen.first.shown!r}"})
+    counts = said("intake.other_entry_counts", entry=repr(chosen.first.shown))
     for other in chosen.others:
         rows.append(Row(other.shown, student, "not-graded", counts))
     for loose in chosen.loose:
@@ -186,9 +177,7 @@ def rows_for(chosen: Chosen, student: str, graded: bool, problem: str) -> list[R
 
 
 def skipped_row(entry: Entry) -> Row:
-    return Row(entry.shown, "", "skipped", i18n.keep({
-        "en": "a loose file, not a folder or an archive: not a submission",
-        "vi": "một tệp rời, không phải thư mục hay tệp nén: không phải bài nộp"}))
+    return Row(entry.shown, "", "skipped", said("intake.loose_file"))
 
 
 _STATUS = {"graded": ("graded", "đã chấm"), "graded-zero": ("graded 0", "chấm 0 điểm"),
@@ -208,7 +197,7 @@ def summary_lines(rows: list[Row], lang: str | None = None) -> list[str]:
             continue
         who = f" -> {row.student}" if row.student else ""
         lines.append(f"{row.entry}{who}: {status_word(row.status, lang)}: "
-                     f"{i18n.render(row.reason, lang)}")
+                     f"{note_text(row.reason, i18n.current_lang(lang))}")
     return lines
 
 
@@ -220,7 +209,7 @@ def write(out: Path, rows: list[Row], lang: str | None = None, stream=None) -> N
     writer.writerow(COLUMNS)
     for row in rows:
         writer.writerow([names.csv_cell(row.entry), row.student, row.status,
-                         names.csv_cell(i18n.render(row.reason, lang))])
+                         names.csv_cell(note_text(row.reason, i18n.current_lang(lang)))])
     atomic_write(Path(out) / FILE_NAME, buf.getvalue().encode("utf-8"))
     for line in summary_lines(rows, lang):
         print(f"cnnkit grade: {line}", file=stream)

@@ -6,29 +6,21 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from grader.core import i18n, manifest
+from grader.core import manifest
+from grader.core.messages import Note, said
 from grader.core.testfiles import kit_topic_dir, topic_test_files
 from grader.grading import names
 from grader.grading.box import safefiles
 
 
-_INI = {"en": "ini files are never used", "vi": "các tệp ini không bao giờ được dùng"}
+# Files that could change how tests run: never used, for the reason named (core.messages).
+IGNORED_REASONS = {"conftest.py": "folder.why.conftest", "pytest.ini": "folder.why.ini",
+                   "setup.cfg": "folder.why.ini", "tox.ini": "folder.why.ini",
+                   "pyproject.toml": "folder.why.project",
+                   "sitecustomize.py": "folder.why.sitecustomize",
+                   "usercustomize.py": "folder.why.usercustomize"}
 
-IGNORED_REASONS = {
-    "conftest.py": {"en": "conftest.py files are never used: they could change how tests run",
-                    "vi": "các tệp conftest.py không bao giờ được dùng: chúng có thể thay đổi "
-                          "cách các bài kiểm tra chạy"},
-    "pytest.ini": _INI, "setup.cfg": _INI, "tox.ini": _INI,
-    "pyproject.toml": {"en": "project files are never used",
-                       "vi": "các tệp cấu hình dự án không bao giờ được dùng"},
-    "sitecustomize.py": {"en": "sitecustomize.py is never used: it would run before the tests",
-                         "vi": "sitecustomize.py không bao giờ được dùng: nó sẽ chạy trước các "
-                               "bài kiểm tra"},
-    "usercustomize.py": {"en": "usercustomize.py is never used",
-                         "vi": "usercustomize.py không bao giờ được dùng"},
-}
-
-def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
+def ignored_files(topic_dir: Path, allowed: list[str]) -> list[Note]:
     """Files that could change how tests run, which the grader ignores, with the reason.
 
     Unchanged copies of the kit's own files (its tests, the sample image) are not noted.
@@ -41,7 +33,7 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
     try:  # iterative and bounded (discovery refused trees past the limits already)
         found = sorted(safefiles.walk(topic_dir), key=lambda p: p.relative_to(topic_dir).parts)
     except safefiles.TreeRefused as exc:
-        return [str(exc)]
+        return [exc.note]
     for path in found:
         if "__pycache__" in path.relative_to(topic_dir).parts:
             continue
@@ -57,17 +49,13 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[str]:
                     continue
             except safefiles.UnsafeFile:
                 pass
-            reason = {"en": "test files from submissions are never used; the kit brings "
-                            "its own",
-                      "vi": "tệp kiểm tra trong bài nộp không bao giờ được dùng; kit dùng "
-                            "bài kiểm tra của chính nó"}
+            reason = "folder.why.test_file"
         if reason:  # a name that is not UTF-8 is shown escaped (test_b\xe0i.py)
             shown = names.printable(f"{topic_dir.name}/{rel}")
-            notes.append(i18n.keep({"en": f"ignored {shown}: {reason['en']}",
-                                    "vi": f"bỏ qua {shown}: {reason['vi']}"}))
+            notes.append(said("folder.ignored", path=shown, reason=said(reason)))
     return notes
 
-def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[str]:
+def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[Note]:
     """Lay out ``box``: tests/<topic> from the kit, submission/<topic> from the whitelist."""
     info = manifest.load_topic(topic)
     tests = box / "tests" / topic
@@ -88,9 +76,7 @@ def build(topic: str, submission_topic_dir: Path | None, box: Path) -> list[str]
                 raise safefiles.UnsafeFile(name)
             safefiles.copy_file(submission_topic_dir / name, sub / name)
         except safefiles.UnsafeFile:
-            notes.append(i18n.keep({"en": f"missing {topic}/{name}: its tests count as failed",
-                               "vi": f"thiếu {topic}/{name}: các bài kiểm tra của tệp này bị "
-                                     "tính là chưa đạt"}))
+            notes.append(said("folder.missing_file", topic=topic, name=name))
     if usable:
         notes += ignored_files(submission_topic_dir, info.files)
     (box / "pytest.ini").write_text("[pytest]\n")

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.core import i18n, manifest
+from grader.core import manifest
 from grader.core.failure_kinds import UNGRADED
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
@@ -93,7 +93,7 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
 
     def zero(chosen, fp):
         result = report.results_json(sub.student, unrun_scores(chosen, ready, reason),
-                                     [i18n.keep(reason)], 0.0, f"crashed:{fp}",
+                                     [reason], 0.0, f"crashed:{fp}",
                                      not_graded={k: v for t in chosen
                                                  for k, v in own_not_graded(ready, t.name).items()},
                                      name=sub.name)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.core import i18n, manifest
+from grader.core.messages import Message, Note, languages, render, said
 from grader.core.failure_kinds import STOPPED
 from grader.core.limits import DEFAULTS, Limits
 from grader.core.results import Outcome, TestResult
@@ -28,13 +29,13 @@ from grader.grading.box import uids as box_uids
 from grader.grading.run.deaths import death_reason
 from grader.grading.run.run_folder import build
 from grader.grading.run.test_list import expected_tests
-from grader.grading.run.trusted_start import rendered, run_once
+from grader.grading.run.trusted_start import run_once
 
 
 @dataclass
 class TopicRun:
     results: dict[str, TestResult] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
     seconds: float = 0.0
     output: str = ""
 
@@ -70,11 +71,7 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
                 warm.sweep()
         outputs.append(out.output)
         if state.get("bytes", 0) > 1_000_000:
-            run.notes.append(i18n.keep({
-                "en": f"{topic}: the run printed {state['bytes'] / 1e6:.0f} MB of output; only "
-                      "its start and end were kept",
-                "vi": f"{topic}: lần chạy in ra {state['bytes'] / 1e6:.0f} MB; chỉ giữ lại phần "
-                      "đầu và phần cuối"}))
+            run.notes.append(said("run.output_cut", topic=topic, mb=state["bytes"] / 1e6))
         run.results.update({k: v for k, v in out.results.items() if k in expected})
         pending = [t for t in expected if t not in run.results]
         if not pending:
@@ -82,14 +79,7 @@ def run_topic(topic: str, submission_topic_dir: Path | None, box: Path, timeout:
         reason = death_reason(out, state, limits, timeout)
         _after_death(run, topic, out, reason, pending, attempt)
     for nodeid in pending:
-        run.results[nodeid] = TestResult(nodeid, Outcome.MISSING, i18n.keep({
-            "en": "this test reported no result (the run died or ran out of time before it); it "
-                  "counts as failed",
-            "vi": "bài kiểm tra này không báo kết quả (lần chạy bị dừng hoặc hết thời gian trước "
-                  "khi tới nó); bài này bị tính là chưa đạt"}), failure_id=STOPPED)
-    # What the grader wrote itself (a death, a test not run) is rendered like the box's.
-    run.results = {k: rendered(v) if i18n.translations(v.message) else v
-                   for k, v in run.results.items()}
+        run.results[nodeid] = stopped(nodeid, Outcome.MISSING, said("run.no_result"))
     run.seconds = time.monotonic() - start
     run.output = "\n".join(outputs)[-20000:]
     return run
@@ -107,25 +97,26 @@ def _selection(topic: str, exercises: set[str] | None) -> tuple[list[str], list[
     return expected, sorted({t.split("::")[0] for t in expected})
 
 
-def _after_death(run: TopicRun, topic: str, out, reason: str, pending: list[str],
+def _after_death(run: TopicRun, topic: str, out, reason: Message, pending: list[str],
                  attempt: int) -> None:
     """A run that died: the test it was in fails with the reason, and so does the rest of
     that test file (it would most likely die the same way); ``pending`` loses them."""
     culprit = out.unfinished
     if culprit in pending:
-        run.results[culprit] = TestResult(culprit, Outcome.FAILED, reason, failure_id=STOPPED)
+        run.results[culprit] = stopped(culprit, Outcome.FAILED, reason)
         pending.remove(culprit)
         same_file = [t for t in pending if t.split("::")[0] == culprit.split("::")[0]]
         for nodeid in same_file:
-            run.results[nodeid] = TestResult(nodeid, Outcome.FAILED, i18n.keep({
-                "en": f"not run: {culprit.split('::')[-1]} in the same file stopped the "
-                      f"process ({reason})",
-                "vi": f"không chạy: {culprit.split('::')[-1]} trong cùng tệp đã làm dừng "
-                      f"tiến trình ({reason})"}), failure_id=STOPPED)
+            run.results[nodeid] = stopped(nodeid, Outcome.FAILED, said(
+                "run.same_file_stopped", test=culprit.split("::")[-1], reason=reason))
             pending.remove(nodeid)
     elif attempt == 0 and not out.started:
-        run.notes.append(i18n.keep({"en": f"{topic}: {reason} before any test started",
-                                    "vi": f"{topic}: {reason} trước khi bài kiểm tra nào bắt "
-                                          "đầu"}))
-    run.notes.append(i18n.keep({"en": f"{topic}: run {attempt + 1}: {reason}",
-                                "vi": f"{topic}: lần chạy {attempt + 1}: {reason}"}))
+        run.notes.append(said("run.died_before_tests", topic=topic, reason=reason))
+    run.notes.append(said("run.attempt_died", topic=topic, attempt=attempt + 1, reason=reason))
+
+
+def stopped(nodeid: str, outcome: Outcome, message: Message) -> TestResult:
+    """A test the grader ends itself (a death, a test never reached): its message kept as
+    data, rendered in the run's language for the run's own output."""
+    return TestResult(nodeid, outcome, render(message, i18n.current_lang()),
+                      translations=languages(message), failure_id=STOPPED, said=message)

@@ -280,8 +280,8 @@ def run_one(topic: str, spec: manifest.GradedTraining, topic_dir: Path | None,
     if record.get("not_trained_here"):
         points = 0.0
     record.update(points=points, max_points=top, reason=reason)
-    notes = [i18n.keep({lang: f"{column(topic, spec)}: {problem[lang]}"
-                        for lang in ("en", "vi")})] if record.get("not_trained_here") else []
+    notes = [{lang: f"{column(topic, spec)}: {problem[lang]}" for lang in ("en", "vi")}] \
+        if record.get("not_trained_here") else []
     return TrainingOutcome(_score(topic, spec, profile, device_class, points, top, reason),
                            record, png, notes)
 

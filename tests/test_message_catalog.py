@@ -1,0 +1,140 @@
+"""The grader's own messages are data: every id of the catalog speaks both languages with
+the same parameters, every use names an id that exists with its parameters, and a record
+renders them in either language, whatever the language it was graded in."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from grader.core import messages, paths
+from grader.core.telling import test_output as rendered_output
+from grader.grading import report
+
+
+def test_every_id_comes_in_both_languages_with_the_same_parameters():
+    wrong = []
+    for mid, texts in messages.catalog().items():
+        if set(texts) != set(messages.LANGS) or not all(t.strip() for t in texts.values()):
+            wrong.append(f"{mid}: has {sorted(texts)}, needs {list(messages.LANGS)}")
+        elif texts["en"] == texts["vi"]:
+            wrong.append(f"{mid}: the same words in both languages")
+        elif messages.placeholders(texts["en"]) != messages.placeholders(texts["vi"]):
+            wrong.append(f"{mid}: en reads {sorted(messages.placeholders(texts['en']))}, "
+                         f"vi reads {sorted(messages.placeholders(texts['vi']))}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def _uses() -> tuple[list[tuple[str, str, set[str] | None]], set[str]]:
+    """Each ``said(...)`` call of the kit (where, id, keywords or None when spread), and
+    every string constant of the kit that names an id."""
+    calls, named = [], set()
+    ids = set(messages.catalog())
+    for path in sorted((paths.KIT_ROOT / "grader").rglob("*.py")):
+        rel = path.relative_to(paths.KIT_ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in ids:
+                named.add(node.value)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
+                    node.func, "attr", "")) == "said" and node.args:
+                first = node.args[0]
+                mid = first.value if isinstance(first, ast.Constant) else None
+                keywords = None if any(k.arg is None for k in node.keywords) \
+                    else {k.arg for k in node.keywords}
+                calls.append((f"{rel}:{node.lineno}", mid, keywords))
+    return calls, named
+
+
+def test_every_use_names_an_id_of_the_catalog_with_its_parameters():
+    calls, _ = _uses()
+    assert len(calls) >= 15, calls  # the death reasons, the run's notes, the folder's
+    wrong = []
+    for where, mid, keywords in calls:
+        if mid is None:
+            continue  # an id held in a variable: its constants are checked below
+        texts = messages.catalog().get(mid)
+        if texts is None:
+            wrong.append(f"{where}: no id {mid!r} in messages.toml")
+        elif keywords is not None and keywords != messages.placeholders(texts["en"]):
+            wrong.append(f"{where}: {mid} reads {sorted(messages.placeholders(texts['en']))}, "
+                         f"the call gives {sorted(keywords)}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_no_id_of_the_catalog_goes_unused():
+    _, named = _uses()
+    assert set(messages.catalog()) - named == set()
+
+
+def test_a_message_keeps_its_id_and_parameters_and_renders_in_either_language():
+    reason = messages.said("run.time_limit", limit=600.0)
+    note = messages.said("run.attempt_died", topic="02_training", attempt=1, reason=reason)
+    data = messages.to_data(note)
+    assert data == {"id": "run.attempt_died", "params": {
+        "attempt": 1, "reason": {"id": "run.time_limit", "params": {"limit": 600.0}},
+        "topic": "02_training"}}
+    again = messages.from_data(data)
+    assert again == note
+    assert messages.render(again, "en") == ("02_training: run 1: the run passed its time "
+                                            "limit of 600 s and was stopped")
+    assert messages.render(again, "vi") == ("02_training: lần chạy 1: lần chạy vượt quá giới "
+                                            "hạn thời gian 600 giây nên đã bị dừng")
+
+
+@pytest.mark.parametrize("data", [
+    {"id": "run.no_such_message", "params": {}},
+    {"id": "run.time_limit", "params": {}},
+    {"id": "run.time_limit", "params": {"limit": 1, "extra": 2}},
+    {"id": "run.time_limit", "params": {"limit": [1]}},
+    {"id": "run.time_limit", "params": {"limit": "ten"}},
+    {"params": {}}, {"id": "run.time_limit"}, "run.time_limit"])
+def test_a_message_this_kit_cannot_render_is_refused_not_guessed(data):
+    assert messages.from_data(data) is None
+
+
+def test_a_wrong_use_is_the_kits_own_bug_and_says_so():
+    with pytest.raises(KeyError, match="no message"):
+        messages.said("run.no_such_message")
+    with pytest.raises(TypeError, match="takes"):
+        messages.said("run.time_limit", seconds=3)
+
+
+def _record(notes, scores=()):
+    return report.results_json("an", list(scores), notes, 1.0, "fp")
+
+
+def test_a_record_keeps_the_notes_as_data_and_feedback_renders_either_language(monkeypatch):
+    monkeypatch.setenv("CNNKIT_LANG", "en")  # graded in English ...
+    notes = [messages.said("folder.missing_file", topic="01_cnn", name="models.py"),
+             {"en": "a text the grader kept in both", "vi": "một đoạn giữ cả hai thứ tiếng"}]
+    result = _record(notes)
+    assert result["cnnkit"]["notes"][0] == {
+        "id": "folder.missing_file", "params": {"name": "models.py", "topic": "01_cnn"}}
+    assert result["output"].startswith("missing 01_cnn/models.py")
+    vi = rendered_output(result, "vi")  # ... read in Vietnamese, from the data
+    assert vi.splitlines() == ["thiếu 01_cnn/models.py: các bài kiểm tra của tệp này bị tính "
+                               "là chưa đạt", "một đoạn giữ cả hai thứ tiếng"]
+    older = {k: v for k, v in result.items() if k != "cnnkit"}  # a record of an older kit
+    assert rendered_output(older, "vi") == vi
+
+
+def test_a_test_the_grader_stopped_keeps_its_message_as_data(monkeypatch):
+    from grader.core.results import Outcome
+    from grader.grading.run import topic_run
+    from grader.grading.score import TestScore
+
+    monkeypatch.setenv("CNNKIT_LANG", "vi")
+    why = messages.said("run.killed", signal="SIGKILL", memory_mb=4096)
+    stopped = topic_run.stopped("tests/01_cnn/test_models.py::test_a", Outcome.FAILED, why)
+    assert stopped.message.startswith("tiến trình bị dừng bởi tín hiệu SIGKILL")
+    score = TestScore("01_cnn", "models", "test_a", Outcome.FAILED, 0.0, 1.0, stopped.message,
+                      False, translations=stopped.translations,
+                      failure_id=stopped.failure_id, said=stopped.said)
+    test = _record([], [score])["tests"][0]
+    assert test["said"] == {"id": "run.killed",
+                            "params": {"memory_mb": 4096, "signal": "SIGKILL"}}
+    assert rendered_output(test, "en") == ("the process was killed by SIGKILL (crash, or memory "
+                                       "cap of 4096 MB)")
+    test["said"] = {"id": "run.renamed_in_a_later_kit", "params": {}}
+    assert rendered_output(test, "en") == test["output_i18n"]["en"]  # the kept text stands
