@@ -5,6 +5,7 @@ renders them in either language, whatever the language it was graded in."""
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -138,3 +139,69 @@ def test_a_test_the_grader_stopped_keeps_its_message_as_data(monkeypatch):
                                        "cap of 4096 MB)")
     test["said"] = {"id": "run.renamed_in_a_later_kit", "params": {}}
     assert rendered_output(test, "en") == test["output_i18n"]["en"]  # the kept text stands
+
+
+# --- the texts written in place: msg(en, vi) and {"en": ..., "vi": ...} ------------------
+VIETNAMESE = re.compile("[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]",
+                        re.IGNORECASE)
+
+
+def _text(node) -> tuple[str, int] | None:
+    """A literal's source and how many values it formats; None for a computed text."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value, 0
+    if isinstance(node, ast.JoinedStr):
+        return ast.unparse(node), sum(isinstance(v, ast.FormattedValue) for v in node.values)
+    return None
+
+
+def _kit_sources():
+    for folder in ("grader", "solutions", "hidden_tests"):
+        for path in sorted((paths.KIT_ROOT / folder).rglob("*.py")):
+            yield path.relative_to(paths.KIT_ROOT).as_posix(), path.read_text(encoding="utf-8")
+
+
+def _pairs(sources):
+    """(where, en, vi, is a msg call) for each text pair written in ``sources``."""
+    for rel, source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(
+                    node.func, "attr", "")) == "msg" and len(node.args) == 2:
+                yield f"{rel}:{node.lineno}", node.args[0], node.args[1], True
+            elif isinstance(node, ast.Dict):
+                keys = [getattr(k, "value", None) for k in node.keys]
+                if "en" in keys and "vi" in keys:
+                    yield (f"{rel}:{node.lineno}", node.values[keys.index("en")],
+                           node.values[keys.index("vi")], False)
+
+
+def _wrong_pairs(sources) -> tuple[list[str], int]:
+    wrong, seen = [], 0
+    for where, en_node, vi_node, is_msg in _pairs(sources):
+        en, vi = _text(en_node), _text(vi_node)
+        if en is None or vi is None:
+            continue
+        seen += 1
+        if VIETNAMESE.search(en[0]):
+            wrong.append(f"{where}: Vietnamese in the English text: {en[0][:60]!r}")
+        if en[1] != vi[1]:
+            wrong.append(f"{where}: en formats {en[1]} value(s), vi {vi[1]}")
+        if is_msg and not VIETNAMESE.search(vi[0]):
+            wrong.append(f"{where}: the Vietnamese text has no Vietnamese: {vi[0][:60]!r}")
+    return wrong, seen
+
+
+def test_every_text_pair_has_english_in_en_vietnamese_in_vi_and_the_same_values():
+    wrong, seen = _wrong_pairs(_kit_sources())
+    assert seen > 400, seen  # the kit's and the tests' messages, not a handful
+    assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize("source", [
+    'msg("bài kiểm tra", "the test")',  # swapped
+    'msg(f"got {x}", "nhận được giá trị")',  # a value lost in Vietnamese
+    'msg("the loss", "the loss")',  # never translated
+    'pick({"en": f"{a} and {b}", "vi": f"{a} và"})'])
+def test_the_pair_check_catches_a_swapped_lost_or_untranslated_text(source):
+    wrong, seen = _wrong_pairs([("example.py", source)])
+    assert seen == 1 and wrong, source
