@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.core import i18n, manifest, scoring
+from grader.core import i18n, manifest, messages, scoring
 from grader.core.failure_lines import key_lines, rank, waits_on_others
 from grader.grading import report
 
@@ -28,7 +28,7 @@ def _record(test: str, texts: dict[str, str], status: str = "failed",
 
 def _dung(slow: dict[str, str] = SLOW) -> list[dict]:
     # record order puts a passed-but-waiting reported test first, as score_topic does
-    return [_record("test_runs_are_deterministic", scoring.UNBACKED, "passed"),
+    return [_record("test_runs_are_deterministic", messages.languages(scoring.UNBACKED), "passed"),
             _record("test_smoke_run_returns_and_writes_results", slow)]
 
 
@@ -37,14 +37,14 @@ def test_a_test_that_only_waits_is_never_the_telling_failure(lang):
     out = "\n".join(report.failures_markdown(_dung(), lang))
     block = out.split("```")[1]
     assert SLOW[lang].split(";")[0] in block, out
-    assert scoring.UNBACKED[lang][:30] not in block, out
+    assert messages.render(scoring.UNBACKED, lang)[:30] not in block, out
 
 
 def test_waiting_messages_rank_below_every_real_failure():
-    for texts in (scoring.UNBACKED, scoring.GATED):
-        for lang, text in texts.items():
-            assert waits_on_others(text.format(test="test_x")), lang
-            assert rank(text.format(test="test_x")) < rank("E   AssertionError: 1 != 2")
+    for why in (scoring.UNBACKED, messages.said("score.zeroed_by_rule", test="test_x")):
+        for lang, text in messages.languages(why).items():
+            assert waits_on_others(text), lang
+            assert rank(text) < rank("E   AssertionError: 1 != 2")
     assert not waits_on_others("E   AssertionError: " + SLOW["en"])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from grader.core.scoring import GATED, UNBACKED
+from grader.core.messages import catalog
 
 NOISE = ("+", "where", "assert ")
 # pytest's own explanation of a failed comparison, in English whatever the language: the
@@ -83,8 +83,9 @@ def waits_on_others(message: str) -> bool:
     """A test that passed but earns nothing until other tests pass (a ``reported`` test, or
     one zeroed by a broken rule): never the failure that explains the most."""
     lead = message.strip()
-    return any(lead.startswith(texts[lang].split("{", 1)[0])
-               for texts in (UNBACKED, GATED) for lang in texts)
+    return any(lead.startswith(text.split("{", 1)[0])
+               for mid in ("score.unbacked", "score.zeroed_by_rule")
+               for text in catalog()[mid].values())
 
 
 def rank(message: str) -> int:

@@ -19,20 +19,12 @@ import math
 from dataclasses import dataclass
 
 from grader.core import manifest
+from grader.core.messages import Message, said
 from grader.core.results import TestResult
 
-UNBACKED = {
-    "en": "this test passed, but it rests on what your code reports about itself (a layer "
-          "list, a logged name); it earns its points once the exercise's other tests, which "
-          "check results on the grader's own inputs, pass too",
-    "vi": "bài kiểm tra này đạt, nhưng nó dựa trên những gì code của bạn tự báo cáo (danh "
-          "sách lớp, tên chỉ số đã log); nó chỉ được tính điểm khi các bài kiểm tra khác của "
-          "bài tập, vốn kiểm tra kết quả trên đầu vào do bộ chấm tự chọn, cũng đạt"}
-
-GATED = {
-    "en": "this exercise scores zero: its rule checked by the grader on your file failed ({test})",
-    "vi": "bài tập này được 0 điểm: quy tắc mà bộ chấm kiểm tra trên tệp của bạn không đạt "
-          "({test})"}
+# Why a passed test earns nothing (core.messages): it only reports about the code itself
+# and the exercise's checks failed, or a rule on the file zeroed the exercise.
+UNBACKED = said("score.unbacked")
 
 
 POINT_STEP = 1 / 64  # a binary fraction: sums of shares are exact in floating point
@@ -52,7 +44,7 @@ class Share:
     result: TestResult
     points: float  # the test's share of the exercise's points
     earned: float  # all of it, or nothing
-    why: dict[str, str] | None = None  # why a passed test earned nothing, in each language
+    why: Message | None = None  # why a passed test earned nothing
     review: str = ""  # what a person should look at (the points stand): see the docstring
 
     @property
@@ -83,7 +75,7 @@ def exercise_shares(points: float, results: list[TestResult],
         if passed and shut:
             earns = False
             test = shut[0].nodeid.split("::", 1)[-1]
-            why = {lang: text.format(test=test) for lang, text in GATED.items()}
+            why = said("score.zeroed_by_rule", test=test)
         shares.append(Share(result, each, each if earns else 0.0, why,
                             "" if shut else result.review))
     return shares

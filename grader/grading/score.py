@@ -8,7 +8,7 @@ from pathlib import Path
 from grader.core import i18n, manifest, scoring
 from grader.core.failure_kinds import SELF_REPORT, ZEROED_BY_RULE
 from grader.core.i18n import pick
-from grader.core.messages import Message
+from grader.core.messages import Message, languages, render
 from grader.core.results import Outcome, TestResult
 from grader.core.testfiles import is_hidden
 from grader.grading.run.test_list import gate_tests, reported_tests
@@ -61,8 +61,9 @@ def score_topic(topic: manifest.Topic, results: dict[str, TestResult],
             result = share.result
             failed_at, told = "", None
             if share.why is not None:
-                output, both = pick(share.why), dict(share.why)
-                failed_at = SELF_REPORT if share.why is scoring.UNBACKED else ZEROED_BY_RULE
+                output, both = render(share.why, i18n.current_lang()), languages(share.why)
+                failed_at = SELF_REPORT if share.why == scoring.UNBACKED else ZEROED_BY_RULE
+                told = share.why
             elif result.outcome.passed:
                 output, both = "", None
             else:

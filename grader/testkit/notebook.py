@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from grader.core import manifest, paths, runner, scoring
+from grader.core import i18n, manifest, messages, paths, runner, scoring
 from grader.core.i18n import pick, render
 from grader.core.failure_lines import key_lines
 from grader.core.results import TestResult
@@ -65,4 +65,5 @@ def _why_no_points(topic: str, result: TestResult, results: dict[str, TestResult
     mine = [r for r in results.values() if exercise.owns_test_file(r.file)]
     share = next((s for s in scoring.exercise_shares(exercise.points, mine)
                   if s.result is result), None)
-    return pick(share.why) if share is not None and share.why else ""
+    return messages.render(share.why, i18n.current_lang()) if share is not None and share.why \
+        else ""
