@@ -26,13 +26,13 @@ def test_labels_keep_both_languages_and_pad_each_on_its_own(monkeypatch):
 
 
 def test_the_graders_own_notes_render_in_either_language_later(monkeypatch):
-    """A note the grader writes (a file ignored, a run stopped) is stored in both languages:
-    feedback renders it in Vietnamese from a class graded in English."""
+    """A note the grader writes (a file ignored, a run stopped) is stored as data, in both
+    languages: feedback renders it in Vietnamese from a class graded in English."""
     from grader.grading import report
 
     monkeypatch.setenv("CNNKIT_LANG", "en")
-    note = i18n.keep({"en": "ignored 01_cnn/conftest.py: never used",
-                      "vi": "bỏ qua 01_cnn/conftest.py: không bao giờ được dùng"})
+    note = {"en": "ignored 01_cnn/conftest.py: never used",
+            "vi": "bỏ qua 01_cnn/conftest.py: không bao giờ được dùng"}
     result = report.results_json("an", [], [note, "plain line"], 1.0, "fp")
     assert result["output"] == "ignored 01_cnn/conftest.py: never used\nplain line"
     assert result["output_i18n"]["vi"].startswith("bỏ qua 01_cnn/conftest.py")

@@ -53,7 +53,7 @@ def test_a_precise_diagnosis_outranks_a_generic_one():
 # --- the operator's errors speak both languages ------------------------------------------
 OPERATOR_ERRORS = {"CnnkitError", "BadInput", "NotFound", "WouldOverwrite", "UnknownName",
                    "BoxUnavailable"}
-BILINGUAL_CALLS = {"msg", "pick", "keep", "_refuse", "_unavailable", "explain_start_failure", "t"}
+BILINGUAL_CALLS = {"msg", "pick", "_refuse", "_refused", "_unavailable", "explain_start_failure", "t"}
 # Errors of the kit's own functions called with wrong arguments by the kit's own code (a
 # bug, never an operator's input): English, as a traceback is.
 INTERNAL_ARGUMENT_ERRORS = {

@@ -7,9 +7,10 @@ import os
 import re
 
 LANGS = ("en", "vi")
-# CNNKIT_LANG=both: messages keep every language, so a graded class can be rendered later
-# in either (the trusted run under `grade` sets it). Each message is then
-# OPEN + en + SEP + vi + CLOSE, and ``render`` picks one language out of any text.
+# CNNKIT_LANG=both: a test's messages keep every language, so a graded class can be
+# rendered later in either (the trusted run under `grade` sets it). Each message is then
+# OPEN + en + SEP + vi + CLOSE, and ``render`` picks one language out of any text. The
+# grader's own messages need none of this: they are data (core.messages).
 BOTH = "both"
 OPEN, SEP, CLOSE = "\ue000", "\ue001", "\ue002"  # private-use characters: never typed
 _MARKS = re.compile(f"([{OPEN}{SEP}{CLOSE}])")
@@ -41,15 +42,6 @@ def pick(texts: dict[str, str] | str, lang: str | None = None) -> str:
             return kept
     lang = current_lang(lang)
     return texts.get(lang) or texts.get("en") or next(iter(texts.values()))
-
-
-def keep(texts: dict[str, str] | str) -> str:
-    """A message the grader writes itself, kept in every language (see ``BOTH``) whatever
-    the run's language: stored as is, rendered at the edge with ``render``."""
-    if isinstance(texts, str):
-        return texts
-    kept = _keep_all(texts)
-    return kept if isinstance(kept, str) else pick(texts)
 
 
 def _keep_all(texts: dict):
