@@ -625,6 +625,22 @@ def test_the_class_renders_in_vietnamese_without_regrading(graded, tmp_path, mon
     assert "feedback.md" in capsys.readouterr().out
 
 
+def test_the_graders_own_notes_are_kept_as_ids_and_parameters(graded):
+    """A missing file and a file the grader ignored reach the record as catalog ids with
+    their parameters (core.messages), and render in Vietnamese from those alone."""
+    from grader.core.telling import test_output
+
+    _, results, *_ = graded
+    missing = results["missing_file"]["cnnkit"]["notes"]
+    assert {"id": "folder.missing_file",
+            "params": {"name": "naive_conv.py", "topic": "01_cnn"}} in missing, missing
+    notes = results["conftest_cheat"]["cnnkit"]["notes"]
+    ignored = [n for n in notes if n.get("id") == "folder.ignored"]
+    assert ignored and ignored[0]["params"]["reason"]["id"] == "folder.why.conftest", notes
+    vi = test_output({"cnnkit": results["conftest_cheat"]["cnnkit"]}, "vi")  # the data only
+    assert "các tệp conftest.py không bao giờ được dùng" in vi and "never used" not in vi, vi
+
+
 @pytest.mark.parametrize("case", sorted(ZEROED))
 def test_what_the_trusted_side_did_not_verify_earns_nothing(graded, case):
     out, results, *_ = graded

@@ -41,6 +41,9 @@ def _uses() -> tuple[list[tuple[str, str, set[str] | None]], set[str]]:
                     node.func, "attr", "")) == "said" and node.args:
                 first = node.args[0]
                 mid = first.value if isinstance(first, ast.Constant) else None
+                if isinstance(first, ast.JoinedStr) and isinstance(first.values[0], ast.Constant):
+                    prefix = first.values[0].value  # said(f"slurm.state.{state}"): a family
+                    named |= {i for i in ids if i.startswith(prefix)}
                 keywords = None if any(k.arg is None for k in node.keywords) \
                     else {k.arg for k in node.keywords}
                 calls.append((f"{rel}:{node.lineno}", mid, keywords))
@@ -205,3 +208,28 @@ def test_every_text_pair_has_english_in_en_vietnamese_in_vi_and_the_same_values(
 def test_the_pair_check_catches_a_swapped_lost_or_untranslated_text(source):
     wrong, seen = _wrong_pairs([("example.py", source)])
     assert seen == 1 and wrong, source
+
+
+def test_the_student_commands_texts_read_the_same_values_in_both_languages():
+    from grader.student.texts import MSG
+
+    wrong = []
+    for key, texts in MSG.items():
+        if set(texts) != set(messages.LANGS):
+            wrong.append(f"{key}: has {sorted(texts)}")
+            continue
+        en, vi = texts["en"], texts["vi"]
+        if isinstance(en, tuple):
+            if len(en) != len(vi):
+                wrong.append(f"{key}: {len(en)} English columns, {len(vi)} Vietnamese")
+        elif messages.placeholders(en) != messages.placeholders(vi):
+            wrong.append(f"{key}: en reads {sorted(messages.placeholders(en))}, "
+                         f"vi reads {sorted(messages.placeholders(vi))}")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_every_slurm_state_with_words_of_its_own_has_them():
+    from grader.grading import slurm
+
+    for state in slurm.STATES_SAID:
+        assert state in messages.render(messages.said(f"slurm.state.{state}"), "vi")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.core import manifest, messages
+from grader.core.messages import said
 from grader.core.errors import CnnkitError
 from grader.core.files import atomic_write
 from grader.core.i18n import pick
@@ -35,16 +36,8 @@ from grader.grading.training import graded_run
 FINAL_OK = {"COMPLETED"}
 FINAL_BAD = {"FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED",
              "BOOT_FAIL", "DEADLINE"}
-REASONS = {
-    "TIMEOUT": {"en": "Slurm stopped it at the job's time limit (TIMEOUT)",
-                "vi": "Slurm dừng nó khi hết thời gian cho phép của job (TIMEOUT)"},
-    "OUT_OF_MEMORY": {"en": "Slurm stopped it for using more memory than allowed (OUT_OF_MEMORY)",
-                      "vi": "Slurm dừng nó vì dùng quá bộ nhớ cho phép (OUT_OF_MEMORY)"},
-    "NODE_FAIL": {"en": "the node running it failed (NODE_FAIL)",
-                  "vi": "máy (node) chạy nó bị lỗi (NODE_FAIL)"},
-    "CANCELLED": {"en": "the task was cancelled (CANCELLED)",
-                  "vi": "tác vụ đã bị huỷ (CANCELLED)"},
-}
+# Slurm's end states with a message of their own (core.messages: slurm.state.<STATE>).
+STATES_SAID = ("TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "CANCELLED")
 
 
 class SlurmUnavailable(CnnkitError):
@@ -220,14 +213,9 @@ def failed_result(plan: pipeline.ClassPlan, sub: discover.Submission, fps: dict[
                   state: TaskState, lang: str) -> dict:
     """Zero points with Slurm's reason for each topic the task did not write; a fingerprint
     that makes the next run grade that topic again. Every other topic's record stays."""
-    why = REASONS.get(state.state, {"en": f"the task ended as {state.state} (exit code "
-                                          f"{state.exit_code or '?'})",
-                                    "vi": f"tác vụ kết thúc với trạng thái {state.state} (mã "
-                                          f"thoát {state.exit_code or '?'})"})
-    reason = {"en": f"Grading did not finish: {pick(why, 'en')}. Your work was not graded; "
-                    "the instructor will grade it again.",
-              "vi": f"Việc chấm chưa xong: {pick(why, 'vi')}. Bài của bạn chưa được chấm; "
-                    "giảng viên sẽ chấm lại."}
+    why = said(f"slurm.state.{state.state}") if state.state in STATES_SAID else \
+        said("slurm.ended_as", state=state.state, code=state.exit_code or "?")
+    reason = said("slurm.not_finished", why=why)
     infos = {t.name: t for t in plan.infos}
     for topic, fp in fps.items():
         if _written_by(plan, sub.student, topic):

@@ -13,10 +13,11 @@ from __future__ import annotations
 import errno
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from grader.core import manifest, paths
 from grader.core.limits import Limits
+from grader.core.messages import Message, said
 from grader.grading import canary, names, readiness
 
 # errno values that are the machine's state, never a submission's content
@@ -30,7 +31,7 @@ _LOCK = threading.Lock()
 @dataclass
 class Blame:
     machine: bool  # True only with evidence
-    evidence: dict[str, str] = field(default_factory=dict)  # what shows it, per language
+    evidence: Message  # what shows it
     checked: bool = True  # False: no reference here to check the machine with
 
 
@@ -74,11 +75,9 @@ def blame(exc: BaseException, topics: list[manifest.Topic], ready: readiness.Dat
     reference still passes, or that there is no reference here to check with)."""
     found = machine_error(exc)
     if found:
-        return Blame(True, {"en": f"this machine reported {found}",
-                            "vi": f"máy này báo lỗi {found}"})
+        return Blame(True, said("crash.evidence.machine_reported", error=found))
     if not paths.solutions_dir().is_dir():
-        return Blame(False, {"en": "no reference solution here to check the machine with",
-                             "vi": "ở đây không có lời giải mẫu để kiểm tra máy"}, False)
+        return Blame(False, said("crash.evidence.no_reference"), False)
     checked = []
     for topic in topics:
         if not ready.graded_exercises(topic):
@@ -86,46 +85,21 @@ def blame(exc: BaseException, topics: list[manifest.Topic], ready: readiness.Dat
         try:
             result = _recheck(topic, ready, limits)
         except Exception as err:  # noqa: BLE001 - the reference cannot be graded either
-            return Blame(True, {
-                "en": f"the reference solution of {topic.name} cannot be graded on this "
-                      f"machine now either ({type(err).__name__})",
-                "vi": f"lời giải mẫu của {topic.name} hiện cũng không chấm được trên máy này "
-                      f"({type(err).__name__})"})
+            return Blame(True, said("crash.evidence.reference_fails", topic=topic.name,
+                                    error=type(err).__name__))
         if not result.passed:
-            return Blame(True, {
-                "en": f"the reference solution of {topic.name} now scores {result.score:g} / "
-                      f"{result.max_score:g} on this machine",
-                "vi": f"lời giải mẫu của {topic.name} hiện chỉ đạt {result.score:g} / "
-                      f"{result.max_score:g} trên máy này"})
+            return Blame(True, said("crash.evidence.reference_scores", topic=topic.name,
+                                    score=float(result.score),
+                                    max_score=float(result.max_score)))
         checked.append(topic.name)
     if not checked:
-        return Blame(False, {"en": "no topic's reference solution was there to check the "
-                                   "machine with",
-                             "vi": "không có lời giải mẫu của chủ đề nào để kiểm tra máy"},
-                     False)
-    shown = ", ".join(checked)
-    return Blame(False, {"en": f"the reference solution ({shown}) still gets full marks on "
-                               "this machine",
-                         "vi": f"lời giải mẫu ({shown}) vẫn đạt điểm tối đa trên máy này"})
+        return Blame(False, said("crash.evidence.no_topic_reference"), False)
+    return Blame(False, said("crash.evidence.reference_full_marks", topics=", ".join(checked)))
 
 
-def reason(what: str, found: Blame) -> dict[str, str]:
-    """The message every unrun test and the notes carry, in both languages."""
+def reason(what: str, found: Blame) -> Message:
+    """The message every unrun test and the notes carry."""
     if found.machine:
-        return {"en": f"The grader failed while grading this submission ({what}); "
-                      f"{found.evidence['en']}. This is the machine's fault, not a verdict on "
-                      "your work: it was not graded, and the instructor will grade it again.",
-                "vi": f"Bộ chấm gặp lỗi khi chấm bài nộp này ({what}); "
-                      f"{found.evidence['vi']}. Đây là lỗi của máy, không phải đánh giá bài "
-                      "làm của bạn: bài chưa được chấm, giảng viên sẽ chấm lại."}
-    machine = ({"en": "This is not the machine's fault", "vi": "Đây không phải lỗi của máy"}
-               if found.checked else
-               {"en": "Nothing shows that the machine is at fault",
-                "vi": "Không có gì cho thấy lỗi do máy"})
-    return {"en": f"The grader could not handle something in your submission: {what}. "
-                  f"{machine['en']} ({found.evidence['en']}). The tests it could not run "
-                  "count as failed; the instructor sees this note in the class report.",
-            "vi": f"Bộ chấm không xử lý được một thứ trong bài nộp của bạn: {what}. "
-                  f"{machine['vi']} ({found.evidence['vi']}). Các bài kiểm tra không chạy "
-                  "được bị tính là chưa đạt; giảng viên thấy lưu ý này trong báo cáo của "
-                  "lớp."}
+        return said("crash.machine", what=what, evidence=found.evidence)
+    machine = said("crash.not_the_machine" if found.checked else "crash.no_sign_of_the_machine")
+    return said("crash.submission", what=what, machine=machine, evidence=found.evidence)

@@ -8,7 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grader.core import manifest
+from grader.core import i18n, manifest
+from grader.core.messages import Message, languages, render
 from grader.core.failure_kinds import UNGRADED
 from grader.core.i18n import pick
 from grader.core.results import Outcome, TestResult
@@ -48,9 +49,9 @@ def grade_student(sub: discover.Submission, topics: list[manifest.Topic], out: P
         return crashed_result(sub, topics, out, fps, lang, key, ready, exc, run, limits)
 
 def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
-                 reason: dict[str, str]) -> list[score.TestScore]:
-    """Every graded test of ``topics`` failed for the grader's ``reason`` (kept in every
-    language): a record for a student the grader could not grade."""
+                 reason: Message) -> list[score.TestScore]:
+    """Every graded test of ``topics`` failed for the grader's ``reason``: a record for a
+    student the grader could not grade."""
     scores: list[score.TestScore] = []
     for topic in topics:
         graded = ready.graded_exercises(topic)
@@ -58,8 +59,9 @@ def unrun_scores(topics: list[manifest.Topic], ready: readiness.DataPlan,
             expected = test_list.expected_tests(topic.name)
         except Exception:  # noqa: BLE001 - the record is written without them
             expected = ()
-        results = {n: TestResult(n, Outcome.MISSING, pick(reason), translations=dict(reason),
-                                 failure_id=UNGRADED)
+        results = {n: TestResult(n, Outcome.MISSING, render(reason, i18n.current_lang()),
+                                 translations=languages(reason), failure_id=UNGRADED,
+                                 said=reason)
                    for n in expected
                    if getattr(topic.exercise_for_test_file(n.split("::")[0]), "name", "")
                    in graded}
@@ -89,7 +91,7 @@ def crashed_result(sub: discover.Submission, topics: list[manifest.Topic], out: 
     print(f"cnnkit grade: {sub.student}: {what} ("
           + pick({"en": "the machine: " if found.machine else "the submission: ",
                   "vi": "do máy: " if found.machine else "do bài nộp: "}, lang)
-          + pick(found.evidence, lang) + ")", file=sys.stderr)
+          + render(found.evidence, i18n.current_lang(lang)) + ")", file=sys.stderr)
 
     def zero(chosen, fp):
         result = report.results_json(sub.student, unrun_scores(chosen, ready, reason),
