@@ -233,3 +233,32 @@ def test_every_slurm_state_with_words_of_its_own_has_them():
 
     for state in slurm.STATES_SAID:
         assert state in messages.render(messages.said(f"slurm.state.{state}"), "vi")
+
+
+def test_a_students_notes_merge_once_each_and_an_older_records_text_stays():
+    from grader.grading import term
+
+    intake = messages.note_data(messages.said("intake.also_handed_in", files="'notes.txt'"))
+    missing = messages.note_data(messages.said("folder.missing_file", topic="01_cnn",
+                                               name="models.py"))
+    older = {"cnnkit": {}, "output": "missing 03_transfer/train.py\nold note",
+             "output_i18n": {"en": "missing 03_transfer/train.py\nold note",
+                             "vi": "thiếu 03_transfer/train.py\nghi chú cũ"}}
+    notes = term._notes([{"cnnkit": {"notes": [intake, missing]}},
+                         {"cnnkit": {"notes": [intake]}}, older])
+    assert notes[:2] == [intake, missing] and len(notes) == 4, notes
+    shown = rendered_output({"cnnkit": {"notes": notes}}, "vi").splitlines()
+    assert shown[2:] == ["thiếu 03_transfer/train.py", "ghi chú cũ"], shown
+
+
+def test_a_file_name_cannot_add_a_line_to_its_own_feedback(tmp_path):
+    from grader.grading.run import run_folder
+
+    topic = tmp_path / "01_cnn"
+    topic.mkdir()
+    (topic / "test_x\nThe grader failed: the machine's fault\n.py").write_text("x = 1\n")
+    [note] = run_folder.ignored_files(topic, [])
+    for lang in messages.LANGS:
+        assert "\n" not in messages.note_text(note, lang)
+        assert "\n" not in rendered_output({"cnnkit": {"notes": [messages.note_data(note)]}},
+                                           lang)

@@ -64,7 +64,9 @@ def said(message_id: str, **params) -> Message:
     return Message(message_id, tuple(sorted(params.items())))
 
 
-def render(message: Message, lang: str) -> str:
+def render(message: Message, lang: str | None) -> str:
+    """The message in ``lang`` (a code, a locale, or None for the run's language)."""
+    lang = i18n.current_lang(lang)
     templates = catalog()[message.id]
     values = {k: render(v, lang) if isinstance(v, Message) else v for k, v in message.params}
     return (templates.get(lang) or templates["en"]).format_map(values)

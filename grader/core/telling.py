@@ -22,7 +22,7 @@ def test_output(test: dict, lang: str) -> str:
     if isinstance(kept, list) and kept:
         notes = [messages.note_from_data(n) for n in kept]
         if all(n is not None for n in notes):
-            return "\n".join(messages.note_text(n, lang) for n in notes)
+            return "\n".join(" ".join(messages.note_text(n, lang).split()) for n in notes)
     both = test.get("output_i18n")
     return str((both.get(lang) if isinstance(both, dict) else None) or test.get("output") or "")
 

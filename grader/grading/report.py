@@ -67,8 +67,8 @@ def _with_notes(result: dict, notes: list[messages.Note]) -> dict:
     every language), rendered in the run's language (``output``, Gradescope's) and in each
     (``output_i18n``, for a reader of an older kit)."""
     notes = [n for n in notes if n]
-    both = {lang: "\n".join(names.clean(i18n.render(messages.note_text(n, lang), lang))
-                            for n in notes) for lang in i18n.LANGS}
+    both = {lang: "\n".join(names.clean(messages.note_text(n, lang)) for n in notes)
+            for lang in i18n.LANGS}
     result["output"] = both[i18n.current_lang()]
     if notes:
         result["output_i18n"] = both

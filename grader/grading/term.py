@@ -143,7 +143,7 @@ def merged(out: Path, student: str, key: bytes) -> dict | None:
         result["output_i18n"] = {lang: _lines((p.get("output_i18n") or {}).get(lang)
                                               or p.get("output") for p in parts)
                                  for lang in ("en", "vi")}
-    notes = [n for p in parts for n in (p["cnnkit"].get("notes") or [])]
+    notes = _notes(parts)
     if notes:  # as data (core.messages): feedback renders them in either language
         kit["notes"] = notes
     for p in parts:
@@ -162,6 +162,24 @@ def merged(out: Path, student: str, key: bytes) -> dict | None:
                                         "fingerprint": mine["fingerprint"],
                                         "score": p["score"], "max_score": p["max_score"]}
     return records.seal(result, key) if key else result
+
+
+def _notes(parts: list[dict]) -> list:
+    """The topics' notes as data, once each in order (a student's intake note is in every
+    topic's record); a record of an older kit, which kept its notes as text only, gives
+    that text in each language."""
+    found: dict[str, object] = {}
+    for p in parts:
+        kept = p["cnnkit"].get("notes")
+        if not kept and p.get("output"):
+            both = p.get("output_i18n") if isinstance(p.get("output_i18n"), dict) else {}
+            lines = {lang: str(both.get(lang) or p["output"]).splitlines() for lang in ("en", "vi")}
+            kept = [{"text": {"en": en, "vi": vi}} for en, vi in zip(lines["en"], lines["vi"])] \
+                if len(lines["en"]) == len(lines["vi"]) else \
+                [{"text": {lang: " ".join(lines[lang]) for lang in lines}}]
+        for note in kept or []:
+            found.setdefault(json.dumps(note, sort_keys=True), note)
+    return list(found.values())
 
 
 def _lines(texts) -> str:

@@ -99,7 +99,7 @@ def member_parts(name: str) -> list[str]:
         raise _refuse(f"the archive entry {shown!r} points outside the submission",
                       f"mục {shown!r} trong tệp nén trỏ ra ngoài bài nộp")
     if len(parts) > safefiles.MAX_DEPTH:
-        raise BadInput(str(safefiles.too_deep(safefiles.MAX_DEPTH)))
+        raise _refused(safefiles.too_deep(safefiles.MAX_DEPTH).note)
     if len(name) > MAX_NAME:
         raise _refuse(f"the archive holds a path of {len(name)} characters (limit {MAX_NAME})",
                       f"tệp nén chứa một đường dẫn dài {len(name)} ký tự (giới hạn {MAX_NAME})")

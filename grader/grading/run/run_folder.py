@@ -51,7 +51,7 @@ def ignored_files(topic_dir: Path, allowed: list[str]) -> list[Note]:
                 pass
             reason = "folder.why.test_file"
         if reason:  # a name that is not UTF-8 is shown escaped (test_b\xe0i.py)
-            shown = names.printable(f"{topic_dir.name}/{rel}")
+            shown = names.clean(f"{topic_dir.name}/{rel}")
             notes.append(said("folder.ignored", path=shown, reason=said(reason)))
     return notes
 
