@@ -14,7 +14,7 @@ from pathlib import Path
 
 from grader.core import i18n
 
-LANGS = ("en", "vi")
+LANGS = i18n.LANGS
 CATALOG_FILE = Path(__file__).with_name("messages.toml")
 _SCALARS = (str, int, float, bool)
 
@@ -45,9 +45,6 @@ def placeholders(template: str) -> set[str]:
 class Message:
     id: str
     params: tuple[tuple[str, object], ...] = ()
-
-    def render(self, lang: str) -> str:
-        return render(self, lang)
 
 
 def said(message_id: str, **params) -> Message:
